@@ -1,0 +1,145 @@
+"""What the levers cost, and how a year's spend is held to the budget.
+
+Costs are per municipality, in Rand.  Capital costs (hotspots) are spread evenly
+over five years (straight-line; an assumption that keeps annual budgets
+comparable).  A year whose planned spend exceeds ``municipality.annual_budget_rand``
+is refused (``over_budget = "refuse"``) or has every variable lever intensity
+scaled down by the same factor (``"scale"``).
+"""
+
+from __future__ import annotations
+
+from math import floor, sqrt
+
+from cosim.schema import LEVERS, Lever, Scenario
+
+WEEKS_PER_YEAR = 52
+
+# The fields of each lever that scale with money (used by over_budget = "scale").
+SCALABLE = {
+    "wifi": ("hotspots",),
+    "open_data": ("level",),
+    "talent": ("salary_premium", "training_rand"),
+    "training": ("seats_per_week",),
+    "security": ("investment_rand", "legal_strength"),
+    "campaign": ("reach_per_week",),
+}
+
+
+def weekly_cost(lever: str, cfg: Lever, s: Scenario) -> float:
+    """Rand per week of one lever configuration in one municipality."""
+    c = s.costs
+    if lever == "wifi":
+        return cfg.hotspots * (c.hotspot_capex / 5.0 + c.hotspot_opex) / WEEKS_PER_YEAR
+    if lever == "open_data":
+        # fresher data costs more: sqrt of updates per quarter (assumption)
+        return cfg.level * c.open_data_full * sqrt(13.0 / cfg.update_interval_weeks) / WEEKS_PER_YEAR
+    if lever == "talent":
+        payroll = cfg.salary_premium * s.officials.salary_rand * s.officials.n_officials
+        return (payroll + cfg.training_rand) / WEEKS_PER_YEAR
+    if lever == "training":
+        return cfg.seats_per_week * c.training_seat
+    if lever == "security":
+        return (cfg.investment_rand + cfg.legal_strength * c.legal_framework) / WEEKS_PER_YEAR
+    if lever == "channels":
+        on = (cfg.portal * c.channel_portal + cfg.ussd * c.channel_ussd
+              + cfg.social * c.channel_social + cfg.ward_meetings * c.channel_meetings)
+        return on / WEEKS_PER_YEAR
+    if lever == "campaign":
+        return cfg.reach_per_week * s.municipality.population * cfg.cost_per_reach
+    return 0.0  # links cost nothing themselves; they discount the others
+
+
+def sharing_factor(s: Scenario, links: Lever) -> float:
+    """Share of the cost a municipality pays when costs are shared (>= 0.5)."""
+    m = s.region.n_municipalities
+    if not links.shared_costs or m < 2:
+        return 1.0
+    return 1.0 - min(0.5, links.cost_saving * (m - 1))
+
+
+class BudgetPlan:
+    """The lever configurations in force each week, after budget scaling."""
+
+    def __init__(self, s: Scenario):
+        self.scenario = s
+        self._windows = {lv: getattr(s, lv).windows() for lv in LEVERS}
+        self._defaults = {lv: type(getattr(s, lv))() for lv in LEVERS}
+        self._cache: dict[tuple[str, int, float], Lever] = {}
+        self.n_years = -(-s.run.steps // WEEKS_PER_YEAR)
+        raw = [self._year_costs(y, 1.0) for y in range(self.n_years)]
+        self.planned = raw  # per year: {lever: Rand}
+        budget = s.municipality.annual_budget_rand
+        self.scale = []
+        for costs in raw:
+            total = sum(costs.values())
+            fixed = costs.get("channels", 0.0)
+            if s.municipality.over_budget == "scale" and total > budget * (1 + 1e-9):
+                variable = total - fixed
+                f = max(0.0, (budget - fixed) / variable) if variable > 0 else 1.0
+                self.scale.append(min(1.0, f))
+            else:
+                self.scale.append(1.0)
+
+    def weeks_of_year(self, y: int) -> range:
+        return range(y * WEEKS_PER_YEAR, min((y + 1) * WEEKS_PER_YEAR, self.scenario.run.steps))
+
+    def _year_costs(self, y: int, f: float) -> dict[str, float]:
+        out = dict.fromkeys(LEVERS, 0.0)
+        for w in self.weeks_of_year(y):
+            share = sharing_factor(self.scenario, self.config("links", w, 1.0))
+            for lever in LEVERS:
+                out[lever] += weekly_cost(lever, self.config(lever, w, f), self.scenario) * share
+        return out
+
+    def config(self, lever: str, week: int, f: float | None = None) -> Lever:
+        """The configuration of ``lever`` in ``week``, scaled to the budget."""
+        if f is None:
+            y = min(week // WEEKS_PER_YEAR, self.n_years - 1)
+            f = self.scale[y]
+        f = round(f, 12)
+        for i, (start, stop, cfg) in enumerate(self._windows[lever]):
+            if start <= week and (stop is None or week < stop):
+                break
+        else:
+            i, cfg = -1, self._defaults[lever]
+        key = (lever, i, f)
+        if key not in self._cache:
+            self._cache[key] = _scaled(cfg, lever, f)
+        return self._cache[key]
+
+    def spend(self, week: int) -> dict[str, float]:
+        """Rand spent per lever in ``week`` (one municipality)."""
+        share = sharing_factor(self.scenario, self.config("links", week))
+        return {lv: weekly_cost(lv, self.config(lv, week), self.scenario) * share for lv in LEVERS}
+
+
+def _scaled(cfg: Lever, lever: str, f: float) -> Lever:
+    if f >= 1.0 or lever not in SCALABLE:
+        return cfg
+    update = {}
+    for field in SCALABLE[lever]:
+        v = getattr(cfg, field)
+        update[field] = floor(v * f) if isinstance(v, int) and not isinstance(v, bool) else v * f
+    return cfg.model_copy(update=update)
+
+
+def check_budget(s: Scenario, source: str) -> None:
+    """Refuse a scenario whose planned spend exceeds its budget in some year."""
+    if s.municipality.over_budget != "refuse":
+        return
+    from cosim.scenario import ScenarioError
+
+    plan = BudgetPlan(s)
+    budget = s.municipality.annual_budget_rand
+    problems = []
+    for y, costs in enumerate(plan.planned):
+        total = sum(costs.values())
+        if total > budget * (1 + 1e-9):
+            parts = ", ".join(f"{k} R{v / 1e6:.2f} m" for k, v in costs.items() if v > 0)
+            problems.append(
+                f"{source}: municipality.annual_budget_rand: year {y + 1} plans R{total / 1e6:.2f} m "
+                f"but the budget is R{budget / 1e6:.2f} m ({parts}); raise the budget, cut a lever, "
+                f"or set municipality.over_budget = \"scale\"")
+    if problems:
+        raise ScenarioError(problems)

@@ -1,0 +1,722 @@
+"""CoProductionModel: citizens, officials and ICT nodes in one or more municipalities.
+
+The weekly process follows MODEL.md s3 (and docs/ODD.md): policy schedule,
+infrastructure, access, literacy, awareness, adoption, participation,
+co-production, trust, talent, record.  Citizens are Mesa agents whose state
+lives in NumPy arrays owned by the model; the step updates every citizen at once
+(see :mod:`cosim.mechanisms`).  Every random number comes from ``model.rng``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import numpy as np
+from scipy.spatial import cKDTree
+
+from cosim import mechanisms as mech
+from cosim.agents import Citizen, ICTNode, Official
+from cosim.costs import BudgetPlan
+from cosim.metrics import METRICS, compute_metrics
+from cosim.network import complete_mean, small_world
+from cosim.schema import LEVERS, Scenario
+
+# Rows of the per-step block of uniform draws, one value per citizen each.
+# Drawing the whole block at once keeps the stream independent of which
+# citizens need a draw, so a per-agent reference can index the same numbers.
+DATA, HOTSPOT, CENTRE, NEED, ACT, IDP, ADOPT, TRAIN = range(8)
+N_DRAWS = 8
+
+INCOME_GROUPS = ("low", "mid", "high")
+AGE_GROUPS = ("youth", "adult", "senior")
+DEVICES = ("none", "feature", "smartphone")
+NODE_KINDS = ("hotspot", "access_centre", "service_centre")
+HOTSPOT, ACCESS_CENTRE, SERVICE_CENTRE = range(3)
+
+
+class CoProductionModel(mesa.Model):
+    """A region of one or more municipalities working through an IDP cycle.
+
+    Args:
+        scenario: a validated :class:`~cosim.schema.Scenario` (defaults if None).
+        rng: seed or ``numpy.random.Generator`` for every random draw.
+        collect: record metrics every step into ``datacollector``.
+
+    One step is one week.  ``agents_by_type[Citizen]`` holds the citizens,
+    ``agents_by_type[Official]`` the officials and ``agents_by_type[ICTNode]``
+    the Wi-Fi hotspots, access centres and service centres.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, rng: Any = None, *, collect: bool = True):
+        super().__init__(rng=rng)
+        # Mesa 3.5 reserves ``Model.scenario``; the configuration is ``config``.
+        self.config = scenario if scenario is not None else Scenario()
+        # Separate streams, seeded from model.rng, for draws whose number depends on
+        # the policy (hotspot placement, node outages, hiring): scenarios compared
+        # with the same seed then share every citizen-level draw (common random numbers).
+        self.rng_place, self.rng_nodes, self.rng_staff = (
+            np.random.default_rng(s) for s in self.rng.integers(0, 2**63, size=3))
+        self.plan = BudgetPlan(self.config)
+        self.week = 0
+        self.n_muni = self.config.region.n_municipalities
+        self._build_wards()
+        self._build_citizens()
+        self._build_network()
+        self._build_officials()
+        self._build_centres()
+        self._hotspot_key: tuple | None = None
+        self._levers = {lv: self.plan.config(lv, 0) for lv in LEVERS}
+        self._update_hotspots(self._levers["wifi"])
+        self._init_dynamics()
+        self.collect = collect
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in METRICS},
+            tables={"timeseries": ["step", "municipality", *METRICS]},
+        )
+        if collect:
+            self._record()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_wards(self) -> None:
+        """Ward grid per municipality; wealth falls from the core to the periphery."""
+        c = self.config
+        rows, cols, km = c.municipality.ward_rows, c.municipality.ward_cols, c.municipality.ward_km
+        per = rows * cols
+        self.n_wards_per_muni = per
+        n_w = per * self.n_muni
+        r = np.tile(np.repeat(np.arange(rows), cols), self.n_muni)
+        q = np.tile(np.tile(np.arange(cols), rows), self.n_muni)
+        m = np.repeat(np.arange(self.n_muni), per)
+        # municipalities sit side by side, one ward-width apart
+        self.ward_x0 = (q + m * (cols + 1)) * km
+        self.ward_y0 = r * km
+        self.ward_muni = m
+        cy, cx = (rows - 1) / 2.0, (cols - 1) / 2.0
+        dist = np.hypot(r - cy, q - cx)
+        self.ward_centrality = 1.0 - dist / max(dist.max(), 1e-9)
+        # apartheid spatial legacy: wealthy core, poor periphery (seed 000; assumption)
+        noise = self.rng.normal(0.0, 0.08, n_w)
+        muni_factor = (1.0 - c.region.wealth_gradient) ** m
+        wealth = (1.0 - c.municipality.ward_inequality * (1.0 - self.ward_centrality) + noise)
+        self.ward_wealth = np.clip(wealth * muni_factor, 0.0, 1.0)
+        self.muni_wealth = (1.0 - c.region.wealth_gradient) ** np.arange(self.n_muni)
+        self.ward_need_mult = 1.0 + c.municipality.need_gradient * (1.0 - self.ward_wealth)
+        base = c.municipality.baseline_service_quality
+        self.ward_base_quality = np.clip(base * (0.6 + 0.8 * self.ward_wealth), 0.0, 1.0)
+        self.n_wards = n_w
+        self.grid = mesa.discrete_space.OrthogonalMooreGrid(
+            (cols * self.n_muni + self.n_muni - 1, rows), torus=False, random=self.random)
+
+    def _build_citizens(self) -> None:
+        c, p = self.config, self.config.population
+        n = c.run.n_citizens
+        m_counts = np.full(self.n_muni, n // self.n_muni)
+        m_counts[: n % self.n_muni] += 1
+        wards = []
+        for m in range(self.n_muni):
+            w_ids = np.flatnonzero(self.ward_muni == m)
+            # townships are denser than the core (assumption)
+            weight = 0.5 + (1.0 - self.ward_wealth[w_ids])
+            counts = self.rng.multinomial(m_counts[m], weight / weight.sum())
+            wards.append(np.repeat(w_ids, counts))
+        ward = np.concatenate(wards)
+        self.n = n
+        self.ward = ward
+        self.muni = self.ward_muni[ward]
+        km = c.municipality.ward_km
+        self.x = self.ward_x0[ward] + self.rng.random(n) * km
+        self.y = self.ward_y0[ward] + self.rng.random(n) * km
+        self.scale = c.municipality.population / np.bincount(self.muni, minlength=self.n_muni)
+        # income from ward wealth plus individual variation, cut at regional shares
+        z = self.ward_wealth[ward] + self.rng.normal(0.0, 0.35, n)
+        lo_cut = np.quantile(z, p.share_low_income)
+        hi_cut = np.quantile(z, 1.0 - p.share_high_income)
+        self.income = np.where(z < lo_cut, 0, np.where(z >= hi_cut, 2, 1)).astype(np.int8)
+        u = self.rng.random(n)
+        self.age = np.where(u < p.share_youth, 0, np.where(u < 1.0 - p.share_senior, 1, 2)).astype(np.int8)
+        smart_p = np.array([p.smartphone_low, p.smartphone_mid, p.smartphone_high])[self.income]
+        u = self.rng.random(n)
+        self.device = np.where(u < np.minimum(smart_p, p.phone_share), 2,
+                               np.where(u < p.phone_share, 1, 0)).astype(np.int8)
+        self.afford = np.array([p.data_low, p.data_mid, p.data_high])[self.income]
+        lit_mean = np.array([p.literacy_low, p.literacy_mid, p.literacy_high])[self.income]
+        lit_mean = lit_mean + p.age_literacy_effect * np.array([1.0, 0.0, -1.5])[self.age]
+        self.literacy = np.clip(lit_mean + self.rng.normal(0.0, p.literacy_sd, n), 0.0, 1.0)
+        self.trust = np.clip(self.rng.normal(p.trust_mean, p.trust_sd, n), 0.0, 1.0)
+        self.privacy = np.clip(self.rng.normal(p.privacy_mean, p.privacy_sd, n), 0.0, 1.0)
+        self.awareness = np.clip(p.awareness_initial * (0.5 + self.literacy), 0.0, 1.0)
+        self.adopted = (self.rng.random(n) < p.adopted_initial) & (self.device >= 1)
+        # heavy-tailed contribution propensity: Pareto (Nielsen 2006: 90-9-1)
+        self.propensity = np.minimum(1.0, p.propensity_scale * (1.0 + self.rng.pareto(p.propensity_alpha, n)))
+        if p.homogeneous:
+            self.income[:] = 1
+            self.age[:] = 1
+            self.device[:] = 2
+            self.afford[:] = 1.0
+            self.literacy[:] = 0.5
+            self.trust[:] = 0.5
+            self.privacy[:] = 0.0
+            self.awareness[:] = 1.0
+            self.adopted[:] = False
+            self.propensity[:] = p.propensity_scale
+        self.trust_prior = self.trust.copy()
+        self.expectation = np.full(n, 0.5)
+        self.responsiveness = np.full(n, 0.5)
+        # literacy terciles fixed at the start: stable groups for "for whom"
+        t1, t2 = np.quantile(self.literacy, [1 / 3, 2 / 3])
+        self.lit_group = np.where(self.literacy <= t1, 0, np.where(self.literacy <= t2, 1, 2)).astype(np.int8)
+        if p.homogeneous:
+            self.lit_group[:] = 1
+        Citizen.create_agents(self, n, idx=list(range(n)))
+
+    def _build_network(self) -> None:
+        net = self.config.network
+        if net.kind == "complete":
+            self.W = None
+        else:
+            self.W = small_world(self.ward, self.muni, net.degree, net.rewire, self.rng)
+
+    def neighbour_mean(self, x: np.ndarray) -> np.ndarray:
+        """Each citizen's neighbours' mean of ``x`` (columns of a 2-D ``x`` separately)."""
+        if self.W is None:
+            return complete_mean(x, self.muni, self.n_muni)
+        return self.W @ x
+
+    def _build_officials(self) -> None:
+        o = self.config.officials
+        k = o.n_officials * self.n_muni
+        self.off_muni = np.repeat(np.arange(self.n_muni), o.n_officials)
+        wf = np.sqrt(self.muni_wealth[self.off_muni])
+        self.off_skill = np.clip(self.rng.normal(o.skill_mean * wf, 0.12), 0.05, 1.0)
+        self.off_ict = np.clip(self.rng.normal(o.ict_skill_mean * wf, 0.12), 0.0, 1.0)
+        self.off_active = np.ones(k, dtype=bool)
+        self.off_vacant_until = np.zeros(k, dtype=np.int64)
+        self.off_tenure = self.rng.integers(0, 520, k)
+        Official.create_agents(self, k, idx=list(range(k)))
+
+    def _build_centres(self) -> None:
+        """Access and service centres: fixed ICT nodes placed at the start."""
+        inf = self.config.infrastructure
+        xs, ys, kinds, munis = [], [], [], []
+        for m in range(self.n_muni):
+            w_ids = np.flatnonzero(self.ward_muni == m)
+            for kind, count, weight in (
+                (ACCESS_CENTRE, inf.access_centres, self.ward_wealth[w_ids] + 0.2),   # libraries: core
+                (SERVICE_CENTRE, inf.service_centres, 1.2 - self.ward_wealth[w_ids]),  # Thusong: underserved
+            ):
+                chosen = self.rng.choice(w_ids, size=count, p=weight / weight.sum())
+                xs.append(self.ward_x0[chosen] + self.rng.random(count) * self.config.municipality.ward_km)
+                ys.append(self.ward_y0[chosen] + self.rng.random(count) * self.config.municipality.ward_km)
+                kinds.append(np.full(count, kind))
+                munis.append(np.full(count, m))
+        self.centre_x = np.concatenate(xs) if xs else np.zeros(0)
+        self.centre_y = np.concatenate(ys) if ys else np.zeros(0)
+        self.centre_kind = np.concatenate(kinds).astype(np.int8) if kinds else np.zeros(0, np.int8)
+        self.centre_muni = np.concatenate(munis).astype(np.int64) if munis else np.zeros(0, np.int64)
+        reach = inf.centre_radius_m / 1000.0 + inf.walk_km
+        pts = np.column_stack([self.x, self.y])
+        acc = np.flatnonzero(self.centre_kind == ACCESS_CENTRE)
+        self.cit_centre = _nearest_within(self.centre_x[acc], self.centre_y[acc], pts, reach, acc)
+        svc = np.flatnonzero(self.centre_kind == SERVICE_CENTRE)
+        d_svc = _nearest_distance(self.centre_x[svc], self.centre_y[svc], pts)
+        all_c = np.arange(self.centre_x.size)
+        d_any = _nearest_distance(self.centre_x[all_c], self.centre_y[all_c], pts)
+        self.near_training = d_any <= inf.training_km
+        # ward meetings at the ward's centre, or at a nearer Thusong centre
+        km = self.config.municipality.ward_km
+        d_ward = np.hypot(self.x - (self.ward_x0[self.ward] + km / 2), self.y - (self.ward_y0[self.ward] + km / 2))
+        self.meeting_km = np.minimum(d_ward, d_svc)
+        self.cit_hotspot = np.full(self.n, -1, dtype=np.int64)
+        # placement orders for hotspots, fixed at the start so phases add to earlier ones
+        self._hotspot_orders: dict[str, np.ndarray] = {}
+
+    def _hotspot_order(self, placement: str) -> np.ndarray:
+        """Ward sequence that hotspots fill, per municipality round-robin."""
+        if placement not in self._hotspot_orders:
+            connected = np.bincount(self.ward, weights=(self.device == 2) * self.afford, minlength=self.n_wards)
+            size = np.maximum(np.bincount(self.ward, minlength=self.n_wards), 1)
+            connectivity = connected / size
+            orders = []
+            for m in range(self.n_muni):
+                w_ids = np.flatnonzero(self.ward_muni == m)
+                if placement == "even":
+                    seq = w_ids[self.rng_place.permutation(w_ids.size)]
+                else:
+                    key = -self.ward_centrality[w_ids] if placement == "central" else connectivity[w_ids]
+                    seq = w_ids[np.argsort(key, kind="stable")][: max(1, w_ids.size // 2)]
+                orders.append(seq)
+            self._hotspot_orders[placement] = orders  # type: ignore[assignment]
+        return self._hotspot_orders[placement]  # type: ignore[return-value]
+
+    def _update_hotspots(self, wifi) -> None:
+        """(Re)build hotspot nodes when the Wi-Fi lever changes."""
+        key = (wifi.hotspots, wifi.placement, wifi.coverage_m)
+        if key == self._hotspot_key:
+            return
+        self._hotspot_key = key
+        km = self.config.municipality.ward_km
+        if not hasattr(self, "_hotspot_positions"):
+            self._hotspot_positions: dict[tuple[str, int], np.ndarray] = {}
+        xs, ys, ms = [], [], []
+        for m, seq in enumerate(self._hotspot_order(wifi.placement)):
+            cache_key = (wifi.placement, m)
+            have = self._hotspot_positions.get(cache_key, np.zeros((0, 2)))
+            if have.shape[0] < wifi.hotspots:
+                extra = wifi.hotspots - have.shape[0]
+                wards = seq[np.arange(have.shape[0], wifi.hotspots) % seq.size]
+                pos = np.column_stack([self.ward_x0[wards] + self.rng_place.random(extra) * km,
+                                       self.ward_y0[wards] + self.rng_place.random(extra) * km])
+                have = np.vstack([have, pos])
+                self._hotspot_positions[cache_key] = have
+            xs.append(have[: wifi.hotspots, 0])
+            ys.append(have[: wifi.hotspots, 1])
+            ms.append(np.full(wifi.hotspots, m))
+        self.hot_x = np.concatenate(xs)
+        self.hot_y = np.concatenate(ys)
+        self.hot_muni = np.concatenate(ms).astype(np.int64)
+        reach = wifi.coverage_m / 1000.0 + self.config.infrastructure.walk_km
+        self.cit_hotspot = _nearest_within(self.hot_x, self.hot_y, np.column_stack([self.x, self.y]),
+                                           reach, np.arange(self.hot_x.size))
+        self.hot_radius_km = wifi.coverage_m / 1000.0
+        # node arrays: centres first, then hotspots
+        self.node_x = np.r_[self.centre_x, self.hot_x]
+        self.node_y = np.r_[self.centre_y, self.hot_y]
+        self.node_kind = np.r_[self.centre_kind, np.full(self.hot_x.size, HOTSPOT, np.int8)]
+        self.node_muni = np.r_[self.centre_muni, self.hot_muni]
+        self.node_up = np.ones(self.node_x.size, dtype=bool)
+        self.n_centres = self.centre_x.size
+        for agent in list(self.agents_by_type.get(ICTNode, [])):
+            agent.remove()
+        ICTNode.create_agents(self, self.node_x.size, idx=list(range(self.node_x.size)))
+
+    def _init_dynamics(self) -> None:
+        n = self.n
+        self.contributions = np.zeros(n, dtype=np.int64)
+        self.last_participation = np.full(n, -10_000, dtype=np.int64)
+        self.channel = np.zeros(n, dtype=np.int8)  # this week's channel (0 = none)
+        self.level = np.zeros(n, dtype=np.int8)    # this week's IAP2 level (0 = none)
+        self.online = np.zeros(n, dtype=bool)
+        self.ward_quality = self.ward_base_quality.copy()
+        self.ward_coverage = np.zeros(self.n_wards)
+        self.pend_cit = np.zeros(0, dtype=np.int64)
+        self.pend_week = np.zeros(0, dtype=np.int64)
+        self.pend_channel = np.zeros(0, dtype=np.int8)
+        self.capacity_carry = np.zeros(self.n_muni)
+        self.portal_down_until = np.zeros(self.n_muni, dtype=np.int64)
+        self.posture = np.full(self.n_muni, self.config.infosec.base_posture)
+        self.open_data_value = np.zeros(self.n_muni)
+        self.totals = dict.fromkeys(("submitted", "resolved", "dropped"), 0)
+        self.week_stats: dict[str, Any] = {
+            "requests": np.zeros(self.n_muni), "resolved": np.zeros(self.n_muni),
+            "dropped": np.zeros(self.n_muni), "median_wait": np.zeros(self.n_muni),
+            "outcome": np.zeros(self.n_muni), "breaches": np.zeros(self.n_muni),
+            "spend": np.zeros(self.n_muni), "trained": np.zeros(self.n_muni),
+        }
+        self.spend_total = np.zeros(self.n_muni)
+        self.cum = {"resolved": np.zeros(self.n_muni), "dropped": np.zeros(self.n_muni)}
+        self.legal_strength = 0.0
+        self.attrition_count = np.zeros(self.n_muni)
+
+    # ------------------------------------------------------------------ the week
+
+    def step(self) -> None:
+        """Advance one week (MODEL.md s3, steps 1-11)."""
+        c = self.config
+        t = self.week
+        n, rng = self.n, self.rng
+        # 1. policy schedule: levers in force this week (budget-scaled) and spend
+        lv = {name: self.plan.config(name, t) for name in LEVERS}
+        self._levers = lv
+        self._update_hotspots(lv["wifi"])
+        spend = sum(self.plan.spend(t).values())
+        self.week_stats["spend"] = np.full(self.n_muni, spend)
+        self.spend_total += spend
+        events = [e for e in c.events if e.step <= t < e.step + e.duration]
+        outage = np.zeros(self.n_muni)
+        for e in events:
+            if e.kind == "outage":
+                _apply(outage, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+
+        # 2. infrastructure: nodes up or down (outage hazard; load-shedding spells)
+        inf = c.infrastructure
+        p_down = np.clip(inf.outage_hazard + outage[self.node_muni], 0.0, 1.0)
+        self.node_up = self.rng_nodes.random(self.node_x.size) >= p_down
+
+        # 3. access
+        u = rng.random((N_DRAWS, n))
+        smartphone = self.device == 2
+        phone = self.device >= 1
+        data_factor = 1.0 - inf.outage_data_loss * outage
+        has_data = u[DATA] < self.afford * data_factor[self.muni]
+        n_nodes = self.node_x.size
+        hs = self.cit_hotspot
+        hs_node = np.where(hs >= 0, hs + self.n_centres, 0)
+        want_hot = smartphone & ~has_data & (hs >= 0) & self.node_up[hs_node]
+        node_cap = self._node_capacity(lv["wifi"])
+        demand = np.bincount(hs_node[want_hot], minlength=n_nodes).astype(float)
+        cap_factor = min(1.0, lv["wifi"].daily_cap_mb / inf.data_need_mb)
+        served = mech.capacity_share(demand, node_cap) * cap_factor
+        hotspot_ok = want_hot & (u[HOTSPOT] < served[hs_node])
+        cc = self.cit_centre
+        cc_node = np.where(cc >= 0, cc, 0)
+        want_centre = ~(smartphone & (has_data | hotspot_ok)) & (cc >= 0) & self.node_up[cc_node]
+        demand = np.bincount(cc_node[want_centre], minlength=n_nodes).astype(float)
+        served = mech.capacity_share(demand, node_cap)
+        centre_ok = want_centre & (u[CENTRE] < served[cc_node])
+        online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
+        self.online = online
+
+        # channels available this week (a breach takes e-services down for a while)
+        ch = lv["channels"]
+        portal_av = ch.portal & (self.portal_down_until <= t)
+        e_channel = (online & (portal_av[self.muni] | ch.social)) | (phone & ch.ussd)
+
+        # 4. literacy: training seats at centres, learning by doing, decay
+        trained = self._training(lv["training"], u[TRAIN])
+        lit = c.literacy
+        self.literacy = mech.literacy_update(self.literacy, online & self.adopted, trained,
+                                             lit.training_gain, lit.learning_by_doing, lit.decay)
+
+        # 5. awareness: campaigns (media advocacy), word of mouth, the IDP window
+        nbr = self.neighbour_mean(np.column_stack([self.trust, self.adopted, self.awareness]))
+        window = self.idp_window(t)
+        aw = c.awareness
+        gain = lv["campaign"].reach_per_week + aw.word_of_mouth * nbr[:, 2] + aw.idp_boost * window
+        self.awareness = np.clip(self.awareness + (1.0 - self.awareness) * np.minimum(gain, 1.0)
+                                 - aw.decay * self.awareness, 0.0, 1.0)
+
+        # 6. adoption: Bass hazard x UTAUT intention x facilitating conditions
+        self._update_open_data(lv["open_data"], lv["links"])
+        self._update_posture(lv["security"])
+        ad = c.adoption
+        risk = self.privacy * (1.0 - self.posture[self.muni])
+        performance = np.clip(self.responsiveness + 0.5 * self.open_data_value[self.muni], 0.0, 1.0)
+        intent = mech.intention(performance, self.literacy, self.trust, risk, ad.beta_performance,
+                                ad.beta_effort, ad.beta_trust, ad.beta_privacy)
+        hazard = mech.adoption_hazard(ad.p, ad.q, nbr[:, 1], intent, self.awareness, e_channel)
+        lapse = mech.lapse_hazard(ad.lapse_rate, intent)
+        self.adopted = np.where(self.adopted, u[ADOPT] >= lapse, u[ADOPT] < hazard)
+
+        # 7. participation: needs and IDP consultations, through the cheapest channel
+        self._participate(t, u, online, phone, portal_av, ch, window)
+
+        # 8. co-production: officials resolve requests FIFO up to capacity x skill
+        outcome_sum, outcome_n = self._coproduce(t, lv["links"])
+
+        # 9. trust: disconfirmation for participants, quality and transparency for
+        #    others, social influence for all, shocks
+        self._update_trust(outcome_sum, outcome_n, nbr[:, 0])
+        self._shocks(t, events, lv["security"])
+
+        # 10. talent: attrition, hiring, ICT training of officials
+        self._talent(t, lv["talent"])
+
+        # 11. record
+        self.week += 1
+        if self.collect:
+            self._record()
+
+    # ------------------------------------------------------------------ sub-steps
+
+    def idp_window(self, t: int) -> bool:
+        """Is week ``t`` inside the annual IDP consultation window?"""
+        mc = self.config.municipality
+        return (t % 52 - mc.idp_window_start) % 52 < mc.idp_window_weeks
+
+    def _node_capacity(self, wifi) -> np.ndarray:
+        """Weekly users per node, in simulated citizens."""
+        cap = np.empty(self.node_x.size)
+        scale = self.scale[self.node_muni]
+        cap[: self.n_centres] = self.config.infrastructure.access_centre_capacity
+        cap[self.n_centres:] = wifi.capacity_per_week
+        return cap / scale
+
+    def _training(self, tr, key_draw: np.ndarray) -> np.ndarray:
+        """Who takes a digital-literacy seat this week (at access or service centres)."""
+        trained = np.zeros(self.n, dtype=bool)
+        seats = tr.seats_per_week / self.scale
+        frac_draw = self.rng.random(self.n_muni)  # stochastic rounding of fractional seats
+        k = np.floor(seats + frac_draw).astype(np.int64) if tr.seats_per_week > 0 else np.zeros(self.n_muni, int)
+        self.week_stats["trained"] = k.astype(float)
+        if k.sum() == 0:
+            return trained
+        eligible = self.near_training & (self.literacy < 0.999)
+        if tr.targeting == "random":
+            key = key_draw
+        elif tr.targeting == "low_literacy":
+            key = self.literacy + 1e-3 * key_draw
+        else:
+            key = self.income + 0.5 * key_draw
+        for m in range(self.n_muni):
+            idx = np.flatnonzero(eligible & (self.muni == m))
+            if idx.size == 0 or k[m] == 0:
+                continue
+            if k[m] >= idx.size:
+                trained[idx] = True
+            else:
+                trained[idx[np.argpartition(key[idx], k[m] - 1)[: k[m]]]] = True
+        return trained
+
+    def _update_open_data(self, od, links) -> None:
+        """Effective openness: level x freshness x capability to publish.
+
+        Freshness falls with the update interval (seed 000: infrequent updates);
+        capability grows with officials' ICT skill; a shared platform lets every
+        member publish at the best member's level (assumption).
+        """
+        freshness = 13.0 / (13.0 + od.update_interval_weeks)
+        ict = np.bincount(self.off_muni, weights=self.off_ict * self.off_active, minlength=self.n_muni)
+        cnt = np.maximum(np.bincount(self.off_muni, weights=self.off_active, minlength=self.n_muni), 1)
+        capability = 0.5 + 0.5 * ict / cnt
+        value = od.level * (freshness / 0.5) * (capability / 0.75)  # = level at interval 13, ICT 0.5
+        if links.shared_data_platform and self.n_muni > 1:
+            value[:] = value.max()
+        self.open_data_value = np.clip(value, 0.0, 1.0)
+
+    def _update_posture(self, sec) -> None:
+        """Security posture rises with investment, with diminishing returns (assumption)."""
+        base = self.config.infosec.base_posture
+        scale = self.config.infosec.investment_scale
+        self.posture = np.full(self.n_muni, 1.0 - (1.0 - base) * math.exp(-sec.investment_rand / scale))
+        self.legal_strength = sec.legal_strength
+
+    def _participate(self, t, u, online, phone, portal_av, ch, window) -> None:
+        c = self.config
+        pc = c.participation
+        adopted = self.adopted
+        inf = np.inf
+        costs = np.full((4, self.n), inf)
+        costs[0] = np.where(adopted & online & portal_av[self.muni], pc.cost_portal, inf)
+        costs[1] = np.where(adopted & phone & ch.ussd, pc.cost_ussd, inf)
+        costs[2] = np.where(adopted & online & ch.social, pc.cost_social, inf)
+        if ch.ward_meetings:
+            costs[3] = pc.cost_meeting * (1.0 + self.meeting_km / pc.meeting_distance_km)
+        best = np.argmin(costs, axis=0)
+        best_cost = np.take_along_axis(costs, best[None, :], axis=0)[0]
+        has_channel = np.isfinite(best_cost)
+        level_offered = mech.IAP2_LEVELS.index(ch.iap2_level) + 1
+        # efficacy: trust raises acting (OECD 2024: trust gap of 43 points with a say)
+        efficacy = (1.0 - pc.efficacy_weight) + pc.efficacy_weight * 2.0 * self.trust
+        efficacy = efficacy * (1.0 + pc.iap2_efficacy * (level_offered - 2))
+        act_p = np.where(has_channel, np.clip(self.propensity * efficacy * (1.0 - best_cost), 0.0, 1.0), 0.0)
+        need = u[NEED] < c.municipality.need_rate * self.ward_need_mult[self.ward]
+        act = need & (u[ACT] < act_p)
+        comment = (u[IDP] < pc.idp_rate * act_p) if window else np.zeros(self.n, dtype=bool)
+        took_part = act | comment
+        channel = np.where(took_part, best + 1, 0).astype(np.int8)
+        self.channel = channel
+        self.level = np.where(took_part, np.minimum(level_offered, mech.CHANNEL_MAX_LEVEL[channel]), 0).astype(np.int8)
+        self.contributions += act.astype(np.int64) + comment
+        self.last_participation[took_part] = t
+        self.commented = comment
+        new = np.flatnonzero(act)
+        self.pend_cit = np.r_[self.pend_cit, new]
+        self.pend_week = np.r_[self.pend_week, np.full(new.size, t, dtype=np.int64)]
+        self.pend_channel = np.r_[self.pend_channel, channel[new]]
+        self.week_stats["requests"] = np.bincount(self.muni[new], minlength=self.n_muni).astype(float)
+        self.totals["submitted"] += new.size
+        self.level_offered = level_offered
+
+    def _coproduce(self, t, links) -> tuple[np.ndarray, np.ndarray]:
+        """Resolve requests; return per-citizen sums and counts of outcomes."""
+        c = self.config
+        o = c.officials
+        act = self.off_active
+        # capacity x skill per week, converted to simulated requests
+        cap = np.bincount(self.off_muni, weights=o.capacity_per_week * self.off_skill * act,
+                          minlength=self.n_muni) / self.scale
+        cnt = np.maximum(np.bincount(self.off_muni, weights=act, minlength=self.n_muni), 1)
+        skill = np.bincount(self.off_muni, weights=self.off_skill * act, minlength=self.n_muni) / cnt
+        ict = np.bincount(self.off_muni, weights=self.off_ict * act, minlength=self.n_muni) / cnt
+        pooled = links.shared_talent_pool and self.n_muni > 1
+        req_muni = self.muni[self.pend_cit]
+        if pooled:
+            cap = np.full(self.n_muni, cap.sum())
+            skill[:] = np.average(skill, weights=cnt)
+            ict[:] = np.average(ict, weights=cnt)
+            pool = np.zeros(self.pend_cit.size, dtype=np.int64)
+            self.capacity_carry[1:] = 0.0
+            avail = self.capacity_carry[:1] + cap[:1]
+        else:
+            pool = req_muni
+            avail = self.capacity_carry + cap
+        k = np.floor(avail).astype(np.int64)
+        res = mech.resolve_fifo(pool, k)
+        used = np.bincount(pool[res], minlength=k.size)
+        # unused capacity is lost; only the fractional part carries to next week
+        carry = np.where(used < k, 0.0, avail - k)
+        if pooled:
+            self.capacity_carry[:1] = carry
+        else:
+            self.capacity_carry = carry
+        cits = self.pend_cit[res]
+        waits = t - self.pend_week[res]
+        chan = self.pend_channel[res]
+        m_res = req_muni[res]
+        # co-produced quality: citizen input (literacy, open data) x official input
+        cp = c.coproduction
+        cit_in = np.clip((cp.report_floor + (1.0 - cp.report_floor) * self.literacy[cits])
+                         * (1.0 + cp.open_data_boost * self.open_data_value[m_res]), 0.0, 1.0)
+        digital = chan != 4
+        off_in = skill[m_res] * np.where(digital, np.sqrt(np.maximum(ict[m_res], 0.0)), 1.0)
+        outcome = mech.coproduced_outcome(cit_in, off_in, cp.citizen_share)
+        outcome = outcome * np.exp(-waits / c.participation.max_wait_weeks)  # timeliness
+        keep = np.ones(self.pend_cit.size, dtype=bool)
+        keep[res] = False
+        dropped = keep & (t - self.pend_week >= c.participation.max_wait_weeks)
+        d_cits = self.pend_cit[dropped]
+        keep &= ~dropped
+        mw = np.zeros(self.n_muni)
+        for m in range(self.n_muni):
+            w = waits[m_res == m]
+            if w.size:
+                mw[m] = float(np.median(w))
+            else:
+                left = t - self.pend_week[keep & (req_muni == m)]
+                mw[m] = float(np.median(left)) if left.size else 0.0
+        self.week_stats["median_wait"] = mw
+        self.week_stats["resolved"] = np.bincount(m_res, minlength=self.n_muni).astype(float)
+        self.week_stats["dropped"] = np.bincount(self.muni[d_cits], minlength=self.n_muni).astype(float)
+        osum = np.bincount(m_res, weights=outcome, minlength=self.n_muni)
+        self.week_stats["outcome"] = np.divide(osum, np.maximum(self.week_stats["resolved"], 1))
+        self.cum["resolved"] += self.week_stats["resolved"]
+        self.cum["dropped"] += self.week_stats["dropped"]
+        self.totals["resolved"] += res.size
+        self.totals["dropped"] += d_cits.size
+        self.pend_cit, self.pend_week, self.pend_channel = (
+            self.pend_cit[keep], self.pend_week[keep], self.pend_channel[keep])
+        # ward service quality follows resolved co-produced work (EMA of coverage)
+        res_w = np.bincount(self.ward[cits], weights=outcome, minlength=self.n_wards)
+        size_w = np.maximum(np.bincount(self.ward, minlength=self.n_wards), 1)
+        expected = size_w * c.municipality.need_rate * self.ward_need_mult
+        self.ward_coverage = 0.9 * self.ward_coverage + 0.1 * np.minimum(1.0, res_w / np.maximum(expected, 1e-12))
+        target = self.ward_base_quality + (1.0 - self.ward_base_quality) * self.ward_coverage * cp.quality_gain
+        self.ward_quality += c.municipality.quality_response * (target - self.ward_quality)
+        self.ward_quality = np.clip(self.ward_quality, 0.0, 1.0)
+        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback
+        all_cits = np.r_[cits, d_cits]
+        all_out = np.r_[outcome, np.zeros(d_cits.size)]
+        osum_c = np.bincount(all_cits, weights=all_out, minlength=self.n)
+        ocnt_c = np.bincount(all_cits, minlength=self.n).astype(float)
+        if self.commented.any():
+            feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
+            osum_c += self.commented * feedback
+            ocnt_c += self.commented
+        return osum_c, ocnt_c
+
+    def _update_trust(self, osum, ocnt, nbr_trust) -> None:
+        tc = self.config.trust
+        had = ocnt > 0
+        mean_out = np.divide(osum, np.maximum(ocnt, 1.0))
+        trust = self.trust
+        updated = mech.asymmetric_trust_update(trust, mean_out, self.expectation, tc.alpha_plus, tc.alpha_minus)
+        quality = self.ward_quality[self.ward]
+        trust = np.where(had, updated, trust + tc.quality_weight * (quality - trust))
+        self.expectation = np.where(had, self.expectation + tc.expectation_rate * (mean_out - self.expectation),
+                                    self.expectation)
+        self.responsiveness = np.where(had, self.responsiveness + 0.2 * (mean_out - self.responsiveness),
+                                       self.responsiveness)
+        # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
+        trust = trust + tc.transparency_weight * self.open_data_value[self.muni] * (1.0 - trust)
+        trust = mech.social_trust_update(trust, nbr_trust, self.trust_prior, tc.peer_weight, tc.anchor_weight)
+        self.trust = np.clip(trust, 0.0, 1.0)
+
+    def _shocks(self, t, events, sec) -> None:
+        """Breaches (hazard falls with security), scandals; a legal framework damps both."""
+        ic = self.config.infosec
+        draw = self.rng.random(self.n_muni)
+        hazard = ic.breach_hazard * (1.0 - self.posture) / max(1.0 - ic.base_posture, 1e-9)
+        severity = np.where(draw < hazard, 1.0, 0.0)
+        scandal = np.zeros(self.n_muni)
+        for e in events:
+            if e.step != t:
+                continue
+            if e.kind == "breach":
+                _apply(severity, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+            elif e.kind == "scandal":
+                _apply(scandal, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+        self.week_stats["breaches"] = (severity > 0).astype(float)
+        damp = 1.0 - ic.legal_damping * sec.legal_strength
+        if severity.any():
+            s = severity[self.muni] * damp
+            self.trust = self.trust * (1.0 - ic.breach_trust_drop * s)
+            self.privacy = self.privacy + ic.breach_privacy_rise * s * (1.0 - self.privacy)
+            hit = severity > 0
+            self.portal_down_until[hit] = t + 1 + ic.breach_downtime_weeks
+        if scandal.any():
+            self.trust = self.trust * (1.0 - self.config.trust.scandal_drop * scandal[self.muni])
+
+    def _talent(self, t, tal) -> None:
+        """Attrition (lowered by a premium), hiring (skill raised by it), ICT training."""
+        o = self.config.officials
+        k = self.off_skill.size
+        leave_p = o.attrition_annual / 52.0 * max(0.0, 1.0 - tal.retention_elasticity * tal.salary_premium)
+        leave = self.off_active & (self.rng_staff.random(k) < leave_p)
+        self.off_active[leave] = False
+        self.off_vacant_until[leave] = t + o.vacancy_weeks
+        self.attrition_count += np.bincount(self.off_muni[leave], minlength=self.n_muni)
+        hire = ~self.off_active & (self.off_vacant_until <= t)
+        nh = int(hire.sum())
+        if nh:
+            wf = np.sqrt(self.muni_wealth[self.off_muni[hire]])
+            mean = np.minimum(1.0, o.market_skill_mean * wf * (1.0 + tal.hiring_skill_gain * tal.salary_premium))
+            self.off_skill[hire] = np.clip(mean + 0.12 * self.rng_staff.standard_normal(nh), 0.05, 1.0)
+            self.off_ict[hire] = np.clip(o.ict_skill_mean * wf + 0.12 * self.rng_staff.standard_normal(nh), 0.0, 1.0)
+            self.off_active[hire] = True
+            self.off_tenure[hire] = 0
+        self.off_tenure += self.off_active
+        if tal.training_rand > 0:
+            per_official = tal.training_rand / 1e6 / max(1, o.n_officials)
+            self.off_ict += self.off_active * tal.training_per_million * per_official / 52.0 * (1.0 - self.off_ict)
+
+    # ------------------------------------------------------------------ recording
+
+    def _record(self) -> None:
+        rows = compute_metrics(self)
+        self.latest = rows[-1]
+        table = self.datacollector.tables["timeseries"]
+        for row in rows:
+            for key in table:
+                table[key].append(row[key])
+        self.datacollector.collect(self)
+
+    def run(self, steps: int | None = None) -> None:
+        """Run ``steps`` weeks (default: the scenario's horizon)."""
+        for _ in range(self.config.run.steps if steps is None else steps):
+            self.step()
+
+    def timeseries(self):
+        """The recorded metrics as a tidy pandas DataFrame (one row per step and municipality)."""
+        return self.datacollector.get_table_dataframe("timeseries")
+
+
+def _reporter(name: str):
+    return lambda model: model.latest[name]
+
+
+def _apply(arr: np.ndarray, muni: int | None, fn) -> None:
+    if muni is None:
+        arr[:] = fn(arr)
+    else:
+        arr[muni] = fn(arr[muni])
+
+
+def _nearest_within(nx: np.ndarray, ny: np.ndarray, pts: np.ndarray, reach: float, ids: np.ndarray) -> np.ndarray:
+    """For each point, ``ids`` of the nearest node within ``reach`` km, or -1."""
+    out = np.full(pts.shape[0], -1, dtype=np.int64)
+    if nx.size == 0:
+        return out
+    d, j = cKDTree(np.column_stack([nx, ny])).query(pts, distance_upper_bound=reach)
+    ok = np.isfinite(d)
+    out[ok] = ids[j[ok]]
+    return out
+
+
+def _nearest_distance(nx: np.ndarray, ny: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    if nx.size == 0:
+        return np.full(pts.shape[0], np.inf)
+    d, _ = cKDTree(np.column_stack([nx, ny])).query(pts)
+    return d

@@ -1,0 +1,100 @@
+"""Figures from time-series tables.  Plotting never builds or runs a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from cosim.metrics import CHANNEL_NAMES, INCOME  # noqa: E402
+
+SMOOTH = 4  # weeks: weekly rates are noisy; figures show a 4-week rolling mean
+GROUP_COLOURS = {"low": "#d95f02", "mid": "#7570b3", "high": "#1b9e77",
+                 "lit1": "#e7298a", "lit2": "#66a61e", "lit3": "#e6ab02"}
+CHANNEL_COLOURS = {"portal": "#1f78b4", "ussd": "#33a02c", "social": "#6a3d9a", "meeting": "#ff7f00"}
+
+
+def _region(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["municipality"] == "region"].set_index("step").sort_index()
+
+
+def _years(ax) -> None:
+    ax.set_xlabel("week (52 = one year)")
+    ax.grid(alpha=0.3)
+
+
+def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
+    """The figures of ``cosim run``: channels, income groups, trust, backlog and quality."""
+    r = _region(df)
+    paths = []
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for ch in CHANNEL_NAMES:
+        ax.plot(r.index, 100 * r[f"participation_rate_{ch}"].rolling(SMOOTH, min_periods=1).mean(),
+                label=ch, color=CHANNEL_COLOURS[ch])
+    ax.set_ylabel("% of citizens taking part per week")
+    ax.set_title(f"{title}: participation by channel ({SMOOTH}-week mean)")
+    ax.legend(title="channel")
+    _years(ax)
+    paths.append(_save(fig, out / "participation_by_channel.png"))
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for g in INCOME:
+        axes[0].plot(r.index, 100 * r[f"share_participated_year_{g}"], label=f"{g} income", color=GROUP_COLOURS[g])
+        axes[1].plot(r.index, 100 * r[f"share_adopted_{g}"], label=f"{g} income", color=GROUP_COLOURS[g])
+    axes[0].set_ylabel("% who took part in the last 52 weeks")
+    axes[0].set_title("Participation by income group")
+    axes[1].set_ylabel("% using e-participation")
+    axes[1].set_title("E-participation adoption by income group")
+    for ax in axes:
+        ax.legend()
+        _years(ax)
+    fig.suptitle(title)
+    paths.append(_save(fig, out / "participation_by_income.png"))
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    for g in INCOME:
+        axes[0].plot(r.index, r[f"mean_trust_{g}"], label=f"{g} income", color=GROUP_COLOURS[g])
+    for g, name in zip(("lit1", "lit2", "lit3"), ("low", "middle", "high"), strict=True):
+        axes[1].plot(r.index, r[f"mean_trust_{g}"], label=f"{name} literacy tercile", color=GROUP_COLOURS[g])
+    axes[0].plot(r.index, r["mean_trust"], color="black", lw=2, label="everyone")
+    axes[1].plot(r.index, r["mean_trust"], color="black", lw=2, label="everyone")
+    axes[0].set_ylabel("mean trust in the municipality (0-1)")
+    axes[0].set_title("Trust by income group")
+    axes[1].set_title("Trust by literacy tercile (at the start)")
+    for ax in axes:
+        ax.legend()
+        _years(ax)
+    breaches = r.index[r["breaches"] > 0]
+    for ax in axes:
+        for b in breaches:
+            ax.axvline(b, color="red", alpha=0.4, ls="--")
+    fig.suptitle(title + ("  (red dashes: data breaches)" if len(breaches) else ""))
+    paths.append(_save(fig, out / "trust_by_group.png"))
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(r.index, r["backlog_per_1000"], color="#b2182b", label="backlog per 1,000 citizens")
+    ax.plot(r.index, r["requests_per_1000"].rolling(SMOOTH, min_periods=1).mean(), color="#999999",
+            label=f"requests per 1,000 per week ({SMOOTH}-week mean)")
+    ax.set_ylabel("requests per 1,000 citizens")
+    ax2 = ax.twinx()
+    ax2.plot(r.index, r["service_quality"], color="#2166ac", lw=2, label="service quality (right)")
+    ax2.set_ylabel("service quality (0-1)")
+    ax2.set_ylim(0, 1)
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left")
+    ax.set_title(f"{title}: backlog and service quality")
+    _years(ax)
+    paths.append(_save(fig, out / "backlog_and_quality.png"))
+    return paths
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

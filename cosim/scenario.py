@@ -1,0 +1,151 @@
+"""Reading scenario files: TOML -> validated, frozen :class:`~cosim.schema.Scenario`.
+
+Every problem is reported as a :class:`ScenarioError` whose message names the file,
+the dotted key path and what was expected, so the CLI can print it and exit 2
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from cosim.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """Bad input: one or more problems, each naming the file and key path."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def format_validation_error(exc: ValidationError, source: str) -> list[str]:
+    """Turn pydantic's errors into one line each: ``file: key.path: what was expected``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/ODD.md for the parameters)"
+        elif err["type"] != "value_error" and "input" in err and not isinstance(err["input"], dict):
+            msg = f"{msg} (got {err['input']!r})"
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        lines.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
+    return lines
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value as a TOML value; bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``, creating tables."""
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        nxt = node.setdefault(key, {})
+        if not isinstance(nxt, dict):
+            raise ScenarioError([f"--set {path}: '{key}' is a value, not a table"])
+        node = nxt
+    node[keys[-1]] = value
+
+
+def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
+    """``["wifi.hotspots=40", ...]`` -> ``{"wifi.hotspots": 40, ...}``."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ScenarioError([f"--set {pair}: expected KEY=VALUE, e.g. wifi.hotspots=40"])
+        key, value = pair.split("=", 1)
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing file or bad syntax into a ScenarioError."""
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError([f"{p}: no such file"])
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{p}: invalid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{p}: not a UTF-8 text file"]) from None
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], source: str = "<scenario>", overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Validate a nested dict (plus dotted overrides) into a Scenario."""
+    data = _deepcopy(dict(data))
+    for path, value in (overrides or {}).items():
+        set_path(data, path, value)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = format_validation_error(exc, source)
+        if overrides:
+            problems = [p.replace(source, f"{source} (with --set)", 1) for p in problems]
+        raise ScenarioError(problems) from None
+    from cosim.costs import check_budget  # late import: costs needs the schema only
+
+    check_budget(scenario, source)
+    return scenario
+
+
+def load_scenario(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | Iterable[str] | None = None
+) -> Scenario:
+    """Load and validate a scenario file (``None`` gives the defaults).
+
+    ``overrides`` maps dotted paths to values (``{"wifi.hotspots": 40}``) or is a
+    list of ``"KEY=VALUE"`` strings as given to ``--set``.
+    """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        overrides = parse_overrides(overrides)
+    if path is None:
+        return scenario_from_dict({}, "<defaults>", overrides)
+    data = read_toml(path)
+    data.setdefault("name", Path(path).stem)
+    return scenario_from_dict(data, str(path), overrides)
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with dotted-path overrides, validated like a file."""
+    return scenario_from_dict(scenario.model_dump(exclude_defaults=True), scenario.name, overrides)
+
+
+def check_files(paths: Iterable[str | Path]) -> list[str]:
+    """Validate scenario files; return every problem (empty when all are fine)."""
+    problems: list[str] = []
+    for p in paths:
+        try:
+            load_scenario(p)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def get_path(obj: BaseModel, path: str) -> Any:
+    """Read a dotted path from a scenario (``get_path(s, "wifi.hotspots")``)."""
+    node: Any = obj
+    for key in path.split("."):
+        node = getattr(node, key)
+    return node
+
+
+def _deepcopy(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deepcopy(v) if isinstance(v, dict) else v for k, v in d.items()}

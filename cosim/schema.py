@@ -1,0 +1,739 @@
+"""The scenario schema: the one source of truth for every parameter.
+
+Each parameter is declared once, here, with its default, valid range, unit,
+description and source (or the word "assumption"). The CLI (``--set``), the
+scenario loader, the dashboard sliders, the ODD tables (``docs/ODD.md``) and the
+sensitivity bounds all read this module; nothing declares a parameter twice.
+
+A scenario file (TOML) lists only what differs from these defaults.  Policy
+levers (``wifi``, ``open_data``, ``talent``, ``training``, ``security``,
+``channels``, ``campaign``, ``links``) can be switched on for a window of weeks
+``[start, stop)`` and can change in later ``phases``; outside every window the
+lever is at its defaults (which are "off" for every policy).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ASSUMPTION = "assumption"
+
+
+def param(
+    default: Any,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    unit: str,
+    desc: str,
+    source: str,
+    sa: tuple[float, float] | None = None,
+) -> Any:
+    """Declare a scenario parameter.
+
+    ``lo``/``hi`` are the hard validity bounds; ``sa`` is the plausible range used
+    by sensitivity analysis when it differs from the hard bounds.
+    """
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    if sa is not None:
+        extra["sa_range"] = list(sa)
+    return Field(default, ge=lo, le=hi, description=desc, json_schema_extra=extra)
+
+
+class Section(BaseModel):
+    """A frozen table of parameters; unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- world
+
+
+class RunConfig(Section):
+    """How long and how large one run is."""
+
+    steps: int = param(260, 1, 5200, unit="weeks", sa=(52, 260),
+                       desc="Horizon in weekly steps; 260 = one 5-year IDP cycle.",
+                       source="Municipal Systems Act 32 of 2000 s25 (5-year IDP); MODEL.md s2")
+    n_citizens: int = param(10_000, 50, 2_000_000, unit="agents", sa=(2_000, 20_000),
+                            desc="Simulated citizens (a sample of the population).",
+                            source=ASSUMPTION)
+    seed: int = param(1, 0, 2**63 - 1, unit="-",
+                      desc="Default root seed when none is given on the command line.",
+                      source=ASSUMPTION)
+
+
+class MunicipalityConfig(Section):
+    """The default municipality: geography, wards, needs and budget."""
+
+    population: int = param(800_000, 1_000, 10_000_000, unit="residents",
+                            desc="Real residents represented by the simulated citizens.",
+                            source="assumption: order of a secondary metro")
+    ward_rows: int = param(6, 1, 40, unit="wards",
+                           desc="Rows of the ward grid.", source=ASSUMPTION)
+    ward_cols: int = param(8, 1, 40, unit="wards",
+                           desc="Columns of the ward grid (48 wards by default).",
+                           source=ASSUMPTION)
+    ward_km: float = param(2.0, 0.2, 20.0, unit="km", sa=(1.0, 4.0),
+                           desc="Side of one square ward.", source=ASSUMPTION)
+    ward_inequality: float = param(0.6, 0.0, 1.0, unit="-", sa=(0.2, 0.9),
+                                   desc="How strongly ward wealth falls from the core to the periphery.",
+                                   source="assumption: spatial legacy of apartheid planning (seed 000)")
+    baseline_service_quality: float = param(0.42, 0.0, 1.0, unit="-", sa=(0.3, 0.6),
+                                            desc="Mean ward service quality at the start.",
+                                            source="assumption near GCRO QoL 2017/18 (38% satisfied, Gauteng)")
+    need_rate: float = param(0.04, 0.0, 1.0, unit="1/week", sa=(0.02, 0.08),
+                             desc="Weekly chance that a citizen has a service need (report, request).",
+                             source=ASSUMPTION)
+    need_gradient: float = param(1.0, 0.0, 5.0, unit="-", sa=(0.0, 2.0),
+                                 desc="Extra need in the poorest ward relative to the richest.",
+                                 source=ASSUMPTION)
+    quality_response: float = param(0.05, 0.0, 1.0, unit="1/week", sa=(0.01, 0.1),
+                                    desc="Rate at which ward service quality moves toward its co-produced target.",
+                                    source=ASSUMPTION)
+    idp_window_weeks: int = param(6, 0, 26, unit="weeks",
+                                  desc="Length of the annual IDP consultation window.",
+                                  source="MODEL.md s2; MFMA 56 of 2003 s22-23 (draft budget consultation)")
+    idp_window_start: int = param(40, 0, 51, unit="week of year",
+                                  desc="Week of the financial year (from July) when the IDP window opens.",
+                                  source="MFMA s16 (draft budget tabled 90 days before July): April")
+    annual_budget_rand: float = param(40_000_000.0, 0.0, 1e10, unit="R/year", sa=(1e7, 8e7),
+                                      desc="Annual budget for the smart-city levers.",
+                                      source=ASSUMPTION)
+    over_budget: Literal["refuse", "scale"] = param(
+        "refuse", unit="-",
+        desc="What to do when a year's planned lever spend exceeds the budget.",
+        source=ASSUMPTION)
+
+
+class RegionConfig(Section):
+    """Several municipalities in one region (single, dual or multi linkage)."""
+
+    n_municipalities: int = param(1, 1, 8, unit="-",
+                                  desc="Municipalities in the region (citizens split evenly).",
+                                  source="seed 000: single, dual or multi-municipality linkages")
+    wealth_gradient: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.0, 0.6),
+                                   desc="How much poorer each further municipality is than the first (a metro and its rural neighbours).",
+                                   source=ASSUMPTION)
+
+
+class PopulationConfig(Section):
+    """Who the citizens are at the start."""
+
+    share_low_income: float = param(0.55, 0.0, 1.0, unit="share", sa=(0.4, 0.7),
+                                    desc="Share of low-income citizens.",
+                                    source="assumption: RIA After Access 2017 (the online half earns > R7,200/month)")
+    share_high_income: float = param(0.15, 0.0, 1.0, unit="share", sa=(0.1, 0.25),
+                                     desc="Share of high-income citizens (middle = the rest).",
+                                     source=ASSUMPTION)
+    share_youth: float = param(0.35, 0.0, 1.0, unit="share",
+                               desc="Share aged 15-34.", source="assumption near Stats SA mid-year estimates")
+    share_senior: float = param(0.15, 0.0, 1.0, unit="share",
+                                desc="Share aged 60+.", source="assumption near Stats SA mid-year estimates")
+    phone_share: float = param(0.961, 0.0, 1.0, unit="share",
+                               desc="Share with at least a mobile phone.",
+                               source="GHS 2023: 96.1% of households have a mobile phone")
+    smartphone_low: float = param(0.55, 0.0, 1.0, unit="share", sa=(0.35, 0.75),
+                                  desc="Smartphone ownership, low income.",
+                                  source="assumption anchored to GHS 2023 mobile internet 72.6% and RIA 2017 (53% online)")
+    smartphone_mid: float = param(0.80, 0.0, 1.0, unit="share",
+                                  desc="Smartphone ownership, middle income.",
+                                  source="assumption anchored to GHS 2023 (metro 74.6%)")
+    smartphone_high: float = param(0.95, 0.0, 1.0, unit="share",
+                                   desc="Smartphone ownership, high income.", source=ASSUMPTION)
+    data_low: float = param(0.35, 0.0, 1.0, unit="prob/week", sa=(0.2, 0.5),
+                            desc="Chance a low-income smartphone owner can afford data in a given week.",
+                            source="assumption: 1 GB costs > 14% of monthly income for the poorest 20% (DATA.md)")
+    data_mid: float = param(0.70, 0.0, 1.0, unit="prob/week",
+                            desc="Chance a middle-income smartphone owner has data in a week.",
+                            source="assumption: 24.7% of income on mobile services (WCG 2016)")
+    data_high: float = param(0.95, 0.0, 1.0, unit="prob/week",
+                             desc="Chance a high-income smartphone owner has data in a week.",
+                             source=ASSUMPTION)
+    literacy_low: float = param(0.35, 0.0, 1.0, unit="-", sa=(0.2, 0.5),
+                                desc="Mean digital literacy, low income.",
+                                source="assumption: RIA 2017 names literacy a main barrier")
+    literacy_mid: float = param(0.55, 0.0, 1.0, unit="-", desc="Mean digital literacy, middle income.",
+                                source=ASSUMPTION)
+    literacy_high: float = param(0.75, 0.0, 1.0, unit="-", desc="Mean digital literacy, high income.",
+                                 source=ASSUMPTION)
+    literacy_sd: float = param(0.12, 0.0, 0.5, unit="-", desc="Spread of literacy within a group.",
+                               source=ASSUMPTION)
+    age_literacy_effect: float = param(0.10, 0.0, 0.5, unit="-",
+                                       desc="Literacy bonus for youth and penalty for seniors.",
+                                       source=ASSUMPTION)
+    trust_mean: float = param(0.42, 0.0, 1.0, unit="-", sa=(0.3, 0.55),
+                              desc="Mean initial trust in the municipality.",
+                              source="AB Round 8 (2021): under one third trust the local council; mean set so ~30% exceed 0.5")
+    trust_sd: float = param(0.15, 0.0, 0.5, unit="-", desc="Spread of initial trust.", source=ASSUMPTION)
+    privacy_mean: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
+                                desc="Mean privacy concern.", source=ASSUMPTION)
+    privacy_sd: float = param(0.2, 0.0, 0.5, unit="-", desc="Spread of privacy concern.", source=ASSUMPTION)
+    awareness_initial: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.05, 0.4),
+                                     desc="Initial awareness of e-services.", source=ASSUMPTION)
+    adopted_initial: float = param(0.025, 0.0, 1.0, unit="share",
+                                   desc="Share already using e-participation at the start (innovators).",
+                                   source="Rogers 2003: innovators 2.5%")
+    propensity_alpha: float = param(1.15, 1.01, 5.0, unit="-", sa=(1.1, 2.0),
+                                    desc="Pareto tail index of the contribution propensity (lower = more unequal).",
+                                    source="assumption tuned to 90-9-1 participation inequality (Nielsen 2006)")
+    propensity_scale: float = param(0.04, 0.0, 1.0, unit="-", sa=(0.04, 0.15),
+                                    desc="Propensity of the least active citizen (Pareto minimum).",
+                                    source=ASSUMPTION)
+    homogeneous: bool = param(False, unit="-",
+                              desc="Make every citizen identical at neutral values (for the Bass docking test).",
+                              source="Bass 1969 docking; MODEL.md pattern 1")
+
+
+class NetworkConfig(Section):
+    """The social network that carries word of mouth and trust."""
+
+    kind: Literal["small_world", "complete"] = param(
+        "small_world", unit="-",
+        desc="small_world: ring lattice within wards, rewired; complete: well-mixed (mean field).",
+        source="Watts & Strogatz 1998")
+    degree: int = param(10, 2, 100, unit="ties", desc="Ties per citizen (even).",
+                        source=ASSUMPTION)
+    rewire: float = param(0.1, 0.0, 1.0, unit="prob", sa=(0.0, 0.3),
+                          desc="Share of ties rewired to a random citizen of the same municipality.",
+                          source="Watts & Strogatz 1998; assumption")
+
+    @field_validator("degree")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise ValueError(f"must be even (got {v}): each citizen links k/2 neighbours on each side")
+        return v
+
+
+class AdoptionConfig(Section):
+    """E-participation adoption: a Bass hazard modulated by UTAUT and privacy calculus."""
+
+    p: float = param(0.03 / 52, 0.0, 1.0, unit="1/week", sa=(0.0002, 0.0012),
+                     desc="Innovation coefficient (weekly).",
+                     source="Bass 1969; mean p=0.03/year, Sultan, Farley & Lehmann 1990")
+    q: float = param(0.38 / 52, 0.0, 1.0, unit="1/week", sa=(0.003, 0.015),
+                     desc="Imitation coefficient (weekly).",
+                     source="Bass 1969; mean q=0.38/year, Sultan, Farley & Lehmann 1990")
+    beta_performance: float = param(1.0, 0.0, 5.0, unit="-", sa=(0.0, 2.0),
+                                    desc="Weight of performance expectancy (responsiveness, open data).",
+                                    source="UTAUT, Venkatesh et al. 2003; weight assumption")
+    beta_effort: float = param(1.5, 0.0, 5.0, unit="-", sa=(0.5, 3.0),
+                               desc="Weight of effort expectancy (digital literacy).",
+                               source="UTAUT, Venkatesh et al. 2003; weight assumption")
+    beta_trust: float = param(1.0, 0.0, 5.0, unit="-", sa=(0.0, 2.0),
+                              desc="Weight of trust in the municipality.",
+                              source="Carter & Belanger 2005; weight assumption")
+    beta_privacy: float = param(1.0, 0.0, 5.0, unit="-", sa=(0.5, 3.0),
+                                desc="Weight of perceived privacy risk = concern x (1 - security posture).",
+                                source="privacy calculus, Dinev & Hart 2006; weight assumption")
+    lapse_rate: float = param(0.005, 0.0, 1.0, unit="1/week", sa=(0.0, 0.05),
+                              desc="Weekly lapse hazard of an adopter at zero intention (scaled by 1 - intention).",
+                              source=ASSUMPTION)
+
+
+class ParticipationConfig(Section):
+    """Acting on a need or a consultation: channel costs and efficacy."""
+
+    cost_portal: float = param(0.10, 0.0, 1.0, unit="-", desc="Effort cost of the portal/app.",
+                               source=ASSUMPTION)
+    cost_ussd: float = param(0.20, 0.0, 1.0, unit="-", desc="Effort cost of USSD/SMS.",
+                             source=ASSUMPTION)
+    cost_social: float = param(0.15, 0.0, 1.0, unit="-", desc="Effort cost of social media/chat.",
+                               source=ASSUMPTION)
+    cost_meeting: float = param(0.60, 0.0, 1.0, unit="-", sa=(0.4, 0.8),
+                                desc="Effort cost of a ward meeting at the venue's door.",
+                                source="assumption: AB 2011, 72-74% never contacted a councillor")
+    meeting_distance_km: float = param(3.0, 0.1, 50.0, unit="km",
+                                       desc="Distance at which travel doubles the meeting cost.",
+                                       source=ASSUMPTION)
+    efficacy_weight: float = param(0.6, 0.0, 1.0, unit="-", sa=(0.3, 0.9),
+                                   desc="How much acting depends on trust (political efficacy).",
+                                   source="OECD 2024: trust +43 points among those who feel they have a say; weight assumption")
+    idp_rate: float = param(0.10, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
+                            desc="Extra weekly consultation opportunity during the IDP window.",
+                            source=ASSUMPTION)
+    iap2_efficacy: float = param(0.1, 0.0, 1.0, unit="-", sa=(0.0, 0.3),
+                                 desc="Relative rise in acting per IAP2 level offered above consult.",
+                                 source="assumption; OECD 2024 (a say raises trust and efficacy); Arnstein 1969")
+    max_wait_weeks: int = param(12, 1, 260, unit="weeks",
+                                desc="A request pending this long is dropped (abandoned).",
+                                source=ASSUMPTION)
+
+
+class TrustConfig(Section):
+    """Trust dynamics: asymmetric expectancy-disconfirmation plus social influence."""
+
+    alpha_plus: float = param(0.05, 0.0, 1.0, unit="-", sa=(0.02, 0.1),
+                              desc="Trust gain per unit of positive disconfirmation.",
+                              source="expectancy-disconfirmation (Van Ryzin 2006); magnitude assumption")
+    alpha_minus: float = param(0.15, 0.0, 1.0, unit="-", sa=(0.05, 0.3),
+                               desc="Trust loss per unit of negative disconfirmation (> alpha_plus).",
+                               source="trust asymmetry, Slovic 1993; Poortinga & Pidgeon 2004")
+    expectation_rate: float = param(0.1, 0.0, 1.0, unit="-",
+                                    desc="How fast a citizen's expectation follows experienced outcomes.",
+                                    source=ASSUMPTION)
+    peer_weight: float = param(0.01, 0.0, 0.5, unit="1/week", sa=(0.0, 0.08),
+                               desc="Weekly weight on neighbours' mean trust (DeGroot).",
+                               source="DeGroot 1974; Friedkin & Johnsen 1990")
+    anchor_weight: float = param(0.02, 0.0, 0.5, unit="1/week",
+                                 desc="Weekly pull back to the citizen's prior trust (Friedkin-Johnsen).",
+                                 source="Friedkin & Johnsen 1990")
+    quality_weight: float = param(0.01, 0.0, 0.5, unit="1/week", sa=(0.0, 0.03),
+                                  desc="Weekly pull of non-participants toward their ward's service quality.",
+                                  source=ASSUMPTION)
+    transparency_weight: float = param(0.002, 0.0, 0.1, unit="1/week", sa=(0.0, 0.005),
+                                       desc="Weekly trust gain from full data openness (small on purpose).",
+                                       source="Grimmelikhuijsen et al. 2013 (PAR 73(4)): transparency alone moves trust little")
+    scandal_drop: float = param(0.15, 0.0, 1.0, unit="-",
+                                desc="Share of trust lost in a scandal of severity 1.",
+                                source=ASSUMPTION)
+    share_trusting_threshold: float = param(0.5, 0.0, 1.0, unit="-",
+                                            desc="Trust above which a citizen counts as trusting.",
+                                            source="AB Round 8 'somewhat or a lot'")
+
+
+class CoproductionConfig(Section):
+    """How citizen and official inputs make service outcomes."""
+
+    citizen_share: float = param(0.4, 0.0, 1.0, unit="-", sa=(0.2, 0.6),
+                                 desc="Cobb-Douglas exponent of the citizen's input (official input gets 1 - this).",
+                                 source="Ostrom 1996; Brudney & England 1983; value assumption")
+    report_floor: float = param(0.4, 0.0, 1.0, unit="-",
+                                desc="Value of a report from a citizen with zero digital literacy.",
+                                source=ASSUMPTION)
+    open_data_boost: float = param(0.3, 0.0, 2.0, unit="-", sa=(0.0, 0.6),
+                                   desc="Relative rise in a report's value at full data openness (civic tech).",
+                                   source="assumption; Gonzalvez-Gallego & Nieto-Torrejon 2021 (small positive effect)")
+    quality_gain: float = param(0.8, 0.0, 1.0, unit="-",
+                                desc="Share of the quality gap closed when every need is met at full quality.",
+                                source=ASSUMPTION)
+    feedback_floor: float = param(0.3, 0.0, 1.0, unit="-",
+                                  desc="Outcome a consultation comment is worth at 'inform'; rises linearly to 1 at 'empower'.",
+                                  source="assumption; IAP2 promise to the public; Arnstein 1969")
+
+
+class LiteracyConfig(Section):
+    """Digital literacy: training, learning by doing, decay."""
+
+    training_gain: float = param(0.2, 0.0, 1.0, unit="-", sa=(0.05, 0.3),
+                                 desc="Share of the gap to 1 closed by one training seat.",
+                                 source=ASSUMPTION)
+    learning_by_doing: float = param(0.01, 0.0, 0.2, unit="1/week",
+                                     desc="Weekly share of the gap closed by going online.",
+                                     source=ASSUMPTION)
+    decay: float = param(0.001, 0.0, 0.1, unit="1/week",
+                         desc="Weekly decay of literacy without use.", source=ASSUMPTION)
+
+
+class AwarenessConfig(Section):
+    """Awareness of e-services: campaigns, word of mouth, the IDP window."""
+
+    word_of_mouth: float = param(0.02, 0.0, 1.0, unit="1/week", sa=(0.01, 0.1),
+                                 desc="Weekly awareness gain from aware neighbours.",
+                                 source="Rogers 2003; magnitude assumption")
+    idp_boost: float = param(0.03, 0.0, 1.0, unit="1/week",
+                             desc="Weekly awareness gain during the IDP window.",
+                             source=ASSUMPTION)
+    decay: float = param(0.01, 0.0, 0.1, unit="1/week", desc="Weekly decay of awareness.",
+                         source=ASSUMPTION)
+
+
+class OfficialsConfig(Section):
+    """Municipal officials who handle requests."""
+
+    n_officials: int = param(80, 1, 5_000, unit="officials",
+                             desc="Officials handling citizen requests and participation.",
+                             source=ASSUMPTION)
+    capacity_per_week: float = param(50.0, 1.0, 1_000.0, unit="requests/week",
+                                     desc="Requests one fully skilled official resolves per week.",
+                                     source=ASSUMPTION)
+    skill_mean: float = param(0.55, 0.0, 1.0, unit="-", sa=(0.4, 0.7),
+                              desc="Mean general skill of officials.", source=ASSUMPTION)
+    ict_skill_mean: float = param(0.35, 0.0, 1.0, unit="-", sa=(0.2, 0.5),
+                                  desc="Mean ICT skill of officials.",
+                                  source="AGSA 2020-21: IT governance ineffective in 75% of municipalities")
+    attrition_annual: float = param(0.15, 0.0, 1.0, unit="1/year", sa=(0.05, 0.25),
+                                    desc="Annual attrition hazard without incentives.",
+                                    source="assumption: LGSETA 2020, over half in shortage occupations")
+    vacancy_weeks: int = param(12, 0, 104, unit="weeks",
+                               desc="Weeks a post stays vacant before the replacement starts.",
+                               source=ASSUMPTION)
+    market_skill_mean: float = param(0.5, 0.0, 1.0, unit="-",
+                                     desc="Mean skill of hires from the labour market.",
+                                     source=ASSUMPTION)
+    salary_rand: float = param(450_000.0, 0.0, 1e7, unit="R/year",
+                               desc="Annual cost of one official.", source=ASSUMPTION)
+
+
+class InfrastructureConfig(Section):
+    """ICT nodes the municipality already runs (access and service centres)."""
+
+    access_centres: int = param(12, 0, 1_000, unit="nodes",
+                                desc="Library/SmartCape-style access centres (computers, no device needed).",
+                                source="assumption: SmartCape (Cape Town libraries)")
+    access_centre_capacity: float = param(400.0, 0.0, 1e5, unit="users/week",
+                                          desc="Weekly users one access centre serves.",
+                                          source=ASSUMPTION)
+    service_centres: int = param(3, 0, 500, unit="nodes",
+                                 desc="Thusong-style service centres (assisted, offline services and meetings).",
+                                 source="assumption: Thusong Service Centre programme")
+    walk_km: float = param(0.8, 0.0, 10.0, unit="km", sa=(0.4, 1.5),
+                           desc="Distance a citizen will walk to a node, added to its coverage radius.",
+                           source=ASSUMPTION)
+    outage_hazard: float = param(0.03, 0.0, 1.0, unit="1/week", sa=(0.0, 0.1),
+                                 desc="Weekly chance a node is down.",
+                                 source="assumption: load-shedding and vandalism")
+    centre_radius_m: float = param(100.0, 0.0, 5_000.0, unit="m",
+                                   desc="Coverage radius of an access or service centre.",
+                                   source=ASSUMPTION)
+    training_km: float = param(5.0, 0.0, 100.0, unit="km", sa=(2.0, 10.0),
+                               desc="Distance a citizen will travel to a centre for a training seat.",
+                               source=ASSUMPTION)
+    data_need_mb: float = param(300.0, 1.0, 10_000.0, unit="MB/day",
+                                desc="Daily data a hotspot user wants; a lower cap makes the hotspot less useful.",
+                                source="assumption between the 250 and 500 MB/day caps of Tshwane and Johannesburg")
+    outage_data_loss: float = param(0.5, 0.0, 1.0, unit="-",
+                                    desc="Share of own-data access lost in a full load-shedding spell (towers down).",
+                                    source=ASSUMPTION)
+
+
+class CostsConfig(Section):
+    """Unit costs of the levers (Rand)."""
+
+    hotspot_capex: float = param(80_000.0, 0.0, 1e7, unit="R/hotspot",
+                                 desc="Cost of installing one access point, spread over 5 years.",
+                                 source="Cape Town plan ~2014: R60,000-R100,000 per access point (secondary report)")
+    hotspot_opex: float = param(30_000.0, 0.0, 1e7, unit="R/hotspot/year",
+                                desc="Running cost of one hotspot (backhaul, data, maintenance).",
+                                source=ASSUMPTION)
+    open_data_full: float = param(3_000_000.0, 0.0, 1e9, unit="R/year",
+                                  desc="Cost of full openness updated every 13 weeks.",
+                                  source=ASSUMPTION)
+    training_seat: float = param(250.0, 0.0, 1e5, unit="R/seat",
+                                 desc="Cost of one digital-literacy training seat.", source=ASSUMPTION)
+    channel_portal: float = param(1_500_000.0, 0.0, 1e9, unit="R/year",
+                                  desc="Running cost of the portal/app.", source=ASSUMPTION)
+    channel_ussd: float = param(600_000.0, 0.0, 1e9, unit="R/year",
+                                desc="Running cost of the USSD/SMS line.", source=ASSUMPTION)
+    channel_social: float = param(300_000.0, 0.0, 1e9, unit="R/year",
+                                  desc="Running cost of social media/chat.", source=ASSUMPTION)
+    channel_meetings: float = param(400_000.0, 0.0, 1e9, unit="R/year",
+                                    desc="Running cost of ward meetings.", source=ASSUMPTION)
+    legal_framework: float = param(1_000_000.0, 0.0, 1e9, unit="R/year",
+                                   desc="Cost of a full-strength legal/compliance framework (POPIA office).",
+                                   source=ASSUMPTION)
+
+
+# --------------------------------------------------------------------------- levers
+
+
+class Lever(Section):
+    """A policy lever active for weeks ``[start, stop)``, with optional later phases.
+
+    Each entry of ``phases`` is a table with its own ``start``/``stop`` and any of
+    the lever's parameters; parameters it does not name keep the section's values.
+    A window without ``stop`` ends where the next one starts (or at the end of
+    the run); an explicit ``stop`` past the next window's start is an
+    overlapping schedule and is refused.
+    """
+
+    start: int = param(0, 0, None, unit="week", desc="First week the lever is active.",
+                       source="scenario")
+    stop: int | None = param(None, 0, None, unit="week",
+                             desc="Week the lever stops (exclusive); none = end of run.",
+                             source="scenario")
+    phases: tuple[dict[str, Any], ...] = Field(default=(), description="Later phases of the lever.")
+
+    @model_validator(mode="after")
+    def _check_windows(self) -> Lever:
+        windows = [(self.start, self.stop, "the section itself")]
+        fields = {k for k in type(self).model_fields if k != "phases"}
+        for i, ph in enumerate(self.phases):
+            unknown = set(ph) - fields
+            if unknown:
+                raise ValueError(f"phases[{i}] has unknown key(s) {sorted(unknown)}; "
+                                 f"allowed: {sorted(fields)}")
+            if "start" not in ph:
+                raise ValueError(f"phases[{i}] needs a start week")
+            merged = {**self.model_dump(exclude={"phases"}), "stop": None, **ph}
+            try:
+                type(self).model_validate(merged)
+            except Exception as exc:  # re-raised with the phase index in the path
+                raise ValueError(f"phases[{i}]: {_first_error(exc)}") from None
+            windows.append((ph["start"], ph.get("stop"), f"phases[{i}]"))
+        for a in windows:
+            if a[1] is not None and a[1] <= a[0]:
+                raise ValueError(f"{a[2]}: stop ({a[1]}) must be after start ({a[0]})")
+        ordered = sorted(windows, key=lambda w: w[0])
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if a[0] == b[0] or (a[1] is not None and a[1] > b[0]):
+                raise ValueError(f"overlapping schedule: {a[2]} (weeks {a[0]}-{a[1] or 'end'}) "
+                                 f"overlaps {b[2]} (from week {b[0]})")
+        return self
+
+    def windows(self) -> list[tuple[int, int | None, Lever]]:
+        """The lever's windows as ``(start, stop, config)``, sorted by start."""
+        out: list[tuple[int, int | None, Lever]] = [(self.start, self.stop, self)]
+        base = self.model_dump(exclude={"phases"})
+        for ph in self.phases:
+            cfg = type(self).model_validate({**base, "stop": None, **ph})
+            out.append((cfg.start, cfg.stop, cfg))
+        out.sort(key=lambda w: w[0])
+        # an open-ended window ends where the next one starts
+        return [(a, b if b is not None or k + 1 == len(out) else out[k + 1][0], cfg)
+                for k, (a, b, cfg) in enumerate(out)]
+
+    def at(self, week: int) -> Lever:
+        """The configuration in force in ``week`` (the defaults outside every window)."""
+        for start, stop, cfg in self.windows():
+            if start <= week and (stop is None or week < stop):
+                return cfg
+        return type(self)()
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        e = errors()[0]
+        loc = ".".join(str(p) for p in e["loc"])
+        return f"{loc}: {e['msg']}" if loc else e["msg"]
+    return str(exc)
+
+
+class WifiLever(Lever):
+    """Free public Wi-Fi hotspots (ICT nodes)."""
+
+    hotspots: int = param(0, 0, 20_000, unit="hotspots", sa=(0, 200),
+                          desc="Number of free Wi-Fi hotspots.",
+                          source="Western Cape 2016: 384 planned, one per ward")
+    placement: Literal["even", "central", "equity"] = param(
+        "even", unit="-",
+        desc="even: spread over wards; central: richest/central wards first; equity: least-connected wards first.",
+        source="MODEL.md s4")
+    daily_cap_mb: float = param(500.0, 0.0, 100_000.0, unit="MB/day", sa=(100.0, 1000.0),
+                                desc="Daily data cap per user.",
+                                source="Tshwane 2013 250 MB/day, later 500; Johannesburg 2020 500 MB/day")
+    coverage_m: float = param(150.0, 10.0, 2_000.0, unit="m", sa=(100.0, 200.0),
+                              desc="Coverage radius of one hotspot.",
+                              source="Western Cape launch: 100-200 m per hotspot (news report)")
+    capacity_per_week: float = param(1_200.0, 0.0, 1e6, unit="users/week",
+                                     desc="Weekly users one hotspot serves.",
+                                     source="Johannesburg 2016: ~150-200 people per hotspot per day (secondary report)")
+
+
+class OpenDataLever(Lever):
+    """Open municipal data (transparency; civic tech)."""
+
+    level: float = param(0.0, 0.0, 1.0, unit="-", sa=(0.0, 1.0),
+                         desc="Share of high-demand datasets published.", source="seed 000 (data transparency)")
+    update_interval_weeks: int = param(26, 1, 260, unit="weeks", sa=(4, 52),
+                                       desc="Weeks between data updates (fresher data is worth more).",
+                                       source="seed 000: 'the frequency of updates to open data is low'")
+
+
+class TalentLever(Lever):
+    """Talent incentives for ICT-skilled officials."""
+
+    salary_premium: float = param(0.0, 0.0, 1.0, unit="share of salary", sa=(0.0, 0.3),
+                                  desc="Scarce-skills allowance as a share of salary.",
+                                  source="a municipality paid 163 staff ~R7.8 m/year (2023, news)")
+    training_rand: float = param(0.0, 0.0, 1e9, unit="R/year", sa=(0.0, 4e6),
+                                 desc="Annual ICT training budget for officials.", source="scenario")
+    retention_elasticity: float = param(1.5, 0.0, 5.0, unit="-",
+                                        desc="Relative fall in attrition per unit of premium.",
+                                        source=ASSUMPTION)
+    hiring_skill_gain: float = param(0.5, 0.0, 2.0, unit="-",
+                                     desc="Rise in hires' mean skill per unit of premium.",
+                                     source=ASSUMPTION)
+    training_per_million: float = param(0.02, 0.0, 1.0, unit="1/(R m per official-year)",
+                                        desc="Annual ICT-skill gain (share of the gap) per R1 m of training per official.",
+                                        source=ASSUMPTION)
+
+
+class TrainingLever(Lever):
+    """Digital-literacy training for citizens at access centres."""
+
+    seats_per_week: float = param(0.0, 0.0, 1e6, unit="seats/week", sa=(0.0, 1000.0),
+                                  desc="Training seats offered per week across access centres.",
+                                  source="scenario")
+    targeting: Literal["random", "low_literacy", "low_income"] = param(
+        "random", unit="-", desc="Who gets the seats first.", source="MODEL.md s4")
+
+
+class SecurityLever(Lever):
+    """Information security investment and legal framework."""
+
+    investment_rand: float = param(0.0, 0.0, 1e9, unit="R/year", sa=(0.0, 1e7),
+                                   desc="Annual information-security investment.", source="scenario")
+    legal_strength: float = param(0.0, 0.0, 1.0, unit="-", sa=(0.0, 1.0),
+                                  desc="Strength of the legal/compliance framework beyond the statutory minimum.",
+                                  source="POPIA 4 of 2013; scenario")
+
+
+class SecurityConfig(Section):
+    """The municipality's security posture without extra investment."""
+
+    base_posture: float = param(0.28, 0.0, 1.0, unit="-", sa=(0.15, 0.5),
+                                desc="Security posture without the lever.",
+                                source="AGSA 2012-13: security management effective in 28% of municipalities")
+    breach_hazard: float = param(0.004, 0.0, 1.0, unit="1/week", sa=(0.0, 0.02),
+                                 desc="Weekly breach chance at the base posture.",
+                                 source="assumption: AGSA 2020-21, 86% of municipalities vulnerable")
+    investment_scale: float = param(5_000_000.0, 1.0, 1e9, unit="R/year",
+                                    desc="Investment that closes 63% of the gap to full posture.",
+                                    source=ASSUMPTION)
+    breach_trust_drop: float = param(0.2, 0.0, 1.0, unit="-", sa=(0.1, 0.4),
+                                     desc="Share of trust lost by citizens in a breach (undamped).",
+                                     source="assumption; City of Johannesburg ransomware, Oct 2019")
+    breach_privacy_rise: float = param(0.3, 0.0, 1.0, unit="-",
+                                       desc="Share of the gap to 1 added to privacy concern in a breach.",
+                                       source=ASSUMPTION)
+    breach_downtime_weeks: int = param(1, 0, 52, unit="weeks",
+                                       desc="Weeks the portal stays down after a breach.",
+                                       source="City of Johannesburg ransomware, Oct 2019: e-services down for days")
+    legal_damping: float = param(0.6, 0.0, 1.0, unit="-",
+                                 desc="Share of the breach impact a full-strength legal framework removes.",
+                                 source=ASSUMPTION)
+
+
+class ChannelsLever(Lever):
+    """Participation channels and the IAP2 level the municipality offers."""
+
+    portal: bool = param(True, unit="-", desc="Portal/app for reports and comments.", source="scenario")
+    ussd: bool = param(True, unit="-", desc="USSD/SMS line (any phone).", source="scenario")
+    social: bool = param(True, unit="-", desc="Social media and chat.", source="seed 002 (blogging, chat rooms)")
+    ward_meetings: bool = param(True, unit="-", desc="Ward committee meetings.",
+                                source="Municipal Structures Act 117 of 1998 (ward committees)")
+    iap2_level: Literal["inform", "consult", "involve", "collaborate", "empower"] = param(
+        "consult", unit="-", desc="Highest IAP2 engagement level offered.",
+        source="IAP2 spectrum; Arnstein 1969; assumption that consult is typical")
+
+
+class CampaignLever(Lever):
+    """Informing campaigns (media advocacy)."""
+
+    reach_per_week: float = param(0.0, 0.0, 1.0, unit="share/week", sa=(0.0, 0.05),
+                                  desc="Share of citizens a campaign reaches each week.",
+                                  source="seed 002 (media advocacy)")
+    cost_per_reach: float = param(5.0, 0.0, 1e4, unit="R/resident reached",
+                                  desc="Cost per resident reached.", source=ASSUMPTION)
+
+
+class LinksLever(Lever):
+    """Inter-municipal links (G2G), meaningful with two or more municipalities."""
+
+    shared_data_platform: bool = param(False, unit="-",
+                                       desc="All municipalities publish at the best member's openness.",
+                                       source="seed 000: cross-border models of smart city governance")
+    shared_talent_pool: bool = param(False, unit="-",
+                                     desc="Officials' capacity is pooled across the region.",
+                                     source="seed 000")
+    shared_costs: bool = param(False, unit="-",
+                               desc="Lever costs are shared (economies of scale).", source="seed 000")
+    cost_saving: float = param(0.2, 0.0, 0.9, unit="share",
+                               desc="Cost saved by sharing, per extra member, up to 50%.",
+                               source=ASSUMPTION)
+
+
+class Event(Section):
+    """A shock at a given week."""
+
+    kind: Literal["breach", "outage", "scandal"] = param(
+        "breach", unit="-", desc="breach: data breach; outage: load-shedding spell; scandal: trust shock.",
+        source="MODEL.md s4")
+    step: int = param(0, 0, None, unit="week", desc="Week the event happens.", source="scenario")
+    duration: int = param(1, 1, 260, unit="weeks", desc="Weeks the event lasts (outages).",
+                          source="scenario")
+    severity: float = param(1.0, 0.0, 1.0, unit="-",
+                            desc="Strength relative to a typical event of its kind.", source="scenario")
+    municipality: int | None = param(None, 0, 7, unit="-",
+                                     desc="Which municipality (none = all).", source="scenario")
+
+
+LEVERS = ("wifi", "open_data", "talent", "training", "security", "channels", "campaign", "links")
+
+
+class Scenario(Section):
+    """A fully resolved scenario: the world, the citizens, the policies and the events."""
+
+    name: str = Field("scenario", description="Short name, used for the results folder.")
+    description: str = Field("", description="What the scenario asks.")
+    run: RunConfig = RunConfig()
+    region: RegionConfig = RegionConfig()
+    municipality: MunicipalityConfig = MunicipalityConfig()
+    population: PopulationConfig = PopulationConfig()
+    network: NetworkConfig = NetworkConfig()
+    adoption: AdoptionConfig = AdoptionConfig()
+    participation: ParticipationConfig = ParticipationConfig()
+    trust: TrustConfig = TrustConfig()
+    coproduction: CoproductionConfig = CoproductionConfig()
+    literacy: LiteracyConfig = LiteracyConfig()
+    awareness: AwarenessConfig = AwarenessConfig()
+    officials: OfficialsConfig = OfficialsConfig()
+    infrastructure: InfrastructureConfig = InfrastructureConfig()
+    infosec: SecurityConfig = SecurityConfig()
+    costs: CostsConfig = CostsConfig()
+    # policy levers
+    wifi: WifiLever = WifiLever()
+    open_data: OpenDataLever = OpenDataLever()
+    talent: TalentLever = TalentLever()
+    training: TrainingLever = TrainingLever()
+    security: SecurityLever = SecurityLever()
+    channels: ChannelsLever = ChannelsLever()
+    campaign: CampaignLever = CampaignLever()
+    links: LinksLever = LinksLever()
+    events: tuple[Event, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Scenario:
+        pop = self.population
+        if pop.share_low_income + pop.share_high_income > 1.0:
+            raise ValueError("population.share_low_income + population.share_high_income must be <= 1 "
+                             f"(got {pop.share_low_income + pop.share_high_income:.3f})")
+        if pop.share_youth + pop.share_senior > 1.0:
+            raise ValueError("population.share_youth + population.share_senior must be <= 1")
+        if self.trust.alpha_minus < self.trust.alpha_plus:
+            raise ValueError("trust.alpha_minus must be >= trust.alpha_plus (trust asymmetry, Slovic 1993)")
+        for i, ev in enumerate(self.events):
+            if ev.municipality is not None and ev.municipality >= self.region.n_municipalities:
+                raise ValueError(f"events[{i}].municipality = {ev.municipality} but the region has "
+                                 f"{self.region.n_municipalities} municipalities")
+        if self.run.n_citizens < 10 * self.region.n_municipalities:
+            raise ValueError("run.n_citizens must be at least 10 per municipality")
+        return self
+
+
+# --------------------------------------------------------------------------- introspection
+
+
+def iter_parameters(model: type[BaseModel] = Scenario, prefix: str = ""):
+    """Yield ``(dotted_path, FieldInfo, annotation)`` for every scalar parameter."""
+    for name, info in model.model_fields.items():
+        if name in ("phases", "events", "name", "description"):
+            continue
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from iter_parameters(ann, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", info, ann
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """One dict per parameter: path, default, bounds, unit, description, source."""
+    rows = []
+    for path, info, ann in iter_parameters():
+        extra = info.json_schema_extra or {}
+        lo = hi = None
+        for m in info.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        rows.append({
+            "path": path, "default": info.default, "min": lo, "max": hi,
+            "type": getattr(ann, "__name__", str(ann)),
+            "unit": extra.get("unit", ""), "description": info.description or "",
+            "source": extra.get("source", ""), "sa_range": extra.get("sa_range"),
+        })
+    return rows
