@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         if module is None:
             p.set_defaults(_missing=module_name)
             continue
-        getattr(module, f"add_{name}_arguments", getattr(module, "add_arguments", None))(p)
-        handlers[name] = getattr(module, f"{name}_main", getattr(module, "main", None))
+        add = getattr(module, f"add_{name}_arguments", None) or module.add_arguments
+        add(p)
+        handlers[name] = getattr(module, f"{name}_main", None) or module.main
     args = parser.parse_args(argv)
     if getattr(args, "_missing", None):
         print(f"cosim {args.command}: this command is not installed in this version", file=sys.stderr)
@@ -151,7 +152,8 @@ def check_main(args: argparse.Namespace) -> int:
     from cosim.scenario import check_files
 
     problems: list[str] = []
-    scenario_files, experiment_files = [], []
+    scenario_files: list[str] = []
+    experiment_files: list[str] = []
     for f in args.files:
         (experiment_files if _is_experiment(f) else scenario_files).append(f)
     problems += check_files(scenario_files)

@@ -10,6 +10,7 @@ scaled down by the same factor (``"scale"``).
 from __future__ import annotations
 
 from math import floor, sqrt
+from typing import Any
 
 from cosim.schema import LEVERS, Lever, Scenario
 
@@ -26,7 +27,7 @@ SCALABLE = {
 }
 
 
-def weekly_cost(lever: str, cfg: Lever, s: Scenario) -> float:
+def weekly_cost(lever: str, cfg: Any, s: Scenario) -> float:
     """Rand per week of one lever configuration in one municipality."""
     c = s.costs
     if lever == "wifi":
@@ -50,7 +51,7 @@ def weekly_cost(lever: str, cfg: Lever, s: Scenario) -> float:
     return 0.0  # links cost nothing themselves; they discount the others
 
 
-def sharing_factor(s: Scenario, links: Lever) -> float:
+def sharing_factor(s: Scenario, links: Any) -> float:
     """Share of the cost a municipality pays when costs are shared (>= 0.5)."""
     m = s.region.n_municipalities
     if not links.shared_costs or m < 2:
@@ -92,13 +93,13 @@ class BudgetPlan:
                 out[lever] += weekly_cost(lever, self.config(lever, w, f), self.scenario) * share
         return out
 
-    def config(self, lever: str, week: int, f: float | None = None) -> Lever:
+    def config(self, lever: str, week: int, f: float | None = None) -> Any:
         """The configuration of ``lever`` in ``week``, scaled to the budget."""
         if f is None:
             y = min(week // WEEKS_PER_YEAR, self.n_years - 1)
             f = self.scale[y]
         f = round(f, 12)
-        for i, (start, stop, cfg) in enumerate(self._windows[lever]):
+        for i, (start, stop, cfg) in enumerate(self._windows[lever]):  # noqa: B007 (used after break)
             if start <= week and (stop is None or week < stop):
                 break
         else:

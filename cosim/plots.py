@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from cosim.metrics import CHANNEL_NAMES, INCOME  # noqa: E402
+from cosim.metrics import CHANNEL_NAMES, INCOME
 
 SMOOTH = 4  # weeks: weekly rates are noisy; figures show a 4-week rolling mean
 GROUP_COLOURS = {"low": "#d95f02", "mid": "#7570b3", "high": "#1b9e77",
@@ -85,8 +85,8 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     ax2.plot(r.index, r["service_quality"], color="#2166ac", lw=2, label="service quality (right)")
     ax2.set_ylabel("service quality (0-1)")
     ax2.set_ylim(0, 1)
-    lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left")
+    lines = [*ax.get_lines(), *ax2.get_lines()]
+    ax.legend(lines, [str(ln.get_label()) for ln in lines], loc="upper left")
     ax.set_title(f"{title}: backlog and service quality")
     _years(ax)
     paths.append(_save(fig, out / "backlog_and_quality.png"))

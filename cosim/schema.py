@@ -14,6 +14,7 @@ lever is at its defaults (which are "off" for every policy).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -468,7 +469,7 @@ class Lever(Section):
             if a[1] is not None and a[1] <= a[0]:
                 raise ValueError(f"{a[2]}: stop ({a[1]}) must be after start ({a[0]})")
         ordered = sorted(windows, key=lambda w: w[0])
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if a[0] == b[0] or (a[1] is not None and a[1] > b[0]):
                 raise ValueError(f"overlapping schedule: {a[2]} (weeks {a[0]}-{a[1] or 'end'}) "
                                  f"overlaps {b[2]} (from week {b[0]})")
