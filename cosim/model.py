@@ -599,7 +599,8 @@ class CoProductionModel(mesa.Model):
         # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback
         all_cits = np.r_[cits, d_cits]
         all_out = np.r_[outcome, np.zeros(d_cits.size)]
-        osum_c = np.bincount(all_cits, weights=all_out, minlength=self.n)
+        # float even when no request was resolved (bincount of nothing is int64)
+        osum_c = np.bincount(all_cits, weights=all_out, minlength=self.n).astype(float)
         ocnt_c = np.bincount(all_cits, minlength=self.n).astype(float)
         if self.commented.any():
             feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
