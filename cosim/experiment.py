@@ -1,0 +1,861 @@
+"""Experiments at scale: an experiment file, its design, and a resumable batch of runs.
+
+An experiment file (``experiments/*.toml``) names a base scenario, the factors
+(uncertainties and levers, in EMA Workbench's words: dotted scenario paths with
+a range or a list of values), fixed constants, a design (grid, lhs, sobol,
+morris), replications per design point, a root seed and the outcomes to keep::
+
+    [experiment]
+    name = "wifi_dose_response"
+    base = "../scenarios/baseline.toml"     # relative to this file
+    design = "grid"
+    replications = 5
+    root_seed = 20261122
+    [experiment.constants]
+    "run.n_citizens" = 2000
+    [[factors]]
+    path = "wifi.hotspots"
+    min = 0
+    max = 200
+    steps = 9
+    [[factors]]
+    path = "wifi.placement"
+    values = ["even", "equity"]
+
+``cosim experiment FILE`` runs every (design point, replication) pair through
+:func:`cosim.parallel.map_runs` (serially, on local processes or on Dask) and
+commits each finished run to ``runs.sqlite`` at once (:mod:`cosim.store`).
+Rerunning on the same folder resumes; ``--retry-failed`` reruns failed runs.
+
+Seeds: run (point p, replication r) gets
+``SeedSequence(root_seed, spawn_key=(p, r))``; with
+``common_random_numbers = true`` every point's replication r gets
+``cosim.run_seed(root_seed, r)``.  Run ids are ``p * 1_000_000 + r``.  Neither
+depends on the number of points, replications or workers, so adding
+replications or extending a Sobol design keeps every existing run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, model_validator
+
+from cosim import evaluators
+from cosim.cli import UsageError
+from cosim.design import (
+    REPLICATION_STRIDE,
+    design,
+    run_id_of,
+    run_seed_of,
+    salib_problem,
+)
+from cosim.metrics import OUTCOMES
+from cosim.scenario import ScenarioError, read_toml, scenario_from_dict, set_path
+from cosim.schema import iter_parameters
+from cosim.store import STORE_FILE, RunStore, StoreBusy, expand_outcomes
+
+__all__ = [
+    "Experiment", "Factor", "check_experiment_files", "design", "load_experiment", "run_experiment",
+    "salib_problem",
+]
+
+ISHIGAMI_FACTORS = ("x1", "x2", "x3")
+Scalar = StrictBool | StrictInt | StrictFloat | str
+
+
+# --------------------------------------------------------------------------- the file
+
+
+class Factor(BaseModel):
+    """One factor: a scenario parameter the design varies, over a range or a list of levels.
+
+    A range (``min``, ``max``) is sampled continuously (rounded when
+    ``integer``); ``steps`` evenly spaced points span it in a grid.  ``values``
+    lists discrete levels (switches, placement kinds, or chosen numbers).
+    ``group`` bundles factors for SALib's grouped indices.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field(min_length=1)
+    min: StrictInt | StrictFloat | None = None
+    max: StrictInt | StrictFloat | None = None
+    integer: bool = False
+    steps: int | None = Field(None, ge=2)
+    values: tuple[Scalar, ...] | None = None
+    group: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> Factor:
+        ranged = self.min is not None or self.max is not None
+        if self.values is not None:
+            if ranged:
+                raise ValueError("give either min and max or a values list, not both")
+            if not self.values:
+                raise ValueError("values is empty: an empty design (give at least one value)")
+            if len({(type(v), v) for v in self.values}) < len(self.values):
+                raise ValueError(f"values has duplicates: {list(self.values)}")
+            if self.steps is not None:
+                raise ValueError("steps applies to a min/max range, not to a values list")
+            if self.integer:
+                raise ValueError("integer applies to a min/max range; list whole numbers in values instead")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError("needs min and max (a range) or values (a list of levels)")
+        if not self.min < self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max}); "
+                             "a fixed value belongs under [experiment.constants]")
+        if self.integer and (self.min != int(self.min) or self.max != int(self.max)):
+            raise ValueError(f"an integer factor needs whole-number bounds (got {self.min} to {self.max})")
+        return self
+
+    @property
+    def discrete(self) -> bool:
+        """Whether the factor takes listed levels rather than a range."""
+        return self.values is not None
+
+
+class Experiment(BaseModel):
+    """A validated experiment: a base scenario, factors, a design and what to keep.
+
+    Load it with :func:`load_experiment`, which resolves ``base`` to an
+    absolute path, fills ``outcomes`` and ``levels``, marks factors of integer
+    parameters as integer and checks every factor against the schema.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    base: str | None = None
+    model: Literal["cosim", "ishigami"] = "cosim"
+    design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    samples: int | None = Field(None, ge=1)
+    replications: int = Field(1, ge=1, le=REPLICATION_STRIDE - 1)
+    root_seed: int = Field(1, ge=0, le=2**63 - 1)
+    outcomes: tuple[str, ...] | None = None
+    keep_timeseries: bool = False
+    common_random_numbers: bool = False
+    second_order: bool = False
+    levels: int | None = Field(None, ge=2, le=100)
+    noise_sd: float = Field(0.0, ge=0.0)
+    constants: dict[str, Any] = Field(default_factory=dict)
+    factors: tuple[Factor, ...] = Field(min_length=1)
+    source: str = "<experiment>"
+
+    @property
+    def outcome_names(self) -> list[str]:
+        """The outcomes kept in ``runs.parquet``."""
+        return list(self.outcomes or ())
+
+    @property
+    def factor_paths(self) -> list[str]:
+        """The factors' dotted paths, in design-column order."""
+        return [f.path for f in self.factors]
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    """Pydantic's error location as the key path a user sees in the file."""
+    if not loc:
+        return "experiment"
+    if loc[0] == "factors" and len(loc) > 1 and isinstance(loc[1], int):
+        rest = [str(p) for p in loc[2:4] if p not in ("bool", "int", "float", "str")]
+        tail = ""
+        if rest:
+            tail = "." + rest[0] + (f"[{rest[1]}]" if len(rest) > 1 and rest[1].isdigit() else "")
+        return f"factors[{loc[1]}]{tail}"
+    return "experiment." + ".".join(str(p) for p in loc)
+
+
+def _validation_problems(exc: ValidationError, source: str) -> list[str]:
+    seen, lines = set(), []
+    for err in exc.errors():
+        where = _loc(tuple(err["loc"]))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/readme/experiments.md)"
+        elif err["type"] == "missing":
+            msg = "required"
+        elif "values" in where and where.endswith("]"):
+            msg = f"expected a number, a string or true/false (got {err.get('input')!r})"
+        elif not isinstance(err.get("input"), dict | list | tuple) and "input" in err and "got" not in msg:
+            msg = f"{msg} (got {err['input']!r})"
+        line = f"{source}: {where}: {msg}"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    return lines
+
+
+def _schema_parameters() -> dict[str, tuple[Any, float | None, float | None]]:
+    """``path -> (annotation, min, max)`` for every scenario parameter."""
+    out = {}
+    for path, info, ann in iter_parameters():
+        lo = hi = None
+        for m in info.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        out[path] = (ann, lo, hi)
+    return out
+
+
+def _kind(ann: Any) -> tuple[str, tuple[Any, ...]]:
+    """``("choice", options) | ("bool", ()) | ("int", ()) | ("float", ())`` of a schema annotation."""
+    if typing.get_origin(ann) is Literal:
+        return "choice", typing.get_args(ann)
+    args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
+    base = args[0]
+    if base is bool:
+        return "bool", ()
+    if base is int:
+        return "int", ()
+    return "float", ()
+
+
+def _unknown(path: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(path, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else " (see the parameter tables in docs/ODD.md)"
+    return f"unknown parameter '{path}'{hint}"
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else repr(v) if isinstance(v, str) else str(v)
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; raise ScenarioError listing every problem."""
+    path = Path(path)
+    source = str(path)
+    raw = read_toml(path)
+    problems = [f"{source}: {k}: unknown top-level table (expected [experiment] and [[factors]])"
+                for k in raw if k not in ("experiment", "factors")]
+    table = raw.get("experiment")
+    if not isinstance(table, dict):
+        raise ScenarioError([*problems, f"{source}: experiment: missing [experiment] table"])
+    if "source" in table:
+        problems.append(f"{source}: experiment.source: unknown key (check the spelling)")
+    data = {k: v for k, v in table.items() if k != "source"}
+    data.setdefault("name", path.stem)
+    data["factors"] = raw.get("factors", [])
+    data["source"] = source
+    if not data["factors"]:
+        problems.append(f"{source}: factors: no [[factors]]: an empty design (add at least one factor)")
+    try:
+        exp = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems + [p for p in _validation_problems(exc, source)
+                                        if not (data["factors"] == [] and ": factors:" in p)]) from None
+    if problems:
+        raise ScenarioError(problems)
+    exp, problems = _check_semantics(exp, path)
+    if problems:
+        raise ScenarioError(problems)
+    return exp
+
+
+def _check_semantics(exp: Experiment, path: Path) -> tuple[Experiment, list[str]]:
+    """Check the design settings and each factor against the model; fill resolved fields."""
+    src = exp.source
+    problems: list[str] = []
+    update: dict[str, Any] = {}
+
+    # --- design settings
+    if exp.design == "grid":
+        if exp.samples is not None:
+            problems.append(f"{src}: experiment.samples: not used by the grid design "
+                            "(a grid runs every combination of the factors' values or steps)")
+        for i, f in enumerate(exp.factors):
+            if not f.discrete and f.steps is None:
+                problems.append(f"{src}: factors[{i}]: a grid needs 'steps' (points from min to max) "
+                                f"or a 'values' list for {f.path}")
+    else:
+        if exp.samples is None:
+            what = {"lhs": "points", "sobol": "base samples N (a power of two)", "morris": "trajectories"}
+            problems.append(f"{src}: experiment.samples: required for the {exp.design} design "
+                            f"(number of {what[exp.design]})")
+        for i, f in enumerate(exp.factors):
+            if f.steps is not None:
+                problems.append(f"{src}: factors[{i}].steps: only the grid design uses steps")
+    if exp.design == "sobol" and exp.samples is not None and exp.samples & (exp.samples - 1):
+        lo = 1 << (exp.samples.bit_length() - 1)
+        problems.append(f"{src}: experiment.samples: the Sobol' design needs a power of two "
+                        f"(got {exp.samples}; use {lo} or {2 * lo}) to keep the sequence balanced")
+    if exp.second_order and exp.design != "sobol":
+        problems.append(f"{src}: experiment.second_order: only the sobol design estimates second-order indices")
+    if exp.design == "morris":
+        levels = exp.levels or 4
+        if levels % 2:
+            problems.append(f"{src}: experiment.levels: Morris needs an even number of levels (got {levels})")
+        update["levels"] = levels
+    elif exp.levels is not None:
+        problems.append(f"{src}: experiment.levels: only the morris design uses levels")
+    if any(f.group for f in exp.factors) and exp.design not in ("sobol", "morris"):
+        problems.append(f"{src}: factors: group applies to sobol and morris designs only")
+    seen: dict[str, int] = {}
+    for i, f in enumerate(exp.factors):
+        if f.path in seen:
+            problems.append(f"{src}: factors[{i}].path: '{f.path}' is already factors[{seen[f.path]}]")
+        seen.setdefault(f.path, i)
+        if f.path in exp.constants:
+            problems.append(f"{src}: factors[{i}].path: '{f.path}' is also fixed in [experiment.constants]")
+
+    # --- model-specific checks
+    if exp.model == "ishigami":
+        factors, more = _check_ishigami(exp)
+    else:
+        factors, more, base = _check_cosim(exp, path)
+        update["base"] = base
+    problems += more
+    update["factors"] = factors
+
+    # --- outcomes
+    known = ("y",) if exp.model == "ishigami" else tuple(OUTCOMES)
+    if exp.outcomes is None:
+        update["outcomes"] = known
+    else:
+        if not exp.outcomes:
+            problems.append(f"{src}: experiment.outcomes: empty list (omit it to keep every outcome)")
+        for name in exp.outcomes:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(known)
+                problems.append(f"{src}: experiment.outcomes: unknown outcome '{name}' ({hint})")
+    return exp.model_copy(update=update), problems
+
+
+def _check_ishigami(exp: Experiment) -> tuple[tuple[Factor, ...], list[str]]:
+    src, problems = exp.source, []
+    if exp.base is not None:
+        problems.append(f"{src}: experiment.base: the ishigami model has no base scenario (remove base)")
+    if exp.keep_timeseries:
+        problems.append(f"{src}: experiment.keep_timeseries: the ishigami model has no time series")
+    for i, f in enumerate(exp.factors):
+        if f.path not in ISHIGAMI_FACTORS:
+            problems.append(f"{src}: factors[{i}].path: the ishigami model's factors are x1, x2, x3 (got '{f.path}')")
+            continue
+        levels = [f.min, f.max] if not f.discrete else list(f.values or ())
+        for v in levels:
+            if isinstance(v, bool) or not isinstance(v, int | float) or abs(v) > math.pi + 1e-9:
+                problems.append(f"{src}: factors[{i}]: {f.path} must lie in [-pi, pi] (got {v!r})")
+    for k, v in exp.constants.items():
+        if k not in ISHIGAMI_FACTORS:
+            problems.append(f"{src}: experiment.constants.{k}: the ishigami model's inputs are x1, x2, x3")
+        elif isinstance(v, bool) or not isinstance(v, int | float):
+            problems.append(f"{src}: experiment.constants.{k}: expected a number (got {v!r})")
+    missing = [x for x in ISHIGAMI_FACTORS if x not in exp.factor_paths and x not in exp.constants]
+    if missing:
+        problems.append(f"{src}: factors: the ishigami model needs {', '.join(missing)} "
+                        "as a factor or under [experiment.constants]")
+    return exp.factors, problems
+
+
+def _check_cosim(exp: Experiment, path: Path) -> tuple[tuple[Factor, ...], list[str], str | None]:
+    src, problems = exp.source, []
+    if exp.noise_sd:
+        problems.append(f"{src}: experiment.noise_sd: only the ishigami model takes noise_sd "
+                        "(cosim runs are stochastic already)")
+    if exp.base is None:
+        problems.append(f"{src}: experiment.base: required for model = \"cosim\" "
+                        "(a scenario file, relative to the experiment file)")
+        return exp.factors, problems, None
+    base_path = (path.parent / exp.base).resolve()
+    if not base_path.is_file():
+        problems.append(f"{src}: experiment.base: no such scenario file: {exp.base} (looked for {base_path})")
+        return exp.factors, problems, str(base_path)
+    try:
+        base_raw = read_toml(base_path)
+    except ScenarioError as exc:
+        return exp.factors, problems + [f"{src}: experiment.base: {p}" for p in exc.problems], str(base_path)
+    params = _schema_parameters()
+    for key in exp.constants:
+        if key not in params:
+            problems.append(f"{src}: experiment.constants.\"{key}\": {_unknown(key, params)}")
+    if problems:
+        return exp.factors, problems, str(base_path)
+    try:
+        scenario_from_dict(base_raw, str(base_path), exp.constants)
+    except ScenarioError as exc:
+        return exp.factors, problems + [f"{src}: experiment.constants (on base {exp.base}): {p}"
+                                        for p in exc.problems], str(base_path)
+
+    factors = []
+    for i, f in enumerate(exp.factors):
+        where = f"{src}: factors[{i}]"
+        if f.path == "run.seed":
+            problems.append(f"{where}.path: run.seed cannot be a factor: each run's seed comes from root_seed")
+            factors.append(f)
+            continue
+        if f.path not in params:
+            problems.append(f"{where}.path: {_unknown(f.path, params)}")
+            factors.append(f)
+            continue
+        ann, lo, hi = params[f.path]
+        kind, options = _kind(ann)
+        if kind in ("choice", "bool") and not f.discrete:
+            opts = ", ".join(repr(o) for o in options) if kind == "choice" else "true, false"
+            problems.append(f"{where}: {f.path} takes one of {opts}: list them as values = [...]")
+            factors.append(f)
+            continue
+        if kind == "int" and not f.discrete and not f.integer:
+            f = f.model_copy(update={"integer": True})  # an integer parameter is sampled as an integer
+            if f.min != int(f.min) or f.max != int(f.max):  # type: ignore[arg-type]
+                problems.append(f"{where}: {f.path} is a whole number: min and max must be whole numbers")
+        factors.append(f)
+        bad = False
+        for key, v in (("min", f.min), ("max", f.max)) if not f.discrete else (
+                (f"values[{j}]", v) for j, v in enumerate(f.values or ())):
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                if lo is not None and v < lo:
+                    problems.append(f"{where}.{key}: {_fmt(v)} is below the schema's minimum {_fmt(lo)} "
+                                    f"for {f.path}")
+                    bad = True
+                if hi is not None and v > hi:
+                    problems.append(f"{where}.{key}: {_fmt(v)} is above the schema's maximum {_fmt(hi)} "
+                                    f"for {f.path}")
+                    bad = True
+        if bad:
+            continue
+        # each extreme (or level) with every other factor at the base value must be a valid scenario
+        extremes = list(f.values or ()) if f.discrete else [f.min, f.max]
+        for v in extremes:
+            try:
+                scenario_from_dict(base_raw, "", {**exp.constants, f.path: v})
+            except ScenarioError as exc:
+                msg = exc.problems[0].split(": ", 1)[-1].removeprefix("(with --set): ")
+                problems.append(f"{where}: {f.path} = {_fmt(v)} (other factors at base): {msg}")
+                break
+    return tuple(factors), problems, str(base_path)
+
+
+def check_experiment_files(paths: Iterable[str | Path]) -> list[str]:
+    """Validate experiment files (and that each design can be built); every problem, or []."""
+    problems: list[str] = []
+    for p in paths:
+        try:
+            exp = load_experiment(p)
+            _build_design(exp)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def _build_design(exp: Experiment) -> tuple[np.ndarray, pd.DataFrame]:
+    try:
+        X, points = design(exp)
+    except ValueError as exc:  # SALib's own checks (e.g. groups)
+        raise ScenarioError([f"{exp.source}: experiment.design: {exp.design}: {exc}"]) from None
+    if len(points) == 0:
+        raise ScenarioError([f"{exp.source}: experiment.design: the design is empty (no points)"])
+    return X, points
+
+
+# --------------------------------------------------------------------------- running
+
+
+def base_scenario(exp: Experiment) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The base as the runs get it (raw dict with constants) and the resolved scenario (all values).
+
+    For the ishigami model both are empty.
+    """
+    if exp.model != "cosim" or exp.base is None:
+        return {}, {}
+    raw = read_toml(exp.base)
+    raw.setdefault("name", Path(exp.base).stem)
+    for key, value in exp.constants.items():
+        set_path(raw, key, value)
+    resolved = scenario_from_dict(raw, exp.base).model_dump(mode="json")
+    return raw, resolved
+
+
+def identity(exp: Experiment, resolved_base: dict[str, Any]) -> dict[str, Any]:
+    """What makes two experiments the same, so their runs can share a folder.
+
+    Sample counts and replications are left out (more of them extend an
+    experiment); the stored design rows are checked against the new design.
+    """
+    return {
+        "model": exp.model,
+        "design": exp.design,
+        "root_seed": exp.root_seed,
+        "common_random_numbers": exp.common_random_numbers,
+        "keep_timeseries": exp.keep_timeseries,
+        "second_order": exp.second_order,
+        "levels": exp.levels,
+        "noise_sd": exp.noise_sd,
+        "factors": [f.model_dump(mode="json") for f in exp.factors],
+        "ishigami_constants": exp.constants if exp.model == "ishigami" else {},
+        "base_scenario": {k: v for k, v in resolved_base.items() if k not in ("name", "description")},
+    }
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _open_store(store: RunStore, ident: dict[str, Any], X: np.ndarray) -> dict[int, str]:
+    """Check an existing folder belongs to this experiment; return stored run statuses.
+
+    Raises a usage error (nothing written) when the folder holds something else.
+    """
+    out = store.folder
+    if not out.exists():
+        return {}
+    if not store.exists():
+        if any(out.iterdir()) and not _is_our_fresh_folder(out, ident):
+            raise UsageError(f"--out {out}: the folder exists and holds no experiment results "
+                               f"(no {STORE_FILE}); choose another --out or remove it")
+        return {}
+    try:
+        store.open()
+    except StoreBusy:
+        raise UsageError(f"--out {out}: another cosim experiment is writing to this folder "
+                           "(wait for it to finish or choose another --out)") from None
+    meta = store.meta()
+    stored = meta.get("identity", {})
+    if meta.get("identity_sha256") != _hash(ident):
+        keys = sorted(k for k in set(stored) | set(ident) if stored.get(k) != ident.get(k))
+        store.close()
+        raise UsageError(
+            f"--out {out}: the folder holds results of a different experiment "
+            f"({meta.get('experiment_file', '?')}; differs in: {', '.join(keys) or 'identity'}). "
+            "Existing results are untouched; choose another --out (or remove the folder to start afresh)")
+    old = store.points()
+    for pid, row in old.items():
+        if pid < len(X) and [float(v) for v in X[pid]] != row:
+            store.close()
+            raise UsageError(
+                f"--out {out}: design point {pid} differs from the one stored there, so this is a different "
+                "design (a new LHS sample size or grid changes every point; only Sobol and Morris designs "
+                "extend as prefixes). Existing results are untouched; choose another --out")
+    if len(X) > len(old):
+        store.add_points(X, start=len(old))
+    return store.statuses()
+
+
+def _is_our_fresh_folder(out: Path, ident: dict[str, Any]) -> bool:
+    """A folder with only our manifest (killed before the first run finished) may be reused."""
+    try:
+        m = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return m.get("kind") == "experiment" and m.get("hashes", {}).get("identity") == _hash(ident)
+
+
+def run_experiment(
+    exp: Experiment,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    figures: bool = True,
+) -> pd.DataFrame:
+    """Run every (design point, replication) not yet in ``out``; return the full runs table.
+
+    The table has ``run_id, point_id, replication, seed, status ("ok"/"failed"),
+    error``, one column per factor (the value the model got), one per outcome,
+    and ``seconds`` (wall time of the run itself).  Each run is committed to
+    ``out/runs.sqlite`` as it finishes; ``out/runs.parquet``,
+    ``out/manifest.json`` and ``out/figures/`` are written at the end.  Failed
+    runs are kept (status "failed", their error) and are rerun only with
+    ``retry_failed``.  Raises ``cosim.cli.UsageError`` when ``out`` holds another
+    experiment or the backend cannot start (nothing is written then).
+    """
+    from cosim.parallel import BackendError, map_runs
+
+    out = Path(out)
+    X, points = _build_design(exp)
+    base_raw, resolved = base_scenario(exp)
+    ident = identity(exp, resolved)
+    store = RunStore(out)
+    started = time.time()
+    try:
+        statuses = _open_store(store, ident, X)
+        plan = [(p, r) for r in range(exp.replications) for p in range(len(points))]  # replication-major
+        todo = [(p, r) for p, r in plan
+                if statuses.get(run_id_of(p, r)) is None or (retry_failed and statuses[run_id_of(p, r)] == "failed")]
+        before = {"done": len(plan) - len(todo), "failed": sum(statuses.get(run_id_of(p, r)) == "failed"
+                                                               for p, r in plan)}
+        params = _point_params(exp, points)
+        tasks = [evaluators.RunTask(
+            run_id=run_id_of(p, r), seed=run_seed_of(exp.root_seed, p, r, exp.common_random_numbers),
+            params=params[p], model=exp.model, base=base_raw, source=f"{exp.source} (point {p})",
+            keep_timeseries=exp.keep_timeseries, noise_sd=exp.noise_sd) for p, r in todo]
+        if progress and before["done"]:
+            print(f"{out}: {before['done']} of {len(plan)} runs already done"
+                  + (f" ({before['failed']} failed{'; retrying them' if retry_failed else ''})"
+                     if before["failed"] else ""), file=sys.stderr)
+
+        def begin() -> None:  # the manifest first, then the store: only once a run has finished
+            if store.con is None:
+                out.mkdir(parents=True, exist_ok=True)
+                _write_manifest(exp, out, X, points, ident, resolved, status="running", extra={})
+                store.create({"identity": ident, "identity_sha256": _hash(ident),
+                              "experiment_file": exp.source, "name": exp.name})
+                store.add_points(X)
+
+        new = failed = 0
+        try:
+            for i, res in map_runs(evaluators.evaluate_run, tasks, workers=workers, dask_address=dask_address,
+                                   dask_local=dask_local, progress=progress, desc=exp.name):
+                begin()
+                p, r = todo[i]
+                task = tasks[i]
+                value = res.value if res.ok else None
+                if value is not None and value.get("timeseries") is not None:
+                    _write_timeseries(out, task.run_id, p, r, value["timeseries"])
+                store.record(task.run_id, p, r, task.seed, res.ok, "" if res.ok else res.error,
+                             value["outcomes"] if value else None, res.seconds)
+                new += 1
+                failed += not res.ok
+        except BackendError as exc:
+            raise UsageError(str(exc)) from None
+        begin()
+        table = _table(exp, store, points, plan)
+        wall = time.time() - started
+        figure_names = summary_figures(table, exp, out) if figures else []
+        _write_parquet(table, out / "runs.parquet")
+        _write_manifest(exp, out, X, points, ident, resolved, status="complete", extra={
+            "runs": {"total": len(table), "ok": int((table["status"] == "ok").sum()),
+                     "failed": int((table["status"] == "failed").sum()),
+                     "this_session": new, "failed_this_session": failed},
+            "session": {"backend": _backend_name(workers, dask_address, dask_local),
+                        "wall_time_s": round(wall, 3), "retry_failed": retry_failed},
+            "figures": figure_names,
+        })
+    finally:
+        store.close()
+    table.attrs["summary"] = {"new": new, "failed_new": failed, "skipped": before["done"], "wall_s": wall}
+    return table
+
+
+def _backend_name(workers: int, dask_address: str | None, dask_local: int | None) -> str:
+    if dask_address:
+        return f"dask {dask_address}"
+    if dask_local:
+        return f"dask LocalCluster x{dask_local}"
+    return "serial" if workers <= 1 else f"{workers} local processes"
+
+
+def _point_params(exp: Experiment, points: pd.DataFrame) -> list[dict[str, Any]]:
+    """Overrides for each design point: the factor values (plus constants for the ishigami model)."""
+    fixed = dict(exp.constants) if exp.model == "ishigami" else {}
+    cols = exp.factor_paths
+    return [{**fixed, **{c: _plain(v) for c, v in zip(cols, row, strict=True)}}
+            for row in points[cols].itertuples(index=False, name=None)]
+
+
+def _table(exp: Experiment, store: RunStore, points: pd.DataFrame, plan: list[tuple[int, int]]) -> pd.DataFrame:
+    """The runs table of the current plan, sorted by run id."""
+    runs = store.runs(run_id_of(p, r) for p, r in plan)
+    outcomes = expand_outcomes(runs, exp.outcome_names)
+    table = runs[["run_id", "point_id", "replication", "seed", "status", "error"]].merge(
+        points, on="point_id", how="left")
+    table = pd.concat([table, outcomes, runs[["seconds"]]], axis=1)
+    return table.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_timeseries(out: Path, run_id: int, point_id: int, replication: int, ts: pd.DataFrame) -> None:
+    folder = out / "timeseries"
+    folder.mkdir(exist_ok=True)
+    ts = ts.copy()
+    ts.insert(0, "replication", replication)
+    ts.insert(0, "point_id", point_id)
+    ts.insert(0, "run_id", run_id)
+    _write_parquet(ts, folder / f"run-{run_id}.parquet")
+
+
+def _write_manifest(exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFrame, ident: dict[str, Any],
+                    resolved: dict[str, Any], status: str, extra: dict[str, Any]) -> None:
+    from cosim.results import file_hash, manifest, write_json
+
+    previous: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        previous = json.loads((out / "manifest.json").read_text())
+    sessions = list(previous.get("sessions", []))
+    if extra.get("session"):
+        sessions.append({**extra.pop("session"), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                         **extra.get("runs", {})})
+    source = Path(exp.source)
+    m = manifest(
+        kind="experiment",
+        status=status,
+        first_created=previous.get("first_created", previous.get("created")),
+        experiment_file=str(source),
+        experiment_text=source.read_text() if source.is_file() else None,
+        experiment=exp.model_dump(mode="json"),
+        base_scenario_file=exp.base,
+        base_scenario=resolved or None,
+        design={"kind": exp.design, "samples": exp.samples, "points": len(points),
+                "replications": exp.replications, "runs": len(points) * exp.replications,
+                "columns": exp.factor_paths, "salib_problem": salib_problem(exp),
+                "seeds": "SeedSequence(root_seed, spawn_key=(replication,) if common_random_numbers "
+                         "else (point_id, replication))",
+                "run_id": f"point_id * {REPLICATION_STRIDE} + replication"},
+        hashes={"identity": _hash(ident),
+                "design_X": hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
+                "experiment_file": file_hash(source) if source.is_file() else None,
+                "base_scenario_file": file_hash(exp.base) if exp.base else None,
+                "base_scenario_resolved": _hash(resolved) if resolved else None},
+        store=STORE_FILE,
+        sessions=sessions,
+        **extra,
+    )
+    if m["first_created"] is None:
+        m["first_created"] = m["created"]
+    write_json(out / "manifest.json", m)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def summary_figures(table: pd.DataFrame, exp: Experiment, out: Path) -> list[str]:
+    """One PNG per factor under ``out/figures``: every outcome against that factor.
+
+    Grey dots are runs; the line is the mean per level (or per decile of a
+    sampled range) with its 95% interval.  Returns the files' relative paths.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = table[table["status"] == "ok"]
+    folder = out / "figures"
+    tmp = out / f".figures.tmp-{os.getpid()}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    names = []
+    outcomes = exp.outcome_names
+    ncols = min(len(outcomes), 5)
+    nrows = math.ceil(len(outcomes) / ncols)
+    for f in exp.factors:
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
+        for ax, name in zip(axes.flat, outcomes, strict=False):
+            _panel(ax, ok, f, name)
+        for ax in list(axes.flat)[len(outcomes):]:
+            ax.set_visible(False)
+        n_fail = int((table["status"] == "failed").sum())
+        fig.suptitle(f"{exp.name}: outcomes against {f.path} ({len(ok)} runs"
+                     + (f", {n_fail} failed runs left out" if n_fail else "") + ")")
+        fig.tight_layout()
+        file = f"{f.path}.png"
+        fig.savefig(tmp / file, dpi=80)
+        plt.close(fig)
+        names.append(f"figures/{file}")
+    old = out / f".figures.old-{os.getpid()}"
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    if old.exists():
+        import shutil
+
+        shutil.rmtree(old, ignore_errors=True)
+    return names
+
+
+def _panel(ax: Any, ok: pd.DataFrame, f: Factor, outcome: str) -> None:
+    ax.set_title(outcome, fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    if ok.empty:
+        return
+    y = ok[outcome].to_numpy(dtype=float)
+    if f.discrete:
+        levels = list(f.values or ())
+        pos = {v: k for k, v in enumerate(levels)}
+        x = np.array([pos[v] for v in ok[f.path]], dtype=float)
+        groups = [(float(k), y[x == k]) for k in range(len(levels))]
+        ax.set_xticks(range(len(levels)), [str(v) for v in levels], fontsize=7)
+    else:
+        x = ok[f.path].to_numpy(dtype=float)
+        uniq = np.unique(x)
+        if len(uniq) <= 12:
+            groups = [(u, y[x == u]) for u in uniq]
+        else:
+            edges = np.quantile(x, np.linspace(0, 1, 11))
+            idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 9)
+            groups = [(float(x[idx == b].mean()), y[idx == b]) for b in range(10) if (idx == b).any()]
+    spread = (x.max() - x.min()) if len(x) else 1.0
+    jitter = np.random.default_rng(0).uniform(-0.01, 0.01, len(x)) * (spread or 1.0)  # display only
+    ax.scatter(x + jitter, y, s=4, color="#999999", alpha=0.35, linewidths=0)
+    centres = np.array([g[0] for g in groups])
+    means = np.array([np.nanmean(g[1]) if len(g[1]) else np.nan for g in groups])
+    half = np.array([1.96 * np.nanstd(g[1], ddof=1) / math.sqrt(len(g[1])) if len(g[1]) > 1 else 0.0
+                     for g in groups])
+    ax.errorbar(centres, means, yerr=half, color="#1f78b4", marker="o", ms=3, lw=1.2, capsize=2,
+                ls="none" if f.discrete else "-")
+    ax.set_xlabel(f.path, fontsize=7)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``cosim experiment``."""
+    p.add_argument("file", help="experiment file (TOML), e.g. experiments/wifi_dose_response.toml")
+    backend = p.add_mutually_exclusive_group()
+    backend.add_argument("--workers", type=int, default=1, metavar="N",
+                         help="local worker processes (default 1: run in this process)")
+    backend.add_argument("--dask-local", type=int, metavar="N",
+                         help="start a Dask LocalCluster with N single-threaded workers")
+    backend.add_argument("--dask", metavar="ADDRESS",
+                         help="connect to a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (dask-jobqueue)")
+    p.add_argument("--out", help="results folder (default: results/<experiment name>); rerun to resume")
+    p.add_argument("--retry-failed", action="store_true", help="rerun the runs that failed before (only those)")
+    p.add_argument("--no-figures", action="store_true", help="skip the summary figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    """``cosim experiment``: 0 when every run succeeded, 1 when some failed, 2 on bad input."""
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
+    if args.dask_local is not None and args.dask_local < 1:
+        raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+    exp = load_experiment(args.file)
+    out = Path(args.out) if args.out else Path("results") / exp.name
+    try:
+        table = run_experiment(exp, out, workers=args.workers or 1, dask_address=args.dask,
+                               dask_local=args.dask_local, retry_failed=args.retry_failed,
+                               progress=not args.quiet, figures=not args.no_figures)
+    except KeyboardInterrupt:
+        print(f"interrupted: every finished run is saved in {out}/{STORE_FILE}; "
+              "rerun the same command to resume", file=sys.stderr)
+        return 130
+    s = table.attrs["summary"]
+    n_failed = int((table["status"] == "failed").sum())
+    print(f"{exp.name}: {len(table)} runs ({s['new']} run now in {s['wall_s']:.1f} s, {s['skipped']} already "
+          f"done); results in {out}/runs.parquet")
+    if n_failed:
+        first = table.loc[table["status"] == "failed", "error"].iloc[0].splitlines()[0]
+        print(f"{n_failed} run(s) failed (status 'failed', error column), e.g.: {first}\n"
+              f"fix the cause if needed and rerun with --retry-failed to run only those", file=sys.stderr)
+        return 1
+    return 0

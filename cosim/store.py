@@ -1,0 +1,181 @@
+"""The results store of an experiment: one SQLite file, one row per finished run.
+
+Every run is committed on its own the moment it finishes, so a crash or a
+SIGKILL loses no finished run; rerunning the experiment on the same folder
+reads what is there and runs only what is missing.  The file is opened in WAL
+mode with an exclusive lock: a second process cannot write to the same folder
+at the same time, and SQLite never needs shared memory (so the folder may sit
+on a network file system that supports file locks).
+
+Outcomes are stored as JSON text, which round-trips every float exactly
+(Python writes the shortest repr that reads back to the same double), so a
+resumed table equals, bit for bit, an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+STORE_FILE = "runs.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (point_id INTEGER PRIMARY KEY, x TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY,
+    point_id INTEGER NOT NULL,
+    replication INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    outcomes TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    finished TEXT NOT NULL
+);
+"""
+
+
+class StoreBusy(Exception):
+    """Another process holds the store (two experiments writing to one folder)."""
+
+
+class RunStore:
+    """The runs of one experiment in ``folder/runs.sqlite``; nothing is created until :meth:`create`."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.path = self.folder / STORE_FILE
+        self.con: sqlite3.Connection | None = None
+
+    # ------------------------------------------------------------------ opening
+
+    def exists(self) -> bool:
+        """Whether the folder already holds a store."""
+        return self.path.is_file()
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
+        try:
+            # exclusive locking before WAL: SQLite then keeps the WAL index in
+            # heap memory (no -shm file) and no other process can write here
+            con.execute("PRAGMA locking_mode=EXCLUSIVE")
+            con.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a commit survives a killed process (not a power cut) without an fsync per run
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("BEGIN EXCLUSIVE")
+            con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            con.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(str(self.folder)) from None
+            raise
+        return con
+
+    def open(self) -> None:
+        """Open an existing store (and lock it)."""
+        self.con = self._connect()
+        self.con.executescript(_SCHEMA)
+
+    def create(self, meta: Mapping[str, Any]) -> None:
+        """Create the folder and the store, recording ``meta`` (JSON values)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.con = self._connect()
+        self.con.executescript(_SCHEMA)
+        self.set_meta(meta)
+
+    def close(self) -> None:
+        """Checkpoint the WAL into the main file and release the lock."""
+        if self.con is not None:
+            try:
+                self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self.con.close()
+                self.con = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ meta and points
+
+    def set_meta(self, meta: Mapping[str, Any]) -> None:
+        """Record metadata (identity, hashes) as JSON."""
+        assert self.con is not None
+        self._many("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   [(k, json.dumps(v, sort_keys=True)) for k, v in meta.items()])
+
+    def meta(self) -> dict[str, Any]:
+        """The recorded metadata."""
+        assert self.con is not None
+        return {k: json.loads(v) for k, v in self.con.execute("SELECT key, value FROM meta")}
+
+    def points(self) -> dict[int, list[float]]:
+        """Raw design rows already stored, by point id."""
+        assert self.con is not None
+        return {pid: json.loads(x) for pid, x in self.con.execute("SELECT point_id, x FROM points")}
+
+    def add_points(self, X: np.ndarray, start: int = 0) -> None:
+        """Store design rows ``start`` onward (their raw values, to check later designs against)."""
+        assert self.con is not None
+        rows = [(i, json.dumps([float(v) for v in X[i]])) for i in range(start, len(X))]
+        self._many("INSERT OR REPLACE INTO points VALUES (?, ?)", rows)
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run ``sql`` for every row in one transaction."""
+        assert self.con is not None
+        self.con.execute("BEGIN")
+        try:
+            self.con.executemany(sql, rows)
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # ------------------------------------------------------------------ runs
+
+    def record(self, run_id: int, point_id: int, replication: int, seed: int, ok: bool, error: str,
+               outcomes: Mapping[str, float] | None, seconds: float) -> None:
+        """Commit one finished run (a retry replaces the earlier attempt)."""
+        assert self.con is not None
+        self.con.execute(
+            "INSERT INTO runs (run_id, point_id, replication, seed, status, error, outcomes, seconds, finished) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
+            "status = excluded.status, error = excluded.error, outcomes = excluded.outcomes, "
+            "seconds = excluded.seconds, finished = excluded.finished, attempts = attempts + 1",
+            (run_id, point_id, replication, seed, "ok" if ok else "failed", error,
+             json.dumps({k: float(v) for k, v in (outcomes or {}).items()}), float(seconds),
+             datetime.now(UTC).isoformat(timespec="seconds")))
+
+    def statuses(self) -> dict[int, str]:
+        """``run_id -> "ok" | "failed"`` for every stored run."""
+        assert self.con is not None
+        return dict(self.con.execute("SELECT run_id, status FROM runs"))
+
+    def runs(self, run_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Stored runs as a table (outcomes still as a JSON column), sorted by run id."""
+        assert self.con is not None
+        df = pd.read_sql_query(
+            "SELECT run_id, point_id, replication, seed, status, error, outcomes, seconds, attempts "
+            "FROM runs ORDER BY run_id", self.con)
+        if run_ids is not None:
+            df = df[df["run_id"].isin(set(run_ids))].reset_index(drop=True)
+        return df
+
+
+def expand_outcomes(df: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """One float column per outcome name from the JSON ``outcomes`` column (NaN when a run failed)."""
+    parsed = [json.loads(s) for s in df["outcomes"]]
+    cols = {name: np.array([p.get(name, math.nan) for p in parsed], dtype=float) for name in names}
+    return pd.DataFrame(cols, index=df.index)
