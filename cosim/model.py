@@ -33,7 +33,8 @@ INCOME_GROUPS = ("low", "mid", "high")
 AGE_GROUPS = ("youth", "adult", "senior")
 DEVICES = ("none", "feature", "smartphone")
 NODE_KINDS = ("hotspot", "access_centre", "service_centre")
-HOTSPOT, ACCESS_CENTRE, SERVICE_CENTRE = range(3)
+# node kinds (HOTSPOT above is the row of uniform draws for hotspot access)
+KIND_HOTSPOT, ACCESS_CENTRE, SERVICE_CENTRE = range(3)
 
 
 class CoProductionModel(mesa.Model):
@@ -284,7 +285,7 @@ class CoProductionModel(mesa.Model):
         # node arrays: centres first, then hotspots
         self.node_x = np.r_[self.centre_x, self.hot_x]
         self.node_y = np.r_[self.centre_y, self.hot_y]
-        self.node_kind = np.r_[self.centre_kind, np.full(self.hot_x.size, HOTSPOT, np.int8)]
+        self.node_kind = np.r_[self.centre_kind, np.full(self.hot_x.size, KIND_HOTSPOT, np.int8)]
         self.node_muni = np.r_[self.centre_muni, self.hot_muni]
         self.node_up = np.ones(self.node_x.size, dtype=bool)
         self.n_centres = self.centre_x.size
