@@ -285,7 +285,7 @@ class TrustConfig(Section):
     quality_weight: float = param(0.01, 0.0, 0.5, unit="1/week", sa=(0.0, 0.03),
                                   desc="Weekly pull of non-participants toward their ward's service quality.",
                                   source=ASSUMPTION)
-    transparency_weight: float = param(0.002, 0.0, 0.1, unit="1/week", sa=(0.0, 0.005),
+    transparency_weight: float = param(0.0005, 0.0, 0.1, unit="1/week", sa=(0.0, 0.005),
                                        desc="Weekly trust gain from full data openness (small on purpose).",
                                        source="Grimmelikhuijsen et al. 2013 (PAR 73(4)): transparency alone moves trust little")
     scandal_drop: float = param(0.15, 0.0, 1.0, unit="-",
@@ -549,7 +549,7 @@ class TalentLever(Lever):
     hiring_skill_gain: float = param(0.5, 0.0, 2.0, unit="-",
                                      desc="Rise in hires' mean skill per unit of premium.",
                                      source=ASSUMPTION)
-    training_per_million: float = param(0.02, 0.0, 1.0, unit="1/(R m per official-year)",
+    training_per_million: float = param(1.0, 0.0, 1.0, unit="1/(R m per official-year)",
                                         desc="Annual ICT-skill gain (share of the gap) per R1 m of training per official.",
                                         source=ASSUMPTION)
 
