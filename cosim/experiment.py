@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
+_INVALID = "<invalid factor>"  # stands in for a factor that failed validation, to check the others
 Scalar = StrictBool | StrictInt | StrictFloat | str
 
 
@@ -173,6 +174,8 @@ def _loc(loc: tuple[Any, ...]) -> str:
     """Pydantic's error location as the key path a user sees in the file."""
     if not loc:
         return "experiment"
+    if loc == ("factors",):
+        return "factors"
     if loc[0] == "factors" and len(loc) > 1 and isinstance(loc[1], int):
         rest = [str(p) for p in loc[2:4] if p not in ("bool", "int", "float", "str")]
         tail = ""
@@ -253,19 +256,37 @@ def load_experiment(path: str | Path) -> Experiment:
     data.setdefault("name", path.stem)
     data["factors"] = raw.get("factors", [])
     data["source"] = source
-    if not data["factors"]:
+    if not isinstance(data["factors"], list) or not data["factors"]:
         problems.append(f"{source}: factors: no [[factors]]: an empty design (add at least one factor)")
+        data["factors"] = []
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(problems + [p for p in _validation_problems(exc, source)
-                                        if not (data["factors"] == [] and ": factors:" in p)]) from None
+        problems += [p for p in _validation_problems(exc, source) if not p.startswith(f"{source}: factors: ")]
+        exp = _lenient(data, exc)
+    if exp is not None:  # check the rest too, so one pass reports every problem
+        exp, more = _check_semantics(exp, path)
+        problems += [p for p in more if p not in problems]
     if problems:
         raise ScenarioError(problems)
-    exp, problems = _check_semantics(exp, path)
-    if problems:
-        raise ScenarioError(problems)
+    assert exp is not None
     return exp
+
+
+def _lenient(data: dict[str, Any], exc: ValidationError) -> Experiment | None:
+    """The experiment without the keys and factors that failed validation (None if still invalid)."""
+    bad_keys = {e["loc"][0] for e in exc.errors() if e["loc"] and e["loc"][0] != "factors"}
+    bad_factors = {e["loc"][1] for e in exc.errors() if len(e["loc"]) > 1 and e["loc"][0] == "factors"}
+    cleaned = {k: v for k, v in data.items() if k not in bad_keys or k in ("name", "factors")}
+    # a failed factor keeps its place (so later messages keep their indices) but is skipped
+    cleaned["factors"] = [{"path": _INVALID, "values": [0]} if i in bad_factors else f
+                          for i, f in enumerate(data["factors"])]
+    if "name" in bad_keys:
+        cleaned["name"] = "experiment"
+    try:
+        return Experiment.model_validate(cleaned)
+    except ValidationError:
+        return None
 
 
 def _check_semantics(exp: Experiment, path: Path) -> tuple[Experiment, list[str]]:
@@ -308,6 +329,8 @@ def _check_semantics(exp: Experiment, path: Path) -> tuple[Experiment, list[str]
         problems.append(f"{src}: factors: group applies to sobol and morris designs only")
     seen: dict[str, int] = {}
     for i, f in enumerate(exp.factors):
+        if f.path == _INVALID:
+            continue
         if f.path in seen:
             problems.append(f"{src}: factors[{i}].path: '{f.path}' is already factors[{seen[f.path]}]")
         seen.setdefault(f.path, i)
@@ -345,6 +368,8 @@ def _check_ishigami(exp: Experiment) -> tuple[tuple[Factor, ...], list[str]]:
     if exp.keep_timeseries:
         problems.append(f"{src}: experiment.keep_timeseries: the ishigami model has no time series")
     for i, f in enumerate(exp.factors):
+        if f.path == _INVALID:
+            continue
         if f.path not in ISHIGAMI_FACTORS:
             problems.append(f"{src}: factors[{i}].path: the ishigami model's factors are x1, x2, x3 (got '{f.path}')")
             continue
@@ -382,20 +407,24 @@ def _check_cosim(exp: Experiment, path: Path) -> tuple[tuple[Factor, ...], list[
     except ScenarioError as exc:
         return exp.factors, problems + [f"{src}: experiment.base: {p}" for p in exc.problems], str(base_path)
     params = _schema_parameters()
-    for key in exp.constants:
-        if key not in params:
+    constants = {}
+    for key, value in exp.constants.items():
+        if key in params:
+            constants[key] = value
+        else:
             problems.append(f"{src}: experiment.constants.\"{key}\": {_unknown(key, params)}")
-    if problems:
-        return exp.factors, problems, str(base_path)
     try:
-        scenario_from_dict(base_raw, str(base_path), exp.constants)
+        scenario_from_dict(base_raw, str(base_path), constants)
     except ScenarioError as exc:
-        return exp.factors, problems + [f"{src}: experiment.constants (on base {exp.base}): {p}"
-                                        for p in exc.problems], str(base_path)
+        problems += [f"{src}: experiment.constants (on base {exp.base}): {p}" for p in exc.problems]
+        constants = {}  # check the factors against the base alone
 
     factors = []
     for i, f in enumerate(exp.factors):
         where = f"{src}: factors[{i}]"
+        if f.path == _INVALID:
+            factors.append(f)
+            continue
         if f.path == "run.seed":
             problems.append(f"{where}.path: run.seed cannot be a factor: each run's seed comes from root_seed")
             factors.append(f)
@@ -434,7 +463,7 @@ def _check_cosim(exp: Experiment, path: Path) -> tuple[tuple[Factor, ...], list[
         extremes = list(f.values or ()) if f.discrete else [f.min, f.max]
         for v in extremes:
             try:
-                scenario_from_dict(base_raw, "", {**exp.constants, f.path: v})
+                scenario_from_dict(base_raw, "", {**constants, f.path: v})
             except ScenarioError as exc:
                 msg = exc.problems[0].split(": ", 1)[-1].removeprefix("(with --set): ")
                 problems.append(f"{where}: {f.path} = {_fmt(v)} (other factors at base): {msg}")
