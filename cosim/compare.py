@@ -1,0 +1,372 @@
+"""``cosim compare``: scenarios side by side over replications, with honest intervals.
+
+Every scenario runs ``R`` times; replication ``k`` of every scenario uses the
+same seed ``run_seed(root, k)`` (common random numbers), so the paired
+difference of a scenario from the first one (the reference, usually the
+baseline) is the policy's effect, not the noise between two random towns.
+
+Intervals are 95% Student t intervals over replications: for a scenario's mean,
+``mean +- t(0.975, n-1) sd / sqrt(n)``; for its paired difference from the
+reference, the same over the per-replication differences (matched seeds).
+
+Python API (for notebooks and the dashboard)::
+
+    from cosim import load_scenario
+    from cosim.compare import compare
+    res = compare([load_scenario("scenarios/baseline.toml"),
+                   load_scenario("scenarios/free_wifi_equity.toml")], replications=10)
+    res.summary   # scenario, outcome, mean, ci_low, ci_high, diff, diff_ci_low, diff_ci_high
+    res.runs      # every run's time series, with scenario, replication and seed
+
+The command line wraps it and writes ``results/compare-<names>/``: ``runs.parquet``,
+``outcomes.parquet`` (one row per run), ``summary.csv``, ``budget.csv``,
+``cost_effectiveness.csv``, figures, ``manifest.json`` and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
+from cosim.metrics import outcomes
+from cosim.scenario import ScenarioError, load_scenario, parse_overrides
+from cosim.schema import LEVERS, Scenario
+from cosim.simulate import run_seed
+
+SUMMARY_COLUMNS = ["scenario", "outcome", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"]
+CONFIDENCE = 0.95
+INTERVALS = "95% Student t intervals over replications; diff intervals over paired (same-seed) differences"
+
+# Outcomes computed here from each run's region time series, beyond cosim.OUTCOMES:
+# name -> (metric, how), how as in OUTCOMES ("final", "year" = mean of the last 52 weeks).
+GROUP_OUTCOMES: dict[str, tuple[str, str]] = {
+    **{f"share_online_{g}": (f"share_online_{g}", "year") for g in ("low", "mid", "high")},
+    **{f"share_adopted_{g}": (f"share_adopted_{g}", "final") for g in ("low", "mid", "high")},
+    "share_participated_year_mid": ("share_participated_year_mid", "final"),
+    **{f"participation_rate_{g}": (f"participation_rate_{g}", "year") for g in ("lit1", "lit2", "lit3")},
+    **{f"mean_trust_{g}": (f"mean_trust_{g}", "final") for g in ("mid", "lit1", "lit2", "lit3")},
+    **{f"mean_literacy_{g}": (f"mean_literacy_{g}", "final") for g in ("mid", "high")},
+    "share_trusting_low": ("share_trusting_low", "final"),
+    "share_trusting_high": ("share_trusting_high", "final"),
+}
+
+# Plain-language label and kind of every outcome the report talks about.
+# Kinds: share (shown in %, differences in percentage points), weekly (a weekly
+# share, shown per 1,000 residents a week), index (0-1), per1000, weeks,
+# residents, rand.
+LABELS: dict[str, tuple[str, str]] = {
+    "share_participated_year": ("residents who took part in the last 12 months", "share"),
+    "share_adopted": ("residents using e-participation (portal, app, USSD or social media)", "share"),
+    "share_online": ("residents online in a typical week", "share"),
+    "share_online_gap": ("income gap in online access (high minus low income)", "share"),
+    "participation_rate": ("residents taking part in a typical week", "weekly"),
+    "e_participation_rate": ("residents taking part electronically in a typical week", "weekly"),
+    "participation_gap": ("weekly participation gap (high minus low income)", "weekly"),
+    "mean_trust": ("mean trust in the municipality (0-1)", "index"),
+    "share_trusting": ("residents who trust the municipality (trust above 0.5)", "share"),
+    "service_quality": ("service quality (0-1)", "index"),
+    "mean_outcome": ("value of a resolved co-produced request (0-1)", "index"),
+    "backlog_per_1000": ("unresolved requests per 1,000 residents at the end", "per1000"),
+    "median_response_weeks": ("median response time (weeks)", "weeks"),
+    "mean_literacy": ("mean digital literacy (0-1)", "index"),
+    "mean_literacy_low": ("digital literacy of low-income residents (0-1)", "index"),
+    "official_skill": ("officials' skill (0-1)", "index"),
+    "official_ict_skill": ("officials' ICT skill (0-1)", "index"),
+    "top10_share": ("share of contributions made by the most active 10%", "share"),
+    "participants": ("residents who took part in the last 12 months (number)", "residents"),
+    "spend_per_year": ("lever spend per year (region)", "rand"),
+    "sgi": ("smart-governance index (0-1)", "index"),
+    "sgi_national": ("governance in national space (0-1)", "index"),
+    "sgi_organisational": ("organisational governance (0-1)", "index"),
+    "sgi_service": ("service-space governance (0-1)", "index"),
+    "sgi_community": ("community governance (0-1)", "index"),
+}
+HEADLINE = ["share_participated_year", "share_adopted", "share_online", "share_online_gap", "mean_trust",
+            "share_trusting", "service_quality", "mean_outcome", "backlog_per_1000", "sgi"]
+
+
+@dataclass
+class CompareResult:
+    """The runs and summaries of a comparison; the first scenario is the reference."""
+
+    names: list[str]
+    scenarios: list[Scenario]
+    root_seed: int
+    replications: int
+    seeds: list[int]
+    runs: pd.DataFrame        # every run's time series: scenario, replication, seed, step, municipality, metrics
+    outcomes: pd.DataFrame    # one row per finished run: scenario, replication, seed, one column per outcome
+    summary: pd.DataFrame     # SUMMARY_COLUMNS, one row per scenario and outcome
+    budget: pd.DataFrame      # scenario, year, lever, spend (R, per municipality), budget, scale
+    cost_effectiveness: pd.DataFrame  # scenario, extra spend, participants gained, per R1 m a year (with CI)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    wall_time_s: float = 0.0
+    workers: int = 1
+
+    @property
+    def reference(self) -> str:
+        return self.names[0]
+
+
+# --------------------------------------------------------------------------- running
+
+
+def compare(
+    scenarios: list[Scenario],
+    replications: int = 30,
+    root_seed: int | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    sources: list[str] | None = None,
+) -> CompareResult:
+    """Run every scenario ``replications`` times with common random numbers and summarise.
+
+    ``root_seed`` defaults to the first scenario's ``run.seed``; replication k of
+    every scenario uses ``run_seed(root_seed, k)``.  ``workers`` local processes
+    (default: all cores; 1 runs in this process).  A run that fails is listed in
+    ``failures`` (and left out of the summaries), never silently dropped.
+    """
+    from cosim.evaluators import RunTask, evaluate_run
+    from cosim.parallel import map_runs
+
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario")
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    names = unique_names([s.name for s in scenarios])
+    sources = sources or names
+    root = scenarios[0].run.seed if root_seed is None else int(root_seed)
+    workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    seeds = [run_seed(root, k) for k in range(replications)]
+    tasks, keys = [], []
+    for i, s in enumerate(scenarios):
+        base = s.model_dump(mode="json")
+        for k, seed in enumerate(seeds):
+            tasks.append(RunTask(run_id=i * replications + k, seed=seed, params={}, base=base,
+                                 source=sources[i], keep_timeseries=True))
+            keys.append((names[i], k, seed))
+    start = time.perf_counter()
+    frames: dict[int, pd.DataFrame] = {}
+    failures = []
+    for j, res in map_runs(evaluate_run, tasks, workers=workers, progress=progress, desc="compare"):
+        name, k, seed = keys[j]
+        if res.ok:
+            frames[j] = res.value["timeseries"]
+        else:
+            failures.append({"scenario": name, "replication": k, "seed": seed, "error": res.error.strip()})
+    wall = time.perf_counter() - start
+    failures.sort(key=lambda f: (names.index(f["scenario"]), f["replication"]))
+    if not frames:
+        raise RuntimeError("every run failed; first error:\n" + failures[0]["error"])
+    runs = _runs_table(frames, keys)
+    per_run = run_outcomes(runs, scenarios, names)
+    return CompareResult(
+        names=names, scenarios=list(scenarios), root_seed=root, replications=replications, seeds=seeds,
+        runs=runs, outcomes=per_run, summary=summarise(per_run, names),
+        budget=budget_table(scenarios, names), cost_effectiveness=cost_effectiveness(per_run, names),
+        failures=failures, wall_time_s=wall, workers=workers)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Scenario names made unique (``x``, ``x-2``, ...) in order."""
+    out: list[str] = []
+    for n in names:
+        name, i = n, 2
+        while name in out:
+            name, i = f"{n}-{i}", i + 1
+        out.append(name)
+    return out
+
+
+def _runs_table(frames: dict[int, pd.DataFrame], keys: list[tuple[str, int, int]]) -> pd.DataFrame:
+    parts = []
+    for j in sorted(frames):  # task order: scenario, then replication (independent of finishing order)
+        df = frames[j]
+        name, k, _ = keys[j]
+        df = df.copy()
+        df.insert(0, "replication", k)
+        df.insert(0, "scenario", name)
+        parts.append(df)
+    runs = pd.concat(parts, ignore_index=True)
+    cols = ["scenario", "replication", "seed", *[c for c in runs.columns if c not in ("scenario", "replication", "seed")]]
+    return runs[cols]
+
+
+def run_outcomes(runs: pd.DataFrame, scenarios: list[Scenario], names: list[str]) -> pd.DataFrame:
+    """One row per run: the scalar outcomes of cosim.OUTCOMES plus group and cost outcomes."""
+    residents = {n: s.municipality.population * s.region.n_municipalities for n, s in zip(names, scenarios, strict=True)}
+    rows = []
+    for (name, k), ts in runs.groupby(["scenario", "replication"], sort=False):
+        o = outcomes(ts)
+        region = ts[(ts["municipality"] == "region") & (ts["step"] > 0)]
+        last = region[region["step"] > region["step"].max() - WEEKS_PER_YEAR]
+        for out_name, (metric, how) in GROUP_OUTCOMES.items():
+            o[out_name] = float(region[metric].iloc[-1]) if how == "final" else float(last[metric].mean())
+        o["share_online_gap"] = o["share_online_high"] - o["share_online_low"]
+        # value of co-produced work: outcome per resolved request over the last year
+        resolved = last["resolved"].to_numpy()
+        o["mean_outcome"] = float((last["mean_outcome"] * resolved).sum() / resolved.sum()) if resolved.sum() else float("nan")
+        o["participants"] = o["share_participated_year"] * residents[name]
+        years = region["step"].max() / WEEKS_PER_YEAR
+        o["spend_per_year"] = o["spend"] / years
+        rows.append({"scenario": name, "replication": int(k), "seed": int(ts["seed"].iloc[0]), **o})
+    return pd.DataFrame(rows)
+
+
+def t_interval(x: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% Student t interval; NaN interval for fewer than two values."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, float("nan"), float("nan")
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, x.size - 1) * sd / np.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def summarise(per_run: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One row per scenario and outcome: mean with its interval, paired difference from the first."""
+    outcome_cols = [c for c in per_run.columns if c not in ("scenario", "replication", "seed")]
+    ref = per_run[per_run["scenario"] == names[0]].set_index("replication")
+    rows = []
+    for name in names:
+        d = per_run[per_run["scenario"] == name].set_index("replication")
+        for col in outcome_cols:
+            mean, lo, hi = t_interval(d[col].to_numpy())
+            common = d.index.intersection(ref.index)  # matched seeds only
+            diff, dlo, dhi = t_interval((d.loc[common, col] - ref.loc[common, col]).to_numpy())
+            rows.append({"scenario": name, "outcome": col, "mean": mean, "ci_low": lo, "ci_high": hi,
+                         "diff": diff, "diff_ci_low": dlo, "diff_ci_high": dhi})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def budget_table(scenarios: list[Scenario], names: list[str]) -> pd.DataFrame:
+    """Spend per municipality per year and lever after budget scaling, with the budget."""
+    rows = []
+    for name, s in zip(names, scenarios, strict=True):
+        plan = BudgetPlan(s)
+        for y in range(plan.n_years):
+            spend = dict.fromkeys(LEVERS, 0.0)
+            for w in plan.weeks_of_year(y):
+                for lever, rand in plan.spend(w).items():
+                    spend[lever] += rand
+            weeks = len(plan.weeks_of_year(y))
+            for lever in LEVERS:
+                rows.append({"scenario": name, "year": y + 1, "weeks": weeks, "lever": lever, "spend": spend[lever],
+                             "planned": plan.planned[y][lever], "budget": s.municipality.annual_budget_rand,
+                             "scale": plan.scale[y], "municipalities": s.region.n_municipalities})
+    return pd.DataFrame(rows)
+
+
+def cost_effectiveness(per_run: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Participants gained per R1 m a year of extra spend, against the first scenario.
+
+    Per replication: (residents who took part in the last 12 months, minus the
+    reference's in the same-seed run) / (extra lever spend per year in R m).
+    Undefined (NaN) when a scenario spends no more than the reference.
+    """
+    ref = per_run[per_run["scenario"] == names[0]].set_index("replication")
+    rows = []
+    for name in names[1:]:
+        d = per_run[per_run["scenario"] == name].set_index("replication")
+        common = d.index.intersection(ref.index)
+        gained = (d.loc[common, "participants"] - ref.loc[common, "participants"]).to_numpy()
+        extra = (d.loc[common, "spend_per_year"] - ref.loc[common, "spend_per_year"]).to_numpy() / 1e6
+        g, glo, ghi = t_interval(gained)
+        e = float(np.mean(extra)) if extra.size else float("nan")
+        if extra.size and np.all(extra > 1e-9):
+            r, rlo, rhi = t_interval(gained / extra)
+        else:
+            r = rlo = rhi = float("nan")
+        rows.append({"scenario": name, "extra_spend_rand_m_per_year": e, "participants_gained": g,
+                     "participants_gained_ci_low": glo, "participants_gained_ci_high": ghi,
+                     "per_million_rand_a_year": r, "per_million_ci_low": rlo, "per_million_ci_high": rhi})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
+                   help="scenario files; the first is the reference (usually scenarios/baseline.toml)")
+    p.add_argument("--replications", type=int, default=30, help="runs per scenario (default 30)")
+    p.add_argument("--seed", type=int, help="root seed (default: the first scenario's run.seed)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--out", help="output folder (default: results/compare-<names>)")
+    p.add_argument("--steps", type=int, help="weeks to simulate in every scenario (default: run.steps)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter in every scenario, e.g. run.n_citizens=2000 (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    from cosim.cli import UsageError
+    from cosim.report import write_outputs
+
+    for opt, value, least in (("--replications", args.replications, 2), ("--workers", args.workers, 1),
+                              ("--steps", args.steps, 1), ("--seed", args.seed, 0)):
+        if value is not None and value < least:
+            raise UsageError(f"{opt}: expected an integer >= {least}, got {value}")
+    overrides = parse_overrides(args.sets)
+    if args.steps is not None:
+        overrides["run.steps"] = args.steps
+    scenarios, problems = [], []
+    for path in args.scenarios:
+        try:
+            scenarios.append(load_scenario(path, overrides))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    names = unique_names([s.name for s in scenarios])
+    out = Path(args.out) if args.out else Path("results") / default_folder(names)
+    result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
+                     progress=not args.quiet, sources=[str(p) for p in args.scenarios])
+    write_outputs(result, out, files=args.scenarios, overrides=overrides)
+    print_summary(result, out)
+    return 1 if result.failures else 0
+
+
+def default_folder(names: list[str]) -> str:
+    """``compare-<names>``, shortened with a hash when there are many."""
+    folder = "compare-" + "-".join(names)
+    if len(folder) > 80:
+        digest = hashlib.sha1("-".join(names).encode()).hexdigest()[:8]
+        folder = f"compare-{names[0]}-and-{len(names) - 1}-more-{digest}"
+    return folder
+
+
+def print_summary(result: CompareResult, out: Path) -> None:
+    from cosim.report import describe_difference
+
+    ok = len(result.outcomes)
+    total = len(result.names) * result.replications
+    print(f"compared {len(result.names)} scenarios x {result.replications} replications "
+          f"({ok} of {total} runs finished) in {result.wall_time_s:.0f} s on {result.workers} worker(s); "
+          f"results in {out}/")
+    for name in result.names[1:]:
+        print(f"  {name} vs {result.reference}:")
+        for outcome in ("share_participated_year", "share_adopted", "mean_trust", "service_quality"):
+            print(f"    {describe_difference(result.summary, name, outcome, result.reference)}")
+    for f in result.failures:
+        first = f["error"].splitlines()[0] if f["error"] else "unknown error"
+        print(f"  FAILED: {f['scenario']} replication {f['replication']} (seed {f['seed']}): {first}",
+              file=sys.stderr)
+
+
+__all__ = ["CompareResult", "compare", "cost_effectiveness", "summarise"]
