@@ -1,0 +1,559 @@
+"""The dashboard page (NiceGUI): controls, the run loop, the map and the charts.
+
+Each browser tab gets its own :class:`~cosim.dashboard.session.Dashboard`
+(two runs of one scenario, side by side).  This module only lays out widgets
+and passes values between them and the session: it holds no model logic, and
+every slider, switch and choice is generated from the scenario schema by
+:mod:`cosim.dashboard.controls`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+from nicegui import run, ui
+
+from cosim.dashboard import charts
+from cosim.dashboard.controls import (
+    BUDGET_PATHS,
+    RUN_PATHS,
+    WORLD_SECTIONS,
+    Control,
+    controls_at,
+    controls_for,
+    event_controls,
+    lever_sections,
+)
+from cosim.dashboard.session import DEFAULT_CITIZENS, Dashboard, Frame, scenario_files, teaching_notes
+
+# Run speeds offered (weeks per second; 0 = as fast as the machine allows).
+SPEEDS = {1: "1 week/s", 4: "4 weeks/s", 13: "a quarter/s", 52: "a year/s", 0: "as fast as possible"}
+TICK_S = 0.1  # the run loop wakes this often; it redraws only after stepping
+BATCH_S = 0.25  # at full speed, step for about this long between redraws
+MAP_EVERY_S = 1.0  # the map (a server-drawn PNG) is redrawn at most this often while running
+DEBOUNCE_S = 0.35  # wait this long after the last slider move before re-running
+
+CONFIG: dict[str, Any] = {"scenario": None, "n_citizens": DEFAULT_CITIZENS}
+
+CSS = """
+body { background: #f4f6f8; }
+.cosim-card { background: white; border-radius: 10px; box-shadow: 0 1px 3px rgba(0,0,0,.12); padding: 12px 14px; }
+.cosim-readout table { border-collapse: collapse; width: 100%; font-size: 14px; }
+.cosim-readout th { text-align: right; font-weight: 600; color: #555; padding: 3px 8px; border-bottom: 1px solid #ddd; }
+.cosim-readout th:first-child, .cosim-readout td:first-child { text-align: left; }
+.cosim-readout td { text-align: right; padding: 3px 8px; border-bottom: 1px solid #f0f0f0; font-variant-numeric: tabular-nums; }
+.cosim-readout td.better { color: #1a7f37; font-weight: 700; background: rgba(255,193,7,.18); }
+.cosim-readout td.worse { color: #b42318; font-weight: 700; background: rgba(255,193,7,.18); }
+.cosim-readout td.same { color: #666; }
+.cosim-notes li { margin-bottom: 6px; line-height: 1.35; }
+.cosim-group .q-expansion-item__content { padding: 0 6px 8px 6px; }
+"""
+
+
+class Page:
+    """One browser tab: the session, its widgets and its run loop."""
+
+    def __init__(self, scenario: Path, n_citizens: int):
+        self.dash = Dashboard(scenario, n_citizens)
+        self.running = False
+        self.speed = 52
+        self.busy = asyncio.Lock()
+        self.pending: dict[str, Any] = {}
+        self.event_on = False
+        self.event_values: dict[str, Any] = {}
+        self.apply_task: asyncio.Task | None = None
+        self.last_map = 0.0
+        self.ward_shading = "access"
+        self.citizen_colouring = "participation"
+        self.weeks_per_s_measured: float | None = None
+        self.credit = 0.0
+        self.last_tick = time.perf_counter()
+        self.build()
+        self.refresh(force_map=True)
+        self.timer = ui.timer(TICK_S, self.tick)
+
+    # ------------------------------------------------------------------ layout
+
+    def build(self) -> None:
+        ui.add_css(CSS)
+        files = {str(p): p.stem for p in scenario_files()}
+        if str(self.dash.file) not in files:
+            files[str(self.dash.file)] = self.dash.file.stem
+        with ui.header(elevated=True).classes("items-center gap-3 bg-white text-black q-px-md q-py-sm"):
+            ui.label("cosim").classes("text-h6 text-weight-bold text-primary")
+            ui.label("co-production in a smart city: your policy vs the baseline").classes("text-subtitle1")
+            ui.space()
+            self.file_select = ui.select(
+                files, value=str(self.dash.file), label="scenario", on_change=lambda e: self.pick(e.value)
+            ).classes("w-44")
+            self.file_select.props('dense outlined data-testid="scenario"')
+            self.run_button = ui.button("Run", icon="play_arrow", on_click=self.toggle_run)
+            self.run_button.props('data-testid="run"')
+            ui.button("Step", icon="skip_next", on_click=lambda: self.step(1)).props(
+                'outline data-testid="step"'
+            ).tooltip("advance one week")
+            ui.button("+1 year", on_click=lambda: self.step(52)).props('outline data-testid="step-year"')
+            ui.button("Reset", icon="replay", on_click=self.reset).props('outline data-testid="reset"').tooltip(
+                "back to week 0 with the same settings and seed"
+            )
+            ui.select(
+                SPEEDS, value=self.speed, label="speed", on_change=lambda e: setattr(self, "speed", e.value)
+            ).props('dense outlined data-testid="speed"').classes("w-40")
+            self.week_label = (
+                ui.label().classes("text-subtitle1 text-weight-medium q-ml-sm").props('data-testid="week"')
+            )
+
+        with ui.left_drawer(value=True, bordered=True).props("width=400").classes("bg-white q-pa-sm"):
+            self.controls_panel()
+
+        with ui.column().classes("w-full q-pa-md gap-4"):
+            self.problem_box = ui.html("", sanitize=False).classes("w-full").props('data-testid="problems"')
+            with ui.row().classes("w-full gap-4 no-wrap items-stretch"):
+                with ui.column().classes("cosim-card gap-1").style("flex: 5 1 0; min-width: 0"):
+                    self.notes = ui.html("", sanitize=False).classes("cosim-notes")
+                with ui.column().classes("cosim-card gap-1").style("flex: 4 1 0; min-width: 0"):
+                    ui.label("Now: baseline, your policy and the gap").classes("text-subtitle1 text-weight-bold")
+                    self.same_hint = ui.label("").classes("text-caption text-grey-8")
+                    self.readout = (
+                        ui.html("", sanitize=False).classes("cosim-readout w-full").props('data-testid="readout"')
+                    )
+            with ui.column().classes("cosim-card w-full gap-1"):
+                with ui.row().classes("items-center gap-4"):
+                    ui.label("City map: the same citizens in both runs").classes("text-subtitle1 text-weight-bold")
+                    ui.select(
+                        list(charts.WARD_SHADING),
+                        value=self.ward_shading,
+                        label="shade wards by",
+                        on_change=lambda e: self.set_map("ward_shading", e.value),
+                    ).props("dense outlined").classes("w-44")
+                    ui.select(
+                        list(charts.CITIZEN_COLOURING),
+                        value=self.citizen_colouring,
+                        label="colour citizens by",
+                        on_change=lambda e: self.set_map("citizen_colouring", e.value),
+                    ).props("dense outlined").classes("w-44")
+                    self.map_caption = ui.label("").classes("text-caption text-grey-8")
+                self.map = ui.image().classes("w-full").props('data-testid="map" fit=contain no-spinner no-transition')
+                self.map_legend = ui.html("", sanitize=False).classes("w-full")
+            self.charts: dict[str, ui.echart] = {}
+            frame = self.dash.sim.frame(with_map=False)
+            with ui.grid(columns=2).classes("w-full gap-4"):
+                for name, options in charts.all_charts(frame).items():
+                    with ui.column().classes("cosim-card gap-0"):
+                        self.charts[name] = (
+                            ui.echart(options).classes("w-full h-80").props(f'data-testid="chart-{name}"')
+                        )
+
+    @ui.refreshable_method
+    def controls_panel(self) -> None:
+        """Every control, generated from the schema, with values from the scenario now in force."""
+        horizon = self.dash.sim.horizon
+        ui.label("Your policy").classes("text-h6 q-mt-xs")
+        ui.label(
+            "Levers change the policy run only; the baseline keeps every lever off. "
+            "A change re-runs your policy from week 0 to now with the same seed."
+        ).classes("text-caption text-grey-8")
+        for section, title in lever_sections():
+            changed = any(self.dash.value(c.path) != c.default for c in controls_for(section, horizon))
+            with (
+                ui.expansion(title + ("  ●" if changed else ""), value=section == "wifi")
+                .classes("w-full cosim-group")
+                .props(f'dense data-testid="lever-{section}"')
+            ):
+                for c in controls_for(section, horizon):
+                    self.control(c)
+        ui.separator().classes("q-my-sm")
+        ui.label("Both runs (the world)").classes("text-h6")
+        ui.label(
+            "These change the baseline and the policy alike, and restart both at week 0 then run them to now."
+        ).classes("text-caption text-grey-8")
+        with ui.expansion("Budget", value=True).classes("w-full cosim-group").props("dense"):
+            for c in controls_at(BUDGET_PATHS, horizon):
+                self.control(c)
+        with (
+            ui.expansion("A shock: breach, outage or scandal", value=True)
+            .classes("w-full cosim-group")
+            .props('dense data-testid="shock"')
+        ):
+            ui.switch(
+                "add this shock to both runs", value=self.event_on, on_change=lambda e: self.set_event_on(e.value)
+            ).props('data-testid="shock-on"')
+            for c in event_controls(horizon):
+                self.control(c)
+        with ui.expansion("Run size and seed").classes("w-full cosim-group").props("dense"):
+            for c in controls_at(RUN_PATHS, horizon):
+                self.control(c)
+        for section, title in WORLD_SECTIONS.items():
+            with ui.expansion(title).classes("w-full cosim-group").props("dense"):
+                for c in controls_for(section, horizon):
+                    self.control(c)
+
+    def control(self, c: Control) -> None:
+        """One schema parameter as a widget; changes go to :meth:`changed`."""
+        value = self.dash.value(c.path)
+        testid = f'data-testid="ctl-{c.path}"'
+        unit = "" if c.unit in ("-", "") or c.unit.lower() == c.label.lower() else f" ({c.unit})"
+        if c.kind == "switch":
+            w = ui.switch(c.label, value=bool(value), on_change=lambda e, p=c.path: self.changed(p, e.value))
+            w.props(testid).tooltip(c.help)
+        elif c.kind == "choice":
+            w = ui.select(
+                list(c.choices),
+                value=value,
+                label=c.label + unit,
+                on_change=lambda e, p=c.path: self.changed(p, e.value),
+            )
+            w.props(f"dense {testid}").classes("w-full").tooltip(c.help)
+        elif c.kind in ("slider", "week"):
+            never = c.kind == "week" and value is None
+            v = c.slider_hi if never else value
+            lo, hi = min(c.slider_lo, v), max(c.slider_hi, v)
+            with ui.column().classes("w-full gap-0 q-mt-xs"):
+                label = ui.label().classes("text-body2")
+                with ui.row().classes("w-full items-center no-wrap gap-2"):
+                    slider = ui.slider(min=lo, max=hi, step=c.step, value=v).classes("grow").props(f"dense {testid}")
+                    box = (
+                        ui.number(
+                            value=v, min=c.lo, max=c.hi, step=c.step, format="%d" if c.integer else _number_format(hi)
+                        )
+                        .props(f'dense outlined data-testid="num-{c.path}"')
+                        .classes("w-28")
+                    )
+
+            def show(val: Any, c=c, label=label, unit=unit) -> None:
+                text = f"{c.label}{unit}: {_pretty(val, c)}"
+                if c.kind == "week" and val is not None and val >= self.dash.sim.horizon:
+                    text = f"{c.label}: never (runs to the end)"
+                label.text = text
+
+            show(v)
+            slider.tooltip(c.help)
+
+            def on_slider(e, c=c, box=box, show=show) -> None:
+                box.value = e.value
+                show(e.value)
+
+            def on_box(e, c=c, slider=slider, show=show) -> None:
+                if e.value is None:
+                    return
+                val = int(e.value) if c.integer else float(e.value)
+                if slider.value != val and slider.props["min"] <= val <= slider.props["max"]:
+                    slider.value = val
+                show(val)
+                out: Any = val
+                if c.kind == "week" and val >= self.dash.sim.horizon:
+                    out = None
+                self.changed(c.path, out)
+
+            slider.on_value_change(on_slider)
+            box.on_value_change(on_box)
+        else:
+            w = ui.number(
+                c.label + unit,
+                value=value,
+                min=c.lo,
+                max=c.hi,
+                step=c.step,
+                format="%d" if c.integer else _number_format(value),
+            )
+            w.props(f"dense {testid}").classes("w-full").tooltip(c.help)
+            w.on_value_change(
+                lambda e, p=c.path, c=c: (
+                    e.value is not None and self.changed(p, int(e.value) if c.integer else float(e.value))
+                )
+            )
+
+    # ------------------------------------------------------------------ changes
+
+    def changed(self, path: str, value: Any) -> None:
+        """Remember a page change and apply it once the user stops moving the control."""
+        if path.startswith("event."):
+            self.event_values[path.split(".", 1)[1]] = value
+            if not self.event_on:
+                return
+        else:
+            self.pending[path] = value
+        if self.apply_task is not None:
+            self.apply_task.cancel()
+        self.apply_task = asyncio.create_task(self._apply_later())
+
+    def set_event_on(self, on: bool) -> None:
+        self.event_on = on
+        if self.apply_task is not None:
+            self.apply_task.cancel()
+        self.apply_task = asyncio.create_task(self._apply_later())
+
+    async def _apply_later(self) -> None:
+        await asyncio.sleep(DEBOUNCE_S)
+        async with self.busy:
+            event = self._event() if self.event_on else None
+            ok = await run.io_bound(self.dash.apply, dict(self.pending), event)
+        if ok:
+            self.pending.clear()
+        self.refresh(force_map=True)
+
+    def _event(self) -> dict[str, Any]:
+        from cosim.schema import Event
+
+        return {**Event().model_dump(), **self.event_values, "municipality": None}
+
+    async def pick(self, file: str) -> None:
+        """Load another scenario file: settings go back to the file's values."""
+        self.running = False
+        async with self.busy:
+            try:
+                await run.io_bound(self.dash.load, Path(file))
+            except Exception as exc:  # a broken file shows as a message, not a traceback
+                self.dash.problems = getattr(exc, "problems", [str(exc)])
+        self.pending.clear()
+        self.event_on = False
+        self.event_values.clear()
+        self.controls_panel.refresh()
+        self.refresh(force_map=True)
+
+    def set_map(self, attr: str, value: str) -> None:
+        setattr(self, attr, value)
+        self.refresh(force_map=True)
+
+    # ------------------------------------------------------------------ running
+
+    def toggle_run(self) -> None:
+        if self.dash.sim.done:
+            ui.notify("The run has reached its horizon: press Reset to start again.")
+            return
+        self.running = not self.running
+        self._run_button()
+
+    def _run_button(self) -> None:
+        self.run_button.text = "Pause" if self.running else "Run"
+        self.run_button.props(f"icon={'pause' if self.running else 'play_arrow'}")
+
+    async def step(self, weeks: int) -> None:
+        self.running = False
+        self._run_button()
+        async with self.busy:
+            await run.io_bound(self.dash.sim.step, weeks)
+        self.refresh(force_map=True)
+
+    async def reset(self) -> None:
+        self.running = False
+        self._run_button()
+        async with self.busy:
+            await run.io_bound(self.dash.reset)
+        self.refresh(force_map=True)
+
+    async def tick(self) -> None:
+        """The run loop: step the weeks due at the chosen speed, then redraw."""
+        now = time.perf_counter()
+        elapsed, self.last_tick = now - self.last_tick, now
+        if not self.running or self.busy.locked():
+            self.credit = 0.0
+            return
+        if self.speed:
+            # weeks owed at this speed since the last tick (at most one second's worth)
+            self.credit = min(self.credit + self.speed * elapsed, float(self.speed))
+            weeks = int(self.credit)
+            if weeks == 0:
+                return
+            self.credit -= weeks
+        else:  # as fast as possible: a batch that takes about BATCH_S
+            weeks = max(1, int((self.weeks_per_s_measured or 20.0) * BATCH_S))
+        async with self.busy:
+            start = time.perf_counter()
+            done = await run.io_bound(self.dash.sim.step, weeks)
+            if done:
+                self.weeks_per_s_measured = done / max(time.perf_counter() - start, 1e-3)
+        if self.dash.sim.done:
+            self.running = False
+            self._run_button()
+            ui.notify(f"End of the run: week {self.dash.sim.week}. Reset to run again.")
+        await self._refresh_async()
+
+    # ------------------------------------------------------------------ drawing
+
+    async def _refresh_async(self) -> None:
+        now = time.perf_counter()
+        map_due = (not self.running) or now - self.last_map >= MAP_EVERY_S
+        frame = self.dash.sim.frame(with_map=map_due)
+        self._draw_charts(frame)
+        if map_due:
+            self.last_map = now
+            url = await run.io_bound(self._map_url, frame)
+            self.map.set_source(url)
+            self.map_legend.content = self._map_legend(frame)
+
+    def refresh(self, force_map: bool = False) -> None:
+        """Redraw everything from a fresh frame (the map too when asked)."""
+        frame = self.dash.sim.frame(with_map=force_map)
+        self._draw_charts(frame)
+        if force_map:
+            self.last_map = time.perf_counter()
+            self.map.set_source(self._map_url(frame))
+            self.map_legend.content = self._map_legend(frame)
+
+    def _map_url(self, frame: Frame) -> str:
+        return charts.map_data_url(
+            frame.baseline_map,
+            frame.policy_map,
+            wards=self.ward_shading,
+            citizens=self.citizen_colouring,
+            annotate=False,
+        )
+
+    def _map_legend(self, frame: Frame) -> str:
+        cmap, vmin, vmax, label = charts.ward_scale(self.ward_shading, frame.baseline_map, frame.policy_map)
+        km = frame.policy_map.ward_km
+        return _legend_html(
+            charts.legend_items(self.citizen_colouring), charts.colour_stops(cmap), vmin, vmax, label, km
+        )
+
+    def _draw_charts(self, frame: Frame) -> None:
+        sim = self.dash.sim
+        year, wk = divmod(frame.week, 52)
+        self.week_label.text = f"Week {frame.week} of {frame.horizon} (year {year + 1}, week {wk + 1})"
+        self.readout.content = _readout_html(frame)
+        self.same_hint.text = (
+            "Your policy is the same as the baseline: move a lever to see a gap."
+            if sim.pair.same
+            else f"Seed {sim.seed}, {sim.policy.n:,} citizens in each run (common random numbers)."
+        )
+        notes = _notes_html(teaching_notes(self.dash.name), self.dash.description)
+        if self.notes.content != notes:
+            self.notes.content = notes
+        self.problem_box.content = _problems_html(self.dash.problems)
+        for name, options in charts.all_charts(frame).items():
+            chart = self.charts[name]
+            chart.options.clear()
+            chart.options.update(options)
+            chart.update()
+        self.map_caption.text = f"{len(sim.sample):,} of {sim.policy.n:,} citizens drawn; map of week {frame.week}"
+
+
+# --------------------------------------------------------------------------- HTML helpers
+
+
+def _number_format(v: Any) -> str:
+    try:
+        return "%.0f" if abs(float(v)) >= 1000 else "%.4g"
+    except (TypeError, ValueError):
+        return "%.4g"
+
+
+def _pretty(v: Any, c: Control) -> str:
+    if v is None:
+        return "none"
+    if c.integer:
+        return f"{int(v):,}"
+    v = float(v)
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:,.2f} m"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
+def _readout_html(frame: Frame) -> str:
+    rows = []
+    for r in frame.readout():
+        gap = r["gap"]
+        direction = r["better"]
+        if abs(gap) < 0.05 or direction == 0:
+            cls = "same"
+        else:
+            cls = "better" if gap * direction > 0 else "worse"
+        unit = f" {r['unit']}" if r["unit"] else ""
+        rows.append(
+            f"<tr><td>{html.escape(r['label'])}</td><td>{r['baseline']:.1f}{unit}</td>"
+            f"<td>{r['policy']:.1f}{unit}</td><td class='{cls}'>{gap:+.1f}</td></tr>"
+        )
+    return (
+        "<table><tr><th>week " + str(frame.week) + "</th><th>baseline</th><th>your policy</th>"
+        "<th>gap</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _notes_html(notes: dict[str, Any], description: str) -> str:
+    watch = "".join(f"<li>{html.escape(t)}</li>" for t in notes.get("watch", []))
+    tries = "".join(f"<li>{html.escape(t)}</li>" for t in notes.get("try", []))
+    desc = f"<div style='color:#555;margin-bottom:6px'>{html.escape(description)}</div>" if description else ""
+    return (
+        f"<div style='font-weight:700;font-size:16px;margin-bottom:4px'>What to watch: "
+        f"{html.escape(notes.get('title', ''))}</div>{desc}<ul style='margin:0 0 6px 18px;padding:0'>{watch}</ul>"
+        + (
+            f"<div style='font-weight:600'>Try</div><ul style='margin:0 0 0 18px;padding:0'>{tries}</ul>"
+            if tries
+            else ""
+        )
+    )
+
+
+def _legend_html(
+    items: list[tuple[str, str, str]], stops: list[str], vmin: float, vmax: float, label: str, km: float
+) -> str:
+    shapes = {
+        "circle": "border-radius:50%;width:10px;height:10px;background:{c}",
+        "ring": "border-radius:50%;width:12px;height:12px;border:2px solid {c};background:white",
+        "square": "width:11px;height:11px;border:2px solid {c};background:white",
+        "triangle": "width:0;height:0;border-left:7px solid transparent;border-right:7px solid transparent;"
+        "border-bottom:12px solid {c}",
+    }
+    chips = "".join(
+        f"<span style='display:inline-flex;align-items:center;gap:5px;margin-right:14px'>"
+        f"<span style='display:inline-block;{shapes[m].format(c=c)}'></span>{html.escape(text)}</span>"
+        for m, c, text in items
+    )
+    bar = (
+        f"<span style='display:inline-flex;align-items:center;gap:6px'>{vmin:.2f}"
+        f"<span style='display:inline-block;width:160px;height:12px;border-radius:3px;"
+        f"background:linear-gradient(to right,{','.join(stops)})'></span>{vmax:.2f}"
+        f"<span style='color:#555'>wards: {html.escape(label)}</span></span>"
+    )
+    return (
+        f"<div style='display:flex;flex-wrap:wrap;gap:6px 18px;align-items:center;font-size:13px'>{bar}"
+        f"<span style='color:#555'>each square is a ward of {km:g} km x {km:g} km</span></div>"
+        f"<div style='margin-top:4px;font-size:13px'>{chips}</div>"
+    )
+
+
+def _problems_html(problems: list[str]) -> str:
+    if not problems:
+        return ""
+    unique = list(dict.fromkeys(problems))
+    shown = unique[:3]
+    more = f"<li>... and {len(unique) - 3} more like these</li>" if len(unique) > 3 else ""
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in shown)
+    return (
+        "<div style='background:#fdecea;border:1px solid #f5c2c0;color:#611a15;border-radius:8px;"
+        "padding:10px 14px'><b>Not applied: these settings are not a valid scenario.</b> "
+        "The runs keep the last valid settings."
+        f"<ul style='margin:6px 0 0 18px;padding:0'>{items}{more}</ul></div>"
+    )
+
+
+# --------------------------------------------------------------------------- server
+
+
+def serve(host: str, port: int, scenario: Path, n_citizens: int) -> None:
+    """Serve the dashboard until interrupted (blocking)."""
+    CONFIG["scenario"] = Path(scenario)
+    CONFIG["n_citizens"] = n_citizens
+
+    @ui.page("/", title="cosim dashboard")
+    def index() -> None:
+        Page(CONFIG["scenario"], CONFIG["n_citizens"])
+
+    ui.run(
+        host=host,
+        port=port,
+        reload=False,
+        show=False,
+        title="cosim dashboard",
+        show_welcome_message=False,
+        uvicorn_logging_level="warning",
+        favicon="🏙",
+        reconnect_timeout=10.0,
+    )

@@ -1,0 +1,386 @@
+"""The dashboard's engine: one scenario run twice, side by side, with no UI code.
+
+A :class:`SideBySide` holds two :class:`~cosim.model.CoProductionModel` runs
+of the same world with the same seed (common random numbers): the **policy**
+run (the scenario file plus the levers set on the page) and the **baseline**
+run (the same file with every policy lever at its schema default, i.e. off).
+Their difference is the policy, not the noise.  The page only asks this object
+for frames (copies of the recorded metrics and of the map arrays) and tells it
+to step, so model logic stays out of the UI (the Mesa examples' model/app split).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cosim.metrics import CHANNEL_NAMES, INCOME
+from cosim.model import CoProductionModel
+from cosim.scenario import ScenarioError, read_toml, scenario_from_dict
+from cosim.schema import LEVERS, Scenario
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCENARIO_DIR = ROOT / "scenarios"
+NOTES_FILE = Path(__file__).with_name("notes.toml")
+
+# 5,000 citizens: two runs step at about 80 weeks per second together on one
+# core of the development machine, so the page stays responsive while running.
+DEFAULT_CITIZENS = 5_000
+# Citizens drawn on the map per run (a fixed random sample, the same in both runs).
+MAP_SAMPLE = 1_500
+
+# Headline readout: (metric, label, scale, unit, better) with better = +1 when
+# higher is better, -1 when lower is better, 0 when neither.  Scaled values are shown.
+HEADLINES: tuple[tuple[str, str, float, str, int], ...] = (
+    ("share_participated_year", "took part in the last year", 100.0, "%", 1),
+    ("share_participated_year_low", "... low income", 100.0, "%", 1),
+    ("share_adopted", "use e-participation", 100.0, "%", 1),
+    ("share_online", "online this week", 100.0, "%", 1),
+    ("participation_gap", "participation gap, high - low income", 100.0, "pp", -1),
+    ("mean_trust", "mean trust (0-100)", 100.0, "", 1),
+    ("mean_trust_low", "... low income", 100.0, "", 1),
+    ("backlog_per_1000", "backlog per 1,000 citizens", 1.0, "", -1),
+    ("service_quality", "service quality (0-100)", 100.0, "", 1),
+    ("sgi", "smart-governance index (0-100)", 100.0, "", 1),
+    ("spend_cumulative", "lever spend so far", 1e-6, "R m", 0),
+)
+
+
+def scenario_files(folder: Path = SCENARIO_DIR) -> list[Path]:
+    """The scenario files a lecturer can pick (``scenarios/*.toml``), sorted by name."""
+    return sorted(folder.glob("*.toml"))
+
+
+def teaching_notes(name: str, path: Path = NOTES_FILE) -> dict[str, Any]:
+    """The "what to watch" notes of a scenario: ``{"title", "watch": [..], "try": [..]}``.
+
+    Notes live in ``notes.toml`` keyed by scenario name; scenarios without their
+    own entry get the ``default`` entry.
+    """
+    with path.open("rb") as fh:
+        notes = tomllib.load(fh)
+    return notes.get(name, notes["default"])
+
+
+def _readable(problems: list[str], source: str) -> list[str]:
+    return [p.replace(f"{source} (with --set)", f"{source} (with the dashboard settings)") for p in problems]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The two validated scenarios of one comparison."""
+
+    policy: Scenario
+    baseline: Scenario
+
+    @property
+    def same(self) -> bool:
+        """True when the policy sets no lever away from the baseline."""
+        return all(getattr(self.policy, lv) == getattr(self.baseline, lv) for lv in LEVERS)
+
+
+def build_pair(
+    raw: Mapping[str, Any],
+    source: str,
+    overrides: Mapping[str, Any] | None = None,
+    extra_events: tuple[Mapping[str, Any], ...] = (),
+) -> Pair:
+    """Validate the policy and baseline scenarios of one comparison.
+
+    ``raw`` is the scenario file as read (``read_toml``); ``overrides`` maps
+    dotted paths to values; paths in a lever section change the policy only,
+    all others (run size, budget, world parameters) change both.
+    ``extra_events`` are added to the file's events in both runs.  Raises
+    :class:`ScenarioError` naming the file, the key path and what was expected.
+    """
+    overrides = dict(overrides or {})
+    data = copy.deepcopy(dict(raw))
+    if extra_events:
+        data["events"] = [*data.get("events", []), *map(dict, extra_events)]
+    world = {k: v for k, v in overrides.items() if k.split(".", 1)[0] not in LEVERS}
+    try:
+        policy = scenario_from_dict(data, source, overrides)
+        base = {k: v for k, v in data.items() if k not in LEVERS}
+        base["name"] = f"{data.get('name', 'scenario')} (baseline)"
+        baseline = scenario_from_dict(base, source, world)
+    except ScenarioError as exc:
+        raise ScenarioError(_readable(exc.problems, source)) from None
+    return Pair(policy, baseline)
+
+
+@dataclass
+class MapFrame:
+    """What the city map draws for one run at one week (copies, safe to read later).
+
+    Positions in km; ``ward_*`` per ward; ``node_*`` per ICT node (kind 0 hotspot,
+    1 access centre, 2 service centre); ``cit_*`` for the sampled citizens.
+    """
+
+    ward_x0: np.ndarray
+    ward_y0: np.ndarray
+    ward_km: float
+    ward_access: np.ndarray
+    ward_trust: np.ndarray
+    ward_quality: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    node_kind: np.ndarray
+    node_up: np.ndarray
+    hot_radius_km: float
+    cit_x: np.ndarray
+    cit_y: np.ndarray
+    cit_channel: np.ndarray
+    cit_trust: np.ndarray
+    cit_adopted: np.ndarray
+
+
+@dataclass
+class Frame:
+    """A consistent snapshot of both runs: recorded region metrics and the maps."""
+
+    week: int
+    horizon: int
+    policy: dict[str, np.ndarray]
+    baseline: dict[str, np.ndarray]
+    policy_map: MapFrame | None = None
+    baseline_map: MapFrame | None = None
+    breaches: list[int] = field(default_factory=list)
+
+    def readout(self) -> list[dict[str, Any]]:
+        """Headline values now: one dict per metric with baseline, policy and gap (scaled)."""
+        rows = []
+        for metric, label, scale, unit, better in HEADLINES:
+            b = float(self.baseline[metric][-1]) * scale
+            p = float(self.policy[metric][-1]) * scale
+            rows.append(
+                {
+                    "metric": metric,
+                    "label": label,
+                    "unit": unit,
+                    "better": better,
+                    "baseline": b,
+                    "policy": p,
+                    "gap": p - b,
+                }
+            )
+        return rows
+
+
+class SideBySide:
+    """Two runs of one scenario, the baseline and the policy, stepped in lock step.
+
+    Args:
+        pair: the validated scenarios (from :func:`build_pair`).
+        seed: the seed of both runs (common random numbers).
+        sample_seed: seed of the map's citizen sample (not a model seed).
+
+    Stepping and snapshotting hold a lock, so a page may step in a worker
+    thread while it draws from the last frame.
+    """
+
+    def __init__(self, pair: Pair, seed: int, sample_seed: int = 0):
+        self.pair = pair
+        self.seed = int(seed)
+        self._lock = threading.Lock()
+        self._sample_rng = np.random.default_rng(sample_seed)
+        self.baseline = CoProductionModel(pair.baseline, rng=self.seed)
+        self.policy = CoProductionModel(pair.policy, rng=self.seed)
+        n = self.policy.n
+        k = min(MAP_SAMPLE, n)
+        self.sample = np.sort(self._sample_rng.choice(n, size=k, replace=False))
+
+    @property
+    def week(self) -> int:
+        return self.policy.week
+
+    @property
+    def horizon(self) -> int:
+        return self.pair.policy.run.steps
+
+    @property
+    def done(self) -> bool:
+        return self.week >= self.horizon
+
+    def step(self, n: int = 1) -> int:
+        """Advance both runs by up to ``n`` weeks (not past the horizon); return weeks done."""
+        done = 0
+        with self._lock:
+            for _ in range(max(0, min(n, self.horizon - self.week))):
+                self.baseline.step()
+                self.policy.step()
+                done += 1
+        return done
+
+    def replace_policy(self, pair: Pair) -> None:
+        """Swap in a new policy (same world) and re-run it to the current week.
+
+        The baseline run is kept: it does not depend on the levers.
+        """
+        model = CoProductionModel(pair.policy, rng=self.seed)
+        target = min(self.week, pair.policy.run.steps)
+        for _ in range(target):
+            model.step()
+        with self._lock:
+            self.pair = pair
+            self.policy = model
+
+    def frame(self, with_map: bool = True) -> Frame:
+        """A snapshot of both runs for drawing."""
+        with self._lock:
+            pol = _region_history(self.policy)
+            base = _region_history(self.baseline)
+            pm = self._map(self.policy) if with_map else None
+            bm = self._map(self.baseline) if with_map else None
+            week = self.week
+        # record k is the state after k weeks; a breach recorded at k happened in week k - 1
+        # (the scenario's event.step numbering)
+        breaches = [int(k) - 1 for k in np.flatnonzero(np.diff(np.r_[0.0, pol["breaches"]]) > 0)]
+        return Frame(week, self.horizon, pol, base, pm, bm, breaches)
+
+    def _map(self, m: CoProductionModel) -> MapFrame:
+        counts = np.maximum(np.bincount(m.ward, minlength=m.n_wards), 1)
+        s = self.sample
+        return MapFrame(
+            ward_x0=m.ward_x0.astype(float),
+            ward_y0=m.ward_y0.astype(float),
+            ward_km=float(m.config.municipality.ward_km),
+            ward_access=np.bincount(m.ward, weights=m.online.astype(float), minlength=m.n_wards) / counts,
+            ward_trust=np.bincount(m.ward, weights=m.trust, minlength=m.n_wards) / counts,
+            ward_quality=m.ward_quality.copy(),
+            node_x=m.node_x.copy(),
+            node_y=m.node_y.copy(),
+            node_kind=m.node_kind.copy(),
+            node_up=m.node_up.copy(),
+            hot_radius_km=float(m.hot_radius_km),
+            cit_x=m.x[s].copy(),
+            cit_y=m.y[s].copy(),
+            cit_channel=m.channel[s].copy(),
+            cit_trust=m.trust[s].copy(),
+            cit_adopted=m.adopted[s].copy(),
+        )
+
+
+def _region_history(m: CoProductionModel) -> dict[str, np.ndarray]:
+    """The region's recorded metrics, one value per recorded week (Mesa's model_vars)."""
+    return {k: np.asarray(v, dtype=float) for k, v in m.datacollector.model_vars.items()}
+
+
+class Dashboard:
+    """The state behind one browser page: the chosen file, the settings and the runs.
+
+    ``settings`` maps dotted paths to values set on the page; ``event`` is an
+    extra shock (a dict of Event fields) or None; ``problems`` holds the last
+    validation messages (the runs keep the last valid settings meanwhile).
+    """
+
+    def __init__(self, scenario_file: str | Path, n_citizens: int = DEFAULT_CITIZENS, seed: int | None = None):
+        self.settings: dict[str, Any] = {}
+        self.event: dict[str, Any] | None = None
+        self.problems: list[str] = []
+        self.n_citizens = n_citizens
+        self.load(scenario_file, seed)
+
+    # ------------------------------------------------------------ scenario file
+
+    def load(self, scenario_file: str | Path, seed: int | None = None) -> None:
+        """Pick a scenario file: clears the page's settings and restarts both runs."""
+        path = Path(scenario_file)
+        raw = read_toml(path)
+        raw.setdefault("name", path.stem)
+        self.file = path
+        self.raw = raw
+        self.settings = {"run.n_citizens": self.n_citizens}
+        if seed is not None:
+            self.settings["run.seed"] = int(seed)
+        self.event = None
+        pair = build_pair(raw, self._source(), self.settings)
+        self.sim = SideBySide(pair, pair.policy.run.seed)
+        self.problems = []
+
+    def _source(self) -> str:
+        try:
+            return str(self.file.resolve().relative_to(ROOT))
+        except ValueError:
+            return str(self.file)
+
+    @property
+    def name(self) -> str:
+        return str(self.raw["name"])
+
+    @property
+    def description(self) -> str:
+        return str(self.raw.get("description", ""))
+
+    def value(self, path: str) -> Any:
+        """The value of a dotted path in the policy scenario now in force."""
+        if path.startswith("event."):
+            key = path.split(".", 1)[1]
+            if self.event and key in self.event:
+                return self.event[key]
+            from cosim.schema import Event
+
+            return getattr(Event(), key)
+        node: Any = self.sim.pair.policy
+        for key in path.split("."):
+            node = getattr(node, key)
+        return node
+
+    # ------------------------------------------------------------ changes
+
+    def apply(self, changes: Mapping[str, Any], event: dict[str, Any] | bool | None = False) -> bool:
+        """Apply page settings; True if the runs changed, False (and ``problems``) if refused.
+
+        Lever-only changes re-run the policy to the current week and keep the
+        baseline; changes to the world, the size, the seed or the shock restart both.
+        ``event=False`` leaves the shock as it is; None removes it.
+        """
+        settings = {**self.settings, **changes}
+        new_event = self.event if event is False else event
+        events = (new_event,) if new_event else ()
+        try:
+            pair = build_pair(self.raw, self._source(), settings, events)
+        except ScenarioError as exc:
+            self.problems = exc.problems
+            return False
+        self.problems = []
+        world_changed = (pair.baseline != self.sim.pair.baseline) or (new_event != self.event)
+        self.settings, self.event = settings, new_event
+        if world_changed:
+            # the world (or the seed: run.seed is the seed of both runs) changed
+            week = self.sim.week
+            self.sim = SideBySide(pair, pair.policy.run.seed)
+            self.sim.step(week)
+        else:
+            self.sim.replace_policy(pair)
+        return True
+
+    @property
+    def seed(self) -> int:
+        return self.sim.seed
+
+    def reset(self) -> None:
+        """Back to week 0 with the same settings and seed."""
+        self.sim = SideBySide(self.sim.pair, self.seed)
+
+
+__all__ = [
+    "CHANNEL_NAMES",
+    "DEFAULT_CITIZENS",
+    "HEADLINES",
+    "INCOME",
+    "Dashboard",
+    "Frame",
+    "MapFrame",
+    "Pair",
+    "SideBySide",
+    "build_pair",
+    "scenario_files",
+    "teaching_notes",
+]
