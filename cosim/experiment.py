@@ -769,7 +769,8 @@ def summary_figures(table: pd.DataFrame, exp: Experiment, out: Path) -> list[str
     """One PNG per factor under ``out/figures``: every outcome against that factor.
 
     Grey dots are runs; the line is the mean per level (or per decile of a
-    sampled range) with its 95% interval.  Returns the files' relative paths.
+    sampled range) with its 95% interval over replications; in a grid, one
+    line per level of another discrete factor.  Returns the files' relative paths.
     """
     import matplotlib
 
@@ -786,8 +787,11 @@ def summary_figures(table: pd.DataFrame, exp: Experiment, out: Path) -> list[str
     nrows = math.ceil(len(outcomes) / ncols)
     for f in exp.factors:
         fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
+        hue = _hue_factor(exp, f)
         for ax, name in zip(axes.flat, outcomes, strict=False):
-            _panel(ax, ok, f, name)
+            _panel(ax, ok, f, name, hue)
+        if hue is not None:
+            axes.flat[0].legend(fontsize=7)
         for ax in list(axes.flat)[len(outcomes):]:
             ax.set_visible(False)
         n_fail = int((table["status"] == "failed").sum())
@@ -809,38 +813,57 @@ def summary_figures(table: pd.DataFrame, exp: Experiment, out: Path) -> list[str
     return names
 
 
-def _panel(ax: Any, ok: pd.DataFrame, f: Factor, outcome: str) -> None:
+HUES = ("#1f78b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a")
+
+
+def _hue_factor(exp: Experiment, f: Factor) -> Factor | None:
+    """In a grid, another discrete factor with a few levels splits the lines (one colour per level)."""
+    if exp.design != "grid":
+        return None
+    return next((g for g in exp.factors if g is not f and g.discrete and 2 <= len(g.values or ()) <= len(HUES)),
+                None)
+
+
+def _panel(ax: Any, ok: pd.DataFrame, f: Factor, outcome: str, hue: Factor | None = None) -> None:
     ax.set_title(outcome, fontsize=9)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)
+    ax.set_xlabel(f.path, fontsize=7)
     if ok.empty:
         return
-    y = ok[outcome].to_numpy(dtype=float)
     if f.discrete:
         levels = list(f.values or ())
-        pos = {v: k for k, v in enumerate(levels)}
-        x = np.array([pos[v] for v in ok[f.path]], dtype=float)
-        groups = [(float(k), y[x == k]) for k in range(len(levels))]
+        pos = {(type(v), v): k for k, v in enumerate(levels)}
+        x_all = np.array([pos[(type(v), v)] for v in ok[f.path]], dtype=float)
         ax.set_xticks(range(len(levels)), [str(v) for v in levels], fontsize=7)
     else:
-        x = ok[f.path].to_numpy(dtype=float)
+        x_all = ok[f.path].to_numpy(dtype=float)
+    y_all = ok[outcome].to_numpy(dtype=float)
+    spread = float(x_all.max() - x_all.min()) or 1.0
+    jitter = np.random.default_rng(0).uniform(-0.01, 0.01, len(x_all)) * spread  # display only
+    ax.scatter(x_all + jitter, y_all, s=4, color="#999999", alpha=0.35, linewidths=0)
+    subsets: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(ok), dtype=bool))]
+    if hue is not None:
+        subsets = [(f"{hue.path} = {v}", np.array([(type(u), u) == (type(v), v) for u in ok[hue.path]]))
+                   for v in hue.values or ()]
+    for k, (label, mask) in enumerate(subsets):
+        x, y = x_all[mask], y_all[mask]
+        if not len(x):
+            continue
         uniq = np.unique(x)
-        if len(uniq) <= 12:
-            groups = [(u, y[x == u]) for u in uniq]
-        else:
+        if f.discrete or len(uniq) <= 12:
+            groups = [(float(u), y[x == u]) for u in uniq]
+        else:  # a sampled range: means per decile of the factor
             edges = np.quantile(x, np.linspace(0, 1, 11))
             idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 9)
             groups = [(float(x[idx == b].mean()), y[idx == b]) for b in range(10) if (idx == b).any()]
-    spread = (x.max() - x.min()) if len(x) else 1.0
-    jitter = np.random.default_rng(0).uniform(-0.01, 0.01, len(x)) * (spread or 1.0)  # display only
-    ax.scatter(x + jitter, y, s=4, color="#999999", alpha=0.35, linewidths=0)
-    centres = np.array([g[0] for g in groups])
-    means = np.array([np.nanmean(g[1]) if len(g[1]) else np.nan for g in groups])
-    half = np.array([1.96 * np.nanstd(g[1], ddof=1) / math.sqrt(len(g[1])) if len(g[1]) > 1 else 0.0
-                     for g in groups])
-    ax.errorbar(centres, means, yerr=half, color="#1f78b4", marker="o", ms=3, lw=1.2, capsize=2,
-                ls="none" if f.discrete else "-")
-    ax.set_xlabel(f.path, fontsize=7)
+        offset = (k - (len(subsets) - 1) / 2) * 0.08 if f.discrete else 0.0
+        centres = np.array([g[0] for g in groups]) + offset
+        means = np.array([np.nanmean(g[1]) for g in groups])
+        half = np.array([1.96 * np.nanstd(g[1], ddof=1) / math.sqrt(len(g[1])) if len(g[1]) > 1 else 0.0
+                         for g in groups])  # 95% interval of the mean over replications
+        ax.errorbar(centres, means, yerr=half, color=HUES[k % len(HUES)], marker="o", ms=3, lw=1.2, capsize=2,
+                    ls="none" if f.discrete else "-", label=label)
 
 
 # --------------------------------------------------------------------------- command line

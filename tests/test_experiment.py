@@ -141,6 +141,7 @@ class Counter:
 # --------------------------------------------------------------------------- files
 
 
+@pytest.mark.slow
 def test_shipped_experiment_files_validate():
     files = sorted((ROOT / "experiments").glob("*.toml"))
     assert {"wifi_dose_response.toml", "policy_mix_grid.toml", "ishigami_sobol.toml"} <= {f.name for f in files}
@@ -229,7 +230,7 @@ values = [4, 5]
 # --------------------------------------------------------------------------- designs
 
 
-def test_sobol_design_extends_as_a_prefix(tmp_path):
+def test_sobol_and_morris_designs_extend_as_a_prefix(tmp_path):
     for second in ("false", "true"):
         small = load_experiment(ishigami_file(tmp_path, "a", samples=8, extra=f"second_order = {second}"))
         big = load_experiment(ishigami_file(tmp_path, "b", samples=16, extra=f"second_order = {second}"))
@@ -240,6 +241,11 @@ def test_sobol_design_extends_as_a_prefix(tmp_path):
         assert len(Xb) == 2 * len(Xs)
         np.testing.assert_array_equal(Xs, Xb[: len(Xs)])
         pd.testing.assert_frame_equal(ps, pb.iloc[: len(ps)])
+    # Morris trajectories are drawn one after another: 4 trajectories are a prefix of 8
+    Xs, _ = design(load_experiment(ishigami_file(tmp_path, "m4", samples=4, design_="morris")))
+    Xb, _ = design(load_experiment(ishigami_file(tmp_path, "m8", samples=8, design_="morris")))
+    assert len(Xs) == 4 * 4 and len(Xb) == 8 * 4
+    np.testing.assert_array_equal(Xs, Xb[: len(Xs)])
 
 
 def test_sobol_design_is_salibs_and_grouped(tmp_path):
@@ -352,6 +358,7 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path):
     assert row["seed"] == run_seed_of(7, int(row["point_id"]), 0)
 
 
+@pytest.mark.slow
 def test_results_folder(tmp_path):
     exp = load_experiment(small_cosim(tmp_path, replications=1, extra="keep_timeseries = true",
                                       factors='[[factors]]\npath = "wifi.placement"\nvalues = ["even", "equity"]\n'))
@@ -447,6 +454,7 @@ def test_extending_replications_and_sobol_runs_only_new_runs(tmp_path, monkeypat
     same_runs(t3, fresh)  # an extended experiment equals one run in one go
 
 
+@pytest.mark.slow
 def test_folder_of_a_different_experiment_is_refused_untouched(tmp_path, capsys):
     path = ishigami_file(tmp_path, samples=4, design_="sobol")
     out = tmp_path / "out"
