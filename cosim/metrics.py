@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cosim.mechanisms import gini_from_counts, top_share_from_counts
-
 if TYPE_CHECKING:
     from cosim.model import CoProductionModel
 
@@ -49,154 +47,248 @@ METRICS: tuple[str, ...] = (
 )
 
 
-def _group_keys(model: CoProductionModel) -> dict[str, Any]:
-    keys = getattr(model, "_metric_keys", None)
-    if keys is None:
-        m = model.muni.astype(np.int64)
+# Per-citizen category code for the tally: this week's IAP2 level (0-5) and
+# channel (0-4), online, adopted, participated in the last 52 weeks, trusting.
+_LEVEL, _CHANNEL, _ONLINE, _ADOPTED, _RECENT, _TRUSTING = 1, 6, 30, 60, 120, 240
+_N_CODES = 480
+# Columns of the tally: counts of citizens with each indicator, then sums of the
+# continuous attributes (trust, literacy, awareness, privacy concern).
+ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = range(6)
+CH0, LV0 = 6, 11
+TRUST, LITERACY, AWARENESS, PRIVACY = 17, 18, 19, 20
+_N_COLS = 21
+
+
+def _indicators() -> np.ndarray:
+    """(code, indicator) 0/1 matrix turning code counts into indicator counts."""
+    code = np.arange(_N_CODES)
+    level = code % 6
+    channel = code // _CHANNEL % 5
+    ind = np.zeros((_N_CODES, LV0 + 6))
+    ind[:, ONLINE] = code // _ONLINE % 2
+    ind[:, ADOPTED] = code // _ADOPTED % 2
+    ind[:, PART] = channel > 0
+    ind[:, E_PART] = (channel > 0) & (channel < 4)
+    ind[:, RECENT] = code // _RECENT % 2
+    ind[:, TRUSTING] = code // _TRUSTING
+    ind[code, CH0 + channel] = 1.0
+    ind[code, LV0 + level] = 1.0
+    return ind
+
+
+class _Keys:
+    """Fixed group keys of a model's citizens, computed once per model.
+
+    A citizen's group is (municipality, income group, literacy tercile): all
+    three are fixed at the start, so every per-group metric of a week is a
+    sum over the ``9 * M`` groups of one tally.
+    """
+
+    def __init__(self, model: CoProductionModel):
         M = model.n_muni
-        keys = {
-            "inc": m * 3 + model.income,
-            "lit": m * 3 + model.lit_group,
-            "n_m": np.bincount(m, minlength=M).astype(float),
-        }
-        keys["n_inc"] = np.bincount(keys["inc"], minlength=3 * M).reshape(M, 3).astype(float)
-        keys["n_lit"] = np.bincount(keys["lit"], minlength=3 * M).reshape(M, 3).astype(float)
-        model._metric_keys = keys
-    return keys
+        self.M = M
+        self.G = 9 * M
+        group = (model.muni.astype(np.intp) * 9 + model.income * 3 + model.lit_group).astype(np.intp)
+        self.group = group
+        self.group_code = group * _N_CODES
+        n_g = np.bincount(group, minlength=self.G).astype(float).reshape(M, 3, 3)
+        self.n_m = _with_total(n_g.sum(axis=(1, 2)))
+        self.n_inc = np.maximum(_with_total(n_g.sum(axis=2)), 1.0)[:, :, None]
+        self.n_lit = np.maximum(_with_total(n_g.sum(axis=1)), 1.0)[:, :, None]
+        self.n_ward = np.bincount(model.ward, minlength=model.n_wards).astype(float)
+        self.posts = np.bincount(model.off_muni, minlength=M).astype(float)
+        self.indicators = _indicators()
+        self.muni = model.muni.astype(np.intp)
+        self.stride = 0
+        self.muni_offset = self.muni
+
+    def contribution_key(self, top: int) -> tuple[np.ndarray, int]:
+        """Key municipality x contributions for a histogram with ``stride`` >= ``top`` bins each."""
+        if top > self.stride:
+            self.stride = 1 << max(4, (top - 1).bit_length())
+            self.muni_offset = self.muni * self.stride
+        return self.muni_offset, self.stride
 
 
-def _by_muni(model, x, keys) -> np.ndarray:
-    """Means over citizens per municipality, then the region: shape (M + 1,)."""
-    s = np.bincount(model.muni, weights=x, minlength=model.n_muni)
-    return np.r_[s, s.sum()] / np.r_[keys["n_m"], keys["n_m"].sum()]
+def _weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
+    """``np.average(x, weights=w)`` without its checks (same arithmetic)."""
+    return (x * w).sum() / w.sum()
 
 
-def _by_group(key, counts, x, M) -> np.ndarray:
-    """Means per municipality and group, then the region: shape (M + 1, G)."""
-    s = np.bincount(key, weights=x, minlength=counts.size).reshape(M, -1)
-    s = np.vstack([s, s.sum(axis=0)])
-    c = np.vstack([counts, counts.sum(axis=0)])
-    return s / np.maximum(c, 1.0)
+def _with_total(a: np.ndarray) -> np.ndarray:
+    """Append the region (sum over municipalities, axis 0) as the last row."""
+    return np.concatenate([a, a.sum(axis=0, keepdims=True)])
 
 
-def compute_metrics(model: CoProductionModel) -> list[dict[str, Any]]:
-    """All metrics for the current week: rows for each municipality, then the region."""
-    M = model.n_muni
-    keys = _group_keys(model)
-    n_m = np.r_[keys["n_m"], keys["n_m"].sum()]
-    out: dict[str, np.ndarray] = {}
+def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
+    """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
-    def groups(prefix: str, x: np.ndarray, lit: bool = False) -> None:
-        g = _by_group(keys["inc"], keys["n_inc"], x, M)
+    One integer bincount over a combined (group, category) key gives every
+    count; one weighted bincount per continuous attribute gives the sums.
+    """
+    u16 = np.uint16
+    code = np.multiply(np.asarray(model.channel, np.int8).view(np.uint8), _CHANNEL, dtype=u16)
+    code += np.asarray(model.level, np.int8).view(np.uint8)
+    code += np.multiply(model.online, _ONLINE, dtype=u16)
+    code += np.multiply(model.adopted, _ADOPTED, dtype=u16)
+    # participated in the last 52 weeks: week - 1 - last < 52
+    code += np.multiply(model.last_participation > model.week - 53, _RECENT, dtype=u16)
+    code += np.multiply(model.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
+    counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
+    out = np.empty((keys.G, _N_COLS))
+    np.matmul(counts.astype(float), keys.indicators, out=out[:, :TRUST])
+    for col, x in ((TRUST, model.trust), (LITERACY, model.literacy),
+                   (AWARENESS, model.awareness), (PRIVACY, model.privacy)):
+        out[:, col] = np.bincount(keys.group, weights=x, minlength=keys.G)
+    return out.reshape(keys.M, 3, 3, _N_COLS)
+
+
+def _inequality_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gini coefficient and shares held by the top 1% and 10%, per histogram row.
+
+    ``counts[r, v]`` is the number of people of row ``r`` with ``v``
+    contributions.  Row by row this is ``mechanisms.gini_from_counts`` and
+    ``top_share_from_counts``; every sum is of whole (or half) numbers, so the
+    result does not depend on the order of summation.
+    """
+    values = np.arange(counts.shape[1])
+    n = counts.sum(axis=1)
+    total = (values * counts).sum(axis=1).astype(float)
+    ok = (n > 0) & (total > 0)
+    safe_n = np.maximum(n, 1)
+    safe_total = np.where(ok, total, 1.0)
+    before = np.cumsum(counts, axis=1) - counts  # people ranked below each value
+    rank_sum = (values * (counts * before + counts * (counts + 1) / 2.0)).sum(axis=1)
+    gini = np.where(ok, 2.0 * rank_sum / (safe_n * safe_total) - (safe_n + 1.0) / safe_n, 0.0)
+    # people above each value, counting from the top
+    above = n[:, None] - before - counts
+    tops = []
+    for share in (0.01, 0.10):
+        k = np.maximum(1, np.ceil(share * n).astype(np.int64))[:, None]
+        take = np.minimum(counts, np.maximum(0, k - above))
+        tops.append(np.where(ok, (values * take).sum(axis=1) / safe_total, 0.0))
+    return gini, tops[0], tops[1]
+
+
+def metric_table(model: CoProductionModel) -> np.ndarray:
+    """All metrics of the current week as an array (M + 1, len(METRICS)).
+
+    Rows are the municipalities then the region; columns follow ``METRICS``.
+    """
+    keys = getattr(model, "_metric_keys", None)
+    if not isinstance(keys, _Keys):
+        keys = model._metric_keys = _Keys(model)
+    M = keys.M
+    n_m = keys.n_m
+    out: dict[str, Any] = {}
+
+    t = _tally(model, keys)
+    by_muni = _with_total(t.sum(axis=(1, 2))) / n_m[:, None]
+    by_inc = _with_total(t.sum(axis=2)) / keys.n_inc
+    by_lit = _with_total(t.sum(axis=1)) / keys.n_lit
+
+    def put(prefix: str, col: int, lit: bool = False, muni: bool = True) -> None:
+        if muni:
+            out[prefix] = by_muni[:, col]
         for j, name in enumerate(INCOME):
-            out[f"{prefix}_{name}"] = g[:, j]
+            out[f"{prefix}_{name}"] = by_inc[:, j, col]
         if lit:
-            g = _by_group(keys["lit"], keys["n_lit"], x, M)
             for j, name in enumerate(LIT):
-                out[f"{prefix}_{name}"] = g[:, j]
+                out[f"{prefix}_{name}"] = by_lit[:, j, col]
 
-    online = model.online.astype(float)
-    out["share_online"] = _by_muni(model, online, keys)
-    groups("share_online", online)
-    adopted = model.adopted.astype(float)
-    out["share_adopted"] = _by_muni(model, adopted, keys)
-    groups("share_adopted", adopted)
-
-    ch = np.bincount(model.muni * 5 + model.channel, minlength=5 * M).reshape(M, 5).astype(float)
-    ch = np.vstack([ch, ch.sum(axis=0)]) / n_m[:, None]
+    put("share_online", ONLINE)
+    put("share_adopted", ADOPTED)
+    ch = by_muni[:, CH0:CH0 + 5]
     out["participation_rate"] = 1.0 - ch[:, 0]
     for j, name in enumerate(CHANNEL_NAMES):
         out[f"participation_rate_{name}"] = ch[:, j + 1]
-    lv = np.bincount(model.muni * 6 + model.level, minlength=6 * M).reshape(M, 6).astype(float)
-    lv = np.vstack([lv, lv.sum(axis=0)]) / n_m[:, None]
     for j, name in enumerate(LEVEL_NAMES):
-        out[f"participation_rate_{name}"] = lv[:, j + 1]
-    took_part = (model.channel > 0).astype(float)
-    groups("participation_rate", took_part, lit=True)
+        out[f"participation_rate_{name}"] = by_muni[:, LV0 + j + 1]
+    put("participation_rate", PART, lit=True, muni=False)
     out["participation_gap"] = out["participation_rate_high"] - out["participation_rate_low"]
-    e_part = ((model.channel > 0) & (model.channel < 4)).astype(float)
     out["e_participation_rate"] = ch[:, 1] + ch[:, 2] + ch[:, 3]
-    groups("e_participation_rate", e_part)
+    put("e_participation_rate", E_PART, muni=False)
     out["e_participation_gap"] = out["e_participation_rate_high"] - out["e_participation_rate_low"]
-    recent = ((model.week - 1 - model.last_participation) < 52).astype(float)
-    out["share_participated_year"] = _by_muni(model, recent, keys)
-    groups("share_participated_year", recent)
+    put("share_participated_year", RECENT)
 
     # participation inequality (Nielsen 2006) from the histogram of contributions
-    top = int(model.contributions.max()) + 1
-    hist = np.bincount(model.muni * top + model.contributions, minlength=M * top).reshape(M, top)
-    hist = np.vstack([hist, hist.sum(axis=0)])
-    values = np.arange(top)
-    out["gini_contributions"] = np.array([gini_from_counts(values, h) for h in hist])
-    out["top1_share"] = np.array([top_share_from_counts(values, h, 0.01) for h in hist])
-    out["top10_share"] = np.array([top_share_from_counts(values, h, 0.10) for h in hist])
+    offset, stride = keys.contribution_key(int(model.contributions.max()) + 1)
+    hist = np.bincount(offset + model.contributions, minlength=M * stride).reshape(M, stride)
+    hist = _with_total(hist)
+    out["gini_contributions"], out["top1_share"], out["top10_share"] = _inequality_rows(hist)
 
-    out["mean_trust"] = _by_muni(model, model.trust, keys)
-    groups("mean_trust", model.trust, lit=True)
-    trusting = (model.trust > model.config.trust.share_trusting_threshold).astype(float)
-    out["share_trusting"] = _by_muni(model, trusting, keys)
-    groups("share_trusting", trusting)
-    out["mean_literacy"] = _by_muni(model, model.literacy, keys)
-    groups("mean_literacy", model.literacy)
-    out["mean_awareness"] = _by_muni(model, model.awareness, keys)
-    out["mean_privacy"] = _by_muni(model, model.privacy, keys)
+    put("mean_trust", TRUST, lit=True)
+    put("share_trusting", TRUSTING)
+    put("mean_literacy", LITERACY)
+    out["mean_awareness"] = by_muni[:, AWARENESS]
+    out["mean_privacy"] = by_muni[:, PRIVACY]
 
+    # per-municipality quantities, with the region total appended in one go
     ws = model.week_stats
-    for name in ("requests", "resolved", "dropped"):
-        out[name] = np.r_[ws[name], ws[name].sum()]
-    backlog = np.bincount(model.muni[model.pend_cit], minlength=M).astype(float)
-    out["backlog"] = np.r_[backlog, backlog.sum()]
-    out["requests_per_1000"] = 1000.0 * out["requests"] / n_m
-    out["backlog_per_1000"] = 1000.0 * out["backlog"] / n_m
-    res = out["resolved"]
-    out["median_response_weeks"] = np.r_[ws["median_wait"], np.average(ws["median_wait"], weights=np.maximum(res[:M], 1e-9))]
-    osum = ws["outcome"] * ws["resolved"]
-    out["mean_outcome"] = np.r_[ws["outcome"], osum.sum() / max(res[M], 1.0)]
-    out["service_quality"] = _by_muni(model, model.ward_quality[model.ward], keys)
-
     act = model.off_active
-    n_off = np.bincount(model.off_muni, weights=act, minlength=M)
-    posts = np.bincount(model.off_muni, minlength=M).astype(float)
-    out["officials_active"] = np.r_[n_off, n_off.sum()]
-    sk = np.bincount(model.off_muni, weights=model.off_skill * act, minlength=M)
-    ic = np.bincount(model.off_muni, weights=model.off_ict * act, minlength=M)
-    out["official_skill"] = np.r_[sk, sk.sum()] / np.maximum(out["officials_active"], 1.0)
-    out["official_ict_skill"] = np.r_[ic, ic.sum()] / np.maximum(out["officials_active"], 1.0)
-
-    hot = np.bincount(model.hot_muni, minlength=M).astype(float)
-    out["hotspots"] = np.r_[hot, hot.sum()]
-    up = np.bincount(model.node_muni, weights=model.node_up, minlength=M)
-    nodes = np.bincount(model.node_muni, minlength=M).astype(float)
-    out["nodes_up_share"] = np.r_[up, up.sum()] / np.maximum(np.r_[nodes, nodes.sum()], 1.0)
-    out["trained"] = np.r_[ws["trained"], ws["trained"].sum()]
-    out["breaches"] = np.r_[ws["breaches"], ws["breaches"].sum()]
-    out["open_data_value"] = np.r_[model.open_data_value, np.average(model.open_data_value, weights=keys["n_m"])]
-    out["security_posture"] = np.r_[model.posture, np.average(model.posture, weights=keys["n_m"])]
-    out["spend"] = np.r_[ws["spend"], ws["spend"].sum()]
-    out["spend_cumulative"] = np.r_[model.spend_total, model.spend_total.sum()]
+    per_muni = _with_total(np.array([
+        ws["requests"], ws["resolved"], ws["dropped"],
+        np.bincount(model.muni[model.pend_cit], minlength=M),
+        ws["trained"], ws["breaches"], ws["spend"], model.spend_total,
+        np.bincount(model.off_muni, weights=act, minlength=M),
+        np.bincount(model.off_muni, weights=model.off_skill * act, minlength=M),
+        np.bincount(model.off_muni, weights=model.off_ict * act, minlength=M),
+        keys.posts,
+        np.bincount(model.hot_muni, minlength=M),
+        np.bincount(model.node_muni, weights=model.node_up, minlength=M),
+        np.bincount(model.node_muni, minlength=M),
+        model.cum["resolved"], model.cum["dropped"],
+        np.bincount(model.ward_muni, weights=model.ward_quality * keys.n_ward, minlength=M),
+    ], dtype=float).T)
+    (requests, resolved, dropped, backlog, trained, breaches, spend, spend_total, n_off, skill_sum, ict_sum,
+     posts, hotspots, nodes_up, nodes, cum_resolved, cum_dropped, quality_sum) = per_muni.T
+    out["requests"], out["resolved"], out["dropped"], out["backlog"] = requests, resolved, dropped, backlog
+    out["requests_per_1000"] = 1000.0 * requests / n_m
+    out["backlog_per_1000"] = 1000.0 * backlog / n_m
+    mw = ws["median_wait"]
+    out["median_response_weeks"] = np.append(mw, _weighted_mean(mw, np.maximum(resolved[:M], 1e-9)))
+    osum = ws["outcome"] * ws["resolved"]
+    out["mean_outcome"] = np.append(ws["outcome"], osum.sum() / max(resolved[M], 1.0))
+    out["service_quality"] = quality_sum / n_m
+    out["officials_active"] = n_off
+    out["official_skill"] = skill_sum / np.maximum(n_off, 1.0)
+    out["official_ict_skill"] = ict_sum / np.maximum(n_off, 1.0)
+    out["hotspots"] = hotspots
+    out["nodes_up_share"] = nodes_up / np.maximum(nodes, 1.0)
+    out["trained"], out["breaches"], out["spend"], out["spend_cumulative"] = trained, breaches, spend, spend_total
+    w = n_m[:M]
+    out["open_data_value"] = np.append(model.open_data_value, _weighted_mean(model.open_data_value, w))
+    out["security_posture"] = np.append(model.posture, _weighted_mean(model.posture, w))
 
     # smart-governance index: the four categories of seed 002, equal weights (assumption)
     links = model._levers["links"]
     link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
     out["sgi_national"] = (model.legal_strength + link_score + out["open_data_value"]) / 3.0
-    retention = out["officials_active"] / np.r_[posts, posts.sum()]
+    retention = n_off / posts
     out["sgi_organisational"] = (out["official_skill"] + out["official_ict_skill"] + retention) / 3.0
-    cr, cd = np.r_[model.cum["resolved"], model.cum["resolved"].sum()], np.r_[model.cum["dropped"], model.cum["dropped"].sum()]
-    resolution = np.where(cr + cd > 0, cr / np.maximum(cr + cd, 1.0), 1.0)
+    resolution = np.where(cum_resolved + cum_dropped > 0,
+                          cum_resolved / np.maximum(cum_resolved + cum_dropped, 1.0), 1.0)
     out["sgi_service"] = (out["service_quality"] + resolution + out["share_online"]) / 3.0
     equity = 1.0 - np.abs(out["share_participated_year_high"] - out["share_participated_year_low"])
     out["sgi_community"] = (out["share_participated_year"] + equity + out["mean_awareness"] + out["mean_trust"]) / 4.0
     out["sgi"] = (out["sgi_national"] + out["sgi_organisational"] + out["sgi_service"] + out["sgi_community"]) / 4.0
 
-    names = [f"m{i + 1}" for i in range(M)] + ["region"]
-    rows = []
-    for i, name in enumerate(names):
-        row = {"step": model.week, "municipality": name}
-        for key in METRICS:
-            v = out[key]
-            row[key] = float(v[i]) if np.ndim(v) else float(v)
-        rows.append(row)
-    return rows
+    table = np.empty((len(METRICS), M + 1))
+    for i, name in enumerate(METRICS):
+        table[i] = out[name]
+    return table.T
+
+
+def row_names(n_muni: int) -> list[str]:
+    """Names of the rows of :func:`metric_table`: ``m1`` ... ``mM`` then ``region``."""
+    return [f"m{i + 1}" for i in range(n_muni)] + ["region"]
+
+
+def compute_metrics(model: CoProductionModel) -> list[dict[str, Any]]:
+    """All metrics for the current week: rows for each municipality, then the region."""
+    table = metric_table(model)
+    return [{"step": model.week, "municipality": name, **dict(zip(METRICS, row, strict=True))}
+            for name, row in zip(row_names(model.n_muni), table.tolist(), strict=True)]
 
 
 # --------------------------------------------------------------------------- outcomes

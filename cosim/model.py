@@ -9,7 +9,9 @@ lives in NumPy arrays owned by the model; the step updates every citizen at once
 
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -18,8 +20,8 @@ from scipy.spatial import cKDTree
 
 from cosim import mechanisms as mech
 from cosim.agents import Citizen, ICTNode, Official
-from cosim.costs import BudgetPlan
-from cosim.metrics import METRICS, compute_metrics
+from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
+from cosim.metrics import METRICS, metric_table, row_names
 from cosim.network import complete_mean, small_world
 from cosim.schema import LEVERS, Scenario
 
@@ -35,6 +37,21 @@ DEVICES = ("none", "feature", "smartphone")
 NODE_KINDS = ("hotspot", "access_centre", "service_centre")
 # node kinds (HOTSPOT above is the row of uniform draws for hotspot access)
 KIND_HOTSPOT, ACCESS_CENTRE, SERVICE_CENTRE = range(3)
+
+
+@dataclass(frozen=True)
+class WeekPolicy:
+    """What the policy schedule fixes for a week (see ``CoProductionModel._policy``)."""
+
+    levers: dict[str, Any]         # lever configurations in force, budget-scaled
+    spend: float                   # Rand spent this week per municipality
+    events: list[Any]              # events in progress
+    p_down: np.ndarray             # chance each ICT node is down this week
+    data_factor: np.ndarray | None  # own-data availability per municipality (None: 1 everywhere)
+    node_capacity: np.ndarray      # weekly users per node, in simulated citizens
+    cap_factor: float              # share of a hotspot user's data need the daily cap covers
+    level_offered: int             # IAP2 level offered, 1 (inform) to 5 (empower)
+    level_of_channel: np.ndarray   # IAP2 level reached through each channel (0 = none)
 
 
 class CoProductionModel(mesa.Model):
@@ -320,6 +337,80 @@ class CoProductionModel(mesa.Model):
         self.cum = {"resolved": np.zeros(self.n_muni), "dropped": np.zeros(self.n_muni)}
         self.legal_strength = 0.0
         self.attrition_count = np.zeros(self.n_muni)
+        self._init_week_constants()
+
+    def _init_week_constants(self) -> None:
+        """Per-citizen quantities the week uses that do not change during a run.
+
+        Citizens keep their ward, municipality and position, so their need rate,
+        their cost of reaching a ward meeting and their access centre are fixed;
+        keeping them saves recomputing them every week (docs/readme/performance.md).
+        """
+        c = self.config
+        pc = c.participation
+        self._draws = np.empty((N_DRAWS, self.n))  # the week's block of uniform draws
+        self._ward_size = np.bincount(self.ward, minlength=self.n_wards)
+        self._need_p = c.municipality.need_rate * self.ward_need_mult[self.ward]
+        self._meeting_cost = pc.cost_meeting * (1.0 + self.meeting_km / pc.meeting_distance_km)
+        self._expected_w = np.maximum(self._ward_size, 1) * c.municipality.need_rate * self.ward_need_mult
+        # citizens are created municipality by municipality, ward by ward
+        assert np.all(np.diff(self.ward) >= 0), "citizens must be sorted by ward"
+        bounds = np.searchsorted(self.muni, np.arange(self.n_muni + 1)).tolist()
+        self._muni_slices = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+        self._e_best, self._e_cost = _cheapest_e_channel(pc.cost_portal, pc.cost_ussd, pc.cost_social)
+        self._cc_cits = np.flatnonzero(self.cit_centre >= 0)  # citizens within reach of an access centre
+        self._cc_node = self.cit_centre[self._cc_cits]
+        # weeks at which the policy in force may change: lever windows, budget years, events
+        changes = {0}
+        for lever in LEVERS:
+            for start, stop, _ in getattr(c, lever).windows():
+                changes.update(w for w in (start, stop) if w is not None)
+        for e in c.events:
+            changes.update((e.step, e.step + e.duration))
+        self._policy_changes = changes
+        self._policy_week: int | None = None
+        self._policy_now: WeekPolicy | None = None
+
+    def _policy(self, t: int) -> WeekPolicy:
+        """The levers, spend and events in force in week ``t`` and what follows from them.
+
+        They change only at a lever window's start or stop, a budget year's start
+        or an event's start or end, so they are recomputed only then.
+        """
+        now = self._policy_now
+        if (now is not None and self._policy_week == t - 1 and t not in self._policy_changes
+                and t % WEEKS_PER_YEAR != 0):
+            self._policy_week = t
+            return now
+        c = self.config
+        inf = c.infrastructure
+        lv = {name: self.plan.config(name, t) for name in LEVERS}
+        self._update_hotspots(lv["wifi"])
+        self._update_posture(lv["security"])
+        events = [e for e in c.events if e.step <= t < e.step + e.duration]
+        outage = np.zeros(self.n_muni)
+        for e in events:
+            if e.kind == "outage":
+                _apply(outage, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+        data_factor = 1.0 - inf.outage_data_loss * outage
+        ch = lv["channels"]
+        level_offered = mech.IAP2_LEVELS.index(ch.iap2_level) + 1
+        now = WeekPolicy(
+            levers=lv,
+            spend=sum(self.plan.spend(t).values()),
+            events=events,
+            p_down=np.clip(inf.outage_hazard + outage[self.node_muni], 0.0, 1.0),
+            data_factor=None if np.all(data_factor == 1.0) else data_factor,
+            node_capacity=self._node_capacity(lv["wifi"]),
+            cap_factor=min(1.0, lv["wifi"].daily_cap_mb / inf.data_need_mb),
+            level_offered=level_offered,
+            level_of_channel=np.minimum(level_offered, mech.CHANNEL_MAX_LEVEL).astype(np.int8),
+        )
+        # citizens within reach of a hotspot, and their hotspot's node
+        self._hs_cits = np.flatnonzero(self.cit_hotspot >= 0)
+        self._hs_node = self.cit_hotspot[self._hs_cits] + self.n_centres
+        self._policy_week, self._policy_now = t, now
+        return now
 
     # ------------------------------------------------------------------ the week
 
@@ -329,51 +420,50 @@ class CoProductionModel(mesa.Model):
         t = self.week
         n, rng = self.n, self.rng
         # 1. policy schedule: levers in force this week (budget-scaled) and spend
-        lv = {name: self.plan.config(name, t) for name in LEVERS}
-        self._levers = lv
-        self._update_hotspots(lv["wifi"])
-        spend = sum(self.plan.spend(t).values())
-        self.week_stats["spend"] = np.full(self.n_muni, spend)
-        self.spend_total += spend
-        events = [e for e in c.events if e.step <= t < e.step + e.duration]
-        outage = np.zeros(self.n_muni)
-        for e in events:
-            if e.kind == "outage":
-                _apply(outage, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+        pol = self._policy(t)
+        lv = self._levers = pol.levers
+        self.week_stats["spend"] = np.full(self.n_muni, pol.spend)
+        self.spend_total += pol.spend
+        events = pol.events
 
         # 2. infrastructure: nodes up or down (outage hazard; load-shedding spells)
-        inf = c.infrastructure
-        p_down = np.clip(inf.outage_hazard + outage[self.node_muni], 0.0, 1.0)
-        self.node_up = self.rng_nodes.random(self.node_x.size) >= p_down
+        n_nodes = self.node_x.size
+        self.node_up = self.rng_nodes.random(n_nodes) >= pol.p_down
 
-        # 3. access
-        u = rng.random((N_DRAWS, n))
+        # 3. access: own data, else a free hotspot in reach, else an access centre.
+        #    Only citizens in reach of a node are looked at for that node.
+        u = rng.random((N_DRAWS, n), out=self._draws)
         smartphone = self.device == 2
         phone = self.device >= 1
-        data_factor = 1.0 - inf.outage_data_loss * outage
-        has_data = u[DATA] < self.afford * data_factor[self.muni]
-        n_nodes = self.node_x.size
-        hs = self.cit_hotspot
-        hs_node = np.where(hs >= 0, hs + self.n_centres, 0)
-        want_hot = smartphone & ~has_data & (hs >= 0) & self.node_up[hs_node]
-        node_cap = self._node_capacity(lv["wifi"])
+        afford = self.afford if pol.data_factor is None else self.afford * pol.data_factor[self.muni]
+        has_data = u[DATA] < afford
+        hs, hs_node = self._hs_cits, self._hs_node
+        want_hot = smartphone[hs] & ~has_data[hs] & self.node_up[hs_node]
         demand = np.bincount(hs_node[want_hot], minlength=n_nodes).astype(float)
-        cap_factor = min(1.0, lv["wifi"].daily_cap_mb / inf.data_need_mb)
-        served = mech.capacity_share(demand, node_cap) * cap_factor
-        hotspot_ok = want_hot & (u[HOTSPOT] < served[hs_node])
-        cc = self.cit_centre
-        cc_node = np.where(cc >= 0, cc, 0)
-        want_centre = ~(smartphone & (has_data | hotspot_ok)) & (cc >= 0) & self.node_up[cc_node]
+        served = mech.capacity_share(demand, pol.node_capacity) * pol.cap_factor
+        hotspot_ok = np.zeros(n, dtype=bool)
+        hotspot_ok[hs] = want_hot & (u[HOTSPOT, hs] < served[hs_node])
+        # online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok), in two parts
+        online = smartphone & (has_data | hotspot_ok)
+        cc, cc_node = self._cc_cits, self._cc_node
+        want_centre = ~online[cc] & self.node_up[cc_node]
         demand = np.bincount(cc_node[want_centre], minlength=n_nodes).astype(float)
-        served = mech.capacity_share(demand, node_cap)
-        centre_ok = want_centre & (u[CENTRE] < served[cc_node])
-        online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
+        served = mech.capacity_share(demand, pol.node_capacity)
+        online[cc] |= want_centre & (u[CENTRE, cc] < served[cc_node])
         self.online = online
 
         # channels available this week (a breach takes e-services down for a while)
         ch = lv["channels"]
         portal_av = ch.portal & (self.portal_down_until <= t)
-        e_channel = (online & (portal_av[self.muni] | ch.social)) | (phone & ch.ussd)
+        e_online = portal_av | ch.social  # per municipality: an e-channel for the online
+        if e_online.all():
+            e_channel = online.copy()
+        elif e_online.any():
+            e_channel = online & e_online[self.muni]
+        else:
+            e_channel = np.zeros(n, dtype=bool)
+        if ch.ussd:
+            e_channel |= phone
 
         # 4. literacy: training seats at centres, learning by doing, decay
         trained = self._training(lv["training"], u[TRAIN])
@@ -390,19 +480,21 @@ class CoProductionModel(mesa.Model):
                                  - aw.decay * self.awareness, 0.0, 1.0)
 
         # 6. adoption: Bass hazard x UTAUT intention x facilitating conditions
-        self._update_open_data(lv["open_data"], lv["links"])
-        self._update_posture(lv["security"])
+        self._update_open_data(lv["open_data"], lv["links"])  # (posture: set with the policy)
         ad = c.adoption
-        risk = self.privacy * (1.0 - self.posture[self.muni])
-        performance = np.clip(self.responsiveness + 0.5 * self.open_data_value[self.muni], 0.0, 1.0)
+        risk = self.privacy * self._by_citizen(1.0 - self.posture)
+        performance = np.clip(self.responsiveness + self._by_citizen(0.5 * self.open_data_value), 0.0, 1.0)
         intent = mech.intention(performance, self.literacy, self.trust, risk, ad.beta_performance,
                                 ad.beta_effort, ad.beta_trust, ad.beta_privacy)
         hazard = mech.adoption_hazard(ad.p, ad.q, nbr[:, 1], intent, self.awareness, e_channel)
         lapse = mech.lapse_hazard(ad.lapse_rate, intent)
-        self.adopted = np.where(self.adopted, u[ADOPT] >= lapse, u[ADOPT] < hazard)
+        # adopters stay unless they lapse; others adopt with the hazard
+        # (np.where(adopted, u >= lapse, u < hazard) in boolean arithmetic, which is faster)
+        adopted = self.adopted
+        self.adopted = (adopted & (u[ADOPT] >= lapse)) | (~adopted & (u[ADOPT] < hazard))
 
         # 7. participation: needs and IDP consultations, through the cheapest channel
-        self._participate(t, u, online, phone, portal_av, ch, window)
+        self._participate(t, u, online, phone, portal_av, ch, window, pol)
 
         # 8. co-production: officials resolve requests FIFO up to capacity x skill
         outcome_sum, outcome_n = self._coproduce(t, lv["links"])
@@ -421,6 +513,12 @@ class CoProductionModel(mesa.Model):
             self._record()
 
     # ------------------------------------------------------------------ sub-steps
+
+    def _by_citizen(self, per_muni: np.ndarray) -> Any:
+        """A municipality-level value for each citizen (one number when all municipalities agree)."""
+        if (per_muni == per_muni[0]).all():
+            return per_muni[0]
+        return per_muni[self.muni]
 
     def idp_window(self, t: int) -> bool:
         """Is week ``t`` inside the annual IDP consultation window?"""
@@ -445,20 +543,23 @@ class CoProductionModel(mesa.Model):
         if k.sum() == 0:
             return trained
         eligible = self.near_training & (self.literacy < 0.999)
-        if tr.targeting == "random":
-            key = key_draw
-        elif tr.targeting == "low_literacy":
-            key = self.literacy + 1e-3 * key_draw
-        else:
-            key = self.income + 0.5 * key_draw
-        for m in range(self.n_muni):
-            idx = np.flatnonzero(eligible & (self.muni == m))
-            if idx.size == 0 or k[m] == 0:
+        for m, part in enumerate(self._muni_slices):  # citizens of municipality m
+            if k[m] == 0:
+                continue
+            idx = part.start + np.flatnonzero(eligible[part])
+            if idx.size == 0:
                 continue
             if k[m] >= idx.size:
                 trained[idx] = True
+                continue
+            # the k[m] eligible citizens first in line (lowest key) take the seats
+            if tr.targeting == "random":
+                key = key_draw[idx]
+            elif tr.targeting == "low_literacy":
+                key = self.literacy[idx] + 1e-3 * key_draw[idx]
             else:
-                trained[idx[np.argpartition(key[idx], k[m] - 1)[: k[m]]]] = True
+                key = self.income[idx] + 0.5 * key_draw[idx]
+            trained[idx[np.argpartition(key, k[m] - 1)[: k[m]]]] = True
         return trained
 
     def _update_open_data(self, od, links) -> None:
@@ -484,68 +585,93 @@ class CoProductionModel(mesa.Model):
         self.posture = np.full(self.n_muni, 1.0 - (1.0 - base) * math.exp(-sec.investment_rand / scale))
         self.legal_strength = sec.legal_strength
 
-    def _participate(self, t, u, online, phone, portal_av, ch, window) -> None:
+    def _participate(self, t, u, online, phone, portal_av, ch, window, pol) -> None:
+        """Needs and IDP consultations, acted on through each citizen's cheapest open channel."""
         c = self.config
         pc = c.participation
+        n = self.n
         adopted = self.adopted
-        inf = np.inf
-        costs = np.full((4, self.n), inf)
-        costs[0] = np.where(adopted & online & portal_av[self.muni], pc.cost_portal, inf)
-        costs[1] = np.where(adopted & phone & ch.ussd, pc.cost_ussd, inf)
-        costs[2] = np.where(adopted & online & ch.social, pc.cost_social, inf)
-        if ch.ward_meetings:
-            costs[3] = pc.cost_meeting * (1.0 + self.meeting_km / pc.meeting_distance_km)
-        best = np.argmin(costs, axis=0)
-        best_cost = np.take_along_axis(costs, best[None, :], axis=0)[0]
-        has_channel = np.isfinite(best_cost)
-        level_offered = mech.IAP2_LEVELS.index(ch.iap2_level) + 1
+        # The cheapest channel open to each citizen, ties going to the first in
+        # CHANNELS order (as np.argmin over the four costs would).  E-channels need
+        # adoption, the portal and social media being online, USSD a phone; which
+        # e-channels are open is one of 8 patterns, so the best one is looked up.
+        adopted_online = adopted & online
+        if portal_av.all():
+            pattern = adopted_online.astype(np.uint8)
+        elif portal_av.any():
+            pattern = (adopted_online & portal_av[self.muni]).astype(np.uint8)
+        else:
+            pattern = np.zeros(n, dtype=np.uint8)
+        if ch.ussd:
+            pattern += (adopted & phone) * np.uint8(2)
+        if ch.social:
+            pattern += adopted_online * np.uint8(4)
+        best = self._e_best[pattern]        # channel index (0 portal, 1 USSD, 2 social)
+        best_cost = self._e_cost[pattern]   # inf when no e-channel is open
+        if ch.ward_meetings:  # open to everyone, at a cost rising with distance
+            to_meeting = self._meeting_cost < best_cost
+            best += to_meeting * (3 - best)
+            best_cost = np.minimum(best_cost, self._meeting_cost)
+        level_offered = pol.level_offered
         # efficacy: trust raises acting (OECD 2024: trust gap of 43 points with a say)
         efficacy = (1.0 - pc.efficacy_weight) + pc.efficacy_weight * 2.0 * self.trust
         efficacy = efficacy * (1.0 + pc.iap2_efficacy * (level_offered - 2))
-        act_p = np.where(has_channel, np.clip(self.propensity * efficacy * (1.0 - best_cost), 0.0, 1.0), 0.0)
-        need = u[NEED] < c.municipality.need_rate * self.ward_need_mult[self.ward]
+        # no open channel (cost inf) means no action; so does a cost of 1 or more
+        # (efficacy and propensity are never negative)
+        act_p = np.clip(self.propensity * efficacy * (1.0 - np.minimum(best_cost, 1.0)), 0.0, 1.0)
+        need = u[NEED] < self._need_p
         act = need & (u[ACT] < act_p)
-        comment = (u[IDP] < pc.idp_rate * act_p) if window else np.zeros(self.n, dtype=bool)
+        comment = (u[IDP] < pc.idp_rate * act_p) if window else np.zeros(n, dtype=bool)
         took_part = act | comment
-        channel = np.where(took_part, best + 1, 0).astype(np.int8)
+        channel = (best + 1) * took_part  # 0 = none, else 1 + index in CHANNELS
         self.channel = channel
-        self.level = np.where(took_part, np.minimum(level_offered, mech.CHANNEL_MAX_LEVEL[channel]), 0).astype(np.int8)
-        self.contributions += act.astype(np.int64) + comment
+        self.level = pol.level_of_channel[channel]
+        self.contributions += act
+        self.contributions += comment
         self.last_participation[took_part] = t
         self.commented = comment
         new = np.flatnonzero(act)
-        self.pend_cit = np.r_[self.pend_cit, new]
-        self.pend_week = np.r_[self.pend_week, np.full(new.size, t, dtype=np.int64)]
-        self.pend_channel = np.r_[self.pend_channel, channel[new]]
+        self.pend_cit = np.concatenate([self.pend_cit, new])
+        self.pend_week = np.concatenate([self.pend_week, np.full(new.size, t, dtype=np.int64)])
+        self.pend_channel = np.concatenate([self.pend_channel, channel[new]])
         self.week_stats["requests"] = np.bincount(self.muni[new], minlength=self.n_muni).astype(float)
         self.totals["submitted"] += new.size
         self.level_offered = level_offered
 
     def _coproduce(self, t, links) -> tuple[np.ndarray, np.ndarray]:
-        """Resolve requests; return per-citizen sums and counts of outcomes."""
+        """Resolve requests first in first out; return per-citizen sums and counts of outcomes.
+
+        An experience is a resolved request (its co-produced outcome), a dropped
+        one (outcome 0) or an IDP comment (feedback by the IAP2 level offered).
+        """
         c = self.config
         o = c.officials
+        M = self.n_muni
         act = self.off_active
         # capacity x skill per week, converted to simulated requests
         cap = np.bincount(self.off_muni, weights=o.capacity_per_week * self.off_skill * act,
-                          minlength=self.n_muni) / self.scale
-        cnt = np.maximum(np.bincount(self.off_muni, weights=act, minlength=self.n_muni), 1)
-        skill = np.bincount(self.off_muni, weights=self.off_skill * act, minlength=self.n_muni) / cnt
-        ict = np.bincount(self.off_muni, weights=self.off_ict * act, minlength=self.n_muni) / cnt
-        pooled = links.shared_talent_pool and self.n_muni > 1
-        req_muni = self.muni[self.pend_cit]
+                          minlength=M) / self.scale
+        cnt = np.maximum(np.bincount(self.off_muni, weights=act, minlength=M), 1)
+        skill = np.bincount(self.off_muni, weights=self.off_skill * act, minlength=M) / cnt
+        ict = np.bincount(self.off_muni, weights=self.off_ict * act, minlength=M) / cnt
+        pooled = links.shared_talent_pool and M > 1
+        pend_cit, pend_week = self.pend_cit, self.pend_week
+        req_muni = self.muni[pend_cit]
         if pooled:
-            cap = np.full(self.n_muni, cap.sum())
-            skill[:] = np.average(skill, weights=cnt)
-            ict[:] = np.average(ict, weights=cnt)
-            pool = np.zeros(self.pend_cit.size, dtype=np.int64)
+            cap = np.full(M, cap.sum())
+            skill[:] = (skill * cnt).sum() / cnt.sum()  # np.average(skill, weights=cnt)
+            ict[:] = (ict * cnt).sum() / cnt.sum()
+            pool = np.zeros(pend_cit.size, dtype=np.int64)
             self.capacity_carry[1:] = 0.0
             avail = self.capacity_carry[:1] + cap[:1]
         else:
             pool = req_muni
             avail = self.capacity_carry + cap
         k = np.floor(avail).astype(np.int64)
-        res = mech.resolve_fifo(pool, k)
+        if k.size == 1:  # one queue: the first k requests (what resolve_fifo gives)
+            res = np.arange(min(int(k[0]), pend_cit.size))
+        else:
+            res = mech.resolve_fifo(pool, k)
         used = np.bincount(pool[res], minlength=k.size)
         # unused capacity is lost; only the fractional part carries to next week
         carry = np.where(used < k, 0.0, avail - k)
@@ -553,8 +679,8 @@ class CoProductionModel(mesa.Model):
             self.capacity_carry[:1] = carry
         else:
             self.capacity_carry = carry
-        cits = self.pend_cit[res]
-        waits = t - self.pend_week[res]
+        cits = pend_cit[res]
+        waits = t - pend_week[res]
         chan = self.pend_channel[res]
         m_res = req_muni[res]
         # co-produced quality: citizen input (literacy, open data) x official input
@@ -565,66 +691,76 @@ class CoProductionModel(mesa.Model):
         off_in = skill[m_res] * np.where(digital, np.sqrt(np.maximum(ict[m_res], 0.0)), 1.0)
         outcome = mech.coproduced_outcome(cit_in, off_in, cp.citizen_share)
         outcome = outcome * np.exp(-waits / c.participation.max_wait_weeks)  # timeliness
-        keep = np.ones(self.pend_cit.size, dtype=bool)
+        keep = np.ones(pend_cit.size, dtype=bool)
         keep[res] = False
-        dropped = keep & (t - self.pend_week >= c.participation.max_wait_weeks)
-        d_cits = self.pend_cit[dropped]
+        dropped = keep & (t - pend_week >= c.participation.max_wait_weeks)
+        d_cits = pend_cit[dropped]
         keep &= ~dropped
-        mw = np.zeros(self.n_muni)
-        for m in range(self.n_muni):
-            w = waits[m_res == m]
-            if w.size:
-                mw[m] = float(np.median(w))
-            else:
-                left = t - self.pend_week[keep & (req_muni == m)]
-                mw[m] = float(np.median(left)) if left.size else 0.0
-        self.week_stats["median_wait"] = mw
-        self.week_stats["resolved"] = np.bincount(m_res, minlength=self.n_muni).astype(float)
-        self.week_stats["dropped"] = np.bincount(self.muni[d_cits], minlength=self.n_muni).astype(float)
-        osum = np.bincount(m_res, weights=outcome, minlength=self.n_muni)
+        # median wait of the resolved requests, or where none was resolved of those still waiting
+        resolved = np.bincount(m_res, minlength=M)
+        if resolved.all():
+            self.week_stats["median_wait"] = _group_medians(m_res, waits, M)
+        else:
+            left = keep & (resolved[req_muni] == 0)
+            self.week_stats["median_wait"] = _group_medians(
+                np.concatenate([m_res, req_muni[left]]), np.concatenate([waits, t - pend_week[left]]), M)
+        self.week_stats["resolved"] = resolved.astype(float)
+        self.week_stats["dropped"] = np.bincount(self.muni[d_cits], minlength=M).astype(float)
+        osum = np.bincount(m_res, weights=outcome, minlength=M)
         self.week_stats["outcome"] = np.divide(osum, np.maximum(self.week_stats["resolved"], 1))
         self.cum["resolved"] += self.week_stats["resolved"]
         self.cum["dropped"] += self.week_stats["dropped"]
         self.totals["resolved"] += res.size
         self.totals["dropped"] += d_cits.size
         self.pend_cit, self.pend_week, self.pend_channel = (
-            self.pend_cit[keep], self.pend_week[keep], self.pend_channel[keep])
+            pend_cit[keep], pend_week[keep], self.pend_channel[keep])
         # ward service quality follows resolved co-produced work (EMA of coverage)
         res_w = np.bincount(self.ward[cits], weights=outcome, minlength=self.n_wards)
-        size_w = np.maximum(np.bincount(self.ward, minlength=self.n_wards), 1)
-        expected = size_w * c.municipality.need_rate * self.ward_need_mult
-        self.ward_coverage = 0.9 * self.ward_coverage + 0.1 * np.minimum(1.0, res_w / np.maximum(expected, 1e-12))
+        self.ward_coverage = 0.9 * self.ward_coverage + 0.1 * np.minimum(1.0, res_w / np.maximum(self._expected_w, 1e-12))
         target = self.ward_base_quality + (1.0 - self.ward_base_quality) * self.ward_coverage * cp.quality_gain
         self.ward_quality += c.municipality.quality_response * (target - self.ward_quality)
         self.ward_quality = np.clip(self.ward_quality, 0.0, 1.0)
-        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback
-        all_cits = np.r_[cits, d_cits]
-        all_out = np.r_[outcome, np.zeros(d_cits.size)]
+        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback;
+        # summed in request order per citizen, over the few citizens who had one
+        commenters = np.flatnonzero(self.commented)
+        who, pos = np.unique(np.concatenate([cits, d_cits, commenters]), return_inverse=True)
+        n_req = cits.size + d_cits.size
+        req_out = np.concatenate([outcome, np.zeros(d_cits.size)])
         # float even when no request was resolved (bincount of nothing is int64)
-        osum_c = np.bincount(all_cits, weights=all_out, minlength=self.n).astype(float)
-        ocnt_c = np.bincount(all_cits, minlength=self.n).astype(float)
-        if self.commented.any():
+        osum_c = np.bincount(pos[:n_req], weights=req_out, minlength=who.size).astype(float)
+        ocnt_c = np.bincount(pos[:n_req], minlength=who.size).astype(float)
+        if commenters.size:
             feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
-            osum_c += self.commented * feedback
-            ocnt_c += self.commented
-        return osum_c, ocnt_c
+            osum_c[pos[n_req:]] += feedback
+            ocnt_c[pos[n_req:]] += 1.0
+        outcome_sum, outcome_n = np.zeros(self.n), np.zeros(self.n)
+        outcome_sum[who], outcome_n[who] = osum_c, ocnt_c
+        return outcome_sum, outcome_n
 
     def _update_trust(self, osum, ocnt, nbr_trust) -> None:
+        """Trust after the week, from per-citizen sums ``osum`` and counts ``ocnt`` of outcomes."""
         tc = self.config.trust
-        had = ocnt > 0
-        mean_out = np.divide(osum, np.maximum(ocnt, 1.0))
         trust = self.trust
-        updated = mech.asymmetric_trust_update(trust, mean_out, self.expectation, tc.alpha_plus, tc.alpha_minus)
-        quality = self.ward_quality[self.ward]
-        trust = np.where(had, updated, trust + tc.quality_weight * (quality - trust))
-        self.expectation = np.where(had, self.expectation + tc.expectation_rate * (mean_out - self.expectation),
-                                    self.expectation)
-        self.responsiveness = np.where(had, self.responsiveness + 0.2 * (mean_out - self.responsiveness),
-                                       self.responsiveness)
+        who = np.flatnonzero(ocnt)  # the few citizens with an experience this week
+        outcome = osum[who] / np.maximum(ocnt[who], 1.0)
+        # everyone else moves weakly with their ward's service quality
+        # (np.repeat over the ward-sorted citizens is ward_quality[ward], faster)
+        quality = np.repeat(self.ward_quality, self._ward_size)
+        new = trust + tc.quality_weight * (quality - trust)
+        if who.size:
+            # participants: expectancy-disconfirmation, asymmetric (Slovic 1993)
+            expectation = self.expectation[who]
+            new[who] = mech.asymmetric_trust_update(trust[who], outcome, expectation,
+                                                    tc.alpha_plus, tc.alpha_minus)
+            self.expectation = self.expectation.copy()
+            self.expectation[who] = expectation + tc.expectation_rate * (outcome - expectation)
+            responsiveness = self.responsiveness[who]
+            self.responsiveness = self.responsiveness.copy()
+            self.responsiveness[who] = responsiveness + 0.2 * (outcome - responsiveness)
         # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
-        trust = trust + tc.transparency_weight * self.open_data_value[self.muni] * (1.0 - trust)
-        trust = mech.social_trust_update(trust, nbr_trust, self.trust_prior, tc.peer_weight, tc.anchor_weight)
-        self.trust = np.clip(trust, 0.0, 1.0)
+        new = new + self._by_citizen(tc.transparency_weight * self.open_data_value) * (1.0 - new)
+        new = mech.social_trust_update(new, nbr_trust, self.trust_prior, tc.peer_weight, tc.anchor_weight)
+        self.trust = np.clip(new, 0.0, 1.0)
 
     def _shocks(self, t, events, sec) -> None:
         """Breaches (hazard falls with security), scandals; a legal framework damps both."""
@@ -672,18 +808,27 @@ class CoProductionModel(mesa.Model):
         self.off_tenure += self.off_active
         if tal.training_rand > 0:
             per_official = tal.training_rand / 1e6 / max(1, o.n_officials)
-            self.off_ict += self.off_active * tal.training_per_million * per_official / 52.0 * (1.0 - self.off_ict)
+            # a week's training closes at most the whole gap (ICT skill stays <= 1)
+            rate = min(1.0, tal.training_per_million * per_official / 52.0)
+            self.off_ict += self.off_active * rate * (1.0 - self.off_ict)
 
     # ------------------------------------------------------------------ recording
 
     def _record(self) -> None:
-        rows = compute_metrics(self)
-        self.latest = rows[-1]
+        values = metric_table(self)  # (municipalities + region, METRICS)
+        region = values[-1].tolist()
+        self.latest = {"step": self.week, "municipality": "region", **dict(zip(METRICS, region, strict=True))}
         table = self.datacollector.tables["timeseries"]
-        for row in rows:
-            for key in table:
-                table[key].append(row[key])
-        self.datacollector.collect(self)
+        table["step"].extend([self.week] * values.shape[0])
+        table["municipality"].extend(row_names(self.n_muni))
+        for name, column in zip(METRICS, values.T.tolist(), strict=True):
+            table[name].extend(column)
+        # What DataCollector.collect does with the model reporters (each reports
+        # model.latest[name], a float), without 80-odd reporter calls and deepcopies
+        # a week: they were a tenth of the step at 2,000 citizens.
+        model_vars = self.datacollector.model_vars
+        for name, value in zip(METRICS, region, strict=True):
+            model_vars[name].append(value)
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` weeks (default: the scenario's horizon)."""
@@ -693,6 +838,36 @@ class CoProductionModel(mesa.Model):
     def timeseries(self):
         """The recorded metrics as a tidy pandas DataFrame (one row per step and municipality)."""
         return self.datacollector.get_table_dataframe("timeseries")
+
+
+def _group_medians(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.ndarray:
+    """Median of whole numbers ``value >= 0`` per group, as np.median gives; 0 for an empty group."""
+    if value.size == 0:
+        return np.zeros(n_groups)
+    width = int(value.max()) + 1
+    hist = np.bincount(group * width + value, minlength=n_groups * width).reshape(n_groups, width)
+    n = hist.sum(axis=1)
+    cum = np.cumsum(hist, axis=1)
+    # the value at 0-based rank r is the number of values whose cumulative count is <= r
+    lower = (cum <= ((n - 1) // 2)[:, None]).sum(axis=1)
+    upper = (cum <= (n // 2)[:, None]).sum(axis=1)
+    return np.where(n > 0, (lower + upper) / 2.0, 0.0)
+
+
+def _cheapest_e_channel(*costs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Best e-channel and its cost for each pattern of open e-channels.
+
+    Pattern bit j is set when e-channel j (0 portal, 1 USSD, 2 social media) is
+    open; the best is the cheapest open one, ties to the lowest index; with none
+    open the cost is inf (and the index 0, as np.argmin would give).
+    """
+    best = np.zeros(8, dtype=np.int8)
+    cost = np.full(8, np.inf)
+    for pattern in range(8):
+        open_ = [(costs[j], j) for j in range(3) if pattern >> j & 1]
+        if open_:
+            cost[pattern], best[pattern] = min(open_)
+    return best, cost
 
 
 def _reporter(name: str):
