@@ -119,6 +119,10 @@ def _row(summary: pd.DataFrame, scenario: str, outcome: str) -> pd.Series | None
     return None if r.empty else r.iloc[0]
 
 
+# Outcomes where a fall is an improvement (for the colours of the report's table).
+LOWER_IS_BETTER = {"share_online_gap", "participation_gap", "e_participation_gap", "backlog_per_1000",
+                   "median_response_weeks", "top1_share", "top10_share", "gini_contributions"}
+
 # Differences smaller than this are called negligible even when their interval
 # excludes zero (with common random numbers a tiny effect can be "significant").
 NEGLIGIBLE = {"share": 0.001, "weekly": 1e-5, "index": 0.001, "per1000": 0.01, "weeks": 0.05,
@@ -160,6 +164,10 @@ def describe_difference(summary: pd.DataFrame, scenario: str, outcome: str, refe
              "negligible": "a negligible difference"}[v]
     if v == "identical":
         return f"{label}: {fmt_value(ref['mean'], kind, lv)} in both; {words}"
+    if v == "negligible":
+        size = fmt_diff(NEGLIGIBLE[kind], kind, _decimals(kind, NEGLIGIBLE[kind])).lstrip("+")
+        return f"{label}: {fmt_value(ref['mean'], kind, lv)} in {reference}, {fmt_value(row['mean'], kind, lv)} " \
+               f"in {scenario}; {words} (less than {size})"
     return (f"{label}: {fmt_value(ref['mean'], kind, lv)} in {reference}, {fmt_value(row['mean'], kind, lv)} "
             f"in {scenario}; {words} ({fmt_diff(row['diff'], kind, d)}, 95% CI "
             f"{_num(row['diff_ci_low'], kind, d)} to {_num(row['diff_ci_high'], kind, d)})")
@@ -456,12 +464,14 @@ def _esc(x: Any) -> str:
     return html.escape(str(x))
 
 
-def _cell(row: pd.Series | None, kind: str) -> str:
+def _cell(row: pd.Series | None, kind: str, outcome: str = "") -> str:
     if row is None or not math.isfinite(row["diff"]):
         return "<td>n/a</td>"
-    d = _decimals(kind, (row["diff_ci_high"] - row["diff_ci_low"]) / 2)
     v = verdict(row, kind)
-    cls = {"higher": "up", "lower": "down"}.get(v, "none")
+    # a negligible or identical difference gets no spurious precision
+    d = _decimals(kind, 0.0 if v in ("negligible", "identical") else (row["diff_ci_high"] - row["diff_ci_low"]) / 2)
+    better = "lower" if outcome in LOWER_IS_BETTER else "higher"
+    cls = "none" if v not in ("higher", "lower") else "up" if v == better else "down"
     return (f'<td class="num {cls}">{_num(row["diff"], kind, d)}<br><small>[{_num(row["diff_ci_low"], kind, d)}, '
             f'{_num(row["diff_ci_high"], kind, d)}]</small></td>')
 
@@ -484,6 +494,9 @@ def _who_gains(result: CompareResult, name: str) -> str:
                           ("share_adopted", "used e-participation")):
         lo, hi = _row(s, name, f"{outcome}_low"), _row(s, name, f"{outcome}_high")
         if lo is None or hi is None:
+            continue
+        if verdict(lo, "share") == verdict(hi, "share") == "identical":
+            parts.append(f"{what}: unchanged")
             continue
         d = _decimals("share", max((lo["diff_ci_high"] - lo["diff_ci_low"]) / 2,
                                    (hi["diff_ci_high"] - hi["diff_ci_low"]) / 2))
@@ -552,10 +565,10 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
         unit = {"share": " (percentage points)", "weekly": " (per 1,000 a week)"}.get(kind, "")
         base = _row(result.summary, ref, outcome)
         h.append(f"<tr><td>{_esc(label)}{unit}</td><td class='num'>{fmt_value(base['mean'], kind) if base is not None else 'n/a'}</td>"
-                 + "".join(_cell(_row(result.summary, n, outcome), kind) for n in result.names[1:]) + "</tr>")
-    h.append("</table><p class='note'>Green: clearly higher; red: clearly lower; grey: no clear difference, "
-             "or a negligible one (below 0.1 percentage points for shares, 0.001 for 0-1 indices). "
-             "Higher is not always better: a longer backlog is worse, a wider gap is worse.</p>")
+                 + "".join(_cell(_row(result.summary, n, outcome), kind, outcome) for n in result.names[1:]) + "</tr>")
+    h.append("</table><p class='note'>Green: clearly better than the reference; red: clearly worse (for the "
+             "income gap and the backlog, lower is better); grey: no clear difference, or a negligible one "
+             "(below 0.1 percentage points for shares, 0.001 for 0-1 indices).</p>")
     figs = {p.stem: p for p in figure_paths}
     if "differences" in figs:
         h.append(_img(figs["differences"], "paired differences (forest plot)"))
@@ -574,6 +587,22 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
 
     # costs
     h.append("<h2>What it costs</h2>")
+    h.append("<table><tr><th>scenario</th>" + "".join(f"<th>{LEVER_NAMES[lv]}</th>" for lv in LEVERS)
+             + "<th>total</th><th>annual budget</th><th>within budget?</th></tr>")
+    for name in result.names:
+        mean = per_year.loc[name].mean()
+        peak = per_year.loc[name].sum(axis=1).max()
+        budget = float(result.budget[result.budget["scenario"] == name]["budget"].iloc[0])
+        scale = float(result.budget[result.budget["scenario"] == name]["scale"].min())
+        ok = "yes" if peak <= budget * (1 + 1e-9) else "<b>no</b>"
+        if scale < 1:
+            ok += f" (levers scaled to {100 * scale:.0f}%)"
+        h.append(f"<tr><td>{_esc(name)}</td>" + "".join(
+            f"<td class='num'>{float(mean.get(lv, 0.0)) / 1e6:.2f}</td>" for lv in LEVERS)
+            + f"<td class='num'><b>{mean.sum() / 1e6:.2f}</b></td><td class='num'>{budget / 1e6:.1f}</td>"
+            f"<td>{ok}</td></tr>")
+    h.append("</table><p class='note'>Mean spend per full year, R million per municipality.</p>")
+    h.append("<details><summary>Spend year by year</summary>")
     h.append("<table><tr><th>scenario</th><th>year</th>" + "".join(f"<th>{LEVER_NAMES[lv]}</th>" for lv in LEVERS)
              + "<th>total</th><th>budget</th><th>scale</th></tr>")
     for name in result.names:
@@ -589,10 +618,12 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
                 f"<td class='num'>{spend.get(lv, 0.0) / 1e6:.2f}</td>" for lv in LEVERS)
                 + f"<td{over}>{total_y / 1e6:.2f}</td><td class='num'>{budget / 1e6:.1f}</td>"
                 f"<td class='num'>{g['scale'].iloc[0]:.2f}</td></tr>")
-    h.append("</table><p class='note'>R million per municipality, after any budget scaling; hotspot capital cost "
-             "is spread over five years; shared costs between linked municipalities are already deducted. "
-             "'scale' below 1 means every lever was cut by that factor to fit the budget "
-             "(municipality.over_budget = \"scale\").</p><ul>")
+    h.append("</table></details><p class='note'>R million per municipality, after any budget scaling; hotspot "
+             "capital cost is spread over five years; shared costs between linked municipalities are already "
+             "deducted. A scale below 1 means every lever was cut by that factor to fit the budget "
+             "(municipality.over_budget = \"scale\"). Cost-effectiveness counts the extra residents who took part "
+             "(any channel) in the last 12 months of the run, per extra R1 m a year of lever spend in the "
+             "region.</p><ul>")
     ce = result.cost_effectiveness
     for _, r in ce.iterrows():
         if math.isfinite(r["per_million_rand_a_year"]):
@@ -649,6 +680,10 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
              "(weekly rates, online access); costs are per municipality and count against its annual budget.</li>"
              "<li>Participants are residents who took part (any channel) in the last 12 months, scaled from the "
              "simulated citizens to the population.</li>"
+             "<li>Access: e-participation is open to anyone with a phone through USSD/SMS; being online (own data, "
+             "a free hotspot or an access centre) adds the cheaper portal/app and social media. Adoption of "
+             "e-participation follows a Bass diffusion modulated by awareness, digital literacy, trust and "
+             "perceived privacy risk (UTAUT; privacy calculus).</li>"
              f"<li>Intervals: {INTERVALS}. Paired differences use only replications that finished in both "
              "scenarios.</li>")
     if overrides:
