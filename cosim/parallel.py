@@ -50,6 +50,7 @@ def map_runs(
     dask_local: int | None = None,
     progress: bool = True,
     desc: str = "runs",
+    executor: Any = None,
 ) -> Iterator[tuple[int, RunResult]]:
     """Apply ``fn`` to every task; yield ``(task index, RunResult)`` as each finishes.
 
@@ -57,13 +58,16 @@ def map_runs(
     runs in this process; ``workers > 1`` uses a local process pool (spawned
     workers); ``dask_address`` connects to a running Dask scheduler;
     ``dask_local`` starts a LocalCluster with that many single-threaded workers.
+    ``executor``: an open ``concurrent.futures`` executor to submit to instead
+    (the backend arguments are then ignored), for callers that send many small
+    batches, e.g. calibration, and would otherwise start a pool per batch.
     """
     from tqdm import tqdm
 
     bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress or None, smoothing=0.05)
     failed = 0
     try:
-        for i, res in _dispatch(fn, tasks, workers, dask_address, dask_local):
+        for i, res in _dispatch(fn, tasks, workers, dask_address, dask_local, executor):
             failed += not res.ok
             bar.update(1)
             if failed:
@@ -73,10 +77,12 @@ def map_runs(
         bar.close()
 
 
-def _dispatch(fn, tasks, workers, dask_address, dask_local) -> Iterator[tuple[int, RunResult]]:
+def _dispatch(fn, tasks, workers, dask_address, dask_local, executor=None) -> Iterator[tuple[int, RunResult]]:
     if not tasks:
         return
-    if dask_address or dask_local:
+    if executor is not None:
+        yield from _submit(executor, fn, tasks)
+    elif dask_address or dask_local:
         yield from _dask(fn, tasks, dask_address, dask_local)
     elif workers <= 1:
         for i, task in enumerate(tasks):
@@ -84,18 +90,23 @@ def _dispatch(fn, tasks, workers, dask_address, dask_local) -> Iterator[tuple[in
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pending = {pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
-            try:
-                # as_completed, not a wait(FIRST_COMPLETED) loop: that rescans every pending
-                # future per result, O(n^2) (9 s of overhead for 8,000 runs, measured)
-                for fut in as_completed(list(pending)):
-                    i = pending.pop(fut)
-                    exc = fut.exception()
-                    yield i, (RunResult(False, error=f"worker died: {exc!r}") if exc else fut.result())
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
+            yield from _submit(pool, fn, tasks)
+
+
+def _submit(pool, fn, tasks) -> Iterator[tuple[int, RunResult]]:
+    """Submit every task to an open executor; yield results as they finish."""
+    pending = {pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
+    try:
+        # as_completed, not a wait(FIRST_COMPLETED) loop: that rescans every pending
+        # future per result, O(n^2) (9 s of overhead for 8,000 runs, measured)
+        for fut in as_completed(list(pending)):
+            i = pending.pop(fut)
+            exc = fut.exception()
+            yield i, (RunResult(False, error=f"worker died: {exc!r}") if exc else fut.result())
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
 
 
 def _dask(fn, tasks, address, n_local) -> Iterator[tuple[int, RunResult]]:
