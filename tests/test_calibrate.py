@@ -1,0 +1,251 @@
+"""cosim calibrate: input checks, the ABC-SMC core, parameter recovery, outputs and resume."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cosim import load_scenario, simulate
+from cosim.calibrate import abc_smc, proposal_rng, read_targets, toml_dumps, weighted_quantile
+from cosim.cli import main
+from cosim.scenario import ScenarioError, read_toml
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = str(ROOT / "scenarios" / "baseline.toml")
+TRUE_TRUST_MEAN = 0.45
+SMALL = {"run.n_citizens": 300, "run.steps": 20}
+
+PARAMS = """
+[calibration]
+seed = 11
+population = 30
+{extra}
+[constants]
+"run.n_citizens" = 300
+"run.steps" = 20
+
+[parameters]
+"population.trust_mean" = [0.30, 0.60]
+"""
+
+
+# --------------------------------------------------------------------------- the ABC core (no model)
+
+
+def toy(observed: float, sd: float, seed: int, used: int = 1):
+    """Evaluate: y = theta_0 + N(0, sd) from each point's own stream; distance |y - observed| / sd."""
+
+    def evaluate(zs, ids):
+        out = []
+        for z, pid in zip(zs, ids, strict=True):
+            y = z[0] + sd * proposal_rng(seed + 1, pid).standard_normal()
+            out.append({"z": z, "point": pid, "distance": abs(y - observed) / sd})
+        return out
+
+    return evaluate
+
+
+def test_abc_smc_recovers_a_known_posterior():
+    """Flat prior on [-3, 3] x [-3, 3], y ~ N(theta_1, 0.2^2), y_obs = 1: posterior of theta_1 ~ N(1, 0.2^2);
+    theta_2 does not enter the model, so its posterior stays the prior."""
+    bounds = np.array([[-3.0, 3.0], [-3.0, 3.0]])
+    gens, reason = abc_smc(toy(1.0, 0.2, 5), bounds, population=300, alpha=0.5, min_acceptance=0.1,
+                           max_generations=30, budget_points=20_000, seed=5)
+    final = gens[-1]
+    z = np.array([p["z"] for p in final.particles])
+    w = final.weights
+    mean = np.average(z[:, 0], weights=w)
+    sd = math.sqrt(np.average((z[:, 0] - mean) ** 2, weights=w))
+    sd2 = math.sqrt(np.average((z[:, 1] - np.average(z[:, 1], weights=w)) ** 2, weights=w))
+    assert reason == "min_acceptance"
+    assert len(gens) >= 4
+    assert all(a.epsilon > b.epsilon for a, b in itertools.pairwise(gens[1:]))
+    assert abs(mean - 1.0) < 0.05, mean
+    # ABC with tolerance > 0 widens the posterior a little; it cannot be narrower than the likelihood
+    assert 0.17 < sd < 0.3, sd
+    assert sd2 / (6 / math.sqrt(12)) > 0.8, "a parameter the data do not touch must stay near its prior"
+    assert np.isclose(w.sum(), 1.0)
+
+
+def test_abc_smc_is_deterministic_and_stops_on_budget():
+    bounds = np.array([[-3.0, 3.0]])
+    a, ra = abc_smc(toy(1.0, 0.2, 6), bounds, population=50, alpha=0.5, min_acceptance=0.01,
+                    max_generations=30, budget_points=400, seed=6)
+    b, rb = abc_smc(toy(1.0, 0.2, 6), bounds, population=50, alpha=0.5, min_acceptance=0.01,
+                    max_generations=30, budget_points=400, seed=6)
+    assert ra == rb == "budget"
+    assert [p["point"] for p in a[-1].particles] == [p["point"] for p in b[-1].particles]
+    assert sum(g.proposed for g in a) <= 400
+
+
+def test_weighted_quantile():
+    x = np.array([3.0, 1.0, 2.0])
+    assert weighted_quantile(x, np.ones(3), 0.5) == pytest.approx(2.0)
+    assert weighted_quantile(x, np.array([1.0, 0.0, 0.0]), 0.5) == pytest.approx(3.0)
+
+
+def test_toml_writer_round_trips_a_scenario_with_phases_and_events():
+    raw = read_toml(ROOT / "scenarios" / "all_levers.toml")
+    text = toml_dumps(raw)
+    assert tomllib.loads(text) == raw
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def test_targets_are_checked_row_and_column(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("metric,step,value,sd\nshare_trust,10,0.3,0.05\nmean_trust,300,0.4,0.05\n"
+                 "mean_trust,5,0.4,-0.1\nmean_trust,x,0.4,0.1\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_targets(f, 260, "baseline.toml")
+    msgs = exc.value.problems
+    assert len(msgs) == 4
+    assert "row 1 (line 2), column metric: unknown metric 'share_trust' (did you mean 'share_trusting'?)" in msgs[0]
+    assert "row 2 (line 3), column step: week 300 is beyond the horizon (run.steps = 260" in msgs[1]
+    assert "row 3 (line 4), column sd: expected a positive number" in msgs[2]
+    assert "row 4 (line 5), column step" in msgs[3]
+    assert all(m.startswith(str(f)) for m in msgs)
+
+
+def _write_inputs(tmp_path, targets: str, params: str) -> tuple[str, str]:
+    t = tmp_path / "targets.csv"
+    t.write_text(targets)
+    p = tmp_path / "params.toml"
+    p.write_text(params)
+    return str(t), str(p)
+
+
+GOOD_TARGETS = "metric,step,value,sd\nmean_trust,10,0.45,0.01\n"
+
+
+@pytest.mark.parametrize("targets, params, expected", [
+    ("metric,step,value,sd\nshare_trust,10,0.3,0.05\n", PARAMS.format(extra=""),
+     "row 1 (line 2), column metric: unknown metric 'share_trust'"),
+    ("metric,step,value,sd\nmean_trust,21,0.3,0.05\n", PARAMS.format(extra=""),
+     "column step: week 21 is beyond the horizon (run.steps = 20"),
+    ("metric,step,value,sd\nmean_trust,10,0.3,-0.05\n", PARAMS.format(extra=""),
+     "row 1 (line 2), column sd: expected a positive number"),
+    ("metric,step,value\nmean_trust,10,0.3\n", PARAMS.format(extra=""), "missing column(s) sd"),
+    (GOOD_TARGETS, PARAMS.format(extra="").replace("population.trust_mean", "population.trust_men"),
+     "parameters.population.trust_men: unknown parameter (did you mean 'population.trust_mean'?)"),
+    (GOOD_TARGETS, PARAMS.format(extra="").replace("[0.30, 0.60]", "[0.30, 1.60]"),
+     "parameters.population.trust_mean: max 1.6 is above the parameter's valid range [0.0, 1.0]"),
+    (GOOD_TARGETS, PARAMS.format(extra="").replace("[0.30, 0.60]", "[0.60, 0.30]"), "min (0.6) must be below max"),
+    (GOOD_TARGETS, PARAMS.format(extra="") + '"network.kind" = ["a", "b"]\n', "a choice parameter cannot be fitted (only numbers can)"),
+    (GOOD_TARGETS, PARAMS.format(extra="alpha = 1.5"), "calibration.alpha: Input should be less than 1"),
+    (GOOD_TARGETS, PARAMS.format(extra="") .replace('"run.steps" = 20', '"run.stepz" = 20'),
+     "constants.run.stepz: unknown parameter"),
+])
+def test_bad_input_exits_2_naming_the_problem(tmp_path, capsys, targets, params, expected):
+    t, p = _write_inputs(tmp_path, targets, params)
+    out = tmp_path / "out"
+    code = main(["calibrate", t, "--scenario", BASELINE, "--params", p, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err, err
+    assert "Traceback" not in err
+    assert not out.exists(), "nothing may be written on bad input"
+
+
+def test_missing_files_and_bad_options(tmp_path, capsys):
+    t, p = _write_inputs(tmp_path, GOOD_TARGETS, PARAMS.format(extra=""))
+    assert main(["calibrate", str(tmp_path / "nope.csv"), "--scenario", BASELINE, "--params", p]) == 2
+    assert "nope.csv: no such file" in capsys.readouterr().err
+    assert main(["calibrate", t, "--scenario", BASELINE, "--params", p, "--budget", "0"]) == 2
+    assert "--budget" in capsys.readouterr().err
+    assert main(["calibrate", t, "--scenario", BASELINE, "--params", p, "--budget", "10",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "fewer than one ABC generation" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- recovery through the model
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """Targets generated by the model itself at population.trust_mean = 0.45 (mean of 4 seeds)."""
+    d = tmp_path_factory.mktemp("synthetic")
+    s = load_scenario(BASELINE, {**SMALL, "population.trust_mean": TRUE_TRUST_MEAN})
+    runs = [simulate(s, seed=100 + k) for k in range(4)]
+    rows = ["metric,step,value,sd,source"]
+    for metric, step, sd in (("mean_trust", 10, 0.01), ("mean_trust", 20, 0.01), ("share_trusting", 20, 0.04)):
+        v = np.mean([r.loc[(r["municipality"] == "region") & (r["step"] == step), metric].item() for r in runs])
+        rows.append(f"{metric},{step},{v:.5f},{sd},model at trust_mean = {TRUE_TRUST_MEAN}")
+    (d / "targets.csv").write_text("\n".join(rows) + "\n")
+    (d / "params.toml").write_text(PARAMS.format(extra=""))
+    return d
+
+
+@pytest.mark.slow
+def test_abc_recovers_a_known_parameter_and_resumes(synthetic, capsys):
+    """ABC-SMC on targets made by the model at trust_mean = 0.45 recovers it; rerunning reuses every run."""
+    out = synthetic / "abc"
+    args = ["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params",
+            str(synthetic / "params.toml"), "--budget", "150", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert len(post) == 30 and np.isclose(post["weight"].sum(), 1.0)
+    lo, med, hi = weighted_quantile(post["population.trust_mean"].to_numpy(), post["weight"].to_numpy(),
+                                    np.array([0.05, 0.5, 0.95]))
+    assert lo <= TRUE_TRUST_MEAN <= hi, (lo, med, hi)
+    assert abs(med - TRUE_TRUST_MEAN) < 0.03
+    assert hi - lo < 0.15, "the targets should pin trust_mean well inside its prior [0.3, 0.6]"
+    best = load_scenario(out / "best.toml")
+    assert abs(best.population.trust_mean - med) < 1e-5
+    assert best.run.n_citizens == 10_000, "constants of the fit are not carried into best.toml"
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["kind"] == "calibration" and m["runs"]["runs_used"] <= 150
+    assert m["identifiability"][0]["verdict"] == "pinned down"
+    for f in ("report.html", "bands.parquet", "figures/fit.png", "figures/posterior.png", "runs.sqlite"):
+        assert (out / f).is_file(), f
+    html = (out / "report.html").read_text()
+    assert "Goodness of fit" in html and "identifiability" in html
+    # resume: the same command again runs nothing new and writes the same posterior
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "(0 run now" in capsys.readouterr().out
+    assert pd.read_parquet(out / "posterior.parquet").equals(post)
+    # a different calibration may not use the folder
+    (synthetic / "params2.toml").write_text(PARAMS.format(extra="").replace("[0.30, 0.60]", "[0.30, 0.55]"))
+    args2 = [*args]
+    args2[args2.index(str(synthetic / "params.toml"))] = str(synthetic / "params2.toml")
+    assert main(args2) == 2
+    assert "holds runs of a different calibration (differs in: priors)" in capsys.readouterr().err
+    assert pd.read_parquet(out / "posterior.parquet").equals(post)
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_serial_result(synthetic):
+    outs = []
+    for workers in ("1", "2"):
+        out = synthetic / f"w{workers}"
+        assert main(["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params",
+                     str(synthetic / "params.toml"), "--budget", "60", "--out", str(out), "--quiet",
+                     "--no-figures", "--workers", workers]) == 0
+        outs.append(pd.read_parquet(out / "posterior.parquet"))
+    assert outs[0].equals(outs[1])
+
+
+@pytest.mark.slow
+def test_optimize_recovers_a_known_parameter(synthetic):
+    """Differential evolution (common random numbers, 2 replications) finds trust_mean near 0.45."""
+    params = synthetic / "params_opt.toml"
+    params.write_text(PARAMS.format(extra='method = "optimize"\nreplications = 2\npopsize = 5\nvalidation = 4'))
+    out = synthetic / "opt"
+    assert main(["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params", str(params),
+                 "--budget", "44", "--out", str(out), "--quiet"]) == 0
+    best = load_scenario(out / "best.toml")
+    assert abs(best.population.trust_mean - TRUE_TRUST_MEAN) < 0.03
+    evals = pd.read_parquet(out / "evaluations.parquet")
+    assert len(evals) == 20  # popsize 5 x 1 parameter x 4 generations; 2 replications each; + 4 validation runs
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["method"] == "optimize" and m["runs"]["runs_used"] == 44
+    assert (out / "figures" / "profiles.png").is_file()
