@@ -259,6 +259,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if not isinstance(data["factors"], list) or not data["factors"]:
         problems.append(f"{source}: factors: no [[factors]]: an empty design (add at least one factor)")
         data["factors"] = []
+    exp: Experiment | None
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
