@@ -482,6 +482,19 @@ def test_folder_of_a_different_experiment_is_refused_untouched(tmp_path, capsys)
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
 
 
+def test_two_writers_on_one_folder_are_refused(tmp_path, capsys):
+    path = ishigami_file(tmp_path, samples=4)
+    out = tmp_path / "out"
+    assert cli(["experiment", str(path), "--out", str(out), "--quiet", "--no-figures"]) == 0
+    write(path, path.read_text().replace("replications = 1", "replications = 2"))
+    with RunStore(out) as other:  # another process's experiment holds the store
+        other.open()
+        before = other.statuses()
+        assert cli(["experiment", str(path), "--out", str(out), "--quiet"]) == 2
+        assert "another cosim experiment is writing to this folder" in capsys.readouterr().err
+        assert other.statuses() == before
+
+
 def test_bad_backend_options(tmp_path, capsys):
     path = ishigami_file(tmp_path, samples=4)
     assert cli(["experiment", str(path), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
