@@ -34,6 +34,7 @@ import argparse
 import base64
 import html
 import math
+import sys
 import time
 import tomllib
 import warnings
@@ -64,6 +65,9 @@ CONVERGENCE_HALF_WIDTH = 0.10
 # above IMPORTANCE plus the outcome's noise floor; "may matter" when the
 # interval straddles that line; otherwise it does not measurably matter.
 IMPORTANCE = 0.05
+# An outcome whose point means are at least this much noise (noise floor) cannot
+# rank its inputs at all: the report says so instead of listing them.
+NOISE_DOMINATED = 0.5
 # Morris: an input is influential when mu* minus its interval exceeds this share
 # of the largest mu*; sigma/mu* classes after Garcia Sanchez et al. (2014).
 MORRIS_INFLUENTIAL = 0.1
@@ -354,27 +358,46 @@ def plot_sobol_bars(indices: pd.DataFrame, outcome: str, noise_floor: float, pat
     return _save(fig, path)
 
 
+CONVERGENCE_HIGHLIGHT = 6  # inputs drawn in colour on the convergence figure; the rest in grey
+
+
 def plot_convergence(curve: pd.DataFrame, outcome: str, verdict: dict[str, Any], path: Path) -> Path:
-    """ST and S1 against the number of base samples (prefixes of one design), with intervals."""
-    names = list(dict.fromkeys(curve["parameter"]))
-    colours = _colours(names)
+    """ST and S1 against the number of base samples (prefixes of one design), with intervals.
+
+    The inputs with the largest ST at full N are drawn in colour with their
+    intervals; the others as thin grey lines.  The axis is held to [-0.3, 1.3]:
+    estimates from a handful of base samples can be far outside [0, 1].
+    """
+    n_max = curve["n_samples"].max()
+    final = curve[(curve["n_samples"] == n_max) & (curve["kind"] == "ST")].sort_values("value", ascending=False)
+    top = list(final["parameter"][:CONVERGENCE_HIGHLIGHT])
+    colours = _colours(top)
+    sizes = sorted(curve["n_samples"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
-    dodge = np.linspace(-0.12, 0.12, len(names)) if len(names) > 1 else np.zeros(1)  # log2 units, so bars don't hide
+    dodge = dict(zip(top, np.linspace(-0.1, 0.1, len(top)) if len(top) > 1 else [0.0], strict=True))  # log2 units
     for ax, kind in zip(axes, ("ST", "S1"), strict=True):
         sub = curve[curve["kind"] == kind]
-        for name, shift in zip(names, dodge, strict=True):
+        for name in dict.fromkeys(curve["parameter"]):
             d = sub[sub["parameter"] == name].sort_values("n_samples")
-            ax.errorbar(d["n_samples"] * 2.0**shift, d["value"], yerr=d["conf"], marker="o", ms=3, capsize=2, lw=1.2,
-                        color=colours[name], label=name)
+            if name in colours:
+                ax.errorbar(d["n_samples"] * 2.0 ** dodge[name], d["value"], yerr=d["conf"], marker="o", ms=3,
+                            capsize=2, lw=1.4, color=colours[name], label=name, zorder=3)
+            else:
+                ax.plot(d["n_samples"], d["value"], color="#bbbbbb", lw=0.8, zorder=1,
+                        label="others" if name == final["parameter"].iloc[-1] else None)
         ax.set_xscale("log", base=2)
-        ax.set_xticks(sorted(curve["n_samples"].unique()), [str(n) for n in sorted(curve["n_samples"].unique())])
+        ax.set_xticks(sizes, [str(n) for n in sizes])
         ax.set_xlabel("base samples N (prefix of the same Sobol' design)")
         ax.set_title("total order ST" if kind == "ST" else "first order S1")
+        ax.axhline(0, color="black", lw=0.6)
         ax.grid(alpha=0.3)
+    lo = max(-0.3, float((curve["value"] - curve["conf"]).min()) - 0.02)
+    hi = min(1.3, float((curve["value"] + curve["conf"]).max()) + 0.02)
+    axes[0].set_ylim(lo, hi)
     axes[0].set_ylabel("index with 95 % interval")
     axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     word = "converged" if verdict["converged"] else "NOT converged"
-    fig.suptitle(f"{outcome}: {word} (max change N/2->N {verdict['max_change']:.3f}, "
+    fig.suptitle(f"{outcome}: {word} (largest change N/2->N {verdict['max_change']:.3f}, "
                  f"widest half-interval {verdict['max_half_width']:.3f})")
     return _save(fig, path)
 
@@ -404,17 +427,22 @@ def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_overview(matrix: pd.DataFrame, title: str, label: str, path: Path) -> Path:
-    """A heat map of one index (inputs x outcomes): which input drives which outcome."""
-    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * matrix.shape[1], 1.4 + 0.38 * matrix.shape[0]))
-    im = ax.imshow(matrix.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=max(1e-9, float(np.nanmax(matrix))),
-                   aspect="auto")
-    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=35, ha="right", fontsize=8)
+def plot_overview(matrix: pd.DataFrame, title: str, label: str, path: Path,
+                  column_labels: list[str] | None = None) -> Path:
+    """A heat map of one index (inputs x outcomes): which input drives which outcome.
+
+    Colours run from 0 to 1 (values above 1, possible for noisy small designs,
+    show as 1 but keep their number).
+    """
+    fig, ax = plt.subplots(figsize=(1.6 + 1.15 * matrix.shape[1], 1.6 + 0.38 * matrix.shape[0]))
+    values = matrix.to_numpy(dtype=float)
+    im = ax.imshow(np.clip(values, 0, 1), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), column_labels or list(matrix.columns), rotation=35, ha="right",
+                  fontsize=8)
     ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=8)
-    for (i, j), v in np.ndenumerate(matrix.to_numpy(dtype=float)):
+    for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if v > 0.6 * np.nanmax(matrix) else "black")
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v > 0.6 else "black")
     fig.colorbar(im, ax=ax, label=label)
     ax.set_title(title)
     return _save(fig, path)
@@ -499,13 +527,17 @@ def write_figures(analysis: Analysis, out: Path, title: str) -> list[Path]:
         if analysis.method == "sobol":
             st = analysis.indices[analysis.indices["kind"] == "ST"]
             matrix = st.pivot(index="parameter", columns="outcome", values="value")
-            paths.append(plot_overview(matrix.loc[matrix.max(axis=1).sort_values(ascending=False).index, outcomes],
-                                       f"{title}: total-order index ST", "ST", out / "overview_ST.png"))
+            floors = [noise_floor_of(analysis, o) for o in outcomes]
+            labels = [f"{o}\n(noise floor {f:.2f})" if np.isfinite(f) else o
+                      for o, f in zip(outcomes, floors, strict=True)]
+            paths.append(plot_overview(matrix.loc[matrix.clip(upper=1).mean(axis=1).sort_values(ascending=False).index,
+                                                  outcomes],
+                                       f"{title}: total-order index ST", "ST", out / "overview_ST.png", labels))
         else:
             mu = analysis.indices[analysis.indices["kind"] == "mu_star"]
             matrix = mu.pivot(index="parameter", columns="outcome", values="value")
             matrix = matrix / matrix.max(axis=0).replace(0, np.nan)
-            paths.append(plot_overview(matrix.loc[matrix.max(axis=1).sort_values(ascending=False).index, outcomes],
+            paths.append(plot_overview(matrix.loc[matrix.mean(axis=1).sort_values(ascending=False).index, outcomes],
                                        f"{title}: mu* relative to each outcome's largest", "mu* / max mu*",
                                        out / "overview_mu_star.png"))
     return paths
@@ -530,6 +562,11 @@ def sobol_summary(analysis: Analysis, outcome: str) -> list[str]:
     floor = noise_floor_of(analysis, outcome)
     table = classify_sobol(analysis.indices[analysis.indices["outcome"] == outcome], floor)
     out = []
+    if np.isfinite(floor) and floor >= NOISE_DOMINATED:
+        out.append(f"<b>Noise dominates this outcome</b>: {100 * floor:.0f}% of the variance of its averaged values "
+                   "is run-to-run noise, so these indices cannot rank the inputs (estimates above 1 are a sign of "
+                   "it). The inputs move it less than chance does at this size: use many more replications or "
+                   "citizens before reading the numbers below.")
     matters = table[table["verdict"] == "matters"]
     maybe = table[table["verdict"] == "may matter"]
     if len(matters):
@@ -747,6 +784,7 @@ def main(args: argparse.Namespace) -> int:
         ("root seed", str(exp.root_seed)),
     ]
     with atomic_output(out / "sensitivity") as tmp:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the results folder is for sharing
         analysis.indices.to_csv(tmp / "indices.csv", index=False)
         analysis.noise.to_csv(tmp / "noise.csv", index=False)
         if analysis.method == "sobol":
@@ -763,6 +801,11 @@ def main(args: argparse.Namespace) -> int:
             convergence_rule={"max_change_n2_to_n": CONVERGENCE_CHANGE, "max_half_width": CONVERGENCE_HALF_WIDTH},
             verdicts=analysis.verdicts, skipped=analysis.skipped, figures=[p.name for p in paths]))
     _print_summary(analysis, out / "sensitivity")
+    if n_failed:
+        first = runs.loc[runs["status"] != "ok", "error"].iloc[0].splitlines()[0]
+        print(f"{n_failed} run(s) failed (see the error column of {out / 'runs.parquet'}), e.g.: {first}\n"
+              "fix the cause and rerun with --retry-failed to run only those", file=sys.stderr)
+        return 1
     return 0
 
 

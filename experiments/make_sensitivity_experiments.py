@@ -47,6 +47,11 @@ SOBOL_OUTCOMES = (
     "backlog_per_1000", "sgi",
 )
 
+# Cross-parameter rules of the schema that independent ranges could break:
+# (lower, upper) means upper >= lower must hold at every design point, so the
+# upper parameter's range starts at the lower one's maximum.
+ORDERED = (("trust.alpha_plus", "trust.alpha_minus"),)  # trust asymmetry (Slovic 1993)
+
 # run.* sets resolution and horizon (citizens simulated, weeks), not the world:
 # it is held fixed, and so is the seed.
 MORRIS_EXCLUDE_SECTIONS = ("run",)
@@ -66,7 +71,18 @@ def _toml_value(v: Any) -> str:
     return str(v)
 
 
-def factor_block(path: str, rows: dict[str, dict[str, Any]], anns: dict[str, Any], group: str | None = None) -> str:
+def factor_ranges(paths: list[str]) -> dict[str, list[float]]:
+    """sa_range of each ranged parameter, with the lower end raised where ORDERED requires."""
+    rows = {r["path"]: r for r in parameter_table()}
+    ranges = {p: list(rows[p]["sa_range"]) for p in paths if rows[p]["sa_range"] is not None}
+    for lower, upper in ORDERED:
+        if lower in ranges and upper in ranges:
+            ranges[upper][0] = max(ranges[upper][0], ranges[lower][1])
+    return ranges
+
+
+def factor_block(path: str, rows: dict[str, dict[str, Any]], anns: dict[str, Any], group: str | None = None,
+                 ranges: dict[str, list[float]] | None = None) -> str:
     """One ``[[factors]]`` table: a range from sa_range, or the levels of a choice or switch."""
     ann = anns[path]
     if typing.get_origin(ann) is Literal:
@@ -79,7 +95,7 @@ def factor_block(path: str, rows: dict[str, dict[str, Any]], anns: dict[str, Any
     if values is not None:
         lines.append("values = [" + ", ".join(_toml_value(v) for v in values) + "]")
     else:
-        lo, hi = rows[path]["sa_range"]
+        lo, hi = (ranges or {}).get(path, rows[path]["sa_range"])
         if rows[path]["type"] == "int":
             lines += [f"min = {int(lo)}", f"max = {int(hi)}", "integer = true"]
         else:
@@ -166,7 +182,9 @@ def morris_screening() -> str:
 # -> 20 x ({len(paths)} + 1) = {20 * (len(paths) + 1):,} sample points, 2 replications each
 # ({2 * 20 * (len(paths) + 1):,} runs) at 2,000 citizens for 260 weeks.
 # The budget is a factor here, so an over-budget mix is scaled down
-# (over_budget = "scale") rather than refused.
+# (over_budget = "scale") rather than refused.  trust.alpha_minus starts at
+# alpha_plus's maximum ({factor_ranges(paths)["trust.alpha_minus"][0]}) instead of its sa_range's
+# {rows["trust.alpha_minus"]["sa_range"][0]}: the schema requires alpha_minus >= alpha_plus.
 
 [experiment]
 name = "morris_screening"
@@ -185,7 +203,8 @@ outcomes = [''' + ", ".join(f'"{o}"' for o in SOBOL_OUTCOMES) + ''']
 "municipality.over_budget" = "scale"
 
 '''
-    return head + "\n".join(factor_block(p, rows, anns) for p in paths)
+    ranges = factor_ranges(paths)
+    return head + "\n".join(factor_block(p, rows, anns, ranges=ranges) for p in paths)
 
 
 FILES = {"sobol_policies.toml": sobol_policies, "morris_screening.toml": morris_screening}
