@@ -76,6 +76,44 @@ def _indicators() -> np.ndarray:
     return ind
 
 
+# The tally is summed into 7 views per municipality: all its citizens, each
+# income group, each literacy tercile.  Metrics read straight from a view:
+# name -> (view, tally column).
+ALL, BY_INCOME, BY_LITERACY = 0, 1, 4
+
+
+def _tally_metrics() -> dict[str, tuple[int, int]]:
+    layout: dict[str, tuple[int, int]] = {}
+
+    def add(prefix: str, col: int, every: bool = True, income: bool = True, lit: bool = False) -> None:
+        if every:
+            layout[prefix] = (ALL, col)
+        for j, name in enumerate(INCOME if income else ()):
+            layout[f"{prefix}_{name}"] = (BY_INCOME + j, col)
+        for j, name in enumerate(LIT if lit else ()):
+            layout[f"{prefix}_{name}"] = (BY_LITERACY + j, col)
+
+    add("share_online", ONLINE)
+    add("share_adopted", ADOPTED)
+    for j, name in enumerate(CHANNEL_NAMES):
+        add(f"participation_rate_{name}", CH0 + j + 1, income=False)
+    for j, name in enumerate(LEVEL_NAMES):
+        add(f"participation_rate_{name}", LV0 + j + 1, income=False)
+    add("participation_rate", PART, every=False, lit=True)
+    add("e_participation_rate", E_PART, every=False)
+    add("share_participated_year", RECENT)
+    add("mean_trust", TRUST, lit=True)
+    add("share_trusting", TRUSTING)
+    add("mean_literacy", LITERACY)
+    add("mean_awareness", AWARENESS, income=False)
+    add("mean_privacy", PRIVACY, income=False)
+    return layout
+
+
+TALLY_METRICS = _tally_metrics()
+OTHER_METRICS = tuple(name for name in METRICS if name not in TALLY_METRICS)
+
+
 class _Keys:
     """Fixed group keys of a model's citizens, computed once per model.
 
@@ -93,8 +131,14 @@ class _Keys:
         self.group_code = group * _N_CODES
         n_g = np.bincount(group, minlength=self.G).astype(float).reshape(M, 3, 3)
         self.n_m = _with_total(n_g.sum(axis=(1, 2)))
-        self.n_inc = np.maximum(_with_total(n_g.sum(axis=2)), 1.0)[:, :, None]
-        self.n_lit = np.maximum(_with_total(n_g.sum(axis=1)), 1.0)[:, :, None]
+        # citizens in each view (groups: at least 1, so an empty group reads 0)
+        self.n_view = np.concatenate([self.n_m[:, None], np.maximum(_with_total(n_g.sum(axis=2)), 1.0),
+                                      np.maximum(_with_total(n_g.sum(axis=1)), 1.0)], axis=1)[:, :, None]
+        # positions in the flattened (row, view, column) array of each tally metric
+        row = np.arange(M + 1)[None, :] * (7 * _N_COLS)
+        self.tally_src = np.array([[view * _N_COLS + col] for view, col in TALLY_METRICS.values()]) + row
+        self.tally_rows = np.array([METRICS.index(name) for name in TALLY_METRICS])
+        self.other_rows = [METRICS.index(name) for name in OTHER_METRICS]
         self.n_ward = np.bincount(model.ward, minlength=model.n_wards).astype(float)
         self.posts = np.bincount(model.off_muni, minlength=M).astype(float)
         self.indicators = _indicators()
@@ -160,13 +204,11 @@ def _inequality_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     before = np.cumsum(counts, axis=1) - counts  # people ranked below each value
     rank_sum = (values * (counts * before + counts * (counts + 1) / 2.0)).sum(axis=1)
     gini = np.where(ok, 2.0 * rank_sum / (safe_n * safe_total) - (safe_n + 1.0) / safe_n, 0.0)
-    # people above each value, counting from the top
-    above = n[:, None] - before - counts
-    tops = []
-    for share in (0.01, 0.10):
-        k = np.maximum(1, np.ceil(share * n).astype(np.int64))[:, None]
-        take = np.minimum(counts, np.maximum(0, k - above))
-        tops.append(np.where(ok, (values * take).sum(axis=1) / safe_total, 0.0))
+    # the top 1% and 10% (k people, at least 1) take from the highest values down
+    above = n[:, None] - before - counts  # people above each value
+    k = np.maximum(1, np.ceil(np.array([[0.01], [0.10]]) * n).astype(np.int64))[:, :, None]
+    take = np.minimum(counts, np.maximum(0, k - above))
+    tops = np.where(ok, (values * take).sum(axis=2) / safe_total, 0.0)
     return gini, tops[0], tops[1]
 
 
@@ -182,46 +224,27 @@ def metric_table(model: CoProductionModel) -> np.ndarray:
     n_m = keys.n_m
     out: dict[str, Any] = {}
 
+    # shares and means per view: (municipalities + region, 7 views, tally columns)
     t = _tally(model, keys)
-    by_muni = _with_total(t.sum(axis=(1, 2))) / n_m[:, None]
-    by_inc = _with_total(t.sum(axis=2)) / keys.n_inc
-    by_lit = _with_total(t.sum(axis=1)) / keys.n_lit
+    views = np.concatenate([t.sum(axis=(1, 2))[:, None], t.sum(axis=2), t.sum(axis=1)], axis=1)
+    share = _with_total(views) / keys.n_view
+    table = np.empty((len(METRICS), M + 1))
+    table[keys.tally_rows] = share.ravel()[keys.tally_src]
 
-    def put(prefix: str, col: int, lit: bool = False, muni: bool = True) -> None:
-        if muni:
-            out[prefix] = by_muni[:, col]
-        for j, name in enumerate(INCOME):
-            out[f"{prefix}_{name}"] = by_inc[:, j, col]
-        if lit:
-            for j, name in enumerate(LIT):
-                out[f"{prefix}_{name}"] = by_lit[:, j, col]
+    def col(name: str) -> np.ndarray:
+        view, column = TALLY_METRICS[name]
+        return share[:, view, column]
 
-    put("share_online", ONLINE)
-    put("share_adopted", ADOPTED)
-    ch = by_muni[:, CH0:CH0 + 5]
-    out["participation_rate"] = 1.0 - ch[:, 0]
-    for j, name in enumerate(CHANNEL_NAMES):
-        out[f"participation_rate_{name}"] = ch[:, j + 1]
-    for j, name in enumerate(LEVEL_NAMES):
-        out[f"participation_rate_{name}"] = by_muni[:, LV0 + j + 1]
-    put("participation_rate", PART, lit=True, muni=False)
-    out["participation_gap"] = out["participation_rate_high"] - out["participation_rate_low"]
-    out["e_participation_rate"] = ch[:, 1] + ch[:, 2] + ch[:, 3]
-    put("e_participation_rate", E_PART, muni=False)
-    out["e_participation_gap"] = out["e_participation_rate_high"] - out["e_participation_rate_low"]
-    put("share_participated_year", RECENT)
+    out["participation_rate"] = 1.0 - share[:, ALL, CH0]
+    out["participation_gap"] = col("participation_rate_high") - col("participation_rate_low")
+    out["e_participation_rate"] = share[:, ALL, CH0 + 1] + share[:, ALL, CH0 + 2] + share[:, ALL, CH0 + 3]
+    out["e_participation_gap"] = col("e_participation_rate_high") - col("e_participation_rate_low")
 
     # participation inequality (Nielsen 2006) from the histogram of contributions
     offset, stride = keys.contribution_key(int(model.contributions.max()) + 1)
     hist = np.bincount(offset + model.contributions, minlength=M * stride).reshape(M, stride)
     hist = _with_total(hist)
     out["gini_contributions"], out["top1_share"], out["top10_share"] = _inequality_rows(hist)
-
-    put("mean_trust", TRUST, lit=True)
-    put("share_trusting", TRUSTING)
-    put("mean_literacy", LITERACY)
-    out["mean_awareness"] = by_muni[:, AWARENESS]
-    out["mean_privacy"] = by_muni[:, PRIVACY]
 
     # per-municipality quantities, with the region total appended in one go
     ws = model.week_stats
@@ -268,14 +291,13 @@ def metric_table(model: CoProductionModel) -> np.ndarray:
     out["sgi_organisational"] = (out["official_skill"] + out["official_ict_skill"] + retention) / 3.0
     resolution = np.where(cum_resolved + cum_dropped > 0,
                           cum_resolved / np.maximum(cum_resolved + cum_dropped, 1.0), 1.0)
-    out["sgi_service"] = (out["service_quality"] + resolution + out["share_online"]) / 3.0
-    equity = 1.0 - np.abs(out["share_participated_year_high"] - out["share_participated_year_low"])
-    out["sgi_community"] = (out["share_participated_year"] + equity + out["mean_awareness"] + out["mean_trust"]) / 4.0
+    out["sgi_service"] = (out["service_quality"] + resolution + col("share_online")) / 3.0
+    equity = 1.0 - np.abs(col("share_participated_year_high") - col("share_participated_year_low"))
+    out["sgi_community"] = (col("share_participated_year") + equity + col("mean_awareness") + col("mean_trust")) / 4.0
     out["sgi"] = (out["sgi_national"] + out["sgi_organisational"] + out["sgi_service"] + out["sgi_community"]) / 4.0
 
-    table = np.empty((len(METRICS), M + 1))
-    for i, name in enumerate(METRICS):
-        table[i] = out[name]
+    for row, name in zip(keys.other_rows, OTHER_METRICS, strict=True):
+        table[row] = out[name]
     return table.T
 
 

@@ -9,17 +9,21 @@ lives in NumPy arrays owned by the model; the step updates every citizen at once
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.mesa_signals import ModelSignals
 from scipy.spatial import cKDTree
 
 from cosim import mechanisms as mech
-from cosim.agents import Citizen, ICTNode, Official
+from cosim.agents import ArrayAgent, Citizen, ICTNode, Official
 from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
 from cosim.metrics import METRICS, metric_table, row_names
 from cosim.network import complete_mean, small_world
@@ -79,14 +83,18 @@ class CoProductionModel(mesa.Model):
         self.plan = BudgetPlan(self.config)
         self.week = 0
         self.n_muni = self.config.region.n_municipalities
-        self._build_wards()
-        self._build_citizens()
-        self._build_network()
-        self._build_officials()
-        self._build_centres()
-        self._hotspot_key: tuple | None = None
-        self._levers = {lv: self.plan.config(lv, 0) for lv in LEVERS}
-        self._update_hotspots(self._levers["wifi"])
+        # Building creates one Python object per agent; the cyclic garbage collector
+        # would rescan them all again and again while they are made (most of the
+        # build time at 10^5-10^6 citizens), so it waits until the build is done.
+        with _collector_paused():
+            self._build_wards()
+            self._build_citizens()
+            self._build_network()
+            self._build_officials()
+            self._build_centres()
+            self._hotspot_key: tuple | None = None
+            self._levers = {lv: self.plan.config(lv, 0) for lv in LEVERS}
+            self._update_hotspots(self._levers["wifi"])
         self._init_dynamics()
         self.collect = collect
         self.datacollector = mesa.DataCollector(
@@ -188,7 +196,7 @@ class CoProductionModel(mesa.Model):
         self.lit_group = np.where(self.literacy <= t1, 0, np.where(self.literacy <= t2, 1, 2)).astype(np.int8)
         if p.homogeneous:
             self.lit_group[:] = 1
-        Citizen.create_agents(self, n, idx=list(range(n)))
+        _add_array_agents(self, Citizen, n)
 
     def _build_network(self) -> None:
         net = self.config.network
@@ -213,7 +221,7 @@ class CoProductionModel(mesa.Model):
         self.off_active = np.ones(k, dtype=bool)
         self.off_vacant_until = np.zeros(k, dtype=np.int64)
         self.off_tenure = self.rng.integers(0, 520, k)
-        Official.create_agents(self, k, idx=list(range(k)))
+        _add_array_agents(self, Official, k)
 
     def _build_centres(self) -> None:
         """Access and service centres: fixed ICT nodes placed at the start."""
@@ -308,7 +316,7 @@ class CoProductionModel(mesa.Model):
         self.n_centres = self.centre_x.size
         for agent in list(self.agents_by_type.get(ICTNode, [])):
             agent.remove()
-        ICTNode.create_agents(self, self.node_x.size, idx=list(range(self.node_x.size)))
+        _add_array_agents(self, ICTNode, self.node_x.size)
 
     def _init_dynamics(self) -> None:
         n = self.n
@@ -352,7 +360,8 @@ class CoProductionModel(mesa.Model):
         self._ward_size = np.bincount(self.ward, minlength=self.n_wards)
         self._need_p = c.municipality.need_rate * self.ward_need_mult[self.ward]
         self._meeting_cost = pc.cost_meeting * (1.0 + self.meeting_km / pc.meeting_distance_km)
-        self._expected_w = np.maximum(self._ward_size, 1) * c.municipality.need_rate * self.ward_need_mult
+        expected_w = np.maximum(self._ward_size, 1) * c.municipality.need_rate * self.ward_need_mult
+        self._expected_w = np.maximum(expected_w, 1e-12)  # requests a ward needs each week
         # citizens are created municipality by municipality, ward by ward
         assert np.all(np.diff(self.ward) >= 0), "citizens must be sorted by ward"
         bounds = np.searchsorted(self.muni, np.arange(self.n_muni + 1)).tolist()
@@ -630,6 +639,7 @@ class CoProductionModel(mesa.Model):
         self.contributions += comment
         self.last_participation[took_part] = t
         self.commented = comment
+        self._commenters = np.flatnonzero(comment) if window else np.zeros(0, dtype=np.int64)
         new = np.flatnonzero(act)
         self.pend_cit = np.concatenate([self.pend_cit, new])
         self.pend_week = np.concatenate([self.pend_week, np.full(new.size, t, dtype=np.int64)])
@@ -716,26 +726,22 @@ class CoProductionModel(mesa.Model):
             pend_cit[keep], pend_week[keep], self.pend_channel[keep])
         # ward service quality follows resolved co-produced work (EMA of coverage)
         res_w = np.bincount(self.ward[cits], weights=outcome, minlength=self.n_wards)
-        self.ward_coverage = 0.9 * self.ward_coverage + 0.1 * np.minimum(1.0, res_w / np.maximum(self._expected_w, 1e-12))
+        self.ward_coverage = 0.9 * self.ward_coverage + 0.1 * np.minimum(1.0, res_w / self._expected_w)
         target = self.ward_base_quality + (1.0 - self.ward_base_quality) * self.ward_coverage * cp.quality_gain
         self.ward_quality += c.municipality.quality_response * (target - self.ward_quality)
         self.ward_quality = np.clip(self.ward_quality, 0.0, 1.0)
-        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback;
-        # summed in request order per citizen, over the few citizens who had one
-        commenters = np.flatnonzero(self.commented)
-        who, pos = np.unique(np.concatenate([cits, d_cits, commenters]), return_inverse=True)
-        n_req = cits.size + d_cits.size
-        req_out = np.concatenate([outcome, np.zeros(d_cits.size)])
+        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback
+        all_cits = np.concatenate([cits, d_cits])
+        all_out = np.concatenate([outcome, np.zeros(d_cits.size)])
         # float even when no request was resolved (bincount of nothing is int64)
-        osum_c = np.bincount(pos[:n_req], weights=req_out, minlength=who.size).astype(float)
-        ocnt_c = np.bincount(pos[:n_req], minlength=who.size).astype(float)
+        osum_c = np.bincount(all_cits, weights=all_out, minlength=self.n).astype(float, copy=False)
+        ocnt_c = np.bincount(all_cits, minlength=self.n).astype(float)
+        commenters = self._commenters
         if commenters.size:
             feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
-            osum_c[pos[n_req:]] += feedback
-            ocnt_c[pos[n_req:]] += 1.0
-        outcome_sum, outcome_n = np.zeros(self.n), np.zeros(self.n)
-        outcome_sum[who], outcome_n[who] = osum_c, ocnt_c
-        return outcome_sum, outcome_n
+            osum_c[commenters] += feedback
+            ocnt_c[commenters] += 1.0
+        return osum_c, ocnt_c
 
     def _update_trust(self, osum, ocnt, nbr_trust) -> None:
         """Trust after the week, from per-citizen sums ``osum`` and counts ``ocnt`` of outcomes."""
@@ -852,6 +858,57 @@ def _group_medians(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.nd
     lower = (cum <= ((n - 1) // 2)[:, None]).sum(axis=1)
     upper = (cum <= (n // 2)[:, None]).sum(axis=1)
     return np.where(n > 0, (lower + upper) / 2.0, 0.0)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (restored on exit, also on error)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _add_array_agents(model: mesa.Model, cls: type[ArrayAgent], n: int) -> None:
+    """Create ``n`` agents of ``cls`` that view rows 0 .. n-1 of the model's arrays.
+
+    The result is what ``cls.create_agents(model, n, idx=range(n))`` gives: real
+    Mesa agents in ``model.agents`` and ``model.agents_by_type[cls]``, with
+    ``unique_id`` counting on from the model's counter.  Mesa registers agents
+    one by one (a signal and a debug message each, about 3 us); here the batch is
+    registered at once, about 0.6 us an agent.  When anything observes agents
+    being added, or Mesa's registries are not the ones this was written for
+    (Mesa 3.5), it falls back to ``create_agents``.
+    """
+    all_agents = getattr(model, "_all_agents", None)
+    by_type = getattr(model, "_agents_by_type", None)
+    existing = by_type.get(cls) if isinstance(by_type, dict) else None
+    fast = (
+        isinstance(getattr(all_agents, "_agents", None), dict)
+        and (existing is None or isinstance(getattr(existing, "_agents", None), dict))
+        and isinstance(getattr(model, "agent_id_counter", None), int)
+        and not getattr(cls, "_datasets", None)
+        and not model._has_subscribers("agents", ModelSignals.AGENT_ADDED)
+    )
+    if not fast:
+        cls.create_agents(model, n, idx=list(range(n)))
+        return
+    first = model.agent_id_counter
+    new = object.__new__
+    agents = [new(cls) for _ in range(n)]
+    for i, agent in enumerate(agents):
+        # the attributes mesa.Agent.__init__ and ArrayAgent.__init__ set
+        agent.__dict__ = {"model": model, "unique_id": first + i, "pos": None, "idx": i}
+    model.agent_id_counter = first + n
+    keys = dict.fromkeys(agents)
+    all_agents._agents.update(keys)  # type: ignore[union-attr]
+    if existing is None:
+        by_type[cls] = type(all_agents)(agents, random=model.random)  # type: ignore[index]
+    else:
+        existing._agents.update(keys)
 
 
 def _cheapest_e_channel(*costs: float) -> tuple[np.ndarray, np.ndarray]:
