@@ -506,6 +506,21 @@ def test_bad_backend_options(tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_running_dask_scheduler_by_address(tmp_path, capsys):
+    from dask.distributed import LocalCluster
+
+    path = ishigami_file(tmp_path, samples=4)
+    serial = run_experiment(load_experiment(path), tmp_path / "serial", progress=False, figures=False)
+    # a scheduler someone else started (as dask-jobqueue does), reached by its address
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = tmp_path / "out"
+        assert cli(["experiment", str(path), "--dask", cluster.scheduler_address, "--out", str(out),
+                    "--quiet", "--no-figures"]) == 0
+    same_runs(pd.read_parquet(out / "runs.parquet"), serial)
+    assert json.loads((out / "manifest.json").read_text())["sessions"][0]["backend"].startswith("dask tcp://")
+
+
+@pytest.mark.slow
 def test_unreachable_dask_scheduler(tmp_path, capsys):
     path = ishigami_file(tmp_path, samples=4)
     out = tmp_path / "out"
