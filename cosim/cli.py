@@ -33,11 +33,17 @@ class UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="cosim", description="Citizen-government co-production in smart cities.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Import only the chosen command's module: a slow or broken module of one
+    # command must not affect the others (or `cosim --help`).
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     handlers = {}
     for name, (module_name, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
+        if name != chosen:
+            continue
         module = sys.modules[__name__] if module_name == __name__ else _load(module_name)
         if module is None:
             p.set_defaults(_missing=module_name)
