@@ -68,6 +68,8 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
         if "=" not in pair:
             raise ScenarioError([f"--set {pair}: expected KEY=VALUE, e.g. wifi.hotspots=40"])
         key, value = pair.split("=", 1)
+        if not all(part.strip() for part in key.split(".")):
+            raise ScenarioError([f"--set {pair}: expected KEY=VALUE with a dotted KEY, e.g. wifi.hotspots=40"])
         out[key.strip()] = parse_value(value.strip())
     return out
 

@@ -15,7 +15,7 @@ lever is at its defaults (which are "off" for every policy).
 from __future__ import annotations
 
 import itertools
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -47,6 +47,22 @@ class Section(BaseModel):
     """A frozen table of parameters; unknown keys are errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_coercion(cls, value: Any, info: Any) -> Any:
+        # pydantic's lax mode reads "40" as 40, true as 1 and "no" as False; in a
+        # scenario file each is a typing mistake, so it is refused (whole floats such
+        # as 40.0 stay accepted for integers: samplers produce them).
+        field = cls.model_fields.get(info.field_name or "")
+        kinds = set(get_args(field.annotation) or (field.annotation,)) if field else set()
+        if bool in kinds and isinstance(value, str | int | float) and not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        number = "an integer" if int in kinds else "a number" if float in kinds else None
+        if number and str not in kinds and isinstance(value, str | bool):
+            raise ValueError(f"expected {number}, got {value!r}"
+                             + (" (write numbers without quotes)" if isinstance(value, str) else ""))
+        return value
 
 
 # --------------------------------------------------------------------------- world
@@ -687,6 +703,15 @@ class Scenario(Section):
     campaign: CampaignLever = CampaignLever()
     links: LinksLever = LinksLever()
     events: tuple[Event, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str) -> str:
+        # the name becomes results/<name>/: an empty name would replace results/ itself
+        if not v.strip() or v.startswith(".") or any(c in v for c in "/\\"):
+            raise ValueError(f"expected a plain folder name (not empty, no '/' or '\\', "
+                             f"not starting with '.'), got {v!r}")
+        return v
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:

@@ -1,0 +1,473 @@
+"""Mechanisms on tiny hand-built populations, with exact expectations.
+
+First the pure array functions of :mod:`cosim.mechanisms`, then the same
+mechanisms inside a tiny model where the wiring matters (who is in a hotspot's
+reach, who gets a training seat, where requests go).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cosim import CoProductionModel, load_scenario
+from cosim import mechanisms as mech
+from cosim.scenario import with_overrides
+
+# --------------------------------------------------------------------------- access
+
+# One ward of 2 km x 2 km, one simulated citizen per resident (scale 1), everyone
+# with a smartphone and no data, no access or service centres, no outages:
+# a citizen is online exactly when a hotspot serves them.
+HOTSPOT_TOWN = {
+    "run.n_citizens": 1000, "run.steps": 30, "municipality.population": 1000,
+    "municipality.ward_rows": 1, "municipality.ward_cols": 1,
+    "population.phone_share": 1.0, "population.smartphone_low": 1.0, "population.smartphone_mid": 1.0,
+    "population.smartphone_high": 1.0, "population.data_low": 0.0, "population.data_mid": 0.0,
+    "population.data_high": 0.0, "infrastructure.access_centres": 0, "infrastructure.service_centres": 0,
+    "infrastructure.outage_hazard": 0.0, "infrastructure.walk_km": 0.2,
+    "wifi.hotspots": 1, "wifi.capacity_per_week": 1e6,
+}
+
+
+def test_online_access_rule():
+    smart = np.array([1, 1, 1, 0, 0, 1, 0], bool)
+    data = np.array([1, 0, 0, 1, 0, 0, 0], bool)
+    hot = np.array([0, 1, 0, 1, 1, 0, 0], bool)
+    centre = np.array([0, 0, 0, 0, 0, 1, 1], bool)
+    # own data or a hotspot needs a smartphone; an access centre lends a computer
+    assert mech.online_access(smart, data, hot, centre).tolist() == [True, True, False, False, False, True, True]
+
+
+def test_capacity_is_shared_among_users():
+    demand = np.array([0.0, 2.0, 3.0, 5.0, 10.0, 4.0])
+    capacity = np.array([3.0, 3.0, 3.0, 3.0, 3.0, 0.0])
+    assert mech.capacity_share(demand, capacity).tolist() == [1.0, 1.0, 1.0, 0.6, 0.3, 0.0]
+
+
+def _reach(m) -> np.ndarray:
+    """Brute force: is each citizen within coverage + walking distance of a hotspot?"""
+    d = np.hypot(m.x[:, None] - m.hot_x[None, :], m.y[:, None] - m.hot_y[None, :])
+    return (d <= m.hot_radius_km + m.config.infrastructure.walk_km).any(axis=1)
+
+
+def test_hotspot_reach_is_coverage_plus_walk():
+    m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "wifi.hotspots": 3}), rng=1)
+    in_reach = _reach(m)
+    assert 0 < in_reach.sum() < m.n
+    assert np.array_equal(m.cit_hotspot >= 0, in_reach)
+
+
+def test_in_reach_without_data_is_online_out_of_reach_is_not():
+    m = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=1)
+    in_reach = _reach(m)
+    assert 20 < in_reach.sum() < 500
+    for _ in range(5):
+        m.step()
+        assert np.array_equal(m.online, in_reach)
+
+
+def test_devices_and_own_data_by_hand():
+    """Hand-set groups: the hotspot needs a smartphone; own data needs no hotspot."""
+    m = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=2)
+    in_reach = _reach(m)
+    feature_in_reach = np.flatnonzero(in_reach)[:10]
+    data_out_of_reach = np.flatnonzero(~in_reach)[:10]
+    none_in_reach = np.flatnonzero(in_reach)[10:20]
+    m.device[feature_in_reach] = 1
+    m.device[none_in_reach] = 0
+    m.afford[data_out_of_reach] = 1.0
+    m.step()
+    expected = in_reach.copy()
+    expected[feature_in_reach] = False
+    expected[none_in_reach] = False
+    expected[data_out_of_reach] = True
+    assert np.array_equal(m.online, expected)
+
+
+def test_no_one_is_online_through_a_hotspot_that_is_down():
+    outage = {**HOTSPOT_TOWN, "events": [{"kind": "outage", "step": 2, "duration": 3, "severity": 1.0}]}
+    m = CoProductionModel(load_scenario(None, outage), rng=3)
+    in_reach = _reach(m)
+    up = []
+    for t in range(7):
+        m.step()
+        up.append(bool(m.node_up[0]))
+        assert np.array_equal(m.online, in_reach & m.node_up[0]), t
+    assert up == [True, True, False, False, False, True, True]
+
+
+@pytest.mark.parametrize(("capacity_share", "cap_mb"), [(0.25, 500.0), (0.6, 500.0), (1.0, 150.0)])
+def test_hotspot_capacity_is_shared(capacity_share, cap_mb):
+    """k users in reach, capacity c: each is served with chance c/k (times the data-cap factor)."""
+    probe = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=4)
+    k = int(_reach(probe).sum())
+    c = capacity_share * k
+    s = load_scenario(None, {**HOTSPOT_TOWN, "wifi.capacity_per_week": c, "wifi.daily_cap_mb": cap_mb})
+    m = CoProductionModel(s, rng=4)
+    in_reach = _reach(m)
+    assert in_reach.sum() == k  # the same town: placement does not depend on capacity
+    served = min(1.0, c / k) * min(1.0, cap_mb / s.infrastructure.data_need_mb)
+    weeks = 30
+    online = []
+    for _ in range(weeks):
+        m.step()
+        assert not m.online[~in_reach].any()
+        online.append(int(m.online.sum()))
+    mean = np.mean(online)
+    sd = math.sqrt(k * served * (1 - served) / weeks)
+    assert abs(mean - k * served) < 4 * sd + 1e-9, (mean, k * served, sd)
+
+
+def test_access_centre_serves_citizens_without_a_device():
+    town = {**HOTSPOT_TOWN, "wifi.hotspots": 0, "infrastructure.access_centres": 1,
+            "infrastructure.access_centre_capacity": 1e5, "population.phone_share": 0.0}
+    m = CoProductionModel(load_scenario(None, town), rng=5)
+    assert (m.device == 0).all()
+    reach = m.config.infrastructure.centre_radius_m / 1000 + m.config.infrastructure.walk_km
+    near = np.hypot(m.x - m.centre_x[0], m.y - m.centre_y[0]) <= reach
+    assert 0 < near.sum() < m.n
+    m.step()
+    assert np.array_equal(m.online, near)
+
+
+# --------------------------------------------------------------------------- trust
+
+
+def test_asymmetric_trust_update_exact():
+    trust = np.array([0.5, 0.5, 0.5, 0.8, 0.2])
+    outcome = np.array([0.8, 0.2, 0.5, 0.1, 1.0])
+    expectation = np.full(5, 0.5)
+    got = mech.asymmetric_trust_update(trust, outcome, expectation, alpha_plus=0.05, alpha_minus=0.15)
+    expected = [
+        0.5 + 0.05 * 0.3 * 0.5,   # good: +alpha_plus * d * (1 - trust) = 0.5075
+        0.5 - 0.15 * 0.3 * 0.5,   # bad:  -alpha_minus * |d| * trust   = 0.4775
+        0.5,                      # as expected: no change
+        0.8 - 0.15 * 0.4 * 0.8,   # 0.752
+        0.2 + 0.05 * 0.5 * 0.8,   # 0.22
+    ]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
+    assert got[0] == pytest.approx(0.5075) and got[1] == pytest.approx(0.4775)
+    assert 0.5 - got[1] > got[0] - 0.5  # bad weighs three times more at trust 0.5
+
+
+def test_bad_outweighs_good_for_equal_disconfirmation():
+    """Equal-sized disconfirmation: the loss exceeds the gain (Slovic 1993).
+
+    With the bounded form (gain toward 1, loss toward 0) this holds wherever
+    alpha_minus * trust > alpha_plus * (1 - trust), i.e. above
+    trust* = alpha_plus / (alpha_plus + alpha_minus) (0.25 at the defaults);
+    below it the remaining gap to 1 is so large that a good experience moves
+    trust more.  Both sides of that boundary are checked exactly.
+    """
+    s = load_scenario()
+    ap, am = s.trust.alpha_plus, s.trust.alpha_minus
+    assert am > ap
+    boundary = ap / (ap + am)
+    trust = np.linspace(0.0, 1.0, 201)
+    for d in (0.05, 0.2, 0.5):
+        e = np.full(trust.size, 0.5)
+        up = mech.asymmetric_trust_update(trust, e + d, e, ap, am) - trust
+        down = trust - mech.asymmetric_trust_update(trust, e - d, e, ap, am)
+        np.testing.assert_allclose(up, ap * d * (1 - trust), atol=1e-15)
+        np.testing.assert_allclose(down, am * d * trust, atol=1e-15)
+        above = trust > boundary + 1e-9
+        below = trust < boundary - 1e-9
+        assert (down[above] > up[above]).all()
+        assert (down[below] < up[below]).all()
+    assert boundary == pytest.approx(0.25)
+
+
+def test_trust_update_stays_in_unit_interval():
+    rng = np.random.default_rng(0)
+    t, o, e = rng.random((3, 10_000))
+    for ap, am in ((1.0, 1.0), (0.05, 0.15), (0.0, 1.0)):
+        new = mech.asymmetric_trust_update(t, o, e, ap, am)
+        assert ((new >= 0) & (new <= 1)).all()
+
+
+def test_social_trust_update_exact():
+    got = mech.social_trust_update(np.array([0.2, 0.6]), np.array([0.6, 0.6]), np.array([0.4, 0.3]), 0.1, 0.05)
+    np.testing.assert_allclose(got, [0.2 + 0.1 * 0.4 + 0.05 * 0.2, 0.6 + 0.0 - 0.05 * 0.3], atol=1e-15)
+
+
+def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
+    """Inside the model, a participant's trust follows the rule before social influence."""
+    s = with_overrides(small, {"trust.peer_weight": 0.0, "trust.anchor_weight": 0.0, "trust.transparency_weight": 0.0,
+                               "infosec.breach_hazard": 0.0, "municipality.need_rate": 0.3,
+                               "population.propensity_scale": 0.15})
+    m = CoProductionModel(s, rng=9)
+    m.run(20)
+    seen = {}
+
+    real = m._coproduce
+
+    def spy(t, links):
+        osum, ocnt = real(t, links)
+        seen.update(trust=m.trust.copy(), expectation=m.expectation.copy(), osum=osum, ocnt=ocnt)
+        return osum, ocnt
+
+    m._coproduce = spy
+    m.step()
+    had = seen["ocnt"] > 0
+    assert had.sum() > 20
+    mean_out = seen["osum"][had] / seen["ocnt"][had]
+    expected = mech.asymmetric_trust_update(seen["trust"][had], mean_out, seen["expectation"][had],
+                                            s.trust.alpha_plus, s.trust.alpha_minus)
+    np.testing.assert_allclose(m.trust[had], expected, rtol=0, atol=1e-12)
+    # non-participants move toward their ward's service quality
+    q = m.ward_quality[m.ward[~had]]
+    before = seen["trust"][~had]
+    np.testing.assert_allclose(m.trust[~had], before + s.trust.quality_weight * (q - before), atol=1e-12)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def test_resolve_fifo_order_and_capacity():
+    pool = np.array([0, 1, 0, 0, 1, 2, 0, 1])
+    assert mech.resolve_fifo(pool, np.array([2, 1, 0])).tolist() == [0, 1, 2]
+    assert mech.resolve_fifo(pool, np.array([3, 5, 1])).tolist() == [0, 1, 2, 3, 4, 5, 7]
+    assert mech.resolve_fifo(pool, np.array([0, 0, 0])).tolist() == []
+    assert mech.resolve_fifo(np.zeros(0, np.int64), np.array([4])).tolist() == []
+
+
+def test_resolve_fifo_matches_a_plain_queue():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        k = int(rng.integers(1, 5))
+        pool = rng.integers(0, k, int(rng.integers(0, 40)))
+        cap = rng.integers(0, 12, k)
+        taken = dict.fromkeys(range(k), 0)
+        expected = []
+        for i, p in enumerate(pool):  # reference: walk the queue in arrival order
+            if taken[p] < cap[p]:
+                taken[p] += 1
+                expected.append(i)
+        assert mech.resolve_fifo(pool, cap).tolist() == expected
+
+
+def _conserved(m) -> None:
+    tot = m.totals
+    assert tot["submitted"] == tot["resolved"] + tot["dropped"] + m.pend_cit.size
+    df = m.timeseries()
+    for name, g in df.groupby("municipality"):
+        g = g.sort_values("step")
+        flow = g["requests"].cumsum() - g["resolved"].cumsum() - g["dropped"].cumsum()
+        np.testing.assert_array_equal(flow.to_numpy(), g["backlog"].to_numpy(), err_msg=name)
+    region = df[df["municipality"] == "region"]
+    assert region["requests"].sum() == tot["submitted"]
+    assert region["resolved"].sum() == tot["resolved"]
+    assert region["dropped"].sum() == tot["dropped"]
+    assert region["backlog"].iloc[-1] == m.pend_cit.size
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_queue_conservation_over_a_whole_run(small_all_levers, pooled):
+    """submitted = resolved + backlog + dropped, every week and per municipality.
+
+    Few officials, so that requests wait, some are dropped and a backlog remains.
+    """
+    s = with_overrides(small_all_levers, {"officials.n_officials": 2, "officials.capacity_per_week": 20.0,
+                                          "municipality.population": 20_000, "links.shared_talent_pool": pooled})
+    m = CoProductionModel(s, rng=10)
+    m.run(80)
+    _conserved(m)
+    assert m.totals["resolved"] > 0 and m.totals["dropped"] > 0 and m.pend_cit.size > 0
+    # the queue keeps arrival order; nothing waits longer than max_wait_weeks
+    assert (np.diff(m.pend_week) >= 0).all()
+    assert (m.week - 1 - m.pend_week < s.participation.max_wait_weeks).all()
+
+
+def test_queue_conservation_with_ample_capacity(small):
+    m = CoProductionModel(small, rng=11)
+    m.run()
+    _conserved(m)
+    assert m.totals["submitted"] > 50
+    assert m.totals["dropped"] == 0
+
+
+def test_officials_resolve_capacity_times_skill():
+    """Each week a municipality resolves floor(carry + capacity x skill / scale) requests at most."""
+    s = load_scenario(None, {"run.n_citizens": 2000, "run.steps": 30, "officials.n_officials": 3,
+                             "officials.capacity_per_week": 30.0, "municipality.population": 10_000,
+                             "officials.attrition_annual": 0.0, "municipality.need_rate": 0.3})
+    m = CoProductionModel(s, rng=12)
+    carry = 0.0
+    for _ in range(15):
+        cap = float((s.officials.capacity_per_week * m.off_skill * m.off_active).sum() / m.scale[0])
+        backlog_before = m.pend_cit.size
+        m.step()
+        avail = carry + cap
+        resolved = m.week_stats["resolved"][0]
+        waiting = backlog_before + m.week_stats["requests"][0]
+        assert resolved == min(math.floor(avail), waiting)
+        carry = avail - math.floor(avail) if resolved == math.floor(avail) else 0.0
+    assert m.pend_cit.size > 0  # demand exceeded capacity: the bound was binding
+
+
+def test_official_ict_training_keeps_skill_at_most_one():
+    """A training budget large enough to close more than the gap in a week stops at 1."""
+    s = load_scenario(None, {"run.n_citizens": 200, "officials.n_officials": 1, "talent.training_rand": 9e8,
+                             "talent.training_per_million": 1.0, "municipality.annual_budget_rand": 1e10})
+    m = CoProductionModel(s, rng=1)
+    m.run(3)
+    assert m.off_ict.max() <= 1.0
+    assert m.off_ict[m.off_active].min() == pytest.approx(1.0)
+
+
+def test_coproduced_outcome_is_cobb_douglas():
+    got = mech.coproduced_outcome(np.array([0.25, 1.0, 0.0]), np.array([0.64, 0.5, 1.0]), 0.5)
+    np.testing.assert_allclose(got, [0.4, math.sqrt(0.5), 0.0], atol=1e-15)
+
+
+# --------------------------------------------------------------------------- literacy
+
+
+def test_literacy_update_exact():
+    lit = np.array([0.4, 0.4, 0.4, 0.4])
+    used = np.array([False, True, False, True])
+    trained = np.array([False, False, True, True])
+    got = mech.literacy_update(lit, used, trained, training_gain=0.2, learning_by_doing=0.01, decay=0.001)
+    expected = [
+        0.4 - 0.001 * 0.4,                    # disuse decays
+        0.4 + 0.01 * 0.6,                     # use teaches
+        (0.4 + 0.2 * 0.6) * (1 - 0.001),      # a seat closes 20% of the gap, then disuse
+        0.52 + 0.01 * (1 - 0.52),             # a seat, then use
+    ]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
+
+
+def _training_week(targeting: str, seats: float = 25.0):
+    s = load_scenario(None, {"run.n_citizens": 1500, "run.steps": 10, "municipality.population": 1500,
+                             "training.seats_per_week": seats, "training.targeting": targeting,
+                             "infrastructure.training_km": 3.0})
+    m = CoProductionModel(s, rng=13)
+    m.run(2)
+    captured = []
+    real = m._training
+
+    def spy(tr, key):
+        captured.append(real(tr, key))
+        return captured[-1]
+
+    m._training = spy
+    lit, adopted, income = m.literacy.copy(), m.adopted.copy(), m.income.copy()
+    m.step()
+    return s, m, captured[0], lit, adopted, income
+
+
+@pytest.mark.parametrize("targeting", ["random", "low_literacy", "low_income"])
+def test_training_seats_go_to_the_targeted_group(targeting):
+    _, m, trained, lit, _, income = _training_week(targeting)
+    assert trained.sum() == 25 == m.week_stats["trained"][0]
+    eligible = m.near_training & (lit < 0.999)
+    assert 25 < eligible.sum() < m.n  # some are too far from a centre
+    assert not trained[~eligible].any()
+    waiting = eligible & ~trained
+    if targeting == "low_literacy":
+        # the lowest literacy first (ties broken by a tiny random key)
+        assert lit[trained].max() <= lit[waiting].min() + 1e-3
+    elif targeting == "low_income":
+        assert income[trained].max() <= income[waiting].min()
+        assert (income[trained] == 0).all()
+    else:
+        assert lit[trained].max() > np.quantile(lit[eligible], 0.5)  # not sorted by literacy
+
+
+@pytest.mark.parametrize("targeting", ["random", "low_literacy"])
+def test_training_raises_literacy_by_the_expected_amount(targeting):
+    s, m, trained, lit, adopted, _ = _training_week(targeting)
+    li = s.literacy
+    expected = mech.literacy_update(lit, m.online & adopted, trained, li.training_gain, li.learning_by_doing, li.decay)
+    np.testing.assert_allclose(m.literacy, expected, rtol=0, atol=1e-15)
+    gain = m.literacy[trained] - lit[trained]
+    assert (gain > 0.9 * li.training_gain * (1 - lit[trained]) - 0.01).all()
+    assert gain.sum() > 25 * li.training_gain * 0.3
+
+
+def test_training_over_weeks_lifts_the_targeted_group(small):
+    """Low-literacy targeting over a year lifts the lowest tercile far more than the highest."""
+    base = with_overrides(small, {"municipality.population": 10_000})
+    on = with_overrides(base, {"training.seats_per_week": 100.0, "training.targeting": "low_literacy"})
+    a, b = CoProductionModel(base, rng=14), CoProductionModel(on, rng=14)
+    a.run(52)
+    b.run(52)
+    lift = [b.literacy[b.lit_group == g].mean() - a.literacy[a.lit_group == g].mean() for g in range(3)]
+    assert lift[0] > 0.05
+    assert lift[0] > 5 * abs(lift[2])
+
+
+# --------------------------------------------------------------------------- inequality measures
+
+
+def _gini_brute(x: np.ndarray) -> float:
+    x = np.asarray(x, float)
+    if x.sum() == 0:
+        return 0.0
+    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size**2 * x.mean()))
+
+
+def _top_share_brute(x: np.ndarray, share: float) -> float:
+    if x.sum() == 0:
+        return 0.0
+    k = max(1, math.ceil(share * x.size))
+    return float(np.sort(x)[::-1][:k].sum() / x.sum())
+
+
+def test_gini_and_top_share_against_brute_force():
+    rng = np.random.default_rng(2)
+    cases = [np.zeros(10, int), np.array([0, 0, 0, 7]), np.array([3, 3, 3]), np.array([1]),
+             *[rng.integers(0, 1 + int(rng.integers(1, 30)), int(rng.integers(1, 400))) for _ in range(60)],
+             *[np.minimum(rng.pareto(1.1, 300).astype(int), 500) for _ in range(10)]]
+    for x in cases:
+        counts = np.bincount(x)
+        values = np.arange(counts.size)
+        assert mech.gini_from_counts(values, counts) == pytest.approx(_gini_brute(x), abs=1e-12)
+        for share in (0.01, 0.1, 0.5):
+            assert mech.top_share_from_counts(values, counts, share) == pytest.approx(
+                _top_share_brute(x, share), abs=1e-12)
+    # textbook values: one of four holds everything
+    assert mech.gini_from_counts(np.arange(8), np.bincount([0, 0, 0, 7])) == pytest.approx(0.75)
+    assert mech.top_share_from_counts(np.arange(8), np.bincount([0, 0, 0, 7]), 0.25) == 1.0
+
+
+def test_contribution_metrics_match_brute_force(small_all_levers):
+    m = CoProductionModel(small_all_levers, rng=15)
+    m.run(60)
+    last = m.timeseries().query("step == 60")
+    assert last["municipality"].tolist() == ["m1", "m2", "region"]
+    assert m.contributions.sum() > 50
+    for i, (_, row) in enumerate(last.iterrows()):
+        x = m.contributions if row["municipality"] == "region" else m.contributions[m.muni == i]
+        assert row["gini_contributions"] == pytest.approx(_gini_brute(x), abs=1e-9)
+        assert row["top1_share"] == pytest.approx(_top_share_brute(x, 0.01), abs=1e-9)
+        assert row["top10_share"] == pytest.approx(_top_share_brute(x, 0.10), abs=1e-9)
+
+
+# --------------------------------------------------------------------------- the IDP window
+
+
+@pytest.mark.parametrize(("start", "weeks"), [(40, 6), (50, 6), (0, 1), (10, 0), (30, 26)])
+def test_idp_window_weeks(start, weeks):
+    s = load_scenario(None, {"run.n_citizens": 100, "municipality.idp_window_start": start,
+                             "municipality.idp_window_weeks": weeks})
+    m = CoProductionModel(s, rng=1, collect=False)
+    for t in range(3 * 52):
+        inside = any((start + k) % 52 == t % 52 for k in range(weeks))
+        assert m.idp_window(t) == inside, t
+    assert sum(m.idp_window(t) for t in range(52)) == weeks
+
+
+def test_consultation_comments_only_in_the_idp_window(small):
+    s = with_overrides(small, {"municipality.idp_window_start": 5, "municipality.idp_window_weeks": 4,
+                               "participation.idp_rate": 0.5})
+    m = CoProductionModel(s, rng=16)
+    commented = []
+    for _ in range(20):
+        m.step()
+        commented.append(int(m.commented.sum()))
+    assert all(c == 0 for t, c in enumerate(commented) if not 5 <= t < 9)
+    assert all(c > 0 for t, c in enumerate(commented) if 5 <= t < 9)
