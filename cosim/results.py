@@ -15,7 +15,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import metadata
@@ -78,7 +77,9 @@ def atomic_output(out: str | Path) -> Iterator[Path]:
     """Yield a temporary folder that replaces ``out`` only if the block succeeds."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    # mkdir honours the umask (tempfile.mkdtemp made every results folder private, mode 0700)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{os.urandom(4).hex()}"
+    tmp.mkdir()
     try:
         yield tmp
     except BaseException:

@@ -7,6 +7,8 @@ fails while writing leaves the previous results untouched.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +128,20 @@ def test_rerun_replaces_the_folder_atomically(tmp_path, capsys):
     second = pd.read_parquet(out / "timeseries.parquet")
     assert (second["seed"] == 2).all() and not first.equals(second)
     _no_leftovers(tmp_path)
+    capsys.readouterr()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_results_folder_permissions_follow_the_umask(tmp_path, capsys):
+    """The results folder is as readable as any folder the user makes (not private 0700)."""
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        assert main(["run", str(BASELINE), "--steps", "2", "--out", str(out), "--quiet", "--no-figures",
+                     "--set", "run.n_citizens=200"]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
     capsys.readouterr()
 
 
