@@ -76,6 +76,12 @@ def write_json(path: Path, data: Any) -> None:
 def atomic_output(out: str | Path) -> Iterator[Path]:
     """Yield a temporary folder that replaces ``out`` only if the block succeeds."""
     out = Path(out)
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
+        # replacing a folder deletes it: only empty folders and earlier results (with a manifest)
+        from cosim.cli import UsageError  # late import: the CLI imports this module lazily
+
+        raise UsageError(f"{out}: exists and is not a results folder (no manifest.json); "
+                         "choose another output folder or remove it")
     out.parent.mkdir(parents=True, exist_ok=True)
     # mkdir honours the umask (tempfile.mkdtemp made every results folder private, mode 0700)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{os.urandom(4).hex()}"

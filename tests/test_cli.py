@@ -131,6 +131,29 @@ def test_rerun_replaces_the_folder_atomically(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_a_folder_that_is_not_results_is_never_replaced(tmp_path, capsys):
+    """--out pointing at someone's documents: refused (exit 2), nothing deleted or written."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "thesis.txt").write_text("years of work")
+    argv = ["run", str(BASELINE), "--steps", "2", "--quiet", "--no-figures", "--set", "run.n_citizens=200"]
+    assert main([*argv, "--out", str(docs)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {docs}: exists and is not a results folder") and "Traceback" not in err
+    assert [p.name for p in docs.iterdir()] == ["thesis.txt"]
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep")
+    assert main([*argv, "--out", str(a_file)]) == 2
+    assert a_file.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "notes.txt"]
+    # an empty folder is fine to fill
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*argv, "--out", str(empty)]) == 0
+    assert (empty / "manifest.json").is_file()
+    capsys.readouterr()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 def test_results_folder_permissions_follow_the_umask(tmp_path, capsys):
     """The results folder is as readable as any folder the user makes (not private 0700)."""
