@@ -298,6 +298,26 @@ def cost_effectiveness(per_run: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def load_result(folder: str | Path) -> CompareResult:
+    """A comparison written by ``cosim compare``, read back from its folder (no run is repeated)."""
+    import json
+
+    from cosim.scenario import scenario_from_dict
+
+    folder = Path(folder)
+    meta = json.loads((folder / "manifest.json").read_text())
+    names = list(meta["names"])
+    scenarios = [scenario_from_dict(meta["scenarios"][n], n) for n in names]
+    runs = pd.read_parquet(folder / "runs.parquet")
+    per_run = run_outcomes(runs, scenarios, names)
+    return CompareResult(
+        names=names, scenarios=scenarios, root_seed=int(meta["root_seed"]), replications=int(meta["replications"]),
+        seeds=[int(s) for s in meta["seeds"]], runs=runs, outcomes=per_run, summary=summarise(per_run, names),
+        budget=budget_table(scenarios, names), cost_effectiveness=cost_effectiveness(per_run, names),
+        failures=list(meta.get("failures", [])), wall_time_s=float(meta.get("wall_time_s", 0.0)),
+        workers=int(meta.get("workers", 1)))
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -369,4 +389,4 @@ def print_summary(result: CompareResult, out: Path) -> None:
               file=sys.stderr)
 
 
-__all__ = ["CompareResult", "compare", "cost_effectiveness", "summarise"]
+__all__ = ["CompareResult", "compare", "cost_effectiveness", "load_result", "summarise"]

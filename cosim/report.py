@@ -125,7 +125,7 @@ LOWER_IS_BETTER = {"share_online_gap", "participation_gap", "e_participation_gap
 
 # Differences smaller than this are called negligible even when their interval
 # excludes zero (with common random numbers a tiny effect can be "significant").
-NEGLIGIBLE = {"share": 0.001, "weekly": 1e-5, "index": 0.001, "per1000": 0.01, "weeks": 0.05,
+NEGLIGIBLE = {"share": 0.001, "weekly": 1e-5, "index": 0.001, "per1000": 0.1, "weeks": 0.1,
               "residents": 100.0, "rand": 1000.0}
 
 
@@ -444,7 +444,7 @@ def figures(result: CompareResult, out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the HTML page
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1250px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
 table{border-collapse:collapse;margin:.8em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em .55em;
@@ -452,6 +452,7 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}td.num{text-align:right
 .up{background:#e3f4e1}.down{background:#fbe3e1}.none{color:#666}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 .note{color:#555;font-size:.9em}li{margin:.25em 0}code{background:#f5f5f5;padding:0 .2em}
 details{margin:.6em 0}summary{cursor:pointer;font-weight:600}
+table.wide td:first-child{min-width:13em}table.wide{font-size:.85em}small{white-space:nowrap}
 """
 
 
@@ -558,17 +559,17 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
     h.append("</ul><p class='note'>'Higher' or 'lower' means the 95% interval of the paired difference excludes "
              "zero; otherwise the comparison cannot tell the policy from the noise with this many replications."
              "</p>")
-    h.append(f"<table><tr><th>outcome (difference from {_esc(ref)}, [95% CI])</th><th>{_esc(ref)} level</th>"
+    h.append(f"<table class='wide'><tr><th>outcome (difference from {_esc(ref)}, [95% CI])</th><th>{_esc(ref)} level</th>"
              + "".join(f"<th>{_esc(n)}</th>" for n in result.names[1:]) + "</tr>")
     for outcome in HEADLINE:
         label, kind = LABELS[outcome]
         unit = {"share": " (percentage points)", "weekly": " (per 1,000 a week)"}.get(kind, "")
         base = _row(result.summary, ref, outcome)
-        h.append(f"<tr><td>{_esc(label)}{unit}</td><td class='num'>{fmt_value(base['mean'], kind) if base is not None else 'n/a'}</td>"
+        h.append(f"<tr><td>{_esc(SHORT.get(outcome, label))}{unit}</td><td class='num'>{fmt_value(base['mean'], kind) if base is not None else 'n/a'}</td>"
                  + "".join(_cell(_row(result.summary, n, outcome), kind, outcome) for n in result.names[1:]) + "</tr>")
     h.append("</table><p class='note'>Green: clearly better than the reference; red: clearly worse (for the "
              "income gap and the backlog, lower is better); grey: no clear difference, or a negligible one "
-             "(below 0.1 percentage points for shares, 0.001 for 0-1 indices).</p>")
+             "(below 0.1 percentage points for shares, 0.001 for 0-1 indices, 0.1 per 1,000 for the backlog).</p>")
     figs = {p.stem: p for p in figure_paths}
     if "differences" in figs:
         h.append(_img(figs["differences"], "paired differences (forest plot)"))
@@ -649,7 +650,7 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
 
     # all outcomes
     h.append("<h2>All outcomes</h2><details><summary>Every outcome, mean [95% CI] and difference from "
-             f"{_esc(ref)} [95% CI] (also in summary.csv)</summary><table><tr><th>outcome</th>"
+             f"{_esc(ref)} [95% CI] (also in summary.csv)</summary><table class='wide'><tr><th>outcome</th>"
              + "".join(f"<th>{_esc(n)}</th>" for n in result.names) + "</tr>")
     for outcome in result.summary["outcome"].unique():
         _, kind = LABELS.get(outcome, (outcome, "index"))

@@ -13,7 +13,7 @@ from scipy import stats
 import cosim.evaluators
 from cosim import load_scenario, run_seed
 from cosim.cli import main
-from cosim.compare import SUMMARY_COLUMNS, compare, cost_effectiveness, summarise
+from cosim.compare import SUMMARY_COLUMNS, compare, cost_effectiveness, load_result, summarise
 from cosim.report import write_outputs
 from cosim.scenario import scenario_from_dict
 
@@ -154,6 +154,10 @@ def test_cosim_compare_writes_a_self_contained_report(tmp_path, capsys):
         assert phrase in page, phrase
     meta = json.loads((out / "manifest.json").read_text())
     assert meta["kind"] == "compare" and meta["root_seed"] == 3 and len(meta["seeds"]) == 3
+    # a saved comparison reads back with the same summary (for notebooks, no run repeated)
+    again = load_result(out)
+    pd.testing.assert_frame_equal(again.summary, summary, check_exact=False, rtol=1e-8)
+    assert again.names == ["baseline", "open_data"] and again.seeds == meta["seeds"]
     assert meta["runs_failed"] == 0 and meta["intervals"].startswith("95% Student t")
     assert not list(tmp_path.glob(".cmp*")), "temporary folders left behind"
 
