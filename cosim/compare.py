@@ -355,6 +355,10 @@ def main(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     names = unique_names([s.name for s in scenarios])
     out = Path(args.out) if args.out else Path("results") / default_folder(names)
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
+        # checked before the runs, not after them: the results would replace (delete) the folder
+        raise UsageError(f"--out {out}: exists and is not an earlier results folder (no manifest.json); "
+                         "choose a new or empty folder")
     result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
                      progress=not args.quiet, sources=[str(p) for p in args.scenarios])
     write_outputs(result, out, files=args.scenarios, overrides=overrides)

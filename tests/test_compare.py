@@ -227,3 +227,13 @@ def test_ctrl_c_during_the_runs_writes_nothing(monkeypatch, tmp_path):
                  "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)])
     assert code == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_folder_that_is_not_results_is_refused_before_any_run(tmp_path, capsys):
+    precious = tmp_path / "Documents"
+    precious.mkdir()
+    (precious / "thesis.docx").write_text("years of work")
+    code = main(["compare", str(SCENARIOS / "baseline.toml"), *SMALL_ARGS, "--out", str(precious)])
+    assert code == 2
+    assert "--out" in capsys.readouterr().err
+    assert (precious / "thesis.docx").read_text() == "years of work"
