@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,9 @@ from cosim.dashboard.session import DEFAULT_CITIZENS, Dashboard, Frame, scenario
 # Run speeds offered (weeks per second; 0 = as fast as the machine allows).
 SPEEDS = {1: "1 week/s", 4: "4 weeks/s", 13: "a quarter/s", 52: "a year/s", 0: "as fast as possible"}
 TICK_S = 0.1  # the run loop wakes this often; it redraws only after stepping
-BATCH_S = 0.25  # at full speed, step for about this long between redraws
-MAP_EVERY_S = 1.0  # the map (a server-drawn PNG) is redrawn at most this often while running
+REDRAW_S = 0.4  # while running, charts are redrawn at most this often (the weeks due are stepped in one batch)
+MAP_EVERY_S = 2.0  # the map (a server-drawn PNG) is redrawn at most this often while running
+DEBUG = bool(os.environ.get("COSIM_DASHBOARD_DEBUG"))  # print the run loop's timings to stderr
 DEBOUNCE_S = 0.35  # wait this long after the last slider move before re-running
 
 CONFIG: dict[str, Any] = {"scenario": None, "n_citizens": DEFAULT_CITIZENS}
@@ -72,6 +75,7 @@ class Page:
         self.weeks_per_s_measured: float | None = None
         self.credit = 0.0
         self.last_tick = time.perf_counter()
+        self.last_draw = 0.0
         self.build()
         self.refresh(force_map=True)
         self.timer = ui.timer(TICK_S, self.tick)
@@ -198,30 +202,31 @@ class Page:
         testid = f'data-testid="ctl-{c.path}"'
         unit = "" if c.unit in ("-", "") or c.unit.lower() == c.label.lower() else f" ({c.unit})"
         if c.kind == "switch":
-            w = ui.switch(c.label, value=bool(value), on_change=lambda e, p=c.path: self.changed(p, e.value))
-            w.props(testid).tooltip(c.help)
+            switch = ui.switch(c.label, value=bool(value), on_change=lambda e, p=c.path: self.changed(p, e.value))
+            switch.props(testid).tooltip(c.help)
         elif c.kind == "choice":
-            w = ui.select(
+            select = ui.select(
                 list(c.choices),
                 value=value,
                 label=c.label + unit,
                 on_change=lambda e, p=c.path: self.changed(p, e.value),
             )
-            w.props(f"dense {testid}").classes("w-full").tooltip(c.help)
+            select.props(f"dense {testid}").classes("w-full").tooltip(c.help)
         elif c.kind in ("slider", "week"):
             never = c.kind == "week" and value is None
-            v = c.slider_hi if never else value
-            lo, hi = min(c.slider_lo, v), max(c.slider_hi, v)
+            s_lo, s_hi, step = float(c.slider_lo or 0.0), float(c.slider_hi or 0.0), float(c.step or 1.0)
+            v = s_hi if never else value
+            lo, hi = min(s_lo, v), max(s_hi, v)
             with ui.column().classes("w-full gap-0 q-mt-xs"):
                 label = ui.label().classes("text-body2")
                 with ui.row().classes("w-full items-center no-wrap gap-2"):
-                    slider = ui.slider(min=lo, max=hi, step=c.step, value=v).classes("grow").props(f"dense {testid}")
+                    slider = ui.slider(min=lo, max=hi, step=step, value=v).classes("grow").props(f"dense {testid}")
                     box = (
                         ui.number(
                             value=v, min=c.lo, max=c.hi, step=c.step, format="%d" if c.integer else _number_format(hi)
                         )
                         .props(f'dense outlined data-testid="num-{c.path}"')
-                        .classes("w-28")
+                        .classes("w-36" if hi >= 1e6 else "w-28" if hi >= 1e3 else "w-24")
                     )
 
             def show(val: Any, c=c, label=label, unit=unit) -> None:
@@ -252,7 +257,7 @@ class Page:
             slider.on_value_change(on_slider)
             box.on_value_change(on_box)
         else:
-            w = ui.number(
+            number = ui.number(
                 c.label + unit,
                 value=value,
                 min=c.lo,
@@ -260,12 +265,13 @@ class Page:
                 step=c.step,
                 format="%d" if c.integer else _number_format(value),
             )
-            w.props(f"dense {testid}").classes("w-full").tooltip(c.help)
-            w.on_value_change(
-                lambda e, p=c.path, c=c: (
-                    e.value is not None and self.changed(p, int(e.value) if c.integer else float(e.value))
-                )
-            )
+            number.props(f"dense {testid}").classes("w-full").tooltip(c.help)
+
+            def on_number(e, c=c) -> None:
+                if e.value is not None:
+                    self.changed(c.path, int(e.value) if c.integer else float(e.value))
+
+            number.on_value_change(on_number)
 
     # ------------------------------------------------------------------ changes
 
@@ -354,24 +360,31 @@ class Page:
             self.credit = 0.0
             return
         if self.speed:
-            # weeks owed at this speed since the last tick (at most one second's worth)
-            self.credit = min(self.credit + self.speed * elapsed, float(self.speed))
-            weeks = int(self.credit)
-            if weeks == 0:
+            # weeks owed at this speed; stepped in one batch per redraw (at most two redraws' worth owed)
+            self.credit = min(self.credit + self.speed * elapsed, max(1.0, 2 * self.speed * REDRAW_S))
+            if self.credit < 1.0 or (now - self.last_draw < REDRAW_S and self.credit < self.speed * REDRAW_S):
                 return
+            weeks = int(self.credit)
             self.credit -= weeks
-        else:  # as fast as possible: a batch that takes about BATCH_S
-            weeks = max(1, int((self.weeks_per_s_measured or 20.0) * BATCH_S))
+        else:  # as fast as possible: a batch that takes about REDRAW_S
+            weeks = max(1, int((self.weeks_per_s_measured or 20.0) * REDRAW_S))
         async with self.busy:
             start = time.perf_counter()
             done = await run.io_bound(self.dash.sim.step, weeks)
             if done:
                 self.weeks_per_s_measured = done / max(time.perf_counter() - start, 1e-3)
+        stepped = time.perf_counter()
         if self.dash.sim.done:
             self.running = False
             self._run_button()
             ui.notify(f"End of the run: week {self.dash.sim.week}. Reset to run again.")
         await self._refresh_async()
+        if DEBUG:
+            print(
+                f"tick: {done} weeks in {stepped - start:.3f} s, redraw {time.perf_counter() - stepped:.3f} s, "
+                f"{now - self.last_tick:.3f} s since the tick began",
+                file=sys.stderr,
+            )
 
     # ------------------------------------------------------------------ drawing
 
@@ -383,7 +396,8 @@ class Page:
         if map_due:
             self.last_map = now
             url = await run.io_bound(self._map_url, frame)
-            self.map.set_source(url)
+            if url:
+                self.map.set_source(url)
             self.map_legend.content = self._map_legend(frame)
 
     def refresh(self, force_map: bool = False) -> None:
@@ -396,6 +410,7 @@ class Page:
             self.map_legend.content = self._map_legend(frame)
 
     def _map_url(self, frame: Frame) -> str:
+        assert frame.baseline_map is not None and frame.policy_map is not None
         return charts.map_data_url(
             frame.baseline_map,
             frame.policy_map,
@@ -405,6 +420,7 @@ class Page:
         )
 
     def _map_legend(self, frame: Frame) -> str:
+        assert frame.baseline_map is not None and frame.policy_map is not None
         cmap, vmin, vmax, label = charts.ward_scale(self.ward_shading, frame.baseline_map, frame.policy_map)
         km = frame.policy_map.ward_km
         return _legend_html(
@@ -412,6 +428,7 @@ class Page:
         )
 
     def _draw_charts(self, frame: Frame) -> None:
+        self.last_draw = time.perf_counter()
         sim = self.dash.sim
         year, wk = divmod(frame.week, 52)
         self.week_label.text = f"Week {frame.week} of {frame.horizon} (year {year + 1}, week {wk + 1})"
@@ -426,10 +443,9 @@ class Page:
             self.notes.content = notes
         self.problem_box.content = _problems_html(self.dash.problems)
         for name, options in charts.all_charts(frame).items():
-            chart = self.charts[name]
-            chart.options.clear()
-            chart.options.update(options)
-            chart.update()
+            # setOption in the browser, not chart.options: NiceGUI would wrap every
+            # [week, value] pair in an observable list, which costs more than the model step
+            self.charts[name].run_chart_method("setOption", options, True)
         self.map_caption.text = f"{len(sim.sample):,} of {sim.policy.n:,} citizens drawn; map of week {frame.week}"
 
 
@@ -456,6 +472,12 @@ def _pretty(v: Any, c: Control) -> str:
     return f"{v:.4g}"
 
 
+def _with_unit(v: float, unit: str) -> str:
+    if unit == "R m":
+        return f"R{v:,.1f} m"
+    return f"{v:.1f} {unit}" if unit else f"{v:.1f}"
+
+
 def _readout_html(frame: Frame) -> str:
     rows = []
     for r in frame.readout():
@@ -465,10 +487,9 @@ def _readout_html(frame: Frame) -> str:
             cls = "same"
         else:
             cls = "better" if gap * direction > 0 else "worse"
-        unit = f" {r['unit']}" if r["unit"] else ""
         rows.append(
-            f"<tr><td>{html.escape(r['label'])}</td><td>{r['baseline']:.1f}{unit}</td>"
-            f"<td>{r['policy']:.1f}{unit}</td><td class='{cls}'>{gap:+.1f}</td></tr>"
+            f"<tr><td>{html.escape(r['label'])}</td><td>{_with_unit(r['baseline'], r['unit'])}</td>"
+            f"<td>{_with_unit(r['policy'], r['unit'])}</td><td class='{cls}'>{gap:+.1f}</td></tr>"
         )
     return (
         "<table><tr><th>week " + str(frame.week) + "</th><th>baseline</th><th>your policy</th>"

@@ -55,6 +55,19 @@ def _pairs(y: np.ndarray) -> list[list[float]]:
     return np.column_stack([np.arange(y.size), np.round(y, 3)]).tolist()
 
 
+def _breach_marks(weeks: list[int]) -> list[dict[str, Any]]:
+    """Vertical marks at breach weeks; a label only when 10+ weeks after the last labelled one."""
+    marks, last = [], -(10**9)
+    for w in weeks:
+        mark: dict[str, Any] = {"xAxis": w}
+        if w - last < 10:
+            mark["label"] = {"show": False}
+        else:
+            last = w
+        marks.append(mark)
+    return marks
+
+
 def overlay_chart(
     frame: Frame,
     title: str,
@@ -129,9 +142,9 @@ def overlay_chart(
         series[0]["markLine"] = {
             "symbol": "none",
             "silent": True,
-            "label": {"formatter": "breach", "color": BREACH},
+            "label": {"formatter": "breach", "color": BREACH, "fontSize": 10},
             "lineStyle": {"color": BREACH, "type": "dashed", "width": 1.2},
-            "data": [{"xAxis": w} for w in frame.breaches],
+            "data": _breach_marks(frame.breaches),
         }
     y_axis: dict[str, Any] = {
         "type": "value",
@@ -153,7 +166,7 @@ def overlay_chart(
             "textStyle": {"fontSize": 11},
         },
         "grid": {"left": 52, "right": 18, "top": 42, "bottom": 58},
-        "tooltip": {"trigger": "axis", "valueFormatter": "(v) => v == null ? '' : v.toFixed(1)"},
+        "tooltip": {"trigger": "axis"},
         "xAxis": {
             "type": "value",
             "min": 0,
@@ -208,7 +221,7 @@ def gap_chart(frame: Frame) -> dict[str, Any]:
         },
         "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 11}},
         "grid": {"left": 52, "right": 18, "top": 42, "bottom": 58},
-        "tooltip": {"trigger": "axis", "valueFormatter": "(v) => v == null ? '' : v.toFixed(2)"},
+        "tooltip": {"trigger": "axis"},
         "xAxis": {
             "type": "value",
             "min": 0,
@@ -368,6 +381,7 @@ def map_png(
             ax.set_axis_off()
     if annotate:
         cax = fig.add_axes((0.915, 0.2 if not wide else 0.12, 0.012, 0.7 if not wide else 0.78))
+        assert mappable is not None
         fig.colorbar(mappable, cax=cax, label=clabel)
         handles = _legend_handles(citizens)
         fig.legend(

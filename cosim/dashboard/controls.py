@@ -33,6 +33,7 @@ LEVER_TITLES = {
     "links": "Inter-municipal links",
 }
 WORLD_SECTIONS = {
+    "adoption": "Adoption (world)",
     "trust": "Trust dynamics (world)",
     "infosec": "Security posture and breaches (world)",
 }

@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
@@ -296,7 +297,10 @@ class Dashboard:
         raw.setdefault("name", path.stem)
         self.file = path
         self.raw = raw
-        self.settings = {"run.n_citizens": self.n_citizens}
+        # the dashboard's size, unless the file asks for fewer citizens (e.g. a docking test)
+        file_n = raw.get("run", {}).get("n_citizens")
+        n = min(self.n_citizens, int(file_n)) if isinstance(file_n, int) else self.n_citizens
+        self.settings = {"run.n_citizens": n}
         if seed is not None:
             self.settings["run.seed"] = int(seed)
         self.event = None
@@ -334,15 +338,16 @@ class Dashboard:
 
     # ------------------------------------------------------------ changes
 
-    def apply(self, changes: Mapping[str, Any], event: dict[str, Any] | bool | None = False) -> bool:
+    def apply(self, changes: Mapping[str, Any], event: dict[str, Any] | EllipsisType | None = ...) -> bool:
         """Apply page settings; True if the runs changed, False (and ``problems``) if refused.
 
         Lever-only changes re-run the policy to the current week and keep the
         baseline; changes to the world, the size, the seed or the shock restart both.
-        ``event=False`` leaves the shock as it is; None removes it.
+        ``event`` is the extra shock (a dict of Event fields), None for no shock,
+        or left out to keep the shock as it is.
         """
         settings = {**self.settings, **changes}
-        new_event = self.event if event is False else event
+        new_event = self.event if isinstance(event, EllipsisType) else event
         events = (new_event,) if new_event else ()
         try:
             pair = build_pair(self.raw, self._source(), settings, events)
