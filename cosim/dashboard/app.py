@@ -54,6 +54,9 @@ body { background: #f4f6f8; }
 .cosim-readout td.same { color: #666; }
 .cosim-notes li { margin-bottom: 6px; line-height: 1.35; }
 .cosim-group .q-expansion-item__content { padding: 0 6px 8px 6px; }
+input[type=number]::-webkit-inner-spin-button, input[type=number]::-webkit-outer-spin-button {
+  -webkit-appearance: none; margin: 0; }
+input[type=number] { -moz-appearance: textfield; }
 """
 
 
@@ -133,13 +136,13 @@ class Page:
                         value=self.ward_shading,
                         label="shade wards by",
                         on_change=lambda e: self.set_map("ward_shading", e.value),
-                    ).props("dense outlined").classes("w-44")
+                    ).props('dense outlined data-testid="map-wards"').classes("w-44")
                     ui.select(
                         list(charts.CITIZEN_COLOURING),
                         value=self.citizen_colouring,
                         label="colour citizens by",
                         on_change=lambda e: self.set_map("citizen_colouring", e.value),
-                    ).props("dense outlined").classes("w-44")
+                    ).props('dense outlined data-testid="map-citizens"').classes("w-44")
                     self.map_caption = ui.label("").classes("text-caption text-grey-8")
                 self.map = ui.image().classes("w-full").props('data-testid="map" fit=contain no-spinner no-transition')
                 self.map_legend = ui.html("", sanitize=False).classes("w-full")

@@ -146,6 +146,16 @@ def overlay_chart(
             "lineStyle": {"color": BREACH, "type": "dashed", "width": 1.2},
             "data": _breach_marks(frame.breaches),
         }
+    only_baseline = [w for w in frame.baseline_breaches if w not in frame.breaches]
+    if only_baseline and len(series) > 1:
+        # a breach the policy avoided (e.g. with security investment): grey, on the baseline line
+        series[1]["markLine"] = {
+            "symbol": "none",
+            "silent": True,
+            "label": {"formatter": "breach (baseline)", "color": "#777777", "fontSize": 10, "position": "insideEndTop"},
+            "lineStyle": {"color": "#777777", "type": "dotted", "width": 1.2},
+            "data": _breach_marks(only_baseline),
+        }
     y_axis: dict[str, Any] = {
         "type": "value",
         "name": unit,

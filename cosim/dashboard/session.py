@@ -153,6 +153,7 @@ class Frame:
     policy_map: MapFrame | None = None
     baseline_map: MapFrame | None = None
     breaches: list[int] = field(default_factory=list)
+    baseline_breaches: list[int] = field(default_factory=list)
 
     def readout(self) -> list[dict[str, Any]]:
         """Headline values now: one dict per metric with baseline, policy and gap (scaled)."""
@@ -240,10 +241,7 @@ class SideBySide:
             pm = self._map(self.policy) if with_map else None
             bm = self._map(self.baseline) if with_map else None
             week = self.week
-        # record k is the state after k weeks; a breach recorded at k happened in week k - 1
-        # (the scenario's event.step numbering)
-        breaches = [int(k) - 1 for k in np.flatnonzero(np.diff(np.r_[0.0, pol["breaches"]]) > 0)]
-        return Frame(week, self.horizon, pol, base, pm, bm, breaches)
+        return Frame(week, self.horizon, pol, base, pm, bm, _breach_weeks(pol), _breach_weeks(base))
 
     def _map(self, m: CoProductionModel) -> MapFrame:
         counts = np.maximum(np.bincount(m.ward, minlength=m.n_wards), 1)
@@ -266,6 +264,15 @@ class SideBySide:
             cit_trust=m.trust[s].copy(),
             cit_adopted=m.adopted[s].copy(),
         )
+
+
+def _breach_weeks(history: dict[str, np.ndarray]) -> list[int]:
+    """Weeks with a breach, numbered as the scenario's ``event.step``.
+
+    Record k is the state after k weeks, so a breach first recorded at k
+    happened in week k - 1.
+    """
+    return [int(k) - 1 for k in np.flatnonzero(np.diff(np.r_[0.0, history["breaches"]]) > 0)]
 
 
 def _region_history(m: CoProductionModel) -> dict[str, np.ndarray]:
