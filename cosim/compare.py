@@ -158,7 +158,7 @@ def compare(
             keys.append((names[i], k, seed))
     start = time.perf_counter()
     frames: dict[int, pd.DataFrame] = {}
-    failures = []
+    failures: list[dict[str, Any]] = []
     for j, res in map_runs(evaluate_run, tasks, workers=workers, progress=progress, desc="compare"):
         name, k, seed = keys[j]
         if res.ok:

@@ -178,10 +178,10 @@ def describe_difference(summary: pd.DataFrame, scenario: str, outcome: str, refe
 
 def scenario_colours(names: list[str]) -> dict[str, str]:
     """The reference in black, the others in a qualitative palette."""
-    palette = plt.get_cmap("tab10").colors
+    palette = plt.get_cmap("tab10")
     cols = {names[0]: "#000000"}
     for i, n in enumerate(names[1:]):
-        cols[n] = matplotlib.colors.to_hex(palette[i % len(palette)])
+        cols[n] = matplotlib.colors.to_hex(palette(i % 10))
     return cols
 
 
@@ -294,7 +294,9 @@ def fig_groups(result: CompareResult, path: Path) -> Path:
     for ax, (title, metric, groups) in zip(axes.flat, GROUP_PANELS, strict=True):
         scale = 100.0 if metric.startswith("share") else 1000.0 if metric == "participation_rate" else 1.0
         for i, name in enumerate(others):
-            xs, ys, errs = [], [], [[], []]
+            xs: list[float] = []
+            ys: list[float] = []
+            errs: list[list[float]] = [[], []]
             for j, g in enumerate(groups):
                 r = _row(result.summary, name, f"{metric}_{g}")
                 if r is None:
@@ -401,7 +403,9 @@ def fig_sgi(result: CompareResult, path: Path) -> Path:
         shown = names if panel == 0 else names[1:]
         w = 0.8 / max(len(shown), 1) if panel else width
         for i, name in enumerate(shown):
-            xs, ys, errs = [], [], [[], []]
+            xs: list[float] = []
+            ys: list[float] = []
+            errs: list[list[float]] = [[], []]
             for j, (outcome, _) in enumerate(SGI):
                 r = _row(result.summary, name, outcome)
                 if r is None:
@@ -709,9 +713,9 @@ def report_html(result: CompareResult, figure_paths: list[Path], files: list[str
              + "</table></details>")
     if result.failures:
         h.append(f"<p><b>{len(result.failures)} run(s) failed</b> and are left out of every summary:</p><ul>")
-        for f in result.failures:
-            first = f["error"].splitlines()[0] if f["error"] else "unknown error"
-            h.append(f"<li>{_esc(f['scenario'])}, replication {f['replication']} (seed {f['seed']}): "
+        for fail in result.failures:
+            first = fail["error"].splitlines()[0] if fail["error"] else "unknown error"
+            h.append(f"<li>{_esc(fail['scenario'])}, replication {fail['replication']} (seed {fail['seed']}): "
                      f"<code>{_esc(first)}</code></li>")
         h.append("</ul>")
     else:
