@@ -82,15 +82,15 @@ def asymmetric_trust_update(
 ) -> np.ndarray:
     """Expectancy-disconfirmation with asymmetric rates.
 
-    d = outcome - expectation (Van Ryzin 2006).  Trust moves toward 1 by
-    alpha_plus * d of the remaining gap when d > 0 and toward 0 by
-    alpha_minus * |d| of the current trust when d < 0; alpha_minus > alpha_plus
-    makes bad experiences weigh more (Slovic 1993; Poortinga & Pidgeon 2004).
+    d = outcome - expectation (Van Ryzin 2006).  Trust rises by alpha_plus * d
+    when d > 0 and falls by alpha_minus * |d| when d < 0, clipped to [0, 1];
+    alpha_minus > alpha_plus makes bad experiences weigh more at every trust
+    level (Slovic 1993; Poortinga & Pidgeon 2004).
     """
     d = outcome - expectation
-    up = alpha_plus * np.maximum(d, 0.0) * (1.0 - trust)
-    down = alpha_minus * np.minimum(d, 0.0) * trust
-    return np.clip(trust + up + down, 0.0, 1.0)
+    # linear in d: an equal-sized bad experience moves trust alpha_minus/alpha_plus
+    # times as far as a good one at every trust level (up to the bounds 0 and 1)
+    return np.clip(trust + alpha_plus * np.maximum(d, 0.0) + alpha_minus * np.minimum(d, 0.0), 0.0, 1.0)
 
 
 def social_trust_update(

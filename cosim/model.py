@@ -10,9 +10,11 @@ lives in NumPy arrays owned by the model; the step updates every citizen at once
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import gc
 import itertools
 import math
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +27,7 @@ from scipy.spatial import cKDTree
 from cosim import mechanisms as mech
 from cosim.agents import ArrayAgent, Citizen, ICTNode, Official
 from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
-from cosim.metrics import METRICS, metric_table, row_names
+from cosim.metrics import METRICS, MetricsCollector, metric_table
 from cosim.network import complete_mean, small_world
 from cosim.schema import LEVERS, Scenario
 
@@ -97,10 +99,7 @@ class CoProductionModel(mesa.Model):
             self._update_hotspots(self._levers["wifi"])
         self._init_dynamics()
         self.collect = collect
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in METRICS},
-            tables={"timeseries": ["step", "municipality", *METRICS]},
-        )
+        self.datacollector = MetricsCollector(self.n_muni)
         if collect:
             self._record()
 
@@ -135,6 +134,11 @@ class CoProductionModel(mesa.Model):
         self.n_wards = n_w
         self.grid = mesa.discrete_space.OrthogonalMooreGrid(
             (cols * self.n_muni + self.n_muni - 1, rows), torus=False, random=self.random)
+        # Mesa 3.5 registers each grid's own cell class with copyreg (for pickling),
+        # and that global table keeps the class and the grid's property layers alive
+        # after the model is gone: a few kB per model, without end over thousands of
+        # runs (tests/test_memory.py).  The entry goes when the model is collected.
+        weakref.finalize(self, copyreg.dispatch_table.pop, self.grid.cell_klass, None)
 
     def _build_citizens(self) -> None:
         c, p = self.config, self.config.population
@@ -366,7 +370,9 @@ class CoProductionModel(mesa.Model):
         assert np.all(np.diff(self.ward) >= 0), "citizens must be sorted by ward"
         bounds = np.searchsorted(self.muni, np.arange(self.n_muni + 1)).tolist()
         self._muni_slices = [slice(a, b) for a, b in itertools.pairwise(bounds)]
-        self._e_best, self._e_cost = _cheapest_e_channel(pc.cost_portal, pc.cost_ussd, pc.cost_social)
+        self._e_best, self._e_cost = _cheapest_e_channel(pc.cost_portal, pc.cost_ussd, pc.cost_social,
+                                                         pc.youth_social_factor)
+        self._youth_bit = (self.age == 0).astype(np.uint8) * np.uint8(8)
         self._cc_cits = np.flatnonzero(self.cit_centre >= 0)  # citizens within reach of an access centre
         self._cc_node = self.cit_centre[self._cc_cits]
         # weeks at which the policy in force may change: lever windows, budget years, events
@@ -471,8 +477,10 @@ class CoProductionModel(mesa.Model):
             e_channel = online & e_online[self.muni]
         else:
             e_channel = np.zeros(n, dtype=bool)
+        # facilitating conditions (UTAUT): full with an online e-channel, partial with
+        # USSD alone (menus carry reports and polls, not the portal's services)
         if ch.ussd:
-            e_channel |= phone
+            e_channel = np.where(e_channel, 1.0, c.adoption.ussd_access * phone)
 
         # 4. literacy: training seats at centres, learning by doing, decay
         trained = self._training(lv["training"], u[TRAIN])
@@ -615,6 +623,7 @@ class CoProductionModel(mesa.Model):
             pattern += (adopted & phone) * np.uint8(2)
         if ch.social:
             pattern += adopted_online * np.uint8(4)
+        pattern += self._youth_bit  # youth find social media cheaper
         best = self._e_best[pattern]        # channel index (0 portal, 1 USSD, 2 social)
         best_cost = self._e_cost[pattern]   # inf when no e-channel is open
         if ch.ward_meetings:  # open to everyone, at a cost rising with distance
@@ -822,19 +831,14 @@ class CoProductionModel(mesa.Model):
 
     def _record(self) -> None:
         values = metric_table(self)  # (municipalities + region, METRICS)
-        region = values[-1].tolist()
-        self.latest = {"step": self.week, "municipality": "region", **dict(zip(METRICS, region, strict=True))}
-        table = self.datacollector.tables["timeseries"]
-        table["step"].extend([self.week] * values.shape[0])
-        table["municipality"].extend(row_names(self.n_muni))
-        for name, column in zip(METRICS, values.T.tolist(), strict=True):
-            table[name].extend(column)
-        # What DataCollector.collect does with the model reporters (each reports
-        # model.latest[name], a float), without 80-odd reporter calls and deepcopies
-        # a week: they were a tenth of the step at 2,000 citizens.
-        model_vars = self.datacollector.model_vars
-        for name, value in zip(METRICS, region, strict=True):
-            model_vars[name].append(value)
+        self._latest_region = values[-1]
+        self.datacollector.add_week(self.week, self.time, values)
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        """The region's metrics as last recorded (``step``, ``municipality`` and every metric)."""
+        region = dict(zip(METRICS, self._latest_region.tolist(), strict=True))
+        return {"step": self.week, "municipality": "region", **region}
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` weeks (default: the scenario's horizon)."""
@@ -911,24 +915,23 @@ def _add_array_agents(model: mesa.Model, cls: type[ArrayAgent], n: int) -> None:
         existing._agents.update(keys)
 
 
-def _cheapest_e_channel(*costs: float) -> tuple[np.ndarray, np.ndarray]:
+def _cheapest_e_channel(portal: float, ussd: float, social: float,
+                        youth_social_factor: float) -> tuple[np.ndarray, np.ndarray]:
     """Best e-channel and its cost for each pattern of open e-channels.
 
     Pattern bit j is set when e-channel j (0 portal, 1 USSD, 2 social media) is
-    open; the best is the cheapest open one, ties to the lowest index; with none
-    open the cost is inf (and the index 0, as np.argmin would give).
+    open, bit 3 when the citizen is young (social media costs them
+    ``youth_social_factor`` times as much); the best is the cheapest open one,
+    ties to the lowest index; with none open the cost is inf (index 0).
     """
-    best = np.zeros(8, dtype=np.int8)
-    cost = np.full(8, np.inf)
-    for pattern in range(8):
+    best = np.zeros(16, dtype=np.int8)
+    cost = np.full(16, np.inf)
+    for pattern in range(16):
+        costs = (portal, ussd, social * (youth_social_factor if pattern & 8 else 1.0))
         open_ = [(costs[j], j) for j in range(3) if pattern >> j & 1]
         if open_:
             cost[pattern], best[pattern] = min(open_)
     return best, cost
-
-
-def _reporter(name: str):
-    return lambda model: model.latest[name]
 
 
 def _apply(arr: np.ndarray, muni: int | None, fn) -> None:

@@ -246,6 +246,9 @@ class AdoptionConfig(Section):
     beta_privacy: float = param(1.0, 0.0, 5.0, unit="-", sa=(0.5, 3.0),
                                 desc="Weight of perceived privacy risk = concern x (1 - security posture).",
                                 source="privacy calculus, Dinev & Hart 2006; weight assumption")
+    ussd_access: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.1, 0.6),
+                               desc="Facilitating condition for adoption with USSD/SMS alone (1 = as good as being online).",
+                               source="assumption: USSD menus carry reports and polls, not the portal's services (RIA 2017: devices and literacy are the barriers)")
     lapse_rate: float = param(0.005, 0.0, 1.0, unit="1/week", sa=(0.0, 0.05),
                               desc="Weekly lapse hazard of an adopter at zero intention (scaled by 1 - intention).",
                               source=ASSUMPTION)
@@ -260,6 +263,9 @@ class ParticipationConfig(Section):
                              source=ASSUMPTION)
     cost_social: float = param(0.15, 0.0, 1.0, unit="-", desc="Effort cost of social media/chat.",
                                source=ASSUMPTION)
+    youth_social_factor: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.3, 1.0),
+                                       desc="Social-media cost for youth relative to others (youth prefer it).",
+                                       source="assumption: social media use in South Africa skews young (RIA After Access 2017)")
     cost_meeting: float = param(0.60, 0.0, 1.0, unit="-", sa=(0.4, 0.8),
                                 desc="Effort cost of a ward meeting at the venue's door.",
                                 source="assumption: AB 2011, 72-74% never contacted a councillor")
