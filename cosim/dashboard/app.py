@@ -363,8 +363,9 @@ class Page:
             self.credit = 0.0
             return
         if self.speed:
-            # weeks owed at this speed; stepped in one batch per redraw (at most two redraws' worth owed)
-            self.credit = min(self.credit + self.speed * elapsed, max(1.0, 2 * self.speed * REDRAW_S))
+            # weeks owed at this speed, stepped in one batch per redraw; at most two seconds' worth is
+            # owed, so a slow redraw (the map) is caught up but a stalled page does not race afterwards
+            self.credit = min(self.credit + self.speed * elapsed, max(1.0, 2.0 * self.speed))
             if self.credit < 1.0 or (now - self.last_draw < REDRAW_S and self.credit < self.speed * REDRAW_S):
                 return
             weeks = int(self.credit)
