@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from cosim.model import CoProductionModel
@@ -129,6 +130,9 @@ class _Keys:
         self.G = 9 * M
         group = (model.muni.astype(np.intp) * 9 + model.income * 3 + model.lit_group).astype(np.intp)
         self.group = group
+        # members[g, i] = 1 when citizen i is in group g
+        self.members = sp.csr_matrix((np.ones(group.size), (group, np.arange(group.size))),
+                                     shape=(self.G, group.size))
         self.group_code = group * _N_CODES
         n_g = np.bincount(group, minlength=self.G).astype(float).reshape(M, 3, 3)
         self.n_m = _with_total(n_g.sum(axis=(1, 2)))
@@ -169,7 +173,9 @@ def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
     """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
     One integer bincount over a combined (group, category) key gives every
-    count; one weighted bincount per continuous attribute gives the sums.
+    count; one sparse product (group x citizen indicator matrix times the
+    citizens' continuous attributes) gives the sums, each in citizen order as
+    a bincount would add them.
     """
     u16 = np.uint16
     code = np.multiply(np.asarray(model.channel, np.int8).view(np.uint8), _CHANNEL, dtype=u16)
@@ -182,9 +188,8 @@ def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
     counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
     np.matmul(counts.astype(float), keys.indicators, out=out[:, :TRUST])
-    for col, x in ((TRUST, model.trust), (LITERACY, model.literacy),
-                   (AWARENESS, model.awareness), (PRIVACY, model.privacy)):
-        out[:, col] = np.bincount(keys.group, weights=x, minlength=keys.G)
+    attributes = np.column_stack([model.trust, model.literacy, model.awareness, model.privacy])
+    out[:, TRUST:] = keys.members @ attributes
     return out.reshape(keys.M, 3, 3, _N_COLS)
 
 

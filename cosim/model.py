@@ -456,10 +456,10 @@ class CoProductionModel(mesa.Model):
         want_hot = smartphone[hs] & ~has_data[hs] & self.node_up[hs_node]
         demand = np.bincount(hs_node[want_hot], minlength=n_nodes).astype(float)
         served = mech.capacity_share(demand, pol.node_capacity) * pol.cap_factor
-        hotspot_ok = np.zeros(n, dtype=bool)
-        hotspot_ok[hs] = want_hot & (u[HOTSPOT, hs] < served[hs_node])
-        # online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok), in two parts
-        online = smartphone & (has_data | hotspot_ok)
+        # online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok), in parts
+        # (a hotspot user has a smartphone, so smartphone & hotspot_ok = hotspot_ok)
+        online = smartphone & has_data
+        online[hs] |= want_hot & (u[HOTSPOT, hs] < served[hs_node])
         cc, cc_node = self._cc_cits, self._cc_node
         want_centre = ~online[cc] & self.node_up[cc_node]
         demand = np.bincount(cc_node[want_centre], minlength=n_nodes).astype(float)
@@ -480,7 +480,8 @@ class CoProductionModel(mesa.Model):
         # facilitating conditions (UTAUT): full with an online e-channel, partial with
         # USSD alone (menus carry reports and polls, not the portal's services)
         if ch.ussd:
-            e_channel = np.where(e_channel, 1.0, c.adoption.ussd_access * phone)
+            # = np.where(e_channel, 1.0, ussd_access * phone), as ussd_access <= 1
+            e_channel = np.maximum(e_channel, c.adoption.ussd_access * phone)
 
         # 4. literacy: training seats at centres, learning by doing, decay
         trained = self._training(lv["training"], u[TRAIN])
