@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+HORIZON = 1040  # weeks run while measuring speed
 COSIM = [sys.executable, "-c", "import sys; from cosim.cli import main; sys.exit(main())"]
 
 
@@ -114,13 +115,19 @@ def main() -> None:
                 expect(page.get_by_test_id("week")).to_contain_text("Week 0", timeout=120_000)
                 usable.append(time.monotonic() - t0)
                 if r == 0:
+                    # a 20-year horizon, so that the fastest speed is measured over a long enough window
+                    page.get_by_test_id("group-run").click()
+                    steps = page.get_by_test_id("num-run.steps")
+                    steps.fill(str(HORIZON))
+                    steps.press("Enter")
+                    expect(page.get_by_test_id("week")).to_contain_text(f"of {HORIZON} ", timeout=60_000)
                     for label in ("a year/s", "as fast as possible"):
                         page.get_by_test_id("speed").click()
                         page.get_by_role("option", name=label).click()
                         page.get_by_test_id("reset").click()
                         expect(page.get_by_test_id("week")).to_contain_text("Week 0 ", timeout=30_000)
                         page.get_by_test_id("run").click()
-                        speeds[label] = sustained_rate(page, a.seconds)
+                        speeds[label] = sustained_rate(page, a.seconds, HORIZON)
                         if page.get_by_test_id("run").inner_text().lower().startswith("pause"):
                             page.get_by_test_id("run").click()
                     if a.screenshot:
@@ -140,6 +147,10 @@ def scene(page, path: Path) -> None:
     """A teaching scene: open data, a campaign and equity-first Wi-Fi; a breach in week 100; run to week 156."""
     from playwright.sync_api import expect
 
+    steps = page.get_by_test_id("num-run.steps")
+    steps.fill("260")
+    steps.press("Enter")
+    expect(page.get_by_test_id("week")).to_contain_text("of 260 ", timeout=60_000)
     page.get_by_test_id("reset").click()
     for testid, value in (("num-wifi.hotspots", "120"),):
         box = page.get_by_test_id(testid)

@@ -191,7 +191,7 @@ class Page:
             ).props('data-testid="shock-on"')
             for c in event_controls(horizon):
                 self.control(c)
-        with ui.expansion("Run size and seed").classes("w-full cosim-group").props("dense"):
+        with ui.expansion("Run size and seed").classes("w-full cosim-group").props('dense data-testid="group-run"'):
             for c in controls_at(RUN_PATHS, horizon):
                 self.control(c)
         for section, title in WORLD_SECTIONS.items():
