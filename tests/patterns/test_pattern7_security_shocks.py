@@ -22,7 +22,7 @@ ROOT_SEED = 20240807
 BREACH_WEEK = 26
 STEPS = BREACH_WEEK + 53
 # Random breaches off, so that the only breach is the scheduled one.
-SETTING = {"run.n_citizens": 8000, "run.steps": STEPS, "infosec.breach_hazard": 0.0}
+SETTING = {"run.n_citizens": 16000, "run.steps": STEPS, "infosec.breach_hazard": 0.0}
 
 
 def run(legal: float, breach: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +57,7 @@ def shocks():
 def test_breach_drops_trust_at_once_and_it_recovers_slowly(shocks):
     """Trust falls in the breach week and takes more than a quarter to recover half (MODEL.md pattern 7).
 
-    Setting: the baseline at 8,000 citizens, random breaches off, one breach of
+    Setting: the baseline at 16,000 citizens, random breaches off, one breach of
     severity 1 in week 26, no legal framework beyond the statutory minimum;
     R = 8 seeds, each against a no-breach run with common random numbers.
 
@@ -86,20 +86,21 @@ def test_breach_drops_e_participation_at_once(shocks):
     Setting: as above.  Events: reports, requests and comments through the
     portal/app, USSD/SMS or social media, counted over weeks 27-39.
 
-    Criterion: fewer events with the breach than without in every one of the
-    8 seeds (sign test, one-sided p = 0.5^8 = 0.004), and at least 5% fewer
-    pooled over seeds.
+    Criterion: the relative change in events, breach against no breach per
+    seed, is negative (one-sided paired t-test over the 8 seeds, p < 0.01;
+    a sign test loses power to the seeds where both counts are equal), and the
+    events pooled over seeds are at least 5% fewer.
     """
     window = slice(BREACH_WEEK + 1, BREACH_WEEK + 14)
     control = np.array([r["events_control"][window].sum() for r in shocks[0.0]])
     breach = np.array([r["events_breach"][window].sum() for r in shocks[0.0]])
     before = np.array([(r["events_breach"][:BREACH_WEEK + 1] - r["events_control"][:BREACH_WEEK + 1]).any()
                        for r in shocks[0.0]])
-    fewer = int((breach < control).sum())
-    p = stats.binomtest(fewer, control.size, 0.5, alternative="greater").pvalue
+    change = breach / control - 1.0
+    p = stats.ttest_1samp(change, 0.0, alternative="less").pvalue
     drop = 1.0 - breach.sum() / control.sum()
     print(f"\n[pattern 7] e-participation events in the 13 weeks after the breach: control "
-          f"{control.tolist()}, breach {breach.tolist()}; pooled drop {100 * drop:.1f}%, sign test p = {p:.3g}")
+          f"{control.tolist()}, breach {breach.tolist()}; pooled drop {100 * drop:.1f}%, paired t-test p = {p:.3g}")
     assert not before.any(), "runs differ before the breach"
     assert p < 0.01
     assert drop >= 0.05
