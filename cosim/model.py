@@ -558,7 +558,7 @@ class CoProductionModel(mesa.Model):
         frac_draw = self.rng.random(self.n_muni)  # stochastic rounding of fractional seats
         k = np.floor(seats + frac_draw).astype(np.int64) if tr.seats_per_week > 0 else np.zeros(self.n_muni, int)
         self.week_stats["trained"] = k.astype(float)
-        if k.sum() == 0:
+        if not k.any():
             return trained
         eligible = self.near_training & (self.literacy < 0.999)
         for m, part in enumerate(self._muni_slices):  # citizens of municipality m
@@ -678,9 +678,9 @@ class CoProductionModel(mesa.Model):
         pend_cit, pend_week = self.pend_cit, self.pend_week
         req_muni = self.muni[pend_cit]
         if pooled:
-            cap = np.full(M, cap.sum())
-            skill[:] = (skill * cnt).sum() / cnt.sum()  # np.average(skill, weights=cnt)
-            ict[:] = (ict * cnt).sum() / cnt.sum()
+            cap = np.full(M, np.add.reduce(cap))
+            skill[:] = np.add.reduce(skill * cnt) / np.add.reduce(cnt)  # np.average(skill, weights=cnt)
+            ict[:] = np.add.reduce(ict * cnt) / np.add.reduce(cnt)
             pool = np.zeros(pend_cit.size, dtype=np.int64)
             self.capacity_carry[1:] = 0.0
             avail = self.capacity_carry[:1] + cap[:1]
@@ -857,11 +857,11 @@ def _group_medians(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.nd
         return np.zeros(n_groups)
     width = int(value.max()) + 1
     hist = np.bincount(group * width + value, minlength=n_groups * width).reshape(n_groups, width)
-    n = hist.sum(axis=1)
+    n = np.add.reduce(hist, axis=1)
     cum = np.cumsum(hist, axis=1)
     # the value at 0-based rank r is the number of values whose cumulative count is <= r
-    lower = (cum <= ((n - 1) // 2)[:, None]).sum(axis=1)
-    upper = (cum <= (n // 2)[:, None]).sum(axis=1)
+    lower = np.add.reduce(cum <= ((n - 1) // 2)[:, None], axis=1)
+    upper = np.add.reduce(cum <= (n // 2)[:, None], axis=1)
     return np.where(n > 0, (lower + upper) / 2.0, 0.0)
 
 
