@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import base64
 import html
+import json
 import math
 import sys
 import time
@@ -71,6 +72,7 @@ NOISE_DOMINATED = 0.5
 # Morris: an input is influential when mu* minus its interval exceeds this share
 # of the largest mu*; sigma/mu* classes after Garcia Sanchez et al. (2014).
 MORRIS_INFLUENTIAL = 0.1
+MORRIS_LABELS = 10  # inputs named on the mu*-sigma plane; the report lists them all
 MORRIS_CLASSES = ((0.1, "linear"), (0.5, "monotonic"), (1.0, "almost monotonic"),
                   (math.inf, "non-linear or interacting"))
 # The bootstrap's seed comes from the root seed through a three-element spawn
@@ -394,7 +396,7 @@ def plot_convergence(curve: pd.DataFrame, outcome: str, verdict: dict[str, Any],
     lo = max(-0.3, float((curve["value"] - curve["conf"]).min()) - 0.02)
     hi = min(1.3, float((curve["value"] + curve["conf"]).max()) + 0.02)
     axes[0].set_ylim(lo, hi)
-    axes[0].set_ylabel("index with 95 % interval")
+    axes[0].set_ylabel("index with 95 % interval (axis held to -0.3..1.3)")
     axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     word = "converged" if verdict["converged"] else "NOT converged"
     fig.suptitle(f"{outcome}: {word} (largest change N/2->N {verdict['max_change']:.3f}, "
@@ -414,14 +416,16 @@ def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     ax.errorbar(table["mu_star"], table["sigma"].fillna(0), xerr=table["mu_star_conf"], fmt="none",
                 ecolor="#999999", lw=0.8)
     ax.scatter(table["mu_star"], table["sigma"].fillna(0), c=colours, s=25, zorder=3)
-    for name, row in table.head(12).iterrows():
+    labelled = pd.concat([table[table["influential"]], table[~table["influential"]]]).head(MORRIS_LABELS)
+    for name, row in labelled.iterrows():
         ax.annotate(name, (row["mu_star"], 0 if np.isnan(row["sigma"]) else row["sigma"]), fontsize=7,
                     xytext=(3, 3), textcoords="offset points")
     ax.set_xlim(0, top * 1.15)
     ax.set_ylim(0, top * 1.15)
     ax.set_xlabel("mu* (mean |elementary effect| over the input's range, outcome units)")
     ax.set_ylabel("sigma (spread of the effects)")
-    ax.set_title(f"Morris screening: {outcome}  (red: influential; 12 largest labelled)")
+    ax.set_title(f"Morris screening: {outcome}\n(red: influential; up to {MORRIS_LABELS} labelled, largest mu* first)",
+                 fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -443,7 +447,7 @@ def plot_overview(matrix: pd.DataFrame, title: str, label: str, path: Path,
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v > 0.6 else "black")
-    fig.colorbar(im, ax=ax, label=label)
+    fig.colorbar(im, ax=ax, label=label, shrink=min(1.0, 12 / max(matrix.shape[0], 1)))
     ax.set_title(title)
     return _save(fig, path)
 
@@ -562,11 +566,13 @@ def sobol_summary(analysis: Analysis, outcome: str) -> list[str]:
     floor = noise_floor_of(analysis, outcome)
     table = classify_sobol(analysis.indices[analysis.indices["outcome"] == outcome], floor)
     out = []
-    if np.isfinite(floor) and floor >= NOISE_DOMINATED:
+    noisy = bool(np.isfinite(floor) and floor >= NOISE_DOMINATED)
+    if noisy:
         out.append(f"<b>Noise dominates this outcome</b>: {100 * floor:.0f}% of the variance of its averaged values "
-                   "is run-to-run noise, so these indices cannot rank the inputs (estimates above 1 are a sign of "
-                   "it). The inputs move it less than chance does at this size: use many more replications or "
-                   "citizens before reading the numbers below.")
+                   "is run-to-run noise, so its indices cannot rank the inputs (estimates above 1 are a sign of "
+                   "it). Over these ranges the inputs move it less than chance does at this model size; to rank "
+                   "them, use many more replications or citizens (the noise floor falls as 1/R).")
+        return out + _noise_sentence(analysis, outcome, floor)
     matters = table[table["verdict"] == "matters"]
     maybe = table[table["verdict"] == "may matter"]
     if len(matters):
@@ -588,14 +594,7 @@ def sobol_summary(analysis: Analysis, outcome: str) -> list[str]:
     if len(rest):
         out.append(f"Do not measurably matter (could be fixed at their defaults): "
                    f"{_names([str(n) for n in rest.index])}.")
-    noise = analysis.noise[analysis.noise["outcome"] == outcome].iloc[0]
-    if np.isfinite(noise["noise_share"]):
-        out.append(f"Run-to-run noise is {100 * noise['noise_share']:.0f}% of one run's variance; after averaging "
-                   f"{noise['replications']:.0f} replications the noise floor is {_fmt(floor)} (every ST is inflated "
-                   "by about this much).")
-    else:
-        out.append("With one replication per point the run-to-run noise cannot be measured: total indices may be "
-                   "inflated by an unknown amount (use --replications 5 or more).")
+    out += _noise_sentence(analysis, outcome, floor)
     v = analysis.verdicts[outcome]
     if v["converged"]:
         out.append(f"<b>Converged</b>: from N={v['n_half']} to N={v['n_samples']} base samples no S1 or ST moved by "
@@ -609,9 +608,27 @@ def sobol_summary(analysis: Analysis, outcome: str) -> list[str]:
         if not v["max_half_width"] <= CONVERGENCE_HALF_WIDTH:
             reasons.append(f"the interval of {v['max_half_width_at']} is ±{_fmt(v['max_half_width'])} "
                            f"(rule: ≤ {CONVERGENCE_HALF_WIDTH})")
-        out.append(f"<b>Not converged</b>: {'; '.join(reasons)}. Rankings of clearly separated inputs may still "
-                   f"hold; for firm values double <code>experiment.samples</code> to {2 * v['n_samples']}.")
+        out.append(f"<b>Not converged</b>: {'; '.join(reasons)}. Rankings of inputs whose intervals do not overlap "
+                   f"still hold. Intervals shrink about as 1/√N, so the widest would reach ±{CONVERGENCE_HALF_WIDTH} "
+                   f"near <code>experiment.samples</code> = {samples_for_width(v)} (an extrapolation); the runs "
+                   "already made are reused.")
     return out
+
+
+def samples_for_width(verdict: dict[str, Any]) -> int:
+    """The power of two N at which the widest half-interval would reach the rule, if it shrinks as 1/sqrt(N)."""
+    need = verdict["n_samples"] * (verdict["max_half_width"] / CONVERGENCE_HALF_WIDTH) ** 2
+    return max(2 * verdict["n_samples"], 1 << max(math.ceil(need) - 1, 1).bit_length())
+
+
+def _noise_sentence(analysis: Analysis, outcome: str, floor: float) -> list[str]:
+    noise = analysis.noise[analysis.noise["outcome"] == outcome].iloc[0]
+    if np.isfinite(noise["noise_share"]):
+        return [f"Run-to-run noise is {100 * noise['noise_share']:.0f}% of one run's variance; after averaging "
+                f"{noise['replications']:.0f} replications the noise floor is {_fmt(floor)} (every ST is inflated "
+                "by about this much)."]
+    return ["With one replication per point the run-to-run noise cannot be measured: total indices may be "
+            "inflated by an unknown amount (use --replications 5 or more)."]
 
 
 def morris_summary(analysis: Analysis, outcome: str) -> list[str]:
@@ -780,11 +797,10 @@ def main(args: argparse.Namespace) -> int:
         ("design", f"{exp.design}: {exp.samples} {'base samples' if exp.design == 'sobol' else 'trajectories'}, "
                    f"{len(index_names(problem))} inputs/groups, {n_points} sample points"),
         ("replications per point", f"{replications} (averaged before analysis)"),
-        ("runs", f"{len(runs)} ({n_failed} failed); wall time {run_wall:.0f} s for this invocation"),
+        ("runs", _runs_fact(runs, n_failed, run_wall, args, out)),
         ("root seed", str(exp.root_seed)),
     ]
     with atomic_output(out / "sensitivity") as tmp:
-        tmp.chmod(0o755)  # mkdtemp makes it private; the results folder is for sharing
         analysis.indices.to_csv(tmp / "indices.csv", index=False)
         analysis.noise.to_csv(tmp / "noise.csv", index=False)
         if analysis.method == "sobol":
@@ -798,6 +814,7 @@ def main(args: argparse.Namespace) -> int:
             replications=replications, n_points=n_points, n_runs=len(runs), n_failed=n_failed,
             outcomes=outcomes, problem=problem, analysis_seed=seed, n_resamples=N_RESAMPLES,
             conf_level=CONF_LEVEL, run_wall_time_s=round(run_wall, 2),
+            runs_this_session=runs.attrs.get("summary", {}).get("new"),
             convergence_rule={"max_change_n2_to_n": CONVERGENCE_CHANGE, "max_half_width": CONVERGENCE_HALF_WIDTH},
             verdicts=analysis.verdicts, skipped=analysis.skipped, figures=[p.name for p in paths]))
     _print_summary(analysis, out / "sensitivity")
@@ -807,6 +824,27 @@ def main(args: argparse.Namespace) -> int:
               "fix the cause and rerun with --retry-failed to run only those", file=sys.stderr)
         return 1
     return 0
+
+
+def _runs_fact(runs: pd.DataFrame, n_failed: int, wall: float, args: argparse.Namespace, out: Path) -> str:
+    """How many runs, how many made now (and how fast), and the run time of every session of the store."""
+    done = runs.attrs.get("summary", {})
+    new, reused = done.get("new", len(runs)), done.get("skipped", 0)
+    backend = (f"Dask at {args.dask}" if args.dask else f"Dask LocalCluster x{args.dask_local}" if args.dask_local
+               else f"{args.workers or 1} worker process(es)")
+    text = f"{len(runs)} ({n_failed} failed): {new} run now in {wall:.0f} s on {backend}"
+    if reused:
+        text += f", {reused} reused from the run store"
+    try:
+        sessions = json.loads((out / "manifest.json").read_text()).get("sessions", [])
+    except (OSError, ValueError):
+        sessions = []
+    made = [(x.get("this_session", 0), x.get("wall_time_s", 0.0), x.get("backend", "?")) for x in sessions
+            if x.get("this_session")]
+    if reused and made:
+        text += "; runs made in earlier sessions: " + ", ".join(f"{n} in {t:.0f} s on {b}" for n, t, b in made[:-1]
+                                                                   or made)
+    return text
 
 
 def _with_replications(exp: Any, replications: int) -> Any:

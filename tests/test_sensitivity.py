@@ -197,6 +197,25 @@ def test_convergence_verdict_flags_a_moving_index():
     assert verdict["max_change"] == pytest.approx(0.2) and verdict["max_change_at"] == "ST of a"
 
 
+def test_report_words_for_noise_dominated_and_unconverged_outcomes():
+    """A noise-dominated outcome is not ranked; an unconverged one gets an extrapolated N."""
+    indices = pd.DataFrame([{"outcome": "y", "parameter": p, "kind": k, "value": v, "conf": c}
+                            for p, k, v, c in (("a", "S1", 0.5, 0.3), ("a", "ST", 1.4, 0.9),
+                                               ("b", "S1", 0.1, 0.3), ("b", "ST", 1.1, 0.8))])
+    noise = pd.DataFrame([{"outcome": "y", "replications": 2.0, "noise_share": 0.9, "noise_floor": 0.8}])
+    verdict = {"converged": False, "n_samples": 64, "n_half": 32, "max_change": 0.3, "max_change_at": "ST of a",
+               "max_half_width": 0.9, "max_half_width_at": "ST of a"}
+    analysis = sensitivity.Analysis("sobol", indices, noise, verdicts={"y": verdict})
+    text = " ".join(sensitivity.sobol_summary(analysis, "y"))
+    assert "Noise dominates" in text and "Inputs that matter" not in text and "May matter" not in text
+    # 1/sqrt(N): half-width 0.295 at N = 64 reaches 0.10 near N = 557 -> the power of two 1024
+    assert sensitivity.samples_for_width({**verdict, "max_half_width": 0.295}) == 1024
+    assert sensitivity.samples_for_width({**verdict, "max_half_width": 0.1}) == 128  # at least double
+    analysis.noise.loc[0, "noise_floor"] = 0.01
+    text = " ".join(sensitivity.sobol_summary(analysis, "y"))
+    assert "Not converged" in text and "experiment.samples</code> = 8192" in text
+
+
 # ------------------------------------------------------------------ noise table
 
 
