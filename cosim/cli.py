@@ -188,4 +188,7 @@ def _is_experiment(path: str) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the package's module, not this __main__ copy, so exception classes match
+    from cosim.cli import main as package_main
+
+    sys.exit(package_main())
