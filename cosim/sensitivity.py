@@ -779,6 +779,10 @@ def main(args: argparse.Namespace) -> int:
                               dask_local=args.dask_local, retry_failed=args.retry_failed, progress=not args.quiet)
     except BackendError as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"interrupted: every finished run is saved in {out}; rerun the same command to resume "
+              "(no analysis was written)", file=sys.stderr)
+        return 130
     run_wall = time.perf_counter() - start
 
     outcomes = list(exp.outcomes)

@@ -141,6 +141,14 @@ def test_second_order_indices(tmp_path):
         assert abs(s2.loc[pair, "value"]) <= s2.loc[pair, "conf"]
 
 
+@pytest.mark.slow
+def test_indices_identical_serial_and_process_pool(tmp_path):
+    path = ishigami_file(tmp_path, name="backend", samples=16, noise_sd=1.0, replications=2)
+    serial = run_cli(path, tmp_path / "serial")
+    pool = run_cli(path, tmp_path / "pool", "--workers", "2")
+    pd.testing.assert_frame_equal(serial, pool)
+
+
 # ------------------------------------------------------------------ convergence
 
 
