@@ -757,7 +757,7 @@ class CoProductionModel(mesa.Model):
         """Trust after the week, from per-citizen sums ``osum`` and counts ``ocnt`` of outcomes."""
         tc = self.config.trust
         trust = self.trust
-        who = np.flatnonzero(ocnt)  # the few citizens with an experience this week
+        who = np.flatnonzero(ocnt > 0)  # the few citizens with an experience this week
         outcome = osum[who] / np.maximum(ocnt[who], 1.0)
         # everyone else moves weakly with their ward's service quality
         # (np.repeat over the ward-sorted citizens is ward_quality[ward], faster)
