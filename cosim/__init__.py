@@ -14,6 +14,18 @@ from cosim.simulate import evaluate, run_seed, simulate
 __version__ = "0.1.0"
 
 __all__ = [
-    "METRICS", "OUTCOMES", "Citizen", "CoProductionModel", "ICTNode", "Official", "Scenario",
-    "ScenarioError", "evaluate", "load_scenario", "outcomes", "run_seed", "simulate", "__version__",
+    "METRICS",
+    "OUTCOMES",
+    "Citizen",
+    "CoProductionModel",
+    "ICTNode",
+    "Official",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "evaluate",
+    "load_scenario",
+    "outcomes",
+    "run_seed",
+    "simulate",
 ]
