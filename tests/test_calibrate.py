@@ -249,3 +249,17 @@ def test_optimize_recovers_a_known_parameter(synthetic):
     m = json.loads((out / "manifest.json").read_text())
     assert m["method"] == "optimize" and m["runs"]["runs_used"] == 44
     assert (out / "figures" / "profiles.png").is_file()
+
+
+def test_shipped_example_validates():
+    """experiments/calibration/ inputs load and check; scenarios/calibrated.toml carries the fitted values."""
+    from cosim.calibrate import load_problem
+
+    folder = ROOT / "experiments" / "calibration"
+    problem = load_problem(str(folder / "targets.csv"), BASELINE, str(folder / "params.toml"), None, None)
+    assert problem.method == "abc" and len(problem.targets) == 3 and len(problem.priors) == 3
+    calibrated = load_scenario(ROOT / "scenarios" / "calibrated.toml")
+    for prior in problem.priors:
+        value = getattr(calibrated.population, prior.path.split(".")[1])
+        assert prior.lo <= value <= prior.hi, prior.path
+    assert calibrated.run.n_citizens == 10_000, "the fit's constants are not part of the calibrated scenario"
