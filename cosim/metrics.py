@@ -13,6 +13,7 @@ an assumption about weights that docs/ODD.md states.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -189,9 +190,9 @@ def _weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
     return np.add.reduce(x * w) / np.add.reduce(w)
 
 
-def _with_total(a: np.ndarray) -> np.ndarray:
-    """Append the region (sum over municipalities, axis 0) as the last row."""
-    return np.concatenate([a, np.add.reduce(a, axis=0, keepdims=True)])
+def _with_total(a: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Append the region (the sum over municipalities, along ``axis``) after them."""
+    return np.concatenate([a, np.add.reduce(a, axis=axis, keepdims=True)], axis=axis)
 
 
 def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
@@ -221,67 +222,56 @@ def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
 def _inequality_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gini coefficient and shares held by the top 1% and 10%, per histogram row.
 
-    ``counts[r, v]`` is the number of people of row ``r`` with ``v``
+    ``counts[..., v]`` is the number of people of a row with ``v``
     contributions.  Row by row this is ``mechanisms.gini_from_counts`` and
     ``top_share_from_counts``; every sum is of whole (or half) numbers, so the
-    result does not depend on the order of summation.
+    result does not depend on the order of summation (nor on empty bins added
+    at the top).
     """
-    values = np.arange(counts.shape[1])
-    n = np.add.reduce(counts, axis=1)
-    total = np.add.reduce(values * counts, axis=1).astype(float)
+    values = np.arange(counts.shape[-1])
+    n = np.add.reduce(counts, axis=-1)
+    total = np.add.reduce(values * counts, axis=-1).astype(float)
     ok = (n > 0) & (total > 0)
     safe_n = np.maximum(n, 1)
     safe_total = np.where(ok, total, 1.0)
-    before = np.cumsum(counts, axis=1) - counts  # people ranked below each value
-    rank_sum = np.add.reduce(values * (counts * before + counts * (counts + 1) / 2.0), axis=1)
+    before = np.cumsum(counts, axis=-1) - counts  # people ranked below each value
+    rank_sum = np.add.reduce(values * (counts * before + counts * (counts + 1) / 2.0), axis=-1)
     gini = np.where(ok, 2.0 * rank_sum / (safe_n * safe_total) - (safe_n + 1.0) / safe_n, 0.0)
     # the top 1% and 10% (k people, at least 1) take from the highest values down
-    above = n[:, None] - before - counts  # people above each value
-    k = np.maximum(1, np.ceil(np.array([[0.01], [0.10]]) * n).astype(np.int64))[:, :, None]
-    take = np.minimum(counts, np.maximum(0, k - above))
-    tops = np.where(ok, np.add.reduce(values * take, axis=2) / safe_total, 0.0)
+    above = n[..., None] - before - counts  # people above each value
+    tops = []
+    for share in (0.01, 0.10):
+        k = np.maximum(1, np.ceil(share * n).astype(np.int64))[..., None]
+        take = np.minimum(counts, np.maximum(0, k - above))
+        tops.append(np.where(ok, np.add.reduce(values * take, axis=-1) / safe_total, 0.0))
     return gini, tops[0], tops[1]
 
 
-def metric_table(model: CoProductionModel) -> np.ndarray:
-    """All metrics of the current week as an array (M + 1, len(METRICS)).
+@dataclass
+class WeekTally:
+    """What the week's metrics are computed from (see :func:`week_tally`)."""
 
-    Rows are the municipalities then the region; columns follow ``METRICS``.
-    """
+    keys: _Keys
+    groups: np.ndarray       # (M, 3, 3, tally columns): counts and sums per group
+    contributions: np.ndarray  # (M, width): citizens by number of contributions
+    per_muni: np.ndarray     # (PER_MUNI, M): per-municipality quantities
+    own: np.ndarray          # (WEIGHTED_METRICS, M): values with a weighted region mean
+    weight: np.ndarray       # (WEIGHTED_METRICS, M): their weights
+    legal_strength: float
+    link_score: float
+
+
+def week_tally(model: CoProductionModel) -> WeekTally:
+    """The week's tallies: everything the metrics need from the model's state, in small arrays."""
     keys = getattr(model, "_metric_keys", None)
     if not isinstance(keys, _Keys):
         keys = model._metric_keys = _Keys(model)
     M = keys.M
-    n_m = keys.n_m
-    out: dict[str, Any] = {}
-
-    # shares and means per view: (municipalities + region, 7 views, tally columns)
-    t = _tally(model, keys)
-    views = np.concatenate([np.add.reduce(t, axis=(1, 2))[:, None], np.add.reduce(t, axis=2),
-                            np.add.reduce(t, axis=1)], axis=1)
-    share = _with_total(views) / keys.n_view
-    table = np.empty((len(METRICS), M + 1))
-    table[keys.tally_rows] = share.ravel()[keys.tally_src]
-
-    def col(name: str) -> np.ndarray:
-        view, column = TALLY_METRICS[name]
-        return share[:, view, column]
-
-    out["participation_rate"] = 1.0 - share[:, ALL, CH0]
-    out["participation_gap"] = col("participation_rate_high") - col("participation_rate_low")
-    out["e_participation_rate"] = share[:, ALL, CH0 + 1] + share[:, ALL, CH0 + 2] + share[:, ALL, CH0 + 3]
-    out["e_participation_gap"] = col("e_participation_rate_high") - col("e_participation_rate_low")
-
-    # participation inequality (Nielsen 2006) from the histogram of contributions
     offset, stride = keys.contribution_key(int(model.contributions.max()) + 1)
     hist = np.bincount(offset + model.contributions, minlength=M * stride).reshape(M, stride)
-    hist = _with_total(hist)
-    out["gini_contributions"], out["top1_share"], out["top10_share"] = _inequality_rows(hist)
-
-    # per-municipality quantities, with the region total appended in one go
     ws = model.week_stats
     act = model.off_active
-    per_muni = _with_total(np.array([
+    per_muni = np.array([
         ws["requests"], ws["resolved"], ws["dropped"],
         np.bincount(model.muni[model.pend_cit], minlength=M),
         ws["trained"], ws["breaches"], ws["spend"], model.spend_total,
@@ -294,41 +284,95 @@ def metric_table(model: CoProductionModel) -> np.ndarray:
         np.bincount(model.node_muni, minlength=M),
         model.cum["resolved"], model.cum["dropped"],
         np.bincount(model.ward_muni, weights=model.ward_quality * keys.n_ward, minlength=M),
-    ], dtype=float).T).T  # rows as in PER_MUNI, columns municipalities + region
-    v = dict(zip(PER_MUNI, per_muni, strict=True))
-    resolved, n_off, nodes = v["resolved"], v["officials_active"], v["nodes"]
-    table[keys.copied_rows] = per_muni[keys.copied_src]
-    # ratios: numerator x factor / (citizens, active officials or ICT nodes)
-    per = np.array([n_m, np.maximum(n_off, 1.0), np.maximum(nodes, 1.0)])
-    table[keys.ratio_rows] = keys.ratio_factor * per_muni[keys.ratio_src] / per[keys.ratio_per]
-    # values whose region figure is a weighted mean: median wait (by requests resolved),
-    # mean outcome (the same, 0 when none), openness and security posture (by citizens)
-    w = n_m[:M]
+    ], dtype=float)
+    # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
+    # openness and security posture (by citizens)
+    w = keys.n_m[:M]
     own = np.array([ws["median_wait"], ws["outcome"], model.open_data_value, model.posture])
-    weight = np.array([np.maximum(resolved[:M], 1e-9), ws["resolved"], w, w])
-    total = np.add.reduce(weight, axis=1)
-    total[1] = max(resolved[M], 1.0)
-    table[keys.weighted_rows, :M] = own
-    table[keys.weighted_rows, M] = np.add.reduce(own * weight, axis=1) / total
-    open_data_value = table[ROW["open_data_value"]]
-
-    # smart-governance index: the four categories of seed 002, equal weights (assumption)
+    weight = np.array([np.maximum(ws["resolved"], 1e-9), ws["resolved"], w, w])
     links = model._levers["links"]
     link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
-    out["sgi_national"] = (model.legal_strength + link_score + open_data_value) / 3.0
+    return WeekTally(keys, _tally(model, keys), hist, per_muni, own, weight,
+                     float(model.legal_strength), float(link_score))
+
+
+def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
+    """The metrics of several weeks of one model at once: (weeks, M + 1, len(METRICS)).
+
+    Rows are the municipalities then the region; columns follow ``METRICS``.
+    Working on all pending weeks together pays numpy's per-call cost once for
+    them all instead of once a week.
+    """
+    keys = weeks[0].keys
+    T, M = len(weeks), keys.M
+    n_m = keys.n_m
+    out: dict[str, Any] = {}
+    table = np.empty((T, len(METRICS), M + 1))
+
+    # shares and means per view: (weeks, municipalities + region, 7 views, tally columns)
+    t = np.array([w.groups for w in weeks])
+    views = np.concatenate([np.add.reduce(t, axis=(2, 3))[:, :, None], np.add.reduce(t, axis=3),
+                            np.add.reduce(t, axis=2)], axis=2)
+    share = _with_total(views, axis=1) / keys.n_view
+    table[:, keys.tally_rows] = share.reshape(T, -1)[:, keys.tally_src]
+
+    def col(name: str) -> np.ndarray:
+        view, column = TALLY_METRICS[name]
+        return share[:, :, view, column]
+
+    out["participation_rate"] = 1.0 - share[:, :, ALL, CH0]
+    out["participation_gap"] = col("participation_rate_high") - col("participation_rate_low")
+    out["e_participation_rate"] = share[:, :, ALL, CH0 + 1] + share[:, :, ALL, CH0 + 2] + share[:, :, ALL, CH0 + 3]
+    out["e_participation_gap"] = col("e_participation_rate_high") - col("e_participation_rate_low")
+
+    # participation inequality (Nielsen 2006) from the histograms of contributions
+    width = max(w.contributions.shape[1] for w in weeks)
+    hist = np.zeros((T, M, width), dtype=np.int64)
+    for i, w in enumerate(weeks):
+        hist[i, :, : w.contributions.shape[1]] = w.contributions
+    out["gini_contributions"], out["top1_share"], out["top10_share"] = _inequality_rows(_with_total(hist, axis=1))
+
+    # per-municipality quantities, region totals appended: (weeks, PER_MUNI, M + 1)
+    per_muni = _with_total(np.array([w.per_muni for w in weeks]), axis=2)
+    v = {name: per_muni[:, i] for i, name in enumerate(PER_MUNI)}
+    n_off, nodes = v["officials_active"], v["nodes"]
+    table[:, keys.copied_rows] = per_muni[:, keys.copied_src]
+    # ratios: numerator x factor / (citizens, active officials or ICT nodes)
+    per = np.stack([np.broadcast_to(n_m, n_off.shape), np.maximum(n_off, 1.0), np.maximum(nodes, 1.0)], axis=1)
+    table[:, keys.ratio_rows] = keys.ratio_factor * per_muni[:, keys.ratio_src] / per[:, keys.ratio_per]
+    # values whose region figure is a weighted mean
+    own = np.array([w.own for w in weeks])
+    weight = np.array([w.weight for w in weeks])
+    total = np.add.reduce(weight, axis=2)
+    total[:, 1] = np.maximum(v["resolved"][:, M], 1.0)
+    table[:, keys.weighted_rows, :M] = own
+    table[:, keys.weighted_rows, M] = np.add.reduce(own * weight, axis=2) / total
+
+    # smart-governance index: the four categories of seed 002, equal weights (assumption)
+    legal = np.array([[w.legal_strength] for w in weeks])
+    link_score = np.array([[w.link_score] for w in weeks])
+    out["sgi_national"] = (legal + link_score + table[:, ROW["open_data_value"]]) / 3.0
     retention = n_off / v["posts"]
-    out["sgi_organisational"] = (table[ROW["official_skill"]] + table[ROW["official_ict_skill"]]
+    out["sgi_organisational"] = (table[:, ROW["official_skill"]] + table[:, ROW["official_ict_skill"]]
                                  + retention) / 3.0
     closed = v["cum_resolved"] + v["cum_dropped"]
     resolution = np.where(closed > 0, v["cum_resolved"] / np.maximum(closed, 1.0), 1.0)
-    out["sgi_service"] = (table[ROW["service_quality"]] + resolution + col("share_online")) / 3.0
+    out["sgi_service"] = (table[:, ROW["service_quality"]] + resolution + col("share_online")) / 3.0
     equity = 1.0 - np.abs(col("share_participated_year_high") - col("share_participated_year_low"))
     out["sgi_community"] = (col("share_participated_year") + equity + col("mean_awareness") + col("mean_trust")) / 4.0
     out["sgi"] = (out["sgi_national"] + out["sgi_organisational"] + out["sgi_service"] + out["sgi_community"]) / 4.0
 
     for row, name in zip(keys.other_rows, OTHER_METRICS, strict=True):
-        table[row] = out[name]
-    return table.T
+        table[:, row] = out[name]
+    return table.transpose(0, 2, 1)
+
+
+def metric_table(model: CoProductionModel) -> np.ndarray:
+    """All metrics of the current week as an array (M + 1, len(METRICS)).
+
+    Rows are the municipalities then the region; columns follow ``METRICS``.
+    """
+    return metric_tables([week_tally(model)])[0]
 
 
 class MetricsCollector(mesa.DataCollector):
@@ -338,20 +382,22 @@ class MetricsCollector(mesa.DataCollector):
     region), ``model_vars`` (the region's value of each metric, one per
     recorded week) and ``get_table_dataframe`` / ``get_model_vars_dataframe``
     give what ``DataCollector.collect`` with a reporter per metric would.  A
-    week arrives as one array (:func:`metric_table`) and becomes those lists
-    when they are read: appending some 350 values one by one every week was a
-    sixth of the week at 2,000 citizens (docs/readme/performance.md).
+    week arrives as its tallies (:func:`week_tally`); the metrics of all the
+    weeks not yet read are computed together (:func:`metric_tables`) and
+    become those lists when they are read.  Per-value appends and per-week
+    metric arithmetic were a third of the week at 2,000 citizens
+    (docs/readme/performance.md).
     """
 
     def __init__(self, n_muni: int):
-        self._pending: list[tuple[int, float, np.ndarray]] = []  # (week, model time, table)
+        self._pending: list[tuple[int, float, WeekTally]] = []  # (week, model time, tallies)
         self._row_names = row_names(n_muni)
         super().__init__(model_reporters={name: _region_value(name) for name in METRICS},
                          tables={"timeseries": ["step", "municipality", *METRICS]})
 
-    def add_week(self, week: int, time: float, table: np.ndarray) -> None:
-        """Record a week's :func:`metric_table` (``time`` is the Mesa model time)."""
-        self._pending.append((week, time, table))
+    def add_week(self, week: int, time: float, tally: WeekTally) -> None:
+        """Record a week's :func:`week_tally` (``time`` is the Mesa model time)."""
+        self._pending.append((week, time, tally))
 
     def _flush(self) -> None:
         pending = self.__dict__.get("_pending")
@@ -363,10 +409,10 @@ class MetricsCollector(mesa.DataCollector):
         rows = len(self._row_names)
         timeseries["step"].extend(week for week, _, _ in pending for _ in range(rows))
         timeseries["municipality"].extend(self._row_names * len(pending))
-        block = np.concatenate([table for _, _, table in pending])
-        for name, column in zip(METRICS, block.T.tolist(), strict=True):
+        values = metric_tables([tally for _, _, tally in pending])  # (weeks, rows, metrics)
+        for name, column in zip(METRICS, values.reshape(-1, len(METRICS)).T.tolist(), strict=True):
             timeseries[name].extend(column)
-        for name, column in zip(METRICS, block[rows - 1::rows].T.tolist(), strict=True):
+        for name, column in zip(METRICS, values[:, -1].T.tolist(), strict=True):
             model_vars[name].extend(column)
         self.__dict__["_steps"].extend(time for _, time, _ in pending)
 

@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 from cosim import mechanisms as mech
 from cosim.agents import ArrayAgent, Citizen, ICTNode, Official
 from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
-from cosim.metrics import METRICS, MetricsCollector, metric_table
+from cosim.metrics import METRICS, MetricsCollector, metric_tables, week_tally
 from cosim.network import complete_mean, small_world
 from cosim.schema import LEVERS, Scenario
 
@@ -831,14 +831,14 @@ class CoProductionModel(mesa.Model):
     # ------------------------------------------------------------------ recording
 
     def _record(self) -> None:
-        values = metric_table(self)  # (municipalities + region, METRICS)
-        self._latest_region = values[-1]
-        self.datacollector.add_week(self.week, self.time, values)
+        # the week's tallies; the metrics are computed from them when the table is read
+        self._latest_tally = week_tally(self)
+        self.datacollector.add_week(self.week, self.time, self._latest_tally)
 
     @property
     def latest(self) -> dict[str, Any]:
         """The region's metrics as last recorded (``step``, ``municipality`` and every metric)."""
-        region = dict(zip(METRICS, self._latest_region.tolist(), strict=True))
+        region = dict(zip(METRICS, metric_tables([self._latest_tally])[0, -1].tolist(), strict=True))
         return {"step": self.week, "municipality": "region", **region}
 
     def run(self, steps: int | None = None) -> None:
