@@ -160,9 +160,17 @@ def check_main(args: argparse.Namespace) -> int:
     problems: list[str] = []
     scenario_files: list[str] = []
     experiment_files: list[str] = []
+    calibration_files: list[str] = []
     for f in args.files:
-        (experiment_files if _is_experiment(f) else scenario_files).append(f)
+        if _is_params(f):  # cosim calibrate's params files (experiments/calibration/params.toml)
+            calibration_files.append(f)
+        else:
+            (experiment_files if _is_experiment(f) else scenario_files).append(f)
     problems += check_files(scenario_files)
+    if calibration_files:
+        from cosim.calibrate import check_params_files
+
+        problems += check_params_files(calibration_files)
     if experiment_files:
         checker = _load("cosim.experiment")
         if checker is None:
@@ -174,6 +182,12 @@ def check_main(args: argparse.Namespace) -> int:
     ok = len(args.files) - len({p.split(":", 1)[0] for p in problems})
     print(f"{ok} of {len(args.files)} file(s) valid")
     return 2 if problems else 0
+
+
+def _is_params(path: str) -> bool:
+    from cosim.calibrate import is_params_file
+
+    return is_params_file(path)
 
 
 def _is_experiment(path: str) -> bool:
