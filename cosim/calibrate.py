@@ -320,6 +320,26 @@ def read_params(path: str | Path) -> CalibrationSpec:
     return CalibrationSpec(tuple(priors), constants, settings, src)  # type: ignore[arg-type]
 
 
+def check_params_files(paths: Sequence[str | Path]) -> list[str]:
+    """Check calibration params files (for ``cosim check``); return every problem."""
+    problems: list[str] = []
+    for path in paths:
+        try:
+            read_params(path)
+        except ScenarioError as exc:
+            problems += exc.problems
+    return problems
+
+
+def is_params_file(path: str | Path) -> bool:
+    """A calibration params file has a [parameters] or [calibration] table and no [experiment] table."""
+    try:
+        tables = {line.strip() for line in Path(path).read_text().splitlines() if line.strip().startswith("[")}
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(tables & {"[parameters]", "[calibration]"}) and "[experiment]" not in tables
+
+
 def _unknown_path(key: str, schema: dict[str, Any]) -> str:
     close = difflib.get_close_matches(key, list(schema), n=1)
     return "unknown parameter" + (f" (did you mean '{close[0]}'?)" if close else " (see docs/ODD.md)")
@@ -878,8 +898,8 @@ def abc_identifiability(post: pd.DataFrame, problem: Problem) -> tuple[pd.DataFr
     Z = np.array(zcols).T
     if Z.shape[1] > 1:
         cov = weighted_cov(Z, w)
-        sd = np.sqrt(np.diag(cov))
-        corr = cov / np.outer(sd, sd)
+        sds = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(sds, sds)
     else:
         corr = np.ones((1, 1))
     names = [p.path for p in problem.priors]

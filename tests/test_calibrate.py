@@ -263,3 +263,12 @@ def test_shipped_example_validates():
         value = getattr(calibrated.population, prior.path.split(".")[1])
         assert prior.lo <= value <= prior.hi, prior.path
     assert calibrated.run.n_citizens == 10_000, "the fit's constants are not part of the calibrated scenario"
+
+
+def test_cosim_check_validates_params_files(tmp_path, capsys):
+    assert main(["check", str(ROOT / "experiments" / "calibration" / "params.toml")]) == 0
+    bad = tmp_path / "params.toml"
+    bad.write_text('[parameters]\n"trust.alpha_plas" = [0.0, 0.5]\n')
+    capsys.readouterr()
+    assert main(["check", str(bad)]) == 2
+    assert "parameters.trust.alpha_plas: unknown parameter (did you mean 'trust.alpha_plus'?)" in capsys.readouterr().err
