@@ -272,3 +272,33 @@ def test_cosim_check_validates_params_files(tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", str(bad)]) == 2
     assert "parameters.trust.alpha_plas: unknown parameter (did you mean 'trust.alpha_plus'?)" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_interrupted_fit_resumes_to_the_uninterrupted_result(synthetic, monkeypatch, capsys):
+    """Ctrl-C after 45 runs: exit 130, the finished runs are kept, and the rerun ends where a clean run ends."""
+    import cosim.calibrate as cal
+
+    def args(out):
+        return ["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params",
+                str(synthetic / "params.toml"), "--budget", "90", "--out", str(out), "--quiet", "--no-figures"]
+
+    assert main(args(synthetic / "clean")) == 0
+    real = cal.simulate_targets
+    calls = {"n": 0}
+
+    def flaky(job):
+        calls["n"] += 1
+        if calls["n"] > 45:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(cal, "simulate_targets", flaky)
+    assert main(args(synthetic / "cut")) == 130
+    assert "rerun the same command to resume" in capsys.readouterr().err
+    assert not (synthetic / "cut" / "posterior.parquet").exists()
+    monkeypatch.setattr(cal, "simulate_targets", real)
+    assert main(args(synthetic / "cut")) == 0
+    assert "(45 run now" in capsys.readouterr().out
+    assert pd.read_parquet(synthetic / "cut" / "posterior.parquet").equals(
+        pd.read_parquet(synthetic / "clean" / "posterior.parquet"))
