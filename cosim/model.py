@@ -560,24 +560,26 @@ class CoProductionModel(mesa.Model):
         self.week_stats["trained"] = k.astype(float)
         if not k.any():
             return trained
-        eligible = self.near_training & (self.literacy < 0.999)
         for m, part in enumerate(self._muni_slices):  # citizens of municipality m
             if k[m] == 0:
                 continue
-            idx = part.start + np.flatnonzero(eligible[part])
-            if idx.size == 0:
+            eligible = self.near_training[part] & (self.literacy[part] < 0.999)
+            n_eligible = np.count_nonzero(eligible)
+            if n_eligible == 0:
                 continue
-            if k[m] >= idx.size:
-                trained[idx] = True
+            if k[m] >= n_eligible:
+                trained[part][eligible] = True
                 continue
-            # the k[m] eligible citizens first in line (lowest key) take the seats
+            # the k[m] eligible citizens first in line (lowest key) take the seats;
+            # the others are put at the back of the line
             if tr.targeting == "random":
-                key = key_draw[idx]
+                key = key_draw[part].copy()
             elif tr.targeting == "low_literacy":
-                key = self.literacy[idx] + 1e-3 * key_draw[idx]
+                key = self.literacy[part] + 1e-3 * key_draw[part]
             else:
-                key = self.income[idx] + 0.5 * key_draw[idx]
-            trained[idx[np.argpartition(key, k[m] - 1)[: k[m]]]] = True
+                key = self.income[part] + 0.5 * key_draw[part]
+            key[~eligible] = np.inf
+            trained[part.start + np.argpartition(key, k[m] - 1)[: k[m]]] = True
         return trained
 
     def _update_open_data(self, od, links) -> None:
@@ -741,11 +743,11 @@ class CoProductionModel(mesa.Model):
         self.ward_quality += c.municipality.quality_response * (target - self.ward_quality)
         self.ward_quality = np.clip(self.ward_quality, 0.0, 1.0)
         # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback
+        # (added in request order, as a bincount over all citizens would, but touching only these)
         all_cits = np.concatenate([cits, d_cits])
-        all_out = np.concatenate([outcome, np.zeros(d_cits.size)])
-        # float even when no request was resolved (bincount of nothing is int64)
-        osum_c = np.bincount(all_cits, weights=all_out, minlength=self.n).astype(float, copy=False)
-        ocnt_c = np.bincount(all_cits, minlength=self.n).astype(float)
+        osum_c, ocnt_c = np.zeros(self.n), np.zeros(self.n)
+        np.add.at(osum_c, all_cits, np.concatenate([outcome, np.zeros(d_cits.size)]))
+        np.add.at(ocnt_c, all_cits, 1.0)
         commenters = self._commenters
         if commenters.size:
             feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
