@@ -191,7 +191,7 @@ def _validation_problems(exc: ValidationError, source: str) -> list[str]:
         where = _loc(tuple(err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/readme/experiments.md)"
+            msg = "unknown key (check the spelling; see docs/experiments.md)"
         elif err["type"] == "missing":
             msg = "required"
         elif "values" in where and where.endswith("]"):

@@ -118,7 +118,7 @@ def sobol_policies() -> str:
 # convergence check: cosim sensitivity experiments/sobol_policies.toml --workers 2
 #
 # Size, chosen for a 2-core machine shared with others (wall time measured on
-# it: see docs/readme/sensitivity.md):
+# it: see docs/sensitivity.md):
 # - 14 inputs in 13 groups (security is one), first and total order only:
 #   second order would take N (2D + 2) rows instead of N (D + 2).
 # - N = 64 base samples -> 64 x (13 + 2) = 960 sample points.  The smallest
