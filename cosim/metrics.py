@@ -386,7 +386,7 @@ class MetricsCollector(mesa.DataCollector):
     weeks not yet read are computed together (:func:`metric_tables`) and
     become those lists when they are read.  Per-value appends and per-week
     metric arithmetic were a third of the week at 2,000 citizens
-    (docs/readme/performance.md).
+    (docs/performance.md).
     """
 
     def __init__(self, n_muni: int):

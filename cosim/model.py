@@ -356,7 +356,7 @@ class CoProductionModel(mesa.Model):
 
         Citizens keep their ward, municipality and position, so their need rate,
         their cost of reaching a ward meeting and their access centre are fixed;
-        keeping them saves recomputing them every week (docs/readme/performance.md).
+        keeping them saves recomputing them every week (docs/performance.md).
         """
         c = self.config
         pc = c.participation
@@ -913,7 +913,7 @@ def _add_array_agents(model: mesa.Model, cls: type[ArrayAgent], n: int) -> None:
     keys = dict.fromkeys(agents)
     all_agents._agents.update(keys)  # type: ignore[union-attr]
     if existing is None:
-        by_type[cls] = type(all_agents)(agents, random=model.random)  # type: ignore[index]
+        by_type[cls] = type(all_agents)(agents, random=model.random)  # type: ignore[index, misc]
     else:
         existing._agents.update(keys)
 

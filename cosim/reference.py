@@ -32,8 +32,8 @@ per-citizen rule):
   (tests/test_reference.py also checks some metrics against plain sums over
   the citizens).
 
-The reference is 100 to 1,000 times slower than the engine
-(docs/readme/performance.md): use it to read and to check, not to run studies.
+The reference is about a hundred times slower than the engine at 10,000
+citizens (docs/performance.md): use it to read and to check, not to run studies.
 """
 
 from __future__ import annotations
