@@ -81,6 +81,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from cosim.cli import UsageError
 from cosim.evaluators import RunTask, evaluate_run
 from cosim.metrics import METRICS
+from cosim.parallel import add_backend_arguments, check_backend_arguments
 from cosim.scenario import ScenarioError, format_validation_error, read_toml, scenario_from_dict, set_path
 from cosim.schema import parameter_table
 from cosim.simulate import run_seed
@@ -1370,12 +1371,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="abc: ABC-SMC posterior (default); optimize: differential evolution point estimate")
     p.add_argument("--budget", type=int, metavar="RUNS",
                    help=f"model runs to spend (default: calibration.budget or {DEFAULT_BUDGET})")
-    backend = p.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, default=1, metavar="N",
-                         help="local worker processes (default 1: run in this process)")
-    backend.add_argument("--dask-local", type=int, metavar="N",
-                         help="start a Dask LocalCluster with N single-threaded workers")
-    backend.add_argument("--dask", metavar="ADDRESS", help="connect to a running Dask scheduler")
+    add_backend_arguments(p)
     p.add_argument("--out", help="results folder (default: results/calibration_<scenario name>); rerun to resume")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -1383,10 +1379,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``cosim calibrate``: 0 on success, 1 when runs failed, 2 on bad input."""
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
-    if args.dask_local is not None and args.dask_local < 1:
-        raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+    check_backend_arguments(args)
     if args.budget is not None and args.budget < 1:
         raise UsageError(f"--budget: expected a positive number of runs, got {args.budget}")
     problem = load_problem(args.targets, args.scenario, args.params, args.method, args.budget)

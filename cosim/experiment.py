@@ -65,6 +65,7 @@ from cosim.design import (
     salib_problem,
 )
 from cosim.metrics import OUTCOMES
+from cosim.parallel import add_backend_arguments, check_backend_arguments
 from cosim.scenario import ScenarioError, read_toml, scenario_from_dict, set_path
 from cosim.schema import iter_parameters
 from cosim.store import STORE_FILE, RunStore, StoreBusy, expand_outcomes
@@ -899,13 +900,7 @@ def _panel(ax: Any, ok: pd.DataFrame, f: Factor, outcome: str, hue: Factor | Non
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``cosim experiment``."""
     p.add_argument("file", help="experiment file (TOML), e.g. experiments/wifi_dose_response.toml")
-    backend = p.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, default=1, metavar="N",
-                         help="local worker processes (default 1: run in this process)")
-    backend.add_argument("--dask-local", type=int, metavar="N",
-                         help="start a Dask LocalCluster with N single-threaded workers")
-    backend.add_argument("--dask", metavar="ADDRESS",
-                         help="connect to a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (dask-jobqueue)")
+    add_backend_arguments(p)
     p.add_argument("--out", help="results folder (default: results/<experiment name>); rerun to resume")
     p.add_argument("--retry-failed", action="store_true", help="rerun the runs that failed before (only those)")
     p.add_argument("--no-figures", action="store_true", help="skip the summary figures")
@@ -914,10 +909,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``cosim experiment``: 0 when every run succeeded, 1 when some failed, 2 on bad input."""
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
-    if args.dask_local is not None and args.dask_local < 1:
-        raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+    check_backend_arguments(args)
     exp = load_experiment(args.file)
     out = Path(args.out) if args.out else Path("results") / exp.name
     try:

@@ -27,6 +27,27 @@ class RunResult:
     seconds: float = 0.0
 
 
+def add_backend_arguments(parser: Any) -> None:
+    """The ``--workers N | --dask-local N | --dask ADDRESS`` options every batch command shares."""
+    backend = parser.add_mutually_exclusive_group()
+    backend.add_argument("--workers", type=int, default=1, metavar="N",
+                         help="local worker processes (default 1: run in this process)")
+    backend.add_argument("--dask-local", type=int, metavar="N",
+                         help="start a Dask LocalCluster with N single-threaded workers")
+    backend.add_argument("--dask", metavar="ADDRESS",
+                         help="connect to a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (dask-jobqueue)")
+
+
+def check_backend_arguments(args: Any) -> None:
+    """Refuse a non-positive ``--workers`` or ``--dask-local`` (exit 2 via the CLI)."""
+    from cosim.cli import UsageError
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
+    if args.dask_local is not None and args.dask_local < 1:
+        raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+
+
 class BackendError(Exception):
     """A backend could not be started or reached (e.g. an unreachable scheduler)."""
 

@@ -50,6 +50,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from cosim.parallel import add_backend_arguments, check_backend_arguments
+
 # -------------------------------------------------------------------- the rules
 DEFAULT_REPLICATIONS = 5  # runs per sample point when neither the file nor --replications says
 MIN_SOBOL_SAMPLES = 16  # N/8 >= 2 base samples, so every convergence prefix can be bootstrapped
@@ -720,10 +722,7 @@ def _method_notes(method: str) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="experiment file (TOML) with experiment.design = 'sobol' or 'morris'")
-    backend = p.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (default 1)")
-    backend.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
-    backend.add_argument("--dask", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
+    add_backend_arguments(p)
     p.add_argument("--out", help="results folder (default: results/<experiment name>, shared with cosim "
                                  "experiment, so finished runs are reused); the analysis goes to <out>/sensitivity")
     p.add_argument("--replications", type=int, metavar="R",
@@ -763,10 +762,7 @@ def main(args: argparse.Namespace) -> int:
                          f"{exp.design!r} (run grid and lhs designs with cosim experiment)")
     if exp.design == "sobol":
         check_sobol_samples(int(exp.samples or 0), str(args.file))
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: expected a positive integer, got {args.workers}")
-    if args.dask_local is not None and args.dask_local < 1:
-        raise UsageError(f"--dask-local: expected a positive integer, got {args.dask_local}")
+    check_backend_arguments(args)
     replications = replications_for(args.file, args.replications)
     exp = _with_replications(exp, replications)
     problem = salib_problem(exp)
