@@ -41,6 +41,12 @@ SGI_PARTS = {
 }
 
 
+
+def _week_axis(horizon: int) -> dict:
+    """The x axis every chart shares: weeks from 0 to the horizon."""
+    return {"type": "value", "min": 0, "max": horizon, "name": "week", "nameLocation": "middle",
+            "nameGap": 22, "splitLine": {"show": False}}
+
 def _smooth(x: np.ndarray, k: int) -> np.ndarray:
     """Trailing k-week mean (the first weeks average what there is), as in cosim.plots."""
     if k <= 1 or x.size == 0:
@@ -177,15 +183,7 @@ def overlay_chart(
         },
         "grid": {"left": 52, "right": 18, "top": 42, "bottom": 58},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {
-            "type": "value",
-            "min": 0,
-            "max": frame.horizon,
-            "name": "week",
-            "nameLocation": "middle",
-            "nameGap": 22,
-            "splitLine": {"show": False},
-        },
+        "xAxis": _week_axis(frame.horizon),
         "yAxis": y_axis,
         "series": series,
     }
@@ -232,15 +230,7 @@ def gap_chart(frame: Frame) -> dict[str, Any]:
         "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 11}},
         "grid": {"left": 52, "right": 18, "top": 42, "bottom": 58},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {
-            "type": "value",
-            "min": 0,
-            "max": frame.horizon,
-            "name": "week",
-            "nameLocation": "middle",
-            "nameGap": 22,
-            "splitLine": {"show": False},
-        },
+        "xAxis": _week_axis(frame.horizon),
         "yAxis": {
             "type": "value",
             "name": "policy - baseline",
