@@ -39,7 +39,7 @@ from cosim.schema import LEVERS, iter_parameters, parameter_table
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 CHROMIUM = Path("/usr/bin/chromium")
-# the ``cosim`` command as users run it (``python -m cosim.cli`` would load cosim.cli twice)
+# the ``cosim`` command as users run it, with this interpreter
 COSIM = [sys.executable, "-c", "import sys; from cosim.cli import main; sys.exit(main())"]
 CHROMIUM_ARGS = [
     "--headless",
