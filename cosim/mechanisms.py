@@ -28,9 +28,12 @@ def online_access(
 
 
 def capacity_share(demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Chance that a user of a node is served: capacity shared among its users."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(demand > 0, np.minimum(1.0, capacity / np.maximum(demand, 1e-300)), 1.0)
+    """Chance that a user of a node is served: capacity shared among its users.
+
+    ``demand`` counts users (whole numbers), so dividing by ``max(demand, 1)``
+    is dividing by the demand wherever there is any.
+    """
+    return np.where(demand > 0, np.minimum(1.0, capacity / np.maximum(demand, 1.0)), 1.0)
 
 
 def intention(
@@ -113,10 +116,9 @@ def literacy_update(
     Learning by doing (Arrow 1962) and skill decay; van Deursen & van Dijk 2014
     on digital skills.  Magnitudes are assumptions.
     """
-    gap = 1.0 - literacy
-    lit = literacy + trained * training_gain * gap
-    lit = lit + used_online * learning_by_doing * (1.0 - lit)
-    lit = lit - (~used_online) * decay * lit
+    lit = literacy.copy()
+    lit[trained] += training_gain * (1.0 - literacy[trained])  # the few trained this week
+    lit = np.where(used_online, lit + learning_by_doing * (1.0 - lit), lit - decay * lit)
     return np.clip(lit, 0.0, 1.0)
 
 

@@ -214,8 +214,9 @@ def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
     counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
     np.matmul(counts.astype(float), keys.indicators, out=out[:, :TRUST])
-    attributes = np.column_stack([model.trust, model.literacy, model.awareness, model.privacy])
-    out[:, TRUST:] = keys.members @ attributes
+    members = keys.members  # one product per attribute: faster than one with the attributes stacked
+    for col, attribute in enumerate((model.trust, model.literacy, model.awareness, model.privacy), TRUST):
+        out[:, col] = members @ attribute
     return out.reshape(keys.M, 3, 3, _N_COLS)
 
 

@@ -215,6 +215,11 @@ class CoProductionModel(mesa.Model):
             return complete_mean(x, self.muni, self.n_muni)
         return self.W @ x
 
+    def _neighbour_means(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each citizen's neighbours' mean trust, adoption and awareness (DeGroot averaging)."""
+        nbr = self.neighbour_mean(np.column_stack([self.trust, self.adopted, self.awareness]))
+        return nbr[:, 0], nbr[:, 1], nbr[:, 2]
+
     def _build_officials(self) -> None:
         o = self.config.officials
         k = o.n_officials * self.n_muni
@@ -452,19 +457,22 @@ class CoProductionModel(mesa.Model):
         phone = self.device >= 1
         afford = self.afford if pol.data_factor is None else self.afford * pol.data_factor[self.muni]
         has_data = u[DATA] < afford
-        hs, hs_node = self._hs_cits, self._hs_node
-        want_hot = smartphone[hs] & ~has_data[hs] & self.node_up[hs_node]
-        demand = np.bincount(hs_node[want_hot], minlength=n_nodes).astype(float)
-        served = mech.capacity_share(demand, pol.node_capacity) * pol.cap_factor
         # online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok), in parts
-        # (a hotspot user has a smartphone, so smartphone & hotspot_ok = hotspot_ok)
+        # (a hotspot user has a smartphone, so smartphone & hotspot_ok = hotspot_ok);
+        # those who ask for a hotspot: a smartphone, no data of their own, the hotspot up
+        hs, hs_node = self._hs_cits, self._hs_node
+        ask = np.flatnonzero(smartphone[hs] & ~has_data[hs] & self.node_up[hs_node])
+        asker, asker_node = hs.take(ask), hs_node.take(ask)
+        served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float),
+                                     pol.node_capacity) * pol.cap_factor
         online = smartphone & has_data
-        online[hs] |= want_hot & (u[HOTSPOT, hs] < served[hs_node])
+        online[asker[u[HOTSPOT, asker] < served[asker_node]]] = True
+        # those still offline ask their access centre, if it is up
         cc, cc_node = self._cc_cits, self._cc_node
-        want_centre = ~online[cc] & self.node_up[cc_node]
-        demand = np.bincount(cc_node[want_centre], minlength=n_nodes).astype(float)
-        served = mech.capacity_share(demand, pol.node_capacity)
-        online[cc] |= want_centre & (u[CENTRE, cc] < served[cc_node])
+        ask = np.flatnonzero(~online[cc] & self.node_up[cc_node])
+        asker, asker_node = cc.take(ask), cc_node.take(ask)
+        served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float), pol.node_capacity)
+        online[asker[u[CENTRE, asker] < served[asker_node]]] = True
         self.online = online
 
         # channels available this week (a breach takes e-services down for a while)
@@ -490,10 +498,12 @@ class CoProductionModel(mesa.Model):
                                              lit.training_gain, lit.learning_by_doing, lit.decay)
 
         # 5. awareness: campaigns (media advocacy), word of mouth, the IDP window
-        nbr = self.neighbour_mean(np.column_stack([self.trust, self.adopted, self.awareness]))
+        nbr_trust, nbr_adopted, nbr_awareness = self._neighbour_means()
         window = self.idp_window(t)
         aw = c.awareness
-        gain = lv["campaign"].reach_per_week + aw.word_of_mouth * nbr[:, 2] + aw.idp_boost * window
+        gain = lv["campaign"].reach_per_week + aw.word_of_mouth * nbr_awareness
+        if window:
+            gain += aw.idp_boost
         self.awareness = np.clip(self.awareness + (1.0 - self.awareness) * np.minimum(gain, 1.0)
                                  - aw.decay * self.awareness, 0.0, 1.0)
 
@@ -504,7 +514,7 @@ class CoProductionModel(mesa.Model):
         performance = np.clip(self.responsiveness + self._by_citizen(0.5 * self.open_data_value), 0.0, 1.0)
         intent = mech.intention(performance, self.literacy, self.trust, risk, ad.beta_performance,
                                 ad.beta_effort, ad.beta_trust, ad.beta_privacy)
-        hazard = mech.adoption_hazard(ad.p, ad.q, nbr[:, 1], intent, self.awareness, e_channel)
+        hazard = mech.adoption_hazard(ad.p, ad.q, nbr_adopted, intent, self.awareness, e_channel)
         lapse = mech.lapse_hazard(ad.lapse_rate, intent)
         # adopters stay unless they lapse; others adopt with the hazard
         # (np.where(adopted, u >= lapse, u < hazard) in boolean arithmetic, which is faster)
@@ -519,7 +529,7 @@ class CoProductionModel(mesa.Model):
 
         # 9. trust: disconfirmation for participants, quality and transparency for
         #    others, social influence for all, shocks
-        self._update_trust(outcome_sum, outcome_n, nbr[:, 0])
+        self._update_trust(outcome_sum, outcome_n, nbr_trust)
         self._shocks(t, events, lv["security"])
 
         # 10. talent: attrition, hiring, ICT training of officials
@@ -579,7 +589,13 @@ class CoProductionModel(mesa.Model):
             else:
                 key = self.income[part] + 0.5 * key_draw[part]
             key[~eligible] = np.inf
-            trained[part.start + np.argpartition(key, k[m] - 1)[: k[m]]] = True
+            if k[m] <= 4:  # a few seats (the usual case): take them one by one, faster than a partition
+                for _ in range(k[m]):
+                    first = key.argmin()
+                    trained[part.start + first] = True
+                    key[first] = np.inf
+            else:
+                trained[part.start + np.argpartition(key, k[m] - 1)[: k[m]]] = True
         return trained
 
     def _update_open_data(self, od, links) -> None:
@@ -607,57 +623,73 @@ class CoProductionModel(mesa.Model):
 
     def _participate(self, t, u, online, phone, portal_av, ch, window, pol) -> None:
         """Needs and IDP consultations, acted on through each citizen's cheapest open channel."""
-        c = self.config
-        pc = c.participation
+        pc = self.config.participation
         n = self.n
-        adopted = self.adopted
-        # The cheapest channel open to each citizen, ties going to the first in
-        # CHANNELS order (as np.argmin over the four costs would).  E-channels need
+        # Who may act this week: citizens with a need and, in the IDP window, everyone
+        # (a comment needs no need).  Outside the window that is a few per cent of the
+        # citizens, so the channel and the chance to act are worked out for them only;
+        # ``sel`` picks them (a slice of all citizens in the window: views, no copies).
+        need = u[NEED] < self._need_p
+        sel: Any = slice(None) if window else np.flatnonzero(need)
+        adopted = self.adopted[sel]
+        on = online[sel]
+        # The cheapest channel open to each, ties going to the first in CHANNELS
+        # order (as np.argmin over the four costs would).  E-channels need
         # adoption, the portal and social media being online, USSD a phone; which
         # e-channels are open is one of 8 patterns, so the best one is looked up.
-        adopted_online = adopted & online
+        adopted_online = adopted & on
         if portal_av.all():
             pattern = adopted_online.astype(np.uint8)
         elif portal_av.any():
-            pattern = (adopted_online & portal_av[self.muni]).astype(np.uint8)
+            pattern = (adopted_online & portal_av[self.muni[sel]]).astype(np.uint8)
         else:
-            pattern = np.zeros(n, dtype=np.uint8)
+            pattern = np.zeros(adopted.size, dtype=np.uint8)
         if ch.ussd:
-            pattern += (adopted & phone) * np.uint8(2)
+            pattern += (adopted & phone[sel]) * np.uint8(2)
         if ch.social:
             pattern += adopted_online * np.uint8(4)
-        pattern += self._youth_bit  # youth find social media cheaper
-        best = self._e_best.take(pattern)       # channel index (0 portal, 1 USSD, 2 social)
+        pattern += self._youth_bit[sel]  # youth find social media cheaper
         best_cost = self._e_cost.take(pattern)  # inf when no e-channel is open (take: faster than [])
         if ch.ward_meetings:  # open to everyone, at a cost rising with distance
-            to_meeting = self._meeting_cost < best_cost
-            best += to_meeting * (3 - best)
-            best_cost = np.minimum(best_cost, self._meeting_cost)
+            best_cost = np.minimum(best_cost, self._meeting_cost[sel])
         level_offered = pol.level_offered
         # efficacy: trust raises acting (OECD 2024: trust gap of 43 points with a say)
-        efficacy = (1.0 - pc.efficacy_weight) + pc.efficacy_weight * 2.0 * self.trust
+        efficacy = (1.0 - pc.efficacy_weight) + pc.efficacy_weight * 2.0 * self.trust[sel]
         efficacy = efficacy * (1.0 + pc.iap2_efficacy * (level_offered - 2))
         # no open channel (cost inf) means no action; so does a cost of 1 or more
         # (efficacy and propensity are never negative)
-        act_p = np.clip(self.propensity * efficacy * (1.0 - np.minimum(best_cost, 1.0)), 0.0, 1.0)
-        need = u[NEED] < self._need_p
-        act = need & (u[ACT] < act_p)
-        comment = (u[IDP] < pc.idp_rate * act_p) if window else np.zeros(n, dtype=bool)
-        took_part = act | comment
-        channel = (best + 1) * took_part  # 0 = none, else 1 + index in CHANNELS
+        act_p = np.clip(self.propensity[sel] * efficacy * (1.0 - np.minimum(best_cost, 1.0)), 0.0, 1.0)
+        if window:
+            act = need & (u[ACT] < act_p)
+            comment = u[IDP] < pc.idp_rate * act_p
+            took = np.flatnonzero(act | comment)  # positions in sel = citizens
+            acting, commenters, who = np.flatnonzero(act), np.flatnonzero(comment), took
+        else:
+            took = np.flatnonzero(u[ACT, sel] < act_p)  # positions in sel
+            acting = who = sel[took]
+            commenters = np.zeros(0, dtype=np.int64)
+        # the channel of those who took part: the cheapest e-channel, or the meeting when cheaper
+        p = pattern[took]
+        best = self._e_best.take(p)
+        if ch.ward_meetings:
+            best[self._meeting_cost[who] < self._e_cost.take(p)] = 3
+        channel = np.zeros(n, dtype=np.int8)  # 0 = none, else 1 + index in CHANNELS
+        channel[who] = best + 1
         self.channel = channel
-        self.level = pol.level_of_channel.take(channel)
-        self.contributions += act
-        self.contributions += comment
-        self.last_participation[took_part] = t
-        self.commented = comment
-        self._commenters = np.flatnonzero(comment) if window else np.zeros(0, dtype=np.int64)
-        new = np.flatnonzero(act)
-        self.pend_cit = np.concatenate([self.pend_cit, new])
-        self.pend_week = np.concatenate([self.pend_week, np.full(new.size, t, dtype=np.int64)])
-        self.pend_channel = np.concatenate([self.pend_channel, channel[new]])
-        self.week_stats["requests"] = np.bincount(self.muni[new], minlength=self.n_muni).astype(float)
-        self.totals["submitted"] += new.size
+        level = np.zeros(n, dtype=np.int8)
+        level[who] = pol.level_of_channel.take(best + 1)
+        self.level = level
+        self.contributions[acting] += 1
+        self.contributions[commenters] += 1
+        self.last_participation[who] = t
+        self.commented = np.zeros(n, dtype=bool)
+        self.commented[commenters] = True
+        self._commenters = commenters
+        self.pend_cit = np.concatenate([self.pend_cit, acting])
+        self.pend_week = np.concatenate([self.pend_week, np.full(acting.size, t, dtype=np.int64)])
+        self.pend_channel = np.concatenate([self.pend_channel, channel[acting]])
+        self.week_stats["requests"] = np.bincount(self.muni[acting], minlength=self.n_muni).astype(float)
+        self.totals["submitted"] += acting.size
         self.level_offered = level_offered
 
     def _coproduce(self, t, links) -> tuple[np.ndarray, np.ndarray]:
