@@ -50,10 +50,12 @@ METRICS: tuple[str, ...] = (
 )
 
 
-# Per-citizen category code for the tally: this week's IAP2 level (0-5) and
-# channel (0-4), online, adopted, participated in the last 52 weeks, trusting.
-_LEVEL, _CHANNEL, _ONLINE, _ADOPTED, _RECENT, _TRUSTING = 1, 6, 30, 60, 120, 240
-_N_CODES = 480
+# Per-citizen category code for the tally: this week's channel (0-4), online,
+# adopted, participated in the last 52 weeks, trusting.  (The IAP2 level a
+# citizen reached follows from the channel and the week's policy, so the
+# level counts are read from the channel counts.)
+_CHANNEL, _ONLINE, _ADOPTED, _RECENT, _TRUSTING = 1, 5, 10, 20, 40
+_N_CODES = 80
 # Columns of the tally: counts of citizens with each indicator, then sums of the
 # continuous attributes (trust, literacy, awareness, privacy concern).
 ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = range(6)
@@ -62,11 +64,15 @@ TRUST, LITERACY, AWARENESS, PRIVACY = 17, 18, 19, 20
 _N_COLS = 21
 
 
-def _indicators() -> np.ndarray:
-    """(code, indicator) 0/1 matrix turning code counts into indicator counts."""
+def _indicators(level_of_channel: np.ndarray) -> np.ndarray:
+    """(code, indicator) 0/1 matrix turning code counts into indicator counts.
+
+    ``level_of_channel[c]`` is the IAP2 level (0 none, 1-5) reached through
+    channel ``c`` this week (``WeekPolicy.level_of_channel``).
+    """
     code = np.arange(_N_CODES)
-    level = code % 6
     channel = code // _CHANNEL % 5
+    level = level_of_channel[channel]
     ind = np.zeros((_N_CODES, LV0 + 6))
     ind[:, ONLINE] = code // _ONLINE % 2
     ind[:, ADOPTED] = code // _ADOPTED % 2
@@ -168,10 +174,17 @@ class _Keys:
         self.weighted_rows = [METRICS.index(name) for name in WEIGHTED_METRICS]
         self.n_ward = np.bincount(model.ward, minlength=model.n_wards).astype(float)
         self.posts = np.bincount(model.off_muni, minlength=M).astype(float)
-        self.indicators = _indicators()
+        self._indicators: dict[bytes, np.ndarray] = {}
         self.muni = model.muni.astype(np.intp)
         self.stride = 0
         self.muni_offset = self.muni
+
+    def indicators(self, level_of_channel: np.ndarray) -> np.ndarray:
+        """The week's (code, indicator) matrix (one per IAP2 level map, kept)."""
+        key = level_of_channel.tobytes()
+        if key not in self._indicators:
+            self._indicators[key] = _indicators(level_of_channel)
+        return self._indicators[key]
 
     def contribution_key(self, top: int) -> tuple[np.ndarray, int]:
         """Key municipality x contributions for a histogram with ``stride`` >= ``top`` bins each."""
@@ -195,17 +208,19 @@ def _with_total(a: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.concatenate([a, np.add.reduce(a, axis=axis, keepdims=True)], axis=axis)
 
 
+_NO_LEVELS = np.zeros(5, dtype=np.int8)
+
+
 def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
     """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
     One integer bincount over a combined (group, category) key gives every
-    count; one sparse product (group x citizen indicator matrix times the
-    citizens' continuous attributes) gives the sums, each in citizen order as
-    a bincount would add them.
+    count; a sparse product per continuous attribute (group x citizen
+    indicator matrix times the citizens' values) gives the sums, each in
+    citizen order as a bincount would add them.
     """
     u16 = np.uint16
-    code = np.multiply(np.asarray(model.channel, np.int8).view(np.uint8), _CHANNEL, dtype=u16)
-    code += np.asarray(model.level, np.int8).view(np.uint8)
+    code = np.asarray(model.channel, np.int8).astype(u16)  # * _CHANNEL (= 1)
     code += np.multiply(model.online, _ONLINE, dtype=u16)
     code += np.multiply(model.adopted, _ADOPTED, dtype=u16)
     # participated in the last 52 weeks: week - 1 - last < 52
@@ -213,7 +228,9 @@ def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
     code += np.multiply(model.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
     counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
-    np.matmul(counts.astype(float), keys.indicators, out=out[:, :TRUST])
+    policy = model._policy_now  # None before the first week, when nobody has a channel
+    level_of_channel = _NO_LEVELS if policy is None else policy.level_of_channel
+    np.matmul(counts.astype(float), keys.indicators(level_of_channel), out=out[:, :TRUST])
     members = keys.members  # one product per attribute: faster than one with the attributes stacked
     for col, attribute in enumerate((model.trust, model.literacy, model.awareness, model.privacy), TRUST):
         out[:, col] = members @ attribute

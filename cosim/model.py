@@ -17,7 +17,7 @@ import math
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -43,6 +43,15 @@ DEVICES = ("none", "feature", "smartphone")
 NODE_KINDS = ("hotspot", "access_centre", "service_centre")
 # node kinds (HOTSPOT above is the row of uniform draws for hotspot access)
 KIND_HOTSPOT, ACCESS_CENTRE, SERVICE_CENTRE = range(3)
+
+
+class Staff(NamedTuple):
+    """Officials in post per municipality (``CoProductionModel._staff``)."""
+
+    capacity: np.ndarray  # requests they can resolve this week, in simulated requests (capacity x skill)
+    count: np.ndarray     # officials in post (at least 1)
+    skill: np.ndarray     # their mean skill
+    ict: np.ndarray       # their mean ICT skill
 
 
 @dataclass(frozen=True)
@@ -508,7 +517,8 @@ class CoProductionModel(mesa.Model):
                                  - aw.decay * self.awareness, 0.0, 1.0)
 
         # 6. adoption: Bass hazard x UTAUT intention x facilitating conditions
-        self._update_open_data(lv["open_data"], lv["links"])  # (posture: set with the policy)
+        staff = self._staff()  # officials in post (they change at the end of the week, step 10)
+        self._update_open_data(lv["open_data"], lv["links"], staff.ict)  # (posture: set with the policy)
         ad = c.adoption
         risk = self.privacy * self._by_citizen(1.0 - self.posture)
         performance = np.clip(self.responsiveness + self._by_citizen(0.5 * self.open_data_value), 0.0, 1.0)
@@ -525,7 +535,7 @@ class CoProductionModel(mesa.Model):
         self._participate(t, u, online, phone, portal_av, ch, window, pol)
 
         # 8. co-production: officials resolve requests FIFO up to capacity x skill
-        outcome_sum, outcome_n = self._coproduce(t, lv["links"])
+        outcome_sum, outcome_n = self._coproduce(t, lv["links"], staff)
 
         # 9. trust: disconfirmation for participants, quality and transparency for
         #    others, social influence for all, shocks
@@ -598,17 +608,29 @@ class CoProductionModel(mesa.Model):
                 trained[part.start + np.argpartition(key, k[m] - 1)[: k[m]]] = True
         return trained
 
-    def _update_open_data(self, od, links) -> None:
+    def _staff(self) -> Staff:
+        """The officials in post in each municipality this week (see :class:`Staff`)."""
+        o = self.config.officials
+        M, act, muni = self.n_muni, self.off_active, self.off_muni
+        cnt = np.maximum(np.bincount(muni, weights=act, minlength=M), 1)
+        return Staff(
+            # capacity x skill per week, converted to simulated requests
+            capacity=np.bincount(muni, weights=o.capacity_per_week * self.off_skill * act, minlength=M) / self.scale,
+            count=cnt,
+            skill=np.bincount(muni, weights=self.off_skill * act, minlength=M) / cnt,
+            ict=np.bincount(muni, weights=self.off_ict * act, minlength=M) / cnt,
+        )
+
+    def _update_open_data(self, od, links, ict: np.ndarray) -> None:
         """Effective openness: level x freshness x capability to publish.
 
         Freshness falls with the update interval (seed 000: infrequent updates);
-        capability grows with officials' ICT skill; a shared platform lets every
-        member publish at the best member's level (assumption).
+        capability grows with officials' mean ICT skill ``ict`` (per municipality);
+        a shared platform lets every member publish at the best member's level
+        (assumption).
         """
         freshness = 13.0 / (13.0 + od.update_interval_weeks)
-        ict = np.bincount(self.off_muni, weights=self.off_ict * self.off_active, minlength=self.n_muni)
-        cnt = np.maximum(np.bincount(self.off_muni, weights=self.off_active, minlength=self.n_muni), 1)
-        capability = 0.5 + 0.5 * ict / cnt
+        capability = 0.5 + 0.5 * ict
         value = od.level * (freshness / 0.5) * (capability / 0.75)  # = level at interval 13, ICT 0.5
         if links.shared_data_platform and self.n_muni > 1:
             value[:] = value.max()
@@ -692,32 +714,24 @@ class CoProductionModel(mesa.Model):
         self.totals["submitted"] += acting.size
         self.level_offered = level_offered
 
-    def _coproduce(self, t, links) -> tuple[np.ndarray, np.ndarray]:
+    def _coproduce(self, t, links, staff: Staff) -> tuple[np.ndarray, np.ndarray]:
         """Resolve requests first in first out; return per-citizen sums and counts of outcomes.
 
         An experience is a resolved request (its co-produced outcome), a dropped
         one (outcome 0) or an IDP comment (feedback by the IAP2 level offered).
         """
         c = self.config
-        o = c.officials
         M = self.n_muni
-        act = self.off_active
-        # capacity x skill per week, converted to simulated requests
-        cap = np.bincount(self.off_muni, weights=o.capacity_per_week * self.off_skill * act,
-                          minlength=M) / self.scale
-        cnt = np.maximum(np.bincount(self.off_muni, weights=act, minlength=M), 1)
-        skill = np.bincount(self.off_muni, weights=self.off_skill * act, minlength=M) / cnt
-        ict = np.bincount(self.off_muni, weights=self.off_ict * act, minlength=M) / cnt
+        cap, cnt, skill, ict = staff
         pooled = links.shared_talent_pool and M > 1
         pend_cit, pend_week = self.pend_cit, self.pend_week
         req_muni = self.muni[pend_cit]
-        if pooled:
-            cap = np.full(M, np.add.reduce(cap))
-            skill[:] = np.add.reduce(skill * cnt) / np.add.reduce(cnt)  # np.average(skill, weights=cnt)
-            ict[:] = np.add.reduce(ict * cnt) / np.add.reduce(cnt)
+        if pooled:  # one queue for the region, officials' skills averaged over it
+            skill = np.full(M, np.add.reduce(skill * cnt) / np.add.reduce(cnt))  # np.average(skill, weights=cnt)
+            ict = np.full(M, np.add.reduce(ict * cnt) / np.add.reduce(cnt))
             pool = np.zeros(pend_cit.size, dtype=np.int64)
             self.capacity_carry[1:] = 0.0
-            avail = self.capacity_carry[:1] + cap[:1]
+            avail = self.capacity_carry[:1] + np.add.reduce(cap)
         else:
             pool = req_muni
             avail = self.capacity_carry + cap
@@ -802,10 +816,8 @@ class CoProductionModel(mesa.Model):
             expectation = self.expectation[who]
             new[who] = mech.asymmetric_trust_update(trust[who], outcome, expectation,
                                                     tc.alpha_plus, tc.alpha_minus)
-            self.expectation = self.expectation.copy()
             self.expectation[who] = expectation + tc.expectation_rate * (outcome - expectation)
             responsiveness = self.responsiveness[who]
-            self.responsiveness = self.responsiveness.copy()
             self.responsiveness[who] = responsiveness + 0.2 * (outcome - responsiveness)
         # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
         new = new + self._by_citizen(tc.transparency_weight * self.open_data_value) * (1.0 - new)

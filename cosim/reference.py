@@ -353,7 +353,7 @@ class ReferenceModel(mesa.Model):
         nbr = self._neighbour_means()
 
         # 5-7. awareness, adoption, participation (and effective openness of data)
-        w._update_open_data(lv["open_data"], lv["links"])
+        w._update_open_data(lv["open_data"], lv["links"], w._staff().ict)
         window = w.idp_window(t)
         new_requests = len(self.queue)
         for ct in citizens:
