@@ -49,7 +49,7 @@ class Staff(NamedTuple):
     """Officials in post per municipality (``CoProductionModel._staff``)."""
 
     capacity: np.ndarray  # requests they can resolve this week, in simulated requests (capacity x skill)
-    count: np.ndarray     # officials in post (at least 1)
+    in_post: np.ndarray   # officials in post (at least 1)
     skill: np.ndarray     # their mean skill
     ict: np.ndarray       # their mean ICT skill
 
@@ -616,7 +616,7 @@ class CoProductionModel(mesa.Model):
         return Staff(
             # capacity x skill per week, converted to simulated requests
             capacity=np.bincount(muni, weights=o.capacity_per_week * self.off_skill * act, minlength=M) / self.scale,
-            count=cnt,
+            in_post=cnt,
             skill=np.bincount(muni, weights=self.off_skill * act, minlength=M) / cnt,
             ict=np.bincount(muni, weights=self.off_ict * act, minlength=M) / cnt,
         )
