@@ -22,10 +22,10 @@ How each figure is measured:
 
 - ``ratio_reference_10k``: the per-citizen reference (``cosim.reference``) and
   the engine run the same weeks of the same 10,000-citizen model (weeks 2 to
-  2 + ``--ref-steps`` after two untimed weeks; default 6 quick / 12 full),
-  data collection on and the table read at the end.  The reference is timed
-  once; the engine 3 times before it and 3 times after, and the mean of the
-  best before and the best after is used.  Ratio of the times.
+  2 + ``--ref-steps``, default 12, after two untimed weeks), data collection
+  on and the table read at the end, each in a fresh subprocess of its own.
+  The engine is timed 5 times and the reference twice; ratio of the best
+  (least CPU time) of each.
 - ``citizen_steps_per_s_100k``: 100,000 citizens x weeks / time of
   ``model.run(weeks)`` and reading the table (``datacollector.tables``) (20
   quick / 52 full weeks, data collection on, build excluded), best of 2 runs.
@@ -62,6 +62,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "all_levers.toml"
@@ -88,51 +89,70 @@ def _scenario(n: int, steps: int | None = None):
     return load_scenario(SCENARIO, overrides)
 
 
-def bench_reference(n: int, ref_steps: int, warm: int = 2, repeats: int = 3) -> dict:
-    """Reference vs engine on the same weeks (after ``warm`` untimed weeks), each run on its own.
+def child_timing(kind: str, n: int, steps: int, warm: int, repeats: int) -> None:
+    """Runs inside a fresh subprocess: time ``steps`` weeks of the engine or the reference, print JSON.
 
-    The engine is timed ``repeats`` times before and after the reference (the
-    best of each), the reference once; interleaving them week by week instead
-    would time the engine with caches the reference has just filled with its
-    Python objects (it then takes half as long again).
+    Each repeat builds the model, runs ``warm`` untimed weeks and reads the
+    table, then times ``steps`` weeks and reading the table again (the
+    metrics of the timed weeks are computed then).
     """
     from cosim import CoProductionModel
+    from cosim.reference import ReferenceModel
 
+    s = _scenario(n)
+    cpu, wall = [], []
+    for _ in range(repeats):
+        if kind == "engine":
+            m: Any = CoProductionModel(s, rng=1)
+            table = m
+        else:
+            m = ReferenceModel(s, rng=1)
+            table = m.world
+        m.run(warm)
+        table.datacollector.tables  # noqa: B018 (reading the table computes the pending weeks' metrics)
+        with Timer() as t:
+            m.run(steps)
+            table.datacollector.tables  # noqa: B018
+        cpu.append(t.cpu)
+        wall.append(t.wall)
+        del m, table
+        gc.collect()
+    print(json.dumps({"cpu": cpu, "wall": wall}))
+
+
+def bench_reference(n: int, ref_steps: int, warm: int = 2, engine_repeats: int = 5, ref_repeats: int = 2) -> dict:
+    """Reference vs engine on the same weeks (after ``warm`` untimed weeks), each in a fresh process.
+
+    The engine is timed ``engine_repeats`` times and the reference
+    ``ref_repeats`` times, each in a subprocess of its own, and the best
+    (least CPU time) of each is used.  Each in its own process, because a
+    process that has just run the reference (and freed its hundreds of
+    thousands of Python objects) runs the engine 5-8% slower afterwards, and
+    interleaving them week by week is worse still.
+    """
     try:
-        from cosim.reference import ReferenceModel
+        import cosim.reference  # noqa: F401
     except ImportError:
         return {"ratio_reference_10k": None}
-    s = _scenario(n)
-
-    def time_engine() -> Timer:
-        runs = []
-        for _ in range(repeats):
-            m = CoProductionModel(s, rng=1)
-            m.run(warm)
-            m.datacollector.tables  # noqa: B018 (reading the table computes the pending weeks' metrics)
-            with Timer() as t:
-                m.run(ref_steps)
-                m.datacollector.tables  # noqa: B018
-            runs.append(t)
-        return min(runs, key=lambda t: t.cpu)
-
-    before = time_engine()
-    r = ReferenceModel(s, rng=1)
-    r.run(warm)
-    r.world.datacollector.tables  # noqa: B018
-    with Timer() as ref:
-        r.run(ref_steps)
-        r.world.datacollector.tables  # noqa: B018
-    del r
-    gc.collect()
-    after = time_engine()
-    engine_cpu = (before.cpu + after.cpu) / 2
+    runs = {}
+    for kind, repeats in (("engine", engine_repeats), ("reference", ref_repeats)):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child-timing", kind,
+               str(n), str(ref_steps), str(warm), str(repeats)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return {"ratio_reference_10k": None, "error_reference": proc.stderr[-500:]}
+        runs[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
+    engine, ref = runs["engine"], runs["reference"]
     return {
-        "ratio_reference_10k": ref.cpu / engine_cpu,
-        "engine_ms_per_step_10k": engine_cpu / ref_steps * 1e3,
-        "reference_ms_per_step_10k": ref.cpu / ref_steps * 1e3,
-        "ratio_reference_10k_wall": ref.wall / ((before.wall + after.wall) / 2),
+        "ratio_reference_10k": min(ref["cpu"]) / min(engine["cpu"]),
+        "engine_ms_per_step_10k": min(engine["cpu"]) / ref_steps * 1e3,
+        "reference_ms_per_step_10k": min(ref["cpu"]) / ref_steps * 1e3,
+        "ratio_reference_10k_wall": min(ref["wall"]) / min(engine["wall"]),
         "reference_weeks_timed": ref_steps,
+        # every repeat, to show the spread: ms per week (CPU)
+        "engine_ms_per_step_10k_runs": [round(x / ref_steps * 1e3, 3) for x in engine["cpu"]],
+        "reference_ms_per_step_10k_runs": [round(x / ref_steps * 1e3, 1) for x in ref["cpu"]],
     }
 
 
@@ -255,14 +275,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="under a minute; skip the 1,000,000-citizen figures")
     ap.add_argument("--ref-steps", type=int, default=None, help="weeks the reference is timed on")
     ap.add_argument("--child-1m", nargs=2, type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-timing", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_1m:
         child_1m(*args.child_1m)
         return 0
+    if args.child_timing:
+        kind, *numbers = args.child_timing
+        child_timing(kind, *map(int, numbers))
+        return 0
     quick = args.quick
     load_start = os.getloadavg()[0]
     res: dict = {}
-    ref_steps = args.ref_steps or (6 if quick else 12)
+    ref_steps = args.ref_steps or 12
     with Timer() as total:
         res.update(bench_reference(10_000, ref_steps))
         res.update(bench_100k(100_000, 20 if quick else 52, repeats=2))
