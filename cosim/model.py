@@ -535,11 +535,11 @@ class CoProductionModel(mesa.Model):
         self._participate(t, u, online, phone, portal_av, ch, window, pol)
 
         # 8. co-production: officials resolve requests FIFO up to capacity x skill
-        outcome_sum, outcome_n = self._coproduce(t, lv["links"], staff)
+        experienced, outcome = self._coproduce(t, lv["links"], staff)
 
         # 9. trust: disconfirmation for participants, quality and transparency for
         #    others, social influence for all, shocks
-        self._update_trust(outcome_sum, outcome_n, nbr_trust)
+        self._update_trust(experienced, outcome, nbr_trust)
         self._shocks(t, events, lv["security"])
 
         # 10. talent: attrition, hiring, ICT training of officials
@@ -715,7 +715,7 @@ class CoProductionModel(mesa.Model):
         self.level_offered = level_offered
 
     def _coproduce(self, t, links, staff: Staff) -> tuple[np.ndarray, np.ndarray]:
-        """Resolve requests first in first out; return per-citizen sums and counts of outcomes.
+        """Resolve requests first in first out; return who had an experience this week and its mean outcome.
 
         An experience is a resolved request (its co-produced outcome), a dropped
         one (outcome 0) or an IDP comment (feedback by the IAP2 level offered).
@@ -726,27 +726,23 @@ class CoProductionModel(mesa.Model):
         pooled = links.shared_talent_pool and M > 1
         pend_cit, pend_week = self.pend_cit, self.pend_week
         req_muni = self.muni[pend_cit]
-        if pooled:  # one queue for the region, officials' skills averaged over it
-            skill = np.full(M, np.add.reduce(skill * cnt) / np.add.reduce(cnt))  # np.average(skill, weights=cnt)
-            ict = np.full(M, np.add.reduce(ict * cnt) / np.add.reduce(cnt))
-            pool = np.zeros(pend_cit.size, dtype=np.int64)
-            self.capacity_carry[1:] = 0.0
-            avail = self.capacity_carry[:1] + np.add.reduce(cap)
+        res: Any  # the requests resolved: positions in the queue
+        if pooled or M == 1:  # one queue: the first k requests are resolved (what resolve_fifo gives)
+            if pooled:  # for the region, officials' skills averaged over it
+                skill = np.full(M, np.add.reduce(skill * cnt) / np.add.reduce(cnt))  # np.average(skill, weights=cnt)
+                ict = np.full(M, np.add.reduce(ict * cnt) / np.add.reduce(cnt))
+                self.capacity_carry[1:] = 0.0
+            avail = float(self.capacity_carry[0] + np.add.reduce(cap))
+            k = math.floor(avail)
+            res = slice(0, min(k, pend_cit.size))
+            # unused capacity is lost; only the fractional part carries to next week
+            self.capacity_carry[0] = 0.0 if pend_cit.size < k else avail - k
         else:
-            pool = req_muni
             avail = self.capacity_carry + cap
-        k = np.floor(avail).astype(np.int64)
-        if k.size == 1:  # one queue: the first k requests (what resolve_fifo gives)
-            res = np.arange(min(int(k[0]), pend_cit.size))
-        else:
-            res = mech.resolve_fifo(pool, k)
-        used = np.bincount(pool[res], minlength=k.size)
-        # unused capacity is lost; only the fractional part carries to next week
-        carry = np.where(used < k, 0.0, avail - k)
-        if pooled:
-            self.capacity_carry[:1] = carry
-        else:
-            self.capacity_carry = carry
+            whole = np.floor(avail).astype(np.int64)
+            res = mech.resolve_fifo(req_muni, whole)
+            used = np.bincount(req_muni[res], minlength=M)
+            self.capacity_carry = np.where(used < whole, 0.0, avail - whole)
         cits = pend_cit[res]
         waits = t - pend_week[res]
         chan = self.pend_channel[res]
@@ -778,7 +774,7 @@ class CoProductionModel(mesa.Model):
         self.week_stats["outcome"] = np.divide(osum, np.maximum(self.week_stats["resolved"], 1))
         self.cum["resolved"] += self.week_stats["resolved"]
         self.cum["dropped"] += self.week_stats["dropped"]
-        self.totals["resolved"] += res.size
+        self.totals["resolved"] += cits.size
         self.totals["dropped"] += d_cits.size
         self.pend_cit, self.pend_week, self.pend_channel = (
             pend_cit[keep], pend_week[keep], self.pend_channel[keep])
@@ -788,25 +784,20 @@ class CoProductionModel(mesa.Model):
         target = self.ward_base_quality + (1.0 - self.ward_base_quality) * self.ward_coverage * cp.quality_gain
         self.ward_quality += c.municipality.quality_response * (target - self.ward_quality)
         self.ward_quality = np.clip(self.ward_quality, 0.0, 1.0)
-        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback
-        # (added in request order, as a bincount over all citizens would, but touching only these)
-        all_cits = np.concatenate([cits, d_cits])
-        osum_c, ocnt_c = np.zeros(self.n), np.zeros(self.n)
-        np.add.at(osum_c, all_cits, np.concatenate([outcome, np.zeros(d_cits.size)]))
-        np.add.at(ocnt_c, all_cits, 1.0)
+        # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback;
+        # a citizen's are added in that order (a bincount over the few citizens concerned)
         commenters = self._commenters
-        if commenters.size:
-            feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
-            osum_c[commenters] += feedback
-            ocnt_c[commenters] += 1.0
-        return osum_c, ocnt_c
+        feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (self.level_offered - 1) / 4.0
+        who, slot = np.unique(np.concatenate([cits, d_cits, commenters]), return_inverse=True)
+        values = np.concatenate([outcome, np.zeros(d_cits.size), np.full(commenters.size, feedback)])
+        total = np.bincount(slot, weights=values, minlength=who.size)
+        count = np.bincount(slot, minlength=who.size)
+        return who, total / np.maximum(count, 1.0)
 
-    def _update_trust(self, osum, ocnt, nbr_trust) -> None:
-        """Trust after the week, from per-citizen sums ``osum`` and counts ``ocnt`` of outcomes."""
+    def _update_trust(self, who, outcome, nbr_trust) -> None:
+        """Trust after the week; ``who`` had an experience this week, of mean ``outcome``."""
         tc = self.config.trust
         trust = self.trust
-        who = np.flatnonzero(ocnt > 0)  # the few citizens with an experience this week
-        outcome = osum[who] / np.maximum(ocnt[who], 1.0)
         # everyone else moves weakly with their ward's service quality
         # (np.repeat over the ward-sorted citizens is ward_quality[ward], faster)
         quality = np.repeat(self.ward_quality, self._ward_size)

@@ -201,15 +201,17 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
     real = m._coproduce
 
     def spy(*args):
-        osum, ocnt = real(*args)
-        seen.update(trust=m.trust.copy(), expectation=m.expectation.copy(), osum=osum, ocnt=ocnt)
-        return osum, ocnt
+        who, outcome = real(*args)
+        seen.update(trust=m.trust.copy(), expectation=m.expectation.copy(), who=who, outcome=outcome)
+        return who, outcome
 
     m._coproduce = spy
     m.step()
-    had = seen["ocnt"] > 0
+    assert np.all(np.diff(seen["who"]) > 0)  # each citizen once, in order
+    had = np.zeros(m.n, dtype=bool)
+    had[seen["who"]] = True
     assert had.sum() > 20
-    mean_out = seen["osum"][had] / seen["ocnt"][had]
+    mean_out = seen["outcome"]
     expected = mech.asymmetric_trust_update(seen["trust"][had], mean_out, seen["expectation"][had],
                                             s.trust.alpha_plus, s.trust.alpha_minus)
     np.testing.assert_allclose(m.trust[had], expected, rtol=0, atol=1e-12)
