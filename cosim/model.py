@@ -33,7 +33,8 @@ from cosim.schema import LEVERS, Scenario
 
 # Rows of the per-step block of uniform draws, one value per citizen each.
 # Drawing the whole block at once keeps the stream independent of which
-# citizens need a draw, so a per-agent reference can index the same numbers.
+# citizens need a draw, so a per-agent reference can index the same numbers
+# (rows nobody reads in a week are skipped, not drawn: CoProductionModel._draw_block).
 DATA, HOTSPOT, CENTRE, NEED, ACT, IDP, ADOPT, TRAIN = range(8)
 N_DRAWS = 8
 
@@ -447,7 +448,7 @@ class CoProductionModel(mesa.Model):
         """Advance one week (MODEL.md s3, steps 1-11)."""
         c = self.config
         t = self.week
-        n, rng = self.n, self.rng
+        n = self.n
         # 1. policy schedule: levers in force this week (budget-scaled) and spend
         pol = self._policy(t)
         lv = self._levers = pol.levers
@@ -461,7 +462,7 @@ class CoProductionModel(mesa.Model):
 
         # 3. access: own data, else a free hotspot in reach, else an access centre.
         #    Only citizens in reach of a node are looked at for that node.
-        u = rng.random((N_DRAWS, n), out=self._draws)
+        u = self._draw_block(pol, t)
         smartphone = self.device == 2
         phone = self.device >= 1
         afford = self.afford if pol.data_factor is None else self.afford * pol.data_factor[self.muni]
@@ -551,6 +552,35 @@ class CoProductionModel(mesa.Model):
             self._record()
 
     # ------------------------------------------------------------------ sub-steps
+
+    def _draw_block(self, pol: WeekPolicy, t: int) -> np.ndarray:
+        """The week's block of uniform draws: a row per kind of decision, a column per citizen.
+
+        Rows nobody reads this week (IDP comments outside the consultation
+        window, hotspot access when there are no hotspots, places in line for
+        training when no seats are offered) are skipped by advancing the
+        generator past them instead of drawing them: every number that is
+        read, this week and later, is the one drawing the whole block gives.
+        (A generator that cannot advance, or holds half a 64-bit draw that
+        advancing would discard, draws the whole block.)
+        """
+        u, rng = self._draws, self.rng
+        skip = {row for row, idle in ((HOTSPOT, self._hs_cits.size == 0), (IDP, not self.idp_window(t)),
+                                      (TRAIN, pol.levers["training"].seats_per_week <= 0)) if idle}
+        bits = rng.bit_generator
+        if not skip or not hasattr(bits, "advance") or bits.state.get("has_uint32", 0):
+            return rng.random(out=u)
+        row = 0
+        while row < N_DRAWS:
+            stop = row + 1
+            while stop < N_DRAWS and (stop in skip) == (row in skip):
+                stop += 1
+            if row in skip:
+                bits.advance((stop - row) * self.n)
+            else:
+                rng.random(out=u[row:stop])
+            row = stop
+        return u
 
     def _by_citizen(self, per_muni: np.ndarray) -> Any:
         """A municipality-level value for each citizen (one number when all municipalities agree)."""

@@ -9,8 +9,9 @@ so the fast engine means what these rules say.
 
 How the two are kept on the same random numbers: each week the engine draws
 one block ``u = rng.random((N_DRAWS, n))`` (a row per kind of decision, a
-column per citizen); the reference draws the same block from the same
-generator and citizen ``i`` reads column ``i``.  Municipal draws (node outages,
+column per citizen; rows nobody reads that week are skipped, see
+``CoProductionModel._draw_block``); the reference draws the same block from
+the same generator with the same method and citizen ``i`` reads column ``i``.  Municipal draws (node outages,
 seat rounding, breaches, officials leaving and being hired) come from the same
 generators in the same order.
 
@@ -48,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from cosim.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
-from cosim.model import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, N_DRAWS, NEED, TRAIN, CoProductionModel
+from cosim.model import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, CoProductionModel
 from cosim.schema import Scenario
 
 PORTAL, USSD, SOCIAL, MEETING = range(4)  # channel indices, as in mechanisms.CHANNELS
@@ -319,7 +320,7 @@ class ReferenceModel(mesa.Model):
         w.node_up = np.array(node_up, dtype=bool)
 
         # the week's uniform draws: citizen i reads column i
-        draws = w.rng.random((N_DRAWS, w.n))
+        draws = w._draw_block(policy, t)  # rows nobody reads this week are skipped (not drawn)
         u = [draws[:, i].tolist() for i in range(w.n)]
 
         # 3. access: own data, then free hotspots, then access centres, each node's

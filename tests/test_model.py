@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import sys
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -292,3 +293,24 @@ def test_tables_are_tidy_and_typed(small_all_levers):
     assert df["seed"].dtype.kind == "i"
     assert df["municipality"].tolist()[:3] == ["m1", "m2", "region"]
     assert all(pd.api.types.is_float_dtype(df[c]) for c in METRICS)
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "all_levers"])
+def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
+    """Rows nobody reads are skipped, yet every row read and every later draw is what the full block gives."""
+    from cosim.model import HOTSPOT, IDP, N_DRAWS, TRAIN
+
+    s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / f"{scenario}.toml",
+                      {"run.n_citizens": 300})
+    m = CoProductionModel(s, rng=4)
+    t = 3  # outside the IDP window
+    pol = m._policy(t)
+    twin = np.random.Generator(type(m.rng.bit_generator)())
+    twin.bit_generator.state = m.rng.bit_generator.state
+    full = twin.random((N_DRAWS, m.n))
+    u = m._draw_block(pol, t).copy()
+    skipped = {IDP} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
+    read = [row for row in range(N_DRAWS) if row not in skipped]
+    np.testing.assert_array_equal(u[read], full[read])
+    assert not np.array_equal(u[sorted(skipped)], full[sorted(skipped)])  # those were not drawn
+    assert m.rng.random() == twin.random()  # the generators are in the same state afterwards
