@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench.py            # full set, about 2 minutes
+    .venv/bin/python benchmarks/bench.py            # full set, about 25 s
     .venv/bin/python benchmarks/bench.py --quick    # under a minute, no 1M-citizen figures
 
 It prints a table of measured figures and, as its last line, one JSON object
