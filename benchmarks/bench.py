@@ -97,7 +97,6 @@ def child_timing(kind: str, n: int, steps: int, warm: int, repeats: int) -> None
     metrics of the timed weeks are computed then).
     """
     from cosim import CoProductionModel
-    from cosim.reference import ReferenceModel
 
     s = _scenario(n)
     cpu, wall = [], []
@@ -106,6 +105,8 @@ def child_timing(kind: str, n: int, steps: int, warm: int, repeats: int) -> None
             m: Any = CoProductionModel(s, rng=1)
             table = m
         else:
+            from cosim.reference import ReferenceModel
+
             m = ReferenceModel(s, rng=1)
             table = m.world
         m.run(warm)

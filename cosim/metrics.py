@@ -174,7 +174,7 @@ class _Keys:
         self.weighted_rows = [METRICS.index(name) for name in WEIGHTED_METRICS]
         self.n_ward = np.bincount(model.ward, minlength=model.n_wards).astype(float)
         self.posts = np.bincount(model.off_muni, minlength=M).astype(float)
-        self._indicators: dict[bytes, np.ndarray] = {}
+        self._indicator_cache: dict[bytes, np.ndarray] = {}
         self.muni = model.muni.astype(np.intp)
         self.stride = 0
         self.muni_offset = self.muni
@@ -182,9 +182,9 @@ class _Keys:
     def indicators(self, level_of_channel: np.ndarray) -> np.ndarray:
         """The week's (code, indicator) matrix (one per IAP2 level map, kept)."""
         key = level_of_channel.tobytes()
-        if key not in self._indicators:
-            self._indicators[key] = _indicators(level_of_channel)
-        return self._indicators[key]
+        if key not in self._indicator_cache:
+            self._indicator_cache[key] = _indicators(level_of_channel)
+        return self._indicator_cache[key]
 
     def contribution_key(self, top: int) -> tuple[np.ndarray, int]:
         """Key municipality x contributions for a histogram with ``stride`` >= ``top`` bins each."""
