@@ -20,7 +20,7 @@ the load average at the start and end is reported.
 
 How each figure is measured:
 
-- ``ratio_reference_10k``: the per-citizen reference (``cosim.reference``) and
+- ``ratio_reference_10k``: the per-citizen reference (``cosim.model.reference``) and
   the engine run the same weeks of the same 10,000-citizen model (weeks 2 to
   2 + ``--ref-steps``, default 12, after two untimed weeks), data collection
   on and the table read at the end, each in a fresh subprocess of its own.
@@ -37,7 +37,7 @@ How each figure is measured:
 - ``kernel_ratio_100k``: engine time per week / time of one bare sparse
   network-averaging product ``W @ x`` (SciPy CSR, float64) on the same
   model's network, best of 3 x 50 products.
-- ``runs_per_s_2k``: full 260-week runs per second of ``cosim.simulate`` at
+- ``runs_per_s_2k``: full 260-week runs per second of ``cosim.runs.simulate`` at
   2,000 citizens (build, run, DataCollector and the pandas table included),
   over 4 quick / 10 full runs.
 - ``citizen_steps_per_s_1m``, ``peak_rss_mb_1m``: a fresh subprocess builds a
@@ -105,7 +105,7 @@ def child_timing(kind: str, n: int, steps: int, warm: int, repeats: int) -> None
             m: Any = CoProductionModel(s, rng=1)
             table = m
         else:
-            from cosim.reference import ReferenceModel
+            from cosim.model.reference import ReferenceModel
 
             m = ReferenceModel(s, rng=1)
             table = m.world
@@ -132,7 +132,7 @@ def bench_reference(n: int, ref_steps: int, warm: int = 2, engine_repeats: int =
     interleaving them week by week is worse still.
     """
     try:
-        import cosim.reference  # noqa: F401
+        import cosim.model.reference  # noqa: F401
     except ImportError:
         return {"ratio_reference_10k": None}
     runs = {}

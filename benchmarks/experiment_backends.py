@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cosim.experiment import load_experiment, run_experiment
-from cosim.results import manifest, write_json
+from cosim.outputs.results import manifest, write_json
+from cosim.runs.experiment import load_experiment, run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = {"serial": {}, "2 local processes": {"workers": 2}, "Dask LocalCluster x2": {"dask_local": 2}}

@@ -4,12 +4,14 @@
 >>> table = simulate(load_scenario("scenarios/baseline.toml"), seed=1)  # doctest: +SKIP
 """
 
-from cosim.agents import Citizen, ICTNode, Official
-from cosim.metrics import METRICS, OUTCOMES, outcomes
-from cosim.model import CoProductionModel
-from cosim.scenario import ScenarioError, load_scenario
-from cosim.schema import Scenario
-from cosim.simulate import evaluate, run_seed, simulate
+from cosim.errors import ScenarioError
+from cosim.model.agents import Citizen, ICTNode, Official
+from cosim.model.model import CoProductionModel
+from cosim.outputs.metrics import METRICS, OUTCOMES, outcomes
+from cosim.runs.ids import run_seed
+from cosim.runs.simulate import evaluate, simulate
+from cosim.scenario.loading import load_scenario
+from cosim.scenario.schema import Scenario
 
 __version__ = "0.1.0"
 

@@ -3,7 +3,7 @@
     .venv/bin/python experiments/make_sensitivity_experiments.py          # rewrite both files
     .venv/bin/python experiments/make_sensitivity_experiments.py --check  # exit 1 if they are stale
 
-Ranges come from each parameter's ``sa_range`` in ``cosim.schema`` (its
+Ranges come from each parameter's ``sa_range`` in ``cosim.scenario.schema`` (its
 plausible range for sensitivity analysis); switch-like parameters (a choice of
 kinds, on/off) become discrete ``values`` lists from their type.  A test checks
 that the committed files equal this script's output, so a changed range in the
@@ -17,7 +17,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal
 
-from cosim.schema import iter_parameters, parameter_table
+from cosim.scenario.schema import iter_parameters, parameter_table
 
 HERE = Path(__file__).resolve().parent
 

@@ -51,11 +51,11 @@ def tour() -> list:
             "## 1. A scenario is a validated, frozen set of parameters\n\n"
             "Scenario files (TOML) list only what differs from the schema's defaults; `load_scenario` "
             "validates them, and overrides use dotted paths. Every parameter is declared once, with its "
-            "unit, range and source, in `cosim.schema`."
+            "unit, range and source, in `cosim.scenario.schema`."
         ),
         new_code_cell(
             "from cosim import load_scenario\n"
-            "from cosim.schema import parameter_table\n\n"
+            "from cosim.scenario.schema import parameter_table\n\n"
             "scenario = load_scenario(BASELINE, SMALL)\n"
             'print(scenario.name, "-", scenario.description)\n'
             'table = pd.DataFrame(parameter_table()).set_index("path")\n'
@@ -148,7 +148,7 @@ def comparison() -> list:
         new_code_cell(SETUP),
         new_code_cell(
             "from cosim import load_scenario\n"
-            "from cosim.compare import compare\n\n"
+            "from cosim.analysis.compare import compare\n\n"
             "POLICIES = {\n"
             '    "baseline": {},\n'
             '    "wifi_equity": {"wifi.hotspots": 100, "wifi.placement": "equity"},\n'
@@ -279,8 +279,8 @@ def sensitivity() -> list:
         ),
         new_code_cell(
             "%matplotlib inline\n"
-            "# (the line above restores inline figures: cosim.sensitivity selects the Agg backend on import)\n"
-            "from cosim.sensitivity import classify_morris\n\n"
+            "# (the line above restores inline figures: cosim.analysis.sensitivity selects the Agg backend on import)\n"
+            "from cosim.analysis.sensitivity import classify_morris\n\n"
             "fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(3.2 * len(OUTCOMES), 3.6), sharey=True)\n"
             "for ax, outcome in zip(axes, OUTCOMES):\n"
             '    table = classify_morris(indices[indices["outcome"] == outcome]).sort_index()\n'
@@ -371,7 +371,7 @@ def teaching() -> list:
             "asymmetry costs in trust."
         ),
         new_code_cell(
-            "from cosim.schema import TrustConfig\n\n"
+            "from cosim.scenario.schema import TrustConfig\n\n"
             "a_plus = TrustConfig().alpha_plus\n"
             'asymmetric = region_mean({}, ["mean_trust"])\n'
             'symmetric = region_mean({"trust.alpha_minus": a_plus}, ["mean_trust"])\n'
@@ -383,7 +383,7 @@ def teaching() -> list:
         ),
         new_markdown_cell("## 2. Who is left out"),
         new_code_cell(
-            "from cosim.compare import compare\n\n"
+            "from cosim.analysis.compare import compare\n\n"
             "DIVIDE = {\n"
             '    "today": {},\n'
             '    "online only": {"channels.ussd": False, "channels.ward_meetings": False},\n'

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from cosim import load_scenario, simulate
-from cosim.calibrate import abc_smc, proposal_rng, read_targets, toml_dumps, weighted_quantile
+from cosim.analysis.calibrate import abc_smc, proposal_rng, read_targets, toml_dumps, weighted_quantile
 from cosim.cli import main
-from cosim.scenario import ScenarioError, read_toml
+from cosim.errors import ScenarioError
+from cosim.scenario.loading import read_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
@@ -253,7 +254,7 @@ def test_optimize_recovers_a_known_parameter(synthetic):
 
 def test_shipped_example_validates():
     """experiments/calibration/ inputs load and check; scenarios/calibrated.toml carries the fitted values."""
-    from cosim.calibrate import load_problem
+    from cosim.analysis.calibrate import load_problem
 
     folder = ROOT / "experiments" / "calibration"
     problem = load_problem(str(folder / "targets.csv"), BASELINE, str(folder / "params.toml"), None, None)
@@ -277,7 +278,7 @@ def test_cosim_check_validates_params_files(tmp_path, capsys):
 @pytest.mark.slow
 def test_interrupted_fit_resumes_to_the_uninterrupted_result(synthetic, monkeypatch, capsys):
     """Ctrl-C after 45 runs: exit 130, the finished runs are kept, and the rerun ends where a clean run ends."""
-    import cosim.calibrate as cal
+    import cosim.analysis.calibrate as cal
 
     def args(out):
         return ["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params",

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-import cosim.plots
+import cosim.reports.figures
 from cosim import METRICS, load_scenario, simulate
 from cosim.cli import main
 
@@ -177,7 +177,7 @@ def test_a_failure_while_writing_keeps_the_old_results(tmp_path, monkeypatch, ca
     def broken(*args, **kwargs):
         raise RuntimeError("disk full while drawing")
 
-    monkeypatch.setattr(cosim.plots, "run_figures", broken)
+    monkeypatch.setattr(cosim.reports.figures, "run_figures", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         main([*base, "--seed", "2"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -193,12 +193,12 @@ def test_a_failure_while_writing_keeps_the_old_results(tmp_path, monkeypatch, ca
 
 def test_interrupt_writes_nothing(tmp_path, monkeypatch, capsys):
     """Ctrl-C during the run: exit 130, a message, no results folder."""
-    import cosim.model
+    import cosim.model.model
 
     def interrupted(self):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cosim.model.CoProductionModel, "step", interrupted)
+    monkeypatch.setattr(cosim.model.model.CoProductionModel, "step", interrupted)
     out = tmp_path / "out"
     assert main(["run", str(BASELINE), "--steps", "3", "--out", str(out), "--quiet"]) == 130
     assert "interrupted" in capsys.readouterr().err

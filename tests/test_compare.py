@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import cosim.evaluators
+import cosim.runs.evaluators
 from cosim import load_scenario, run_seed
+from cosim.analysis.compare import SUMMARY_COLUMNS, compare, cost_effectiveness, load_result, summarise
 from cosim.cli import main
-from cosim.compare import SUMMARY_COLUMNS, compare, cost_effectiveness, load_result, summarise
-from cosim.report import write_outputs
-from cosim.scenario import scenario_from_dict
+from cosim.reports.compare import write_outputs
+from cosim.scenario.loading import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -96,7 +96,7 @@ def test_summarise_and_cost_effectiveness_on_known_numbers():
 
 @pytest.mark.slow
 def test_a_failed_run_is_reported_not_dropped(monkeypatch, tmp_path):
-    real = cosim.evaluators.evaluate_run
+    real = cosim.runs.evaluators.evaluate_run
     bad_seed = run_seed(5, 1)
 
     def flaky(task):
@@ -104,7 +104,7 @@ def test_a_failed_run_is_reported_not_dropped(monkeypatch, tmp_path):
             raise RuntimeError("simulated crash")
         return real(task)
 
-    monkeypatch.setattr(cosim.evaluators, "evaluate_run", flaky)
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", flaky)
     tiny = {"run.n_citizens": 300, "run.steps": 20}
     res = compare([load_scenario(SCENARIOS / "baseline.toml", tiny),
                    load_scenario(SCENARIOS / "free_wifi_equity.toml", tiny)],
@@ -202,13 +202,13 @@ def test_bad_arguments_exit_2_and_write_nothing(files, args, message, tmp_path, 
 
 
 def test_ctrl_c_leaves_no_half_written_report(monkeypatch, tmp_path, capsys):
-    import cosim.report
+    import cosim.reports.compare
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     # interrupted while the figures are being drawn, after the tables were written
-    monkeypatch.setattr(cosim.report, "figures", interrupted)
+    monkeypatch.setattr(cosim.reports.compare, "figures", interrupted)
     out = tmp_path / "cmp"
     code = main(["compare", str(SCENARIOS / "baseline.toml"), "--set", "run.n_citizens=300", "--steps", "10",
                  "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)])
@@ -221,7 +221,7 @@ def test_ctrl_c_during_the_runs_writes_nothing(monkeypatch, tmp_path):
     def interrupted(task):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cosim.evaluators, "evaluate_run", interrupted)
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", interrupted)
     out = tmp_path / "cmp"
     code = main(["compare", str(SCENARIOS / "baseline.toml"), "--set", "run.n_citizens=300", "--steps", "10",
                  "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)])

@@ -33,8 +33,8 @@ from cosim.dashboard.controls import (
     lever_sections,
 )
 from cosim.dashboard.session import Dashboard, build_pair, scenario_files, teaching_notes
-from cosim.scenario import read_toml
-from cosim.schema import LEVERS, iter_parameters, parameter_table
+from cosim.scenario.loading import read_toml
+from cosim.scenario.schema import LEVERS, iter_parameters, parameter_table
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

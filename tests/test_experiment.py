@@ -19,15 +19,15 @@ import pytest
 import cosim
 import cosim.cli
 from cosim import OUTCOMES, ScenarioError, evaluate, load_scenario, outcomes, run_seed, simulate
-from cosim.design import run_id_of, run_seed_of
-from cosim.experiment import (
+from cosim.runs.experiment import (
     check_experiment_files,
     design,
     load_experiment,
     run_experiment,
     salib_problem,
 )
-from cosim.store import RunStore
+from cosim.runs.ids import run_id_of, run_seed_of
+from cosim.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -129,7 +129,7 @@ class Counter:
     def __init__(self, fail: set[int] | None = None):
         self.calls: list[int] = []
         self.fail = fail or set()
-        self.real = cosim.evaluators.evaluate_run
+        self.real = cosim.runs.evaluators.evaluate_run
 
     def __call__(self, task):
         self.calls.append(task.run_id)
@@ -251,7 +251,7 @@ def test_sobol_and_morris_designs_extend_as_a_prefix(tmp_path):
 def test_sobol_design_is_salibs_and_grouped(tmp_path):
     from SALib.sample import sobol
 
-    from cosim.design import design_seed
+    from cosim.runs.ids import design_seed
 
     path = small_cosim(tmp_path, design_='design = "sobol"\nsamples = 4', factors="""
 [[factors]]
@@ -385,7 +385,7 @@ def test_failed_run_is_recorded_and_retry_reruns_only_it(tmp_path, monkeypatch):
     clean = run_experiment(exp, tmp_path / "clean", progress=False, figures=False)
     bad_run = run_id_of(3, 0)
     counter = Counter(fail={bad_run})
-    monkeypatch.setattr(cosim.evaluators, "evaluate_run", counter)
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counter)
     out = tmp_path / "out"
     first = run_experiment(exp, out, progress=False, figures=False)
     assert len(counter.calls) == len(clean)  # the batch went on after the failure
@@ -431,7 +431,7 @@ values = [0.1, 0.2]
 
 def test_extending_replications_and_sobol_runs_only_new_runs(tmp_path, monkeypatch):
     counter = Counter()
-    monkeypatch.setattr(cosim.evaluators, "evaluate_run", counter)
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counter)
     out = tmp_path / "out"
     small = load_experiment(ishigami_file(tmp_path, "s", samples=8, replications=1))
     t1 = run_experiment(small, out, progress=False, figures=False)

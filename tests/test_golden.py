@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import golden_outputs as golden
+import pytest
 
 STORED = json.loads(golden.STORE.read_text())
 

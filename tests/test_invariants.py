@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cosim import METRICS, CoProductionModel, load_scenario
-from cosim.schema import iter_parameters, parameter_table
+from cosim.scenario.schema import iter_parameters, parameter_table
 
 ALL_LEVERS = Path(__file__).resolve().parent.parent / "scenarios" / "all_levers.toml"
 

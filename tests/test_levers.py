@@ -23,8 +23,8 @@ from scipy import stats
 
 from cosim import CoProductionModel, load_scenario, run_seed, simulate
 from cosim.cli import main
-from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
-from cosim.scenario import check_files, read_toml, scenario_from_dict
+from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
+from cosim.scenario.loading import check_files, read_toml, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 from cosim import METRICS, ScenarioError, load_scenario, simulate
-from cosim.scenario import get_path
-from cosim.schema import iter_parameters, parameter_table
+from cosim.scenario.loading import get_path
+from cosim.scenario.schema import iter_parameters, parameter_table
 
 ALL_LEVERS = Path(__file__).resolve().parent.parent / "scenarios" / "all_levers.toml"
 STEPS = 70  # one IDP window (weeks 40-45) and every event and phase below

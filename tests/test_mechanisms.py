@@ -1,6 +1,6 @@
 """Mechanisms on tiny hand-built populations, with exact expectations.
 
-First the pure array functions of :mod:`cosim.mechanisms`, then the same
+First the pure array functions of :mod:`cosim.model.mechanisms`, then the same
 mechanisms inside a tiny model where the wiring matters (who is in a hotspot's
 reach, who gets a training seat, where requests go).
 """
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from cosim import CoProductionModel, load_scenario
-from cosim import mechanisms as mech
-from cosim.scenario import with_overrides
+from cosim.model import mechanisms as mech
+from cosim.scenario.loading import with_overrides
 
 # --------------------------------------------------------------------------- access
 

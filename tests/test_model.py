@@ -18,7 +18,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from cosim import METRICS, Citizen, CoProductionModel, ICTNode, Official, load_scenario, simulate
-from cosim.scenario import with_overrides
+from cosim.scenario.loading import with_overrides
 
 
 def _counts(s) -> dict[type, int]:
@@ -298,7 +298,7 @@ def test_tables_are_tidy_and_typed(small_all_levers):
 @pytest.mark.parametrize("scenario", ["baseline", "all_levers"])
 def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     """Rows nobody reads are skipped, yet every row read and every later draw is what the full block gives."""
-    from cosim.model import HOTSPOT, IDP, N_DRAWS, TRAIN
+    from cosim.model.model import HOTSPOT, IDP, N_DRAWS, TRAIN
 
     s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / f"{scenario}.toml",
                       {"run.n_citizens": 300})

@@ -1,6 +1,6 @@
 """The per-citizen reference and the vectorised engine give the same table.
 
-``cosim.reference.ReferenceModel`` writes each weekly rule for one citizen at a
+``cosim.model.reference.ReferenceModel`` writes each weekly rule for one citizen at a
 time; ``CoProductionModel`` updates all citizens at once.  Both consume the
 same random draws, so for the same scenario and seed every metric of every
 week must agree to within 1e-9 (issue 6).  The scenarios put every lever on
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from cosim import CoProductionModel, load_scenario
-from cosim.metrics import METRICS
-from cosim.reference import ReferenceCitizen, ReferenceModel
-from cosim.scenario import read_toml, scenario_from_dict
+from cosim.model.reference import ReferenceCitizen, ReferenceModel
+from cosim.outputs.metrics import METRICS
+from cosim.scenario.loading import read_toml, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_LEVERS = ROOT / "scenarios" / "all_levers.toml"

@@ -17,7 +17,7 @@ import pytest
 
 from cosim import ScenarioError, load_scenario
 from cosim.cli import main
-from cosim.scenario import check_files, get_path, parse_overrides, read_toml
+from cosim.scenario.loading import check_files, get_path, parse_overrides, read_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cosim import sensitivity
+from cosim.analysis import sensitivity
 from cosim.cli import main as cli
-from cosim.experiment import design, load_experiment, salib_problem
+from cosim.cli.sensitivity import replications_for
+from cosim.runs.experiment import design, load_experiment, salib_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "experiments"
@@ -296,9 +297,9 @@ def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, capsys, c
 
 
 def test_replications_default_to_five_unless_the_file_says(tmp_path):
-    assert sensitivity.replications_for(ishigami_file(tmp_path, replications=None), None) == 5
-    assert sensitivity.replications_for(ishigami_file(tmp_path, replications=2), None) == 2
-    assert sensitivity.replications_for(ishigami_file(tmp_path, replications=2), 7) == 7
+    assert replications_for(ishigami_file(tmp_path, replications=None), None) == 5
+    assert replications_for(ishigami_file(tmp_path, replications=2), None) == 2
+    assert replications_for(ishigami_file(tmp_path, replications=2), 7) == 7
 
 
 # ------------------------------------------------------------------ the model itself
@@ -338,8 +339,8 @@ def test_cosim_sobol_rounds_integers_and_maps_levels(tmp_path):
 def test_shipped_experiment_files_are_generated_from_the_schema():
     import importlib.util
 
-    from cosim.experiment import check_experiment_files
-    from cosim.schema import parameter_table
+    from cosim.runs.experiment import check_experiment_files
+    from cosim.scenario.schema import parameter_table
 
     spec = importlib.util.spec_from_file_location("make_sa", EXPERIMENTS / "make_sensitivity_experiments.py")
     make = importlib.util.module_from_spec(spec)

@@ -1,6 +1,6 @@
 """Every default in the schema carries a source (MODEL.md s6; docs/ODD.md).
 
-The rule, for the ``source`` of every parameter in ``cosim.schema.parameter_table()``:
+The rule, for the ``source`` of every parameter in ``cosim.scenario.schema.parameter_table()``:
 
 - it is not empty, and it is at least one of
 - an **assumption**: it contains the word "assumption" (a value the modellers
@@ -24,7 +24,7 @@ import re
 
 import pytest
 
-from cosim.schema import LEVERS, parameter_table
+from cosim.scenario.schema import LEVERS, parameter_table
 
 YEAR = re.compile(r"\b(18|19|20)\d\d\b")
 DOCUMENT = re.compile(r"\bMODEL\.md\b|\bDATA\.md\b|\bseed 00\d\b")

@@ -21,6 +21,8 @@ import socket
 import sys
 from pathlib import Path
 
+from cosim.errors import UsageError
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -51,7 +53,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from cosim.cli import UsageError
     from cosim.dashboard.session import DEFAULT_CITIZENS, SCENARIO_DIR, Dashboard
 
     try:
@@ -97,7 +98,6 @@ def _free_port(host: str) -> int:
 
 
 def _check_bind(host: str, port: int) -> None:
-    from cosim.cli import UsageError
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)

@@ -306,7 +306,7 @@ class Page:
         self.refresh(force_map=True)
 
     def _event(self) -> dict[str, Any]:
-        from cosim.schema import Event
+        from cosim.scenario.schema import Event
 
         return {**Event().model_dump(), **self.event_values, "municipality": None}
 

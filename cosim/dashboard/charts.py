@@ -3,7 +3,7 @@
 Charts are ECharts option dicts (the browser draws them, so the server only
 sends numbers); the city map is a matplotlib PNG (circles in km need data
 units).  Nothing here builds or steps a model.  Colours are those of
-``cosim.plots`` so the dashboard and ``cosim run`` figures agree.
+``cosim.reports.figures`` so the dashboard and ``cosim run`` figures agree.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
 
 from cosim.dashboard.session import Frame, MapFrame
-from cosim.metrics import CHANNEL_NAMES, INCOME
-from cosim.plots import CHANNEL_COLOURS, GROUP_COLOURS, SMOOTH
+from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
+from cosim.reports.figures import CHANNEL_COLOURS, GROUP_COLOURS, SMOOTH
 
 BAND = "rgba(255, 193, 7, 0.35)"  # the highlighted gap between policy and baseline
 BREACH = "#d62728"
@@ -48,7 +48,7 @@ def _week_axis(horizon: int) -> dict:
             "nameGap": 22, "splitLine": {"show": False}}
 
 def _smooth(x: np.ndarray, k: int) -> np.ndarray:
-    """Trailing k-week mean (the first weeks average what there is), as in cosim.plots."""
+    """Trailing k-week mean (the first weeks average what there is), as in cosim.reports.figures."""
     if k <= 1 or x.size == 0:
         return x
     c = np.cumsum(np.r_[0.0, x])

@@ -2,7 +2,7 @@
 
 Nothing here declares a parameter: each control reads its path, default,
 bounds, unit, description, source and (for ``Literal`` fields) its choices from
-:mod:`cosim.schema`, so a slider cannot drift from the model it drives.  The
+:mod:`cosim.scenario.schema`, so a slider cannot drift from the model it drives.  The
 dashboard only decides *which* schema sections it shows and how wide a slider
 is (the schema's plausible range ``sa_range`` when there is one).
 """
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from cosim.schema import LEVERS, Event, Scenario, iter_parameters
+from cosim.scenario.schema import LEVERS, Event, Scenario, iter_parameters
 
 # Groups of controls: (title, schema section, applies to, expanded at start).
 # "policy" controls change the policy run only; "world" controls change both

@@ -1,6 +1,6 @@
 """The dashboard's engine: one scenario run twice, side by side, with no UI code.
 
-A :class:`SideBySide` holds two :class:`~cosim.model.CoProductionModel` runs
+A :class:`SideBySide` holds two :class:`~cosim.model.model.CoProductionModel` runs
 of the same world with the same seed (common random numbers): the **policy**
 run (the scenario file plus the levers set on the page) and the **baseline**
 run (the same file with every policy lever at its schema default, i.e. off).
@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from cosim.metrics import CHANNEL_NAMES, INCOME
-from cosim.model import CoProductionModel
-from cosim.scenario import ScenarioError, read_toml, scenario_from_dict
-from cosim.schema import LEVERS, Scenario
+from cosim.errors import ScenarioError
+from cosim.model.model import CoProductionModel
+from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
+from cosim.scenario.loading import read_toml, scenario_from_dict
+from cosim.scenario.schema import LEVERS, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -335,7 +336,7 @@ class Dashboard:
             key = path.split(".", 1)[1]
             if self.event and key in self.event:
                 return self.event[key]
-            from cosim.schema import Event
+            from cosim.scenario.schema import Event
 
             return getattr(Event(), key)
         node: Any = self.sim.pair.policy

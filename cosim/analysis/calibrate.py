@@ -43,9 +43,9 @@ Methods:
   over ``replications`` runs with common random numbers, then ``validation``
   fresh runs at the optimum for the model band (``best.toml``).
 
-Every run goes through :func:`cosim.parallel.map_runs` as a
-:class:`cosim.evaluators.RunTask` and is committed to ``OUT/runs.sqlite`` the
-moment it finishes (:class:`cosim.store.RunStore`).  Proposals depend only on
+Every run goes through :func:`cosim.runs.backends.map_runs` as a
+:class:`cosim.runs.evaluators.RunTask` and is committed to ``OUT/runs.sqlite`` the
+moment it finishes (:class:`cosim.runs.store.RunStore`).  Proposals depend only on
 the root seed, the point's number and the results before it, so rerunning the
 same command on the same folder replays the fit and runs only what is missing.
 Outputs: ``posterior.parquet`` (abc) or ``evaluations.parquet`` (optimize),
@@ -55,7 +55,6 @@ and ``manifest.json``.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import difflib
@@ -78,14 +77,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from cosim.cli import UsageError
-from cosim.evaluators import RunTask, evaluate_run
-from cosim.metrics import METRICS
-from cosim.parallel import add_backend_arguments, check_backend_arguments
-from cosim.scenario import ScenarioError, format_validation_error, read_toml, scenario_from_dict, set_path
-from cosim.schema import parameter_table
-from cosim.simulate import run_seed
-from cosim.store import STORE_FILE, RunStore, StoreBusy
+from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
+from cosim.outputs.metrics import METRICS
+from cosim.runs.evaluators import RunTask, evaluate_run
+from cosim.runs.ids import run_seed
+from cosim.runs.store import STORE_FILE, RunStore
+from cosim.scenario.loading import format_validation_error, read_toml, scenario_from_dict, set_path
+from cosim.scenario.schema import parameter_table
 
 DEFAULT_BUDGET = 1000
 #: run_id = point_id * RUN_STRIDE + replication
@@ -596,7 +594,7 @@ class Runner:
         Each result is ``{"point": id, "params": {...}, "runs": [ {key: value} | None ], "mean": {key: value} | None}``
         (``mean`` over the successful replications of the target keys; None if all failed).
         """
-        from cosim.parallel import BackendError, map_runs
+        from cosim.runs.backends import map_runs
 
         reps = replications or self.problem.replications
         prob = self.problem
@@ -1231,7 +1229,7 @@ def _run_abc(runner: Runner, problem: Problem) -> dict[str, Any]:
 
 def _write_outputs(problem: Problem, out: Path, fit: dict[str, Any], summary: dict[str, Any], figures: bool,
                    workers: int, dask_address: str | None, dask_local: int | None, s: Settings) -> None:
-    from cosim.results import file_hash, manifest, write_json
+    from cosim.outputs.results import file_hash, manifest, write_json
 
     out.mkdir(parents=True, exist_ok=True)
     fig_dir = out / "figures"
@@ -1360,50 +1358,3 @@ def _write_outputs(problem: Problem, out: Path, fit: dict[str, Any], summary: di
 
 def _round_for(p: Prior, v: float) -> float | int:
     return math.floor(v + 0.5) if p.integer else float(f"{v:.6g}")
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of ``cosim calibrate``."""
-    p.add_argument("targets", help="observed targets: CSV with columns metric,step,value,sd")
-    p.add_argument("--scenario", required=True, help="base scenario file (TOML)")
-    p.add_argument("--params", required=True, help="parameters to fit with prior ranges (TOML)")
-    p.add_argument("--method", choices=("abc", "optimize"),
-                   help="abc: ABC-SMC posterior (default); optimize: differential evolution point estimate")
-    p.add_argument("--budget", type=int, metavar="RUNS",
-                   help=f"model runs to spend (default: calibration.budget or {DEFAULT_BUDGET})")
-    add_backend_arguments(p)
-    p.add_argument("--out", help="results folder (default: results/calibration_<scenario name>); rerun to resume")
-    p.add_argument("--no-figures", action="store_true", help="skip the figures")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def main(args: argparse.Namespace) -> int:
-    """``cosim calibrate``: 0 on success, 1 when runs failed, 2 on bad input."""
-    check_backend_arguments(args)
-    if args.budget is not None and args.budget < 1:
-        raise UsageError(f"--budget: expected a positive number of runs, got {args.budget}")
-    problem = load_problem(args.targets, args.scenario, args.params, args.method, args.budget)
-    out = Path(args.out) if args.out else Path("results") / f"calibration_{problem.base_name}"
-    try:
-        res = calibrate(problem, out, workers=args.workers or 1, dask_address=args.dask,
-                        dask_local=args.dask_local, progress=not args.quiet, figures=not args.no_figures)
-    except KeyboardInterrupt:
-        print(f"interrupted: every finished run is saved in {out}/{STORE_FILE}; rerun the same command to resume",
-              file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    gof = res["gof"]
-    print(f"calibrate ({problem.method}): {res['runs_used']} runs ({res['runs_this_session']} run now in "
-          f"{res['wall_time_s']:.1f} s); stopped: {res.get('stop_reason')}; results in {out}/")
-    for p in problem.priors:
-        print(f"  {p.path} = {res['best_values'][p.path]}")
-    for row in gof.itertuples(index=False):
-        print(f"  {row.metric} @ week {row.step}: target {row.target:.3g} +- {row.sd:.2g}, model {row.model_median:.3g} "
-              f"[{row.model_q05:.3g}, {row.model_q95:.3g}], z = {row.z:+.2f}")
-    if res["failed_runs_this_session"]:
-        print(f"{res['failed_runs_this_session']} run(s) failed (see {out}/{STORE_FILE}); they count as rejected",
-              file=sys.stderr)
-        return 1
-    return 0

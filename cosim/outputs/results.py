@@ -21,6 +21,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from cosim.errors import UsageError
+
 PACKAGES = ("cosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "SALib", "pydantic", "dask")
 
 
@@ -37,7 +39,7 @@ def versions() -> dict[str, str]:
 
 def git_commit(repo: Path | None = None) -> str:
     """The current git commit (with ``-dirty`` if the tree has changes), or ``unknown``."""
-    repo = repo or Path(__file__).resolve().parent.parent
+    repo = repo or Path(__file__).resolve().parents[2]
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
                              timeout=5, check=True).stdout.strip()
@@ -78,7 +80,7 @@ def atomic_output(out: str | Path) -> Iterator[Path]:
     out = Path(out)
     if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
         # replacing a folder deletes it: only empty folders and earlier results (with a manifest)
-        from cosim.cli import UsageError  # late import: the CLI imports this module lazily
+
 
         raise UsageError(f"{out}: exists and is not a results folder (no manifest.json); "
                          "choose another output folder or remove it")

@@ -29,44 +29,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from cosim.experiment import Experiment, Factor
-
-#: run_id = point_id * REPLICATION_STRIDE + replication (stable when replications grow)
-REPLICATION_STRIDE = 1_000_000
-
-# Spawn key reserved for the design's own random numbers; run seeds use keys of
-# length 1 (common random numbers) or 2 (point, replication), so they never meet.
-_DESIGN_KEY = (0xDE5, 0x16, 0)
-
-
-def design_seed(root_seed: int) -> int:
-    """The seed the design's sampler gets, from the root seed alone (never 0: SALib's 0 means unseeded)."""
-    state = np.random.SeedSequence(root_seed, spawn_key=_DESIGN_KEY).generate_state(1, np.uint32)[0]
-    return int(state) or 1
-
-
-def run_seed_of(root_seed: int, point_id: int, replication: int, common_random_numbers: bool = False) -> int:
-    """The model seed of replication ``replication`` of design point ``point_id``.
-
-    From ``numpy.random.SeedSequence(root_seed, spawn_key=(point_id, replication))``:
-    it depends on nothing else, so adding replications, extending a Sobol
-    design or splitting the batch differently never changes an existing run.
-    With common random numbers every point's replication r gets the seed of
-    ``cosim.run_seed(root_seed, r)``, so points differ only by their parameters.
-    """
-    key = (int(replication),) if common_random_numbers else (int(point_id), int(replication))
-    return int(np.random.SeedSequence(int(root_seed), spawn_key=key).generate_state(1, np.uint64)[0] >> 1)
-
-
-def run_id_of(point_id: int, replication: int) -> int:
-    """A run's stable id: point 17, replication 3 is run 17_000_003."""
-    return int(point_id) * REPLICATION_STRIDE + int(replication)
+from cosim.runs.ids import design_seed
+from cosim.runs.spec import Experiment, Factor
 
 
 def factor_bounds(f: Factor) -> list[float]:

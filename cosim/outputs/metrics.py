@@ -9,19 +9,19 @@ The smart-governance index follows the four categories of seed 002
 (governance in national space, organisational, service-space and community
 governance); each is the plain mean of the indicators named in its function,
 an assumption about weights that docs/ODD.md states.
+
+The functions read a :class:`~cosim.model.model.CoProductionModel` (typed ``Any``:
+this layer sits below the model, which records its week through it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
 import scipy.sparse as sp
-
-if TYPE_CHECKING:
-    from cosim.model import CoProductionModel
 
 INCOME = ("low", "mid", "high")
 LIT = ("lit1", "lit2", "lit3")
@@ -145,7 +145,7 @@ class _Keys:
     sum over the ``9 * M`` groups of one tally.
     """
 
-    def __init__(self, model: CoProductionModel):
+    def __init__(self, model: Any):
         M = model.n_muni
         self.M = M
         self.G = 9 * M
@@ -211,7 +211,7 @@ def _with_total(a: np.ndarray, axis: int = 0) -> np.ndarray:
 _NO_LEVELS = np.zeros(5, dtype=np.int8)
 
 
-def _tally(model: CoProductionModel, keys: _Keys) -> np.ndarray:
+def _tally(model: Any, keys: _Keys) -> np.ndarray:
     """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
     One integer bincount over a combined (group, category) key gives every
@@ -279,7 +279,7 @@ class WeekTally:
     link_score: float
 
 
-def week_tally(model: CoProductionModel) -> WeekTally:
+def week_tally(model: Any) -> WeekTally:
     """The week's tallies: everything the metrics need from the model's state, in small arrays."""
     keys = getattr(model, "_metric_keys", None)
     if not isinstance(keys, _Keys):
@@ -385,7 +385,7 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     return table.transpose(0, 2, 1)
 
 
-def metric_table(model: CoProductionModel) -> np.ndarray:
+def metric_table(model: Any) -> np.ndarray:
     """All metrics of the current week as an array (M + 1, len(METRICS)).
 
     Rows are the municipalities then the region; columns follow ``METRICS``.
@@ -471,7 +471,7 @@ def row_names(n_muni: int) -> list[str]:
     return [f"m{i + 1}" for i in range(n_muni)] + ["region"]
 
 
-def compute_metrics(model: CoProductionModel) -> list[dict[str, Any]]:
+def compute_metrics(model: Any) -> list[dict[str, Any]]:
     """All metrics for the current week: rows for each municipality, then the region."""
     table = metric_table(model)
     return [{"step": model.week, "municipality": name, **dict(zip(METRICS, row, strict=True))}

@@ -4,7 +4,7 @@ The weekly process follows MODEL.md s3 (and docs/ODD.md): policy schedule,
 infrastructure, access, literacy, awareness, adoption, participation,
 co-production, trust, talent, record.  Citizens are Mesa agents whose state
 lives in NumPy arrays owned by the model; the step updates every citizen at once
-(see :mod:`cosim.mechanisms`).  Every random number comes from ``model.rng``.
+(see :mod:`cosim.model.mechanisms`).  Every random number comes from ``model.rng``.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import numpy as np
 from mesa.experimental.mesa_signals import ModelSignals
 from scipy.spatial import cKDTree
 
-from cosim import mechanisms as mech
-from cosim.agents import ArrayAgent, Citizen, ICTNode, Official
-from cosim.costs import WEEKS_PER_YEAR, BudgetPlan
-from cosim.metrics import METRICS, MetricsCollector, metric_tables, week_tally
-from cosim.network import complete_mean, small_world
-from cosim.schema import LEVERS, Scenario
+from cosim.model import mechanisms as mech
+from cosim.model.agents import ArrayAgent, Citizen, ICTNode, Official
+from cosim.model.network import complete_mean, small_world
+from cosim.outputs.metrics import METRICS, MetricsCollector, metric_tables, week_tally
+from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
+from cosim.scenario.schema import LEVERS, Scenario
 
 # Rows of the per-step block of uniform draws, one value per citizen each.
 # Drawing the whole block at once keeps the stream independent of which
@@ -74,7 +74,7 @@ class CoProductionModel(mesa.Model):
     """A region of one or more municipalities working through an IDP cycle.
 
     Args:
-        scenario: a validated :class:`~cosim.schema.Scenario` (defaults if None).
+        scenario: a validated :class:`~cosim.scenario.schema.Scenario` (defaults if None).
         rng: seed or ``numpy.random.Generator`` for every random draw.
         collect: record metrics every step into ``datacollector``.
 

@@ -29,7 +29,7 @@ per-citizen rule):
   world's sparse matrix) and, on a complete network, the municipality totals
   that the mean of everyone else is taken from;
 - the metrics: each week the citizens' state is copied into the world's arrays
-  and the world's :func:`cosim.metrics.metric_table` computes the table
+  and the world's :func:`cosim.outputs.metrics.metric_table` computes the table
   (tests/test_reference.py also checks some metrics against plain sums over
   the citizens).
 
@@ -48,9 +48,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from cosim.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
-from cosim.model import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, CoProductionModel
-from cosim.schema import Scenario
+from cosim.model.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
+from cosim.model.model import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, CoProductionModel
+from cosim.scenario.schema import Scenario
 
 PORTAL, USSD, SOCIAL, MEETING = range(4)  # channel indices, as in mechanisms.CHANNELS
 

@@ -23,8 +23,8 @@ morris), replications per design point, a root seed and the outcomes to keep::
     values = ["even", "equity"]
 
 ``cosim experiment FILE`` runs every (design point, replication) pair through
-:func:`cosim.parallel.map_runs` (serially, on local processes or on Dask) and
-commits each finished run to ``runs.sqlite`` at once (:mod:`cosim.store`).
+:func:`cosim.runs.backends.map_runs` (serially, on local processes or on Dask) and
+commits each finished run to ``runs.sqlite`` at once (:mod:`cosim.runs.store`).
 Rerunning on the same folder resumes; ``--retry-failed`` reruns failed runs.
 
 Seeds: run (point p, replication r) gets
@@ -37,7 +37,6 @@ replications or extending a Sobol design keeps every existing run.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import difflib
 import hashlib
@@ -53,22 +52,17 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, model_validator
+from pydantic import ValidationError
 
-from cosim import evaluators
-from cosim.cli import UsageError
-from cosim.design import (
-    REPLICATION_STRIDE,
-    design,
-    run_id_of,
-    run_seed_of,
-    salib_problem,
-)
-from cosim.metrics import OUTCOMES
-from cosim.parallel import add_backend_arguments, check_backend_arguments
-from cosim.scenario import ScenarioError, read_toml, scenario_from_dict, set_path
-from cosim.schema import iter_parameters
-from cosim.store import STORE_FILE, RunStore, StoreBusy, expand_outcomes
+from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
+from cosim.outputs.metrics import OUTCOMES
+from cosim.runs import evaluators
+from cosim.runs.design import design, salib_problem
+from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
+from cosim.runs.spec import Experiment, Factor
+from cosim.runs.store import STORE_FILE, RunStore, expand_outcomes
+from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
+from cosim.scenario.schema import iter_parameters
 
 __all__ = [
     "Experiment", "Factor", "check_experiment_files", "design", "load_experiment", "run_experiment",
@@ -77,98 +71,10 @@ __all__ = [
 
 ISHIGAMI_FACTORS = ("x1", "x2", "x3")
 _INVALID = "<invalid factor>"  # stands in for a factor that failed validation, to check the others
-Scalar = StrictBool | StrictInt | StrictFloat | str
+
 
 
 # --------------------------------------------------------------------------- the file
-
-
-class Factor(BaseModel):
-    """One factor: a scenario parameter the design varies, over a range or a list of levels.
-
-    A range (``min``, ``max``) is sampled continuously (rounded when
-    ``integer``); ``steps`` evenly spaced points span it in a grid.  ``values``
-    lists discrete levels (switches, placement kinds, or chosen numbers).
-    ``group`` bundles factors for SALib's grouped indices.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str = Field(min_length=1)
-    min: StrictInt | StrictFloat | None = None
-    max: StrictInt | StrictFloat | None = None
-    integer: bool = False
-    steps: int | None = Field(None, ge=2)
-    values: tuple[Scalar, ...] | None = None
-    group: str | None = Field(None, min_length=1)
-
-    @model_validator(mode="after")
-    def _range_or_values(self) -> Factor:
-        ranged = self.min is not None or self.max is not None
-        if self.values is not None:
-            if ranged:
-                raise ValueError("give either min and max or a values list, not both")
-            if not self.values:
-                raise ValueError("values is empty: an empty design (give at least one value)")
-            if len({(type(v), v) for v in self.values}) < len(self.values):
-                raise ValueError(f"values has duplicates: {list(self.values)}")
-            if self.steps is not None:
-                raise ValueError("steps applies to a min/max range, not to a values list")
-            if self.integer:
-                raise ValueError("integer applies to a min/max range; list whole numbers in values instead")
-            return self
-        if self.min is None or self.max is None:
-            raise ValueError("needs min and max (a range) or values (a list of levels)")
-        if not self.min < self.max:
-            raise ValueError(f"min ({self.min}) must be below max ({self.max}); "
-                             "a fixed value belongs under [experiment.constants]")
-        if self.integer and (self.min != int(self.min) or self.max != int(self.max)):
-            raise ValueError(f"an integer factor needs whole-number bounds (got {self.min} to {self.max})")
-        return self
-
-    @property
-    def discrete(self) -> bool:
-        """Whether the factor takes listed levels rather than a range."""
-        return self.values is not None
-
-
-class Experiment(BaseModel):
-    """A validated experiment: a base scenario, factors, a design and what to keep.
-
-    Load it with :func:`load_experiment`, which resolves ``base`` to an
-    absolute path, fills ``outcomes`` and ``levels``, marks factors of integer
-    parameters as integer and checks every factor against the schema.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
-    base: str | None = None
-    model: Literal["cosim", "ishigami"] = "cosim"
-    design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: int | None = Field(None, ge=1)
-    replications: int = Field(1, ge=1, le=REPLICATION_STRIDE - 1)
-    root_seed: int = Field(1, ge=0, le=2**63 - 1)
-    outcomes: tuple[str, ...] | None = None
-    keep_timeseries: bool = False
-    common_random_numbers: bool = False
-    second_order: bool = False
-    levels: int | None = Field(None, ge=2, le=100)
-    noise_sd: float = Field(0.0, ge=0.0)
-    constants: dict[str, Any] = Field(default_factory=dict)
-    factors: tuple[Factor, ...] = Field(min_length=1)
-    source: str = "<experiment>"
-
-    @property
-    def outcome_names(self) -> list[str]:
-        """The outcomes kept in ``runs.parquet``."""
-        return list(self.outcomes or ())
-
-    @property
-    def factor_paths(self) -> list[str]:
-        """The factors' dotted paths, in design-column order."""
-        return [f.path for f in self.factors]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -613,7 +519,7 @@ def run_experiment(
     ``retry_failed``.  Raises ``cosim.cli.UsageError`` when ``out`` holds another
     experiment or the backend cannot start (nothing is written then).
     """
-    from cosim.parallel import BackendError, map_runs
+    from cosim.runs.backends import map_runs
 
     out = Path(out)
     X, points = _build_design(exp)
@@ -751,7 +657,7 @@ def _write_timeseries(out: Path, run_id: int, point_id: int, replication: int, t
 
 def _write_manifest(exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFrame, ident: dict[str, Any],
                     resolved: dict[str, Any], status: str, extra: dict[str, Any]) -> None:
-    from cosim.results import file_hash, manifest, write_json
+    from cosim.outputs.results import file_hash, manifest, write_json
 
     previous: dict[str, Any] = {}
     with contextlib.suppress(OSError, ValueError):
@@ -895,38 +801,3 @@ def _panel(ax: Any, ok: pd.DataFrame, f: Factor, outcome: str, hue: Factor | Non
 
 
 # --------------------------------------------------------------------------- command line
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of ``cosim experiment``."""
-    p.add_argument("file", help="experiment file (TOML), e.g. experiments/wifi_dose_response.toml")
-    add_backend_arguments(p)
-    p.add_argument("--out", help="results folder (default: results/<experiment name>); rerun to resume")
-    p.add_argument("--retry-failed", action="store_true", help="rerun the runs that failed before (only those)")
-    p.add_argument("--no-figures", action="store_true", help="skip the summary figures")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def main(args: argparse.Namespace) -> int:
-    """``cosim experiment``: 0 when every run succeeded, 1 when some failed, 2 on bad input."""
-    check_backend_arguments(args)
-    exp = load_experiment(args.file)
-    out = Path(args.out) if args.out else Path("results") / exp.name
-    try:
-        table = run_experiment(exp, out, workers=args.workers or 1, dask_address=args.dask,
-                               dask_local=args.dask_local, retry_failed=args.retry_failed,
-                               progress=not args.quiet, figures=not args.no_figures)
-    except KeyboardInterrupt:
-        print(f"interrupted: every finished run is saved in {out}/{STORE_FILE}; "
-              "rerun the same command to resume", file=sys.stderr)
-        return 130
-    s = table.attrs["summary"]
-    n_failed = int((table["status"] == "failed").sum())
-    print(f"{exp.name}: {len(table)} runs ({s['new']} run now in {s['wall_s']:.1f} s, {s['skipped']} already "
-          f"done); results in {out}/runs.parquet")
-    if n_failed:
-        first = table.loc[table["status"] == "failed", "error"].iloc[0].splitlines()[0]
-        print(f"{n_failed} run(s) failed (status 'failed', error column), e.g.: {first}\n"
-              f"fix the cause if needed and rerun with --retry-failed to run only those", file=sys.stderr)
-        return 1
-    return 0

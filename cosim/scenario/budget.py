@@ -12,7 +12,8 @@ from __future__ import annotations
 from math import floor, sqrt
 from typing import Any
 
-from cosim.schema import LEVERS, Lever, Scenario
+from cosim.errors import ScenarioError
+from cosim.scenario.schema import LEVERS, Lever, Scenario
 
 WEEKS_PER_YEAR = 52
 
@@ -129,7 +130,6 @@ def check_budget(s: Scenario, source: str) -> None:
     """Refuse a scenario whose planned spend exceeds its budget in some year."""
     if s.municipality.over_budget != "refuse":
         return
-    from cosim.scenario import ScenarioError
 
     plan = BudgetPlan(s)
     budget = s.municipality.annual_budget_rand

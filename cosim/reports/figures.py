@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from cosim.metrics import CHANNEL_NAMES, INCOME
+from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
 
 SMOOTH = 4  # weeks: weekly rates are noisy; figures show a 4-week rolling mean
 GROUP_COLOURS = {"low": "#d95f02", "mid": "#7570b3", "high": "#1b9e77",

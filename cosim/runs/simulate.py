@@ -12,21 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cosim.metrics import outcomes
-from cosim.model import CoProductionModel
-from cosim.scenario import load_scenario
-from cosim.schema import Scenario
+from cosim.model.model import CoProductionModel
+from cosim.outputs.metrics import outcomes
+from cosim.scenario.loading import load_scenario
+from cosim.scenario.schema import Scenario
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
-
-
-def run_seed(root: int, run_id: int) -> int:
-    """The seed of run ``run_id`` under root seed ``root``.
-
-    From ``numpy.random.SeedSequence(root, spawn_key=(run_id,))``, so run k gets
-    the same seed however many runs there are and however they are split.
-    """
-    return int(np.random.SeedSequence(root, spawn_key=(run_id,)).generate_state(1, np.uint64)[0] >> 1)
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
 def simulate(scenario: Scenario | str | Path | None = None, seed: int | None = None,
@@ -55,7 +46,7 @@ def evaluate(scenario: str | Path | Scenario | None = None, seed: int = 1, **par
     """
     overrides = {k.replace("__", "."): _plain(v) for k, v in params.items()}
     if isinstance(scenario, Scenario):
-        from cosim.scenario import with_overrides
+        from cosim.scenario.loading import with_overrides
 
         sc = with_overrides(scenario, overrides) if overrides else scenario
     else:

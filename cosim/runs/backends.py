@@ -16,6 +16,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from cosim.errors import BackendError, UsageError
+
 
 @dataclass
 class RunResult:
@@ -40,16 +42,11 @@ def add_backend_arguments(parser: Any) -> None:
 
 def check_backend_arguments(args: Any) -> None:
     """Refuse a non-positive ``--workers`` or ``--dask-local`` (exit 2 via the CLI)."""
-    from cosim.cli import UsageError
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:
         raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
-
-
-class BackendError(Exception):
-    """A backend could not be started or reached (e.g. an unreachable scheduler)."""
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> RunResult:

@@ -1,9 +1,9 @@
 """The results of ``cosim compare``: tables, figures and one self-contained HTML report.
 
-Plotting and reporting read a :class:`~cosim.compare.CompareResult`; they never
+Plotting and reporting read a :class:`~cosim.analysis.compare.CompareResult`; they never
 build or run a model.  ``write_outputs`` writes everything into a temporary
 folder that replaces the results folder only when complete
-(:func:`cosim.results.atomic_output`), so Ctrl-C leaves no half-written report.
+(:func:`cosim.outputs.results.atomic_output`), so Ctrl-C leaves no half-written report.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cosim.compare import HEADLINE, INTERVALS, LABELS, SUMMARY_COLUMNS
-from cosim.costs import WEEKS_PER_YEAR
-from cosim.results import atomic_output, file_hash, manifest, write_json
-from cosim.schema import LEVERS
+from cosim.analysis.compare import HEADLINE, INTERVALS, LABELS, SUMMARY_COLUMNS
+from cosim.outputs.results import atomic_output, file_hash, manifest, write_json
+from cosim.scenario.budget import WEEKS_PER_YEAR
+from cosim.scenario.schema import LEVERS
 
 if TYPE_CHECKING:
-    from cosim.compare import CompareResult
+    from cosim.analysis.compare import CompareResult
 
 SHORT = {  # panel titles
     "share_participated_year": "took part in last 12 months",

@@ -1,4 +1,4 @@
-"""Reading scenario files: TOML -> validated, frozen :class:`~cosim.schema.Scenario`.
+"""Reading scenario files: TOML -> validated, frozen :class:`~cosim.scenario.schema.Scenario`.
 
 Every problem is reported as a :class:`ScenarioError` whose message names the file,
 the dotted key path and what was expected, so the CLI can print it and exit 2
@@ -14,15 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cosim.schema import Scenario
-
-
-class ScenarioError(ValueError):
-    """Bad input: one or more problems, each naming the file and key path."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+from cosim.errors import ScenarioError
+from cosim.scenario.schema import Scenario
 
 
 def format_validation_error(exc: ValidationError, source: str) -> list[str]:
@@ -102,7 +95,7 @@ def scenario_from_dict(
         if overrides:
             problems = [p.replace(source, f"{source} (with --set)", 1) for p in problems]
         raise ScenarioError(problems) from None
-    from cosim.costs import check_budget  # late import: costs needs the schema only
+    from cosim.scenario.budget import check_budget  # late import: costs needs the schema only
 
     check_budget(scenario, source)
     return scenario

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from cosim.metrics import outcomes
-from cosim.scenario import scenario_from_dict
-from cosim.simulate import simulate
+from cosim.outputs.metrics import outcomes
+from cosim.runs.simulate import simulate
+from cosim.scenario.loading import scenario_from_dict
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Generate the parameter tables of docs/ODD.md from the schema.
 
-``python -m cosim.odd`` rewrites the block between the markers
+``python -m cosim.reports.odd`` rewrites the block between the markers
 ``<!-- parameters:begin -->`` and ``<!-- parameters:end -->`` in docs/ODD.md;
-``python -m cosim.odd --check`` exits 1 if the file is out of date (the test
+``python -m cosim.reports.odd --check`` exits 1 if the file is out of date (the test
 suite runs the same check), so the ODD can never drift from the schema.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cosim.schema import Scenario, parameter_table
+from cosim.scenario.schema import Scenario, parameter_table
 
 BEGIN, END = "<!-- parameters:begin -->", "<!-- parameters:end -->"
-ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 
 
 def _fmt(v) -> str:
@@ -39,7 +39,7 @@ def _choices(ann) -> str:
 def parameter_tables() -> str:
     """Markdown tables, one per scenario section, from the schema."""
     rows = parameter_table()
-    from cosim.schema import iter_parameters
+    from cosim.scenario.schema import iter_parameters
 
     ann = {path: a for path, _, a in iter_parameters()}
     out = []
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     new = render(text)
     if "--check" in argv:
         if new != text:
-            print(f"{ODD} is out of date with cosim/schema.py: run python -m cosim.odd", file=sys.stderr)
+            print(f"{ODD} is out of date with cosim/scenario/schema.py: run python -m cosim.reports.odd", file=sys.stderr)
             return 1
         return 0
     ODD.write_text(new)

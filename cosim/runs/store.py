@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cosim.errors import StoreBusy
+
 STORE_FILE = "runs.sqlite"
 
 _SCHEMA = """
@@ -43,10 +45,6 @@ CREATE TABLE IF NOT EXISTS runs (
     finished TEXT NOT NULL
 );
 """
-
-
-class StoreBusy(Exception):
-    """Another process holds the store (two experiments writing to one folder)."""
 
 
 class RunStore:

@@ -1,0 +1,83 @@
+"""``cosim compare``: options, checks of the command line, and the run of :mod:`cosim.analysis.compare`."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+from cosim.analysis.compare import CompareResult, compare, unique_names
+from cosim.errors import ScenarioError, UsageError
+from cosim.scenario.loading import load_scenario, parse_overrides
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
+                   help="scenario files; the first is the reference (usually scenarios/baseline.toml)")
+    p.add_argument("--replications", type=int, default=30, help="runs per scenario (default 30)")
+    p.add_argument("--seed", type=int, help="root seed (default: the first scenario's run.seed)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--out", help="output folder (default: results/compare-<names>)")
+    p.add_argument("--steps", type=int, help="weeks to simulate in every scenario (default: run.steps)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter in every scenario, e.g. run.n_citizens=2000 (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    from cosim.reports.compare import write_outputs
+
+    for opt, value, least in (("--replications", args.replications, 2), ("--workers", args.workers, 1),
+                              ("--steps", args.steps, 1), ("--seed", args.seed, 0)):
+        if value is not None and value < least:
+            raise UsageError(f"{opt}: expected an integer >= {least}, got {value}")
+    overrides = parse_overrides(args.sets)
+    if args.steps is not None:
+        overrides["run.steps"] = args.steps
+    scenarios, problems = [], []
+    for path in args.scenarios:
+        try:
+            scenarios.append(load_scenario(path, overrides))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    names = unique_names([s.name for s in scenarios])
+    out = Path(args.out) if args.out else Path("results") / default_folder(names)
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
+        # checked before the runs, not after them: the results would replace (delete) the folder
+        raise UsageError(f"--out {out}: exists and is not an earlier results folder (no manifest.json); "
+                         "choose a new or empty folder")
+    result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
+                     progress=not args.quiet, sources=[str(p) for p in args.scenarios])
+    write_outputs(result, out, files=args.scenarios, overrides=overrides)
+    print_summary(result, out)
+    return 1 if result.failures else 0
+
+
+def default_folder(names: list[str]) -> str:
+    """``compare-<names>``, shortened with a hash when there are many."""
+    folder = "compare-" + "-".join(names)
+    if len(folder) > 80:
+        digest = hashlib.sha1("-".join(names).encode()).hexdigest()[:8]
+        folder = f"compare-{names[0]}-and-{len(names) - 1}-more-{digest}"
+    return folder
+
+
+def print_summary(result: CompareResult, out: Path) -> None:
+    from cosim.reports.compare import describe_difference
+
+    ok = len(result.outcomes)
+    total = len(result.names) * result.replications
+    print(f"compared {len(result.names)} scenarios x {result.replications} replications "
+          f"({ok} of {total} runs finished) in {result.wall_time_s:.0f} s on {result.workers} worker(s); "
+          f"results in {out}/")
+    for name in result.names[1:]:
+        print(f"  {name} vs {result.reference}:")
+        for outcome in ("share_participated_year", "share_adopted", "mean_trust", "service_quality"):
+            print(f"    {describe_difference(result.summary, name, outcome, result.reference)}")
+    for f in result.failures:
+        first = f["error"].splitlines()[0] if f["error"] else "unknown error"
+        print(f"  FAILED: {f['scenario']} replication {f['replication']} (seed {f['seed']}): {first}",
+              file=sys.stderr)

@@ -1,0 +1,52 @@
+"""One scheme for run ids and seeds, used by compare, experiments, sensitivity and calibration.
+
+A run is a (point, replication) pair: ``run_id = point_id * REPLICATION_STRIDE +
+replication``.  Every seed is drawn from ``numpy.random.SeedSequence(root,
+spawn_key=...)`` (the NumPy way to derive independent streams), so a run's seed
+depends on the root seed and its own id only: adding replications, extending a
+design or splitting the batch differently never changes a finished run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: run_id = point_id * REPLICATION_STRIDE + replication (stable when replications grow)
+REPLICATION_STRIDE = 1_000_000
+
+# Spawn key reserved for the design's own random numbers; run seeds use keys of
+# length 1 (common random numbers) or 2 (point, replication), so they never meet.
+_DESIGN_KEY = (0xDE5, 0x16, 0)
+
+
+def design_seed(root_seed: int) -> int:
+    """The seed the design's sampler gets, from the root seed alone (never 0: SALib's 0 means unseeded)."""
+    state = np.random.SeedSequence(root_seed, spawn_key=_DESIGN_KEY).generate_state(1, np.uint32)[0]
+    return int(state) or 1
+
+
+def run_seed_of(root_seed: int, point_id: int, replication: int, common_random_numbers: bool = False) -> int:
+    """The model seed of replication ``replication`` of design point ``point_id``.
+
+    From ``numpy.random.SeedSequence(root_seed, spawn_key=(point_id, replication))``:
+    it depends on nothing else, so adding replications, extending a Sobol
+    design or splitting the batch differently never changes an existing run.
+    With common random numbers every point's replication r gets the seed of
+    ``cosim.run_seed(root_seed, r)``, so points differ only by their parameters.
+    """
+    key = (int(replication),) if common_random_numbers else (int(point_id), int(replication))
+    return int(np.random.SeedSequence(int(root_seed), spawn_key=key).generate_state(1, np.uint64)[0] >> 1)
+
+
+def run_id_of(point_id: int, replication: int) -> int:
+    """A run's stable id: point 17, replication 3 is run 17_000_003."""
+    return int(point_id) * REPLICATION_STRIDE + int(replication)
+
+
+def run_seed(root: int, run_id: int) -> int:
+    """The seed of run ``run_id`` under root seed ``root``.
+
+    From ``numpy.random.SeedSequence(root, spawn_key=(run_id,))``, so run k gets
+    the same seed however many runs there are and however they are split.
+    """
+    return int(np.random.SeedSequence(root, spawn_key=(run_id,)).generate_state(1, np.uint64)[0] >> 1)

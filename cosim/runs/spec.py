@@ -1,0 +1,99 @@
+"""The experiment file's format: factors, a design and what to keep (validated, frozen)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
+
+from cosim.runs.ids import REPLICATION_STRIDE
+
+Scalar = StrictBool | StrictInt | StrictFloat | str
+
+
+class Factor(BaseModel):
+    """One factor: a scenario parameter the design varies, over a range or a list of levels.
+
+    A range (``min``, ``max``) is sampled continuously (rounded when
+    ``integer``); ``steps`` evenly spaced points span it in a grid.  ``values``
+    lists discrete levels (switches, placement kinds, or chosen numbers).
+    ``group`` bundles factors for SALib's grouped indices.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field(min_length=1)
+    min: StrictInt | StrictFloat | None = None
+    max: StrictInt | StrictFloat | None = None
+    integer: bool = False
+    steps: int | None = Field(None, ge=2)
+    values: tuple[Scalar, ...] | None = None
+    group: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> Factor:
+        ranged = self.min is not None or self.max is not None
+        if self.values is not None:
+            if ranged:
+                raise ValueError("give either min and max or a values list, not both")
+            if not self.values:
+                raise ValueError("values is empty: an empty design (give at least one value)")
+            if len({(type(v), v) for v in self.values}) < len(self.values):
+                raise ValueError(f"values has duplicates: {list(self.values)}")
+            if self.steps is not None:
+                raise ValueError("steps applies to a min/max range, not to a values list")
+            if self.integer:
+                raise ValueError("integer applies to a min/max range; list whole numbers in values instead")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError("needs min and max (a range) or values (a list of levels)")
+        if not self.min < self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max}); "
+                             "a fixed value belongs under [experiment.constants]")
+        if self.integer and (self.min != int(self.min) or self.max != int(self.max)):
+            raise ValueError(f"an integer factor needs whole-number bounds (got {self.min} to {self.max})")
+        return self
+
+    @property
+    def discrete(self) -> bool:
+        """Whether the factor takes listed levels rather than a range."""
+        return self.values is not None
+
+
+class Experiment(BaseModel):
+    """A validated experiment: a base scenario, factors, a design and what to keep.
+
+    Load it with :func:`load_experiment`, which resolves ``base`` to an
+    absolute path, fills ``outcomes`` and ``levels``, marks factors of integer
+    parameters as integer and checks every factor against the schema.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    base: str | None = None
+    model: Literal["cosim", "ishigami"] = "cosim"
+    design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    samples: int | None = Field(None, ge=1)
+    replications: int = Field(1, ge=1, le=REPLICATION_STRIDE - 1)
+    root_seed: int = Field(1, ge=0, le=2**63 - 1)
+    outcomes: tuple[str, ...] | None = None
+    keep_timeseries: bool = False
+    common_random_numbers: bool = False
+    second_order: bool = False
+    levels: int | None = Field(None, ge=2, le=100)
+    noise_sd: float = Field(0.0, ge=0.0)
+    constants: dict[str, Any] = Field(default_factory=dict)
+    factors: tuple[Factor, ...] = Field(min_length=1)
+    source: str = "<experiment>"
+
+    @property
+    def outcome_names(self) -> list[str]:
+        """The outcomes kept in ``runs.parquet``."""
+        return list(self.outcomes or ())
+
+    @property
+    def factor_paths(self) -> list[str]:
+        """The factors' dotted paths, in design-column order."""
+        return [f.path for f in self.factors]
