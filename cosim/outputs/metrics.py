@@ -23,10 +23,11 @@ import mesa
 import numpy as np
 import scipy.sparse as sp
 
-INCOME = ("low", "mid", "high")
-LIT = ("lit1", "lit2", "lit3")
-CHANNEL_NAMES = ("portal", "ussd", "social", "meeting")
-LEVEL_NAMES = ("inform", "consult", "involve", "collaborate", "empower")
+from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
+from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
+from cosim.outputs.catalogue import INCOME_GROUPS as INCOME
+from cosim.outputs.catalogue import LITERACY_TERCILES as LIT
+from cosim.outputs.catalogue import run_outcomes
 
 METRICS: tuple[str, ...] = (
     "share_online", *(f"share_online_{g}" for g in INCOME),
@@ -483,40 +484,8 @@ def compute_metrics(model: Any) -> list[dict[str, Any]]:
 # Scalar outcomes of a run, from the region rows: (metric, how) where how is
 # "final" (value at the last step), "year" (mean over the last 52 weeks) or
 # "total" (sum over the run).
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "share_adopted": ("share_adopted", "final"),
-    "share_online": ("share_online", "year"),
-    "participation_rate": ("participation_rate", "year"),
-    "e_participation_rate": ("e_participation_rate", "year"),
-    "share_participated_year": ("share_participated_year", "final"),
-    "share_participated_year_low": ("share_participated_year_low", "final"),
-    "share_participated_year_high": ("share_participated_year_high", "final"),
-    "participation_gap": ("participation_gap", "year"),
-    "e_participation_gap": ("e_participation_gap", "year"),
-    "e_participation_rate_low": ("e_participation_rate_low", "year"),
-    "e_participation_rate_high": ("e_participation_rate_high", "year"),
-    "top1_share": ("top1_share", "final"),
-    "top10_share": ("top10_share", "final"),
-    "gini_contributions": ("gini_contributions", "final"),
-    "mean_trust": ("mean_trust", "final"),
-    "mean_trust_low": ("mean_trust_low", "final"),
-    "mean_trust_high": ("mean_trust_high", "final"),
-    "share_trusting": ("share_trusting", "final"),
-    "mean_literacy": ("mean_literacy", "final"),
-    "mean_literacy_low": ("mean_literacy_low", "final"),
-    "requests_per_1000": ("requests_per_1000", "year"),
-    "backlog_per_1000": ("backlog_per_1000", "final"),
-    "median_response_weeks": ("median_response_weeks", "year"),
-    "service_quality": ("service_quality", "final"),
-    "official_skill": ("official_skill", "final"),
-    "official_ict_skill": ("official_ict_skill", "final"),
-    "spend": ("spend", "total"),
-    "sgi_national": ("sgi_national", "final"),
-    "sgi_organisational": ("sgi_organisational", "final"),
-    "sgi_service": ("sgi_service", "final"),
-    "sgi_community": ("sgi_community", "final"),
-    "sgi": ("sgi", "final"),
-}
+# Per-run scalar outcomes: name -> (metric, how), from the outcome catalogue.
+OUTCOMES: dict[str, tuple[str, str]] = {name: (name, how) for name, how in run_outcomes().items()}
 
 
 def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:

@@ -1,0 +1,32 @@
+"""The outcome catalogue declares every metric and outcome once, consistently with the model."""
+
+from __future__ import annotations
+
+from cosim import METRICS, OUTCOMES, load_scenario
+from cosim.outputs.catalogue import CATALOGUE, UNITS, label, outcome, run_outcomes
+
+from conftest import SCENARIOS
+
+
+def test_every_metric_is_in_the_catalogue_and_nothing_else():
+    assert set(CATALOGUE) == set(METRICS)
+
+
+def test_per_run_outcomes_come_from_the_catalogue():
+    assert list(OUTCOMES) == list(run_outcomes())
+    for name, (metric, how) in OUTCOMES.items():
+        assert metric == name and CATALOGUE[name].aggregation == how
+
+
+def test_entries_are_complete():
+    for name, o in CATALOGUE.items():
+        assert o.name == name and o.label and o.kind in UNITS and o.better in (-1, 0, 1)
+    assert outcome("backlog_per_1000").lower_is_better
+    assert not outcome("mean_trust").lower_is_better
+    assert outcome("mean_trust_low").label.endswith("low income")
+
+
+def test_share_trusting_label_follows_the_scenario_threshold():
+    s = load_scenario(SCENARIOS / "baseline.toml", {"trust.share_trusting_threshold": 0.6})
+    assert "above 0.6" in label("share_trusting", s)
+    assert "above 0.5" in label("share_trusting")
