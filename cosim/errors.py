@@ -20,7 +20,23 @@ class ScenarioError(CosimError, ValueError):
 
 
 class UsageError(CosimError, ValueError):
-    """A bad argument or option value that is not a problem inside a scenario file."""
+    """A bad argument value that is not a problem inside a scenario file.
+
+    ``argument`` names the function argument at fault in the library's words
+    (``out``, ``workers``); the message reads ``out: ...``.  The command line
+    shows the same message with the option's name (``--out: ...``).
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None):
+        self.argument = argument
+        self.message = message
+        super().__init__(f"{argument}: {message}" if argument else message)
+
+    def for_command_line(self) -> str:
+        """The message with the argument spelt as its command-line option (``out`` -> ``--out``)."""
+        if not self.argument:
+            return self.message
+        return f"--{self.argument.replace('_', '-')}: {self.message}"
 
 
 class StoreBusy(CosimError):

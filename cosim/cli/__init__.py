@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handlers[args.command](args) or 0)
     except (ScenarioError, UsageError) as exc:
-        for line in str(exc).splitlines():
+        text = exc.for_command_line() if isinstance(exc, UsageError) else str(exc)
+        for line in text.splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
