@@ -13,7 +13,10 @@ from cosim.runs.simulate import evaluate, simulate
 from cosim.scenario.loading import load_scenario
 from cosim.scenario.schema import Scenario
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
+#: the name to install it by: ``pip install cosim-coproduction`` (the import name stays ``cosim``;
+#: the name ``cosim`` on the package index belongs to an unrelated project)
+DISTRIBUTION = "cosim-coproduction"
 
 __all__ = [
     "METRICS",

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 
+from cosim import DISTRIBUTION, __version__
 from cosim.errors import ScenarioError, UsageError
 
 # name -> (module, one-line help)
@@ -23,12 +24,15 @@ COMMANDS = {
     "sensitivity": ("cosim.cli.sensitivity", "Sobol or Morris sensitivity analysis of an experiment"),
     "calibrate": ("cosim.cli.calibrate", "fit parameters to observed targets (ABC or optimisation)"),
     "dashboard": ("cosim.dashboard", "serve the interactive browser dashboard"),
+    "scenarios": ("cosim.cli.scenarios", "list, show or copy the bundled scenarios"),
+    "docs": ("cosim.cli.docs", "print where the bundled documentation is (e.g. cosim docs ODD)"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="cosim", description="Citizen-government co-production in smart cities.")
+    parser.add_argument("--version", action="version", version=f"cosim {__version__} ({DISTRIBUTION})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Import only the chosen command's module: a slow or broken module of one
     # command must not affect the others (or `cosim --help`).

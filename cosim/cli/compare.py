@@ -9,15 +9,17 @@ from pathlib import Path
 
 from cosim.analysis.compare import CompareResult, compare, unique_names
 from cosim.errors import ScenarioError, UsageError
+from cosim.runs.backends import default_workers, workers_help
+from cosim.scenario.library import resolve_scenario
 from cosim.scenario.loading import load_scenario, parse_overrides
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
-                   help="scenario files; the first is the reference (usually scenarios/baseline.toml)")
+                   help="scenario files or bundled scenario names; the first is the reference (usually baseline)")
     p.add_argument("--replications", type=int, default=30, help="runs per scenario (default 30)")
     p.add_argument("--seed", type=int, help="root seed (default: the first scenario's run.seed)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--workers", type=int, default=default_workers(), metavar="N", help=workers_help())
     p.add_argument("--out", help="output folder (default: results/compare-<names>)")
     p.add_argument("--steps", type=int, help="weeks to simulate in every scenario (default: run.steps)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -36,6 +38,7 @@ def main(args: argparse.Namespace) -> int:
     if args.steps is not None:
         overrides["run.steps"] = args.steps
     scenarios, problems = [], []
+    args.scenarios = [str(resolve_scenario(p)) for p in args.scenarios]  # files, or bundled names
     for path in args.scenarios:
         try:
             scenarios.append(load_scenario(path, overrides))

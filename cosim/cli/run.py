@@ -10,7 +10,7 @@ from cosim.errors import UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument("scenario", help="scenario file (TOML), or a bundled scenario by name (see `cosim scenarios`)")
     p.add_argument("--seed", type=int, help="seed for this run (default: the scenario's run.seed)")
     p.add_argument("--steps", type=int, help="weeks to simulate (default: run.steps, 260)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -27,11 +27,13 @@ def main(args: argparse.Namespace) -> int:
     from cosim.outputs.metrics import outcomes
     from cosim.outputs.results import atomic_output, file_hash, manifest, write_json
     from cosim.reports.figures import run_figures
+    from cosim.scenario.library import resolve_scenario
     from cosim.scenario.loading import load_scenario, parse_overrides
 
     overrides = parse_overrides(args.sets)
     if args.steps is not None:
         overrides["run.steps"] = args.steps
+    args.scenario = str(resolve_scenario(args.scenario))  # a file, or a bundled scenario by name
     scenario = load_scenario(args.scenario, overrides)
     seed = scenario.run.seed if args.seed is None else args.seed
     if seed < 0:

@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scenario",
         default=None,
-        help="scenario file shown first (default scenarios/baseline.toml); the page offers every file in scenarios/",
+        help="scenario file shown first (default: the bundled baseline); the page offers every bundled scenario",
     )
     p.add_argument(
         "--citizens",
@@ -58,7 +58,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         import nicegui  # noqa: F401
     except ModuleNotFoundError:
-        raise UsageError("the dashboard needs NiceGUI: pip install 'cosim[dashboard]'") from None
+        raise UsageError("the dashboard needs NiceGUI: pip install 'cosim-coproduction[dashboard]'") from None
     scenario = Path(args.scenario) if args.scenario else SCENARIO_DIR / "baseline.toml"
     n = DEFAULT_CITIZENS if args.citizens is None else args.citizens
     if not 0 <= args.port <= 65535:

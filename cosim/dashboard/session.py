@@ -25,11 +25,12 @@ import numpy as np
 from cosim.errors import ScenarioError
 from cosim.model.model import CoProductionModel
 from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
+from cosim.scenario import library
 from cosim.scenario.loading import read_toml, scenario_from_dict
 from cosim.scenario.schema import LEVERS, Scenario
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCENARIO_DIR = ROOT / "scenarios"
+SCENARIO_DIR = library.folder("scenarios")  # the checkout's scenarios/, or the installed copy
+ROOT = SCENARIO_DIR.parent
 NOTES_FILE = Path(__file__).with_name("notes.toml")
 
 # 5,000 citizens: two runs step at about 80 weeks per second together on one

@@ -9,6 +9,7 @@ the backend: every run's seed is part of its task.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -29,11 +30,23 @@ class RunResult:
     seconds: float = 0.0
 
 
+def default_workers() -> int:
+    """The default number of local worker processes: every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def workers_help() -> str:
+    """The ``--workers`` help text, the same for every command."""
+    return f"local worker processes (default: every core, {default_workers()} here; 1 runs in this process)"
+
+
 def add_backend_arguments(parser: Any) -> None:
     """The ``--workers N | --dask-local N | --dask ADDRESS`` options every batch command shares."""
     backend = parser.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, default=1, metavar="N",
-                         help="local worker processes (default 1: run in this process)")
+    backend.add_argument("--workers", type=int, default=default_workers(), metavar="N", help=workers_help())
     backend.add_argument("--dask-local", type=int, metavar="N",
                          help="start a Dask LocalCluster with N single-threaded workers")
     backend.add_argument("--dask", metavar="ADDRESS",

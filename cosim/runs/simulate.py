@@ -14,10 +14,11 @@ import pandas as pd
 
 from cosim.model.model import CoProductionModel
 from cosim.outputs.metrics import outcomes
+from cosim.scenario.library import scenario_path
 from cosim.scenario.loading import load_scenario
 from cosim.scenario.schema import Scenario
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+BASELINE = scenario_path("baseline")
 
 
 def simulate(scenario: Scenario | str | Path | None = None, seed: int | None = None,
@@ -50,7 +51,7 @@ def evaluate(scenario: str | Path | Scenario | None = None, seed: int = 1, **par
 
         sc = with_overrides(scenario, overrides) if overrides else scenario
     else:
-        path = BASELINE if scenario is None and BASELINE.exists() else scenario
+        path = BASELINE if scenario is None and BASELINE is not None else scenario
         sc = load_scenario(path, overrides)
     return outcomes(simulate(sc, seed))
 

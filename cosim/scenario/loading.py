@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from cosim.errors import ScenarioError
+from cosim.scenario.library import resolve_scenario, scenario_names
 from cosim.scenario.schema import Scenario
 
 
@@ -104,7 +105,7 @@ def scenario_from_dict(
 def load_scenario(
     path: str | Path | None = None, overrides: Mapping[str, Any] | Iterable[str] | None = None
 ) -> Scenario:
-    """Load and validate a scenario file (``None`` gives the defaults).
+    """Load and validate a scenario file, or a bundled scenario by name (``None`` gives the defaults).
 
     ``overrides`` maps dotted paths to values (``{"wifi.hotspots": 40}``) or is a
     list of ``"KEY=VALUE"`` strings as given to ``--set``.
@@ -113,6 +114,10 @@ def load_scenario(
         overrides = parse_overrides(overrides)
     if path is None:
         return scenario_from_dict({}, "<defaults>", overrides)
+    path = resolve_scenario(path)  # a file, else a bundled scenario by name ("baseline")
+    if not path.is_file() and path.parent == Path(".") and path.suffix in ("", ".toml"):
+        raise ScenarioError([f"{path}: no such file, and no bundled scenario of that name "
+                             f"(bundled: {', '.join(scenario_names())}; see `cosim scenarios`)"])
     data = read_toml(path)
     data.setdefault("name", Path(path).stem)
     return scenario_from_dict(data, str(path), overrides)
