@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import SCENARIOS
+
 from cosim import METRICS, OUTCOMES, load_scenario
 from cosim.outputs.catalogue import CATALOGUE, UNITS, label, outcome, run_outcomes
-
-from conftest import SCENARIOS
 
 
 def test_every_metric_is_in_the_catalogue_and_nothing_else():

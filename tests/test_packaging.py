@@ -12,13 +12,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 import cosim
 from cosim import load_scenario
 from cosim.cli import main
 from cosim.scenario import library
-
-from conftest import ROOT
 
 
 def test_bundled_scenario_by_name_is_the_file(tmp_path, monkeypatch):
