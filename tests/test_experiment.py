@@ -19,6 +19,7 @@ import pytest
 import cosim
 import cosim.cli
 from cosim import OUTCOMES, ScenarioError, evaluate, load_scenario, outcomes, run_seed, simulate
+from cosim.reports.experiment import summary_figures
 from cosim.runs.experiment import (
     check_experiment_files,
     design,
@@ -362,7 +363,7 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path):
 def test_results_folder(tmp_path):
     exp = load_experiment(small_cosim(tmp_path, replications=1, extra="keep_timeseries = true",
                                       factors='[[factors]]\npath = "wifi.placement"\nvalues = ["even", "equity"]\n'))
-    table = run_experiment(exp, tmp_path / "out", progress=False)
+    table = run_experiment(exp, tmp_path / "out", progress=False, figures=summary_figures)
     out = tmp_path / "out"
     assert list(table.columns) == ["run_id", "point_id", "replication", "seed", "status", "error",
                                    "wifi.placement", "share_adopted", "mean_trust", "spend", "seconds"]

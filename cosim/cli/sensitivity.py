@@ -1,4 +1,5 @@
-"""``cosim sensitivity``: options, checks of the command line, and the run of :mod:`cosim.analysis.sensitivity`."""
+"""``cosim sensitivity``: options, checks of the command line, the analysis (:mod:`cosim.analysis.sensitivity`)
+and its report (:mod:`cosim.reports.sensitivity`)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,9 @@ from cosim.analysis.sensitivity import (
     index_names,
     noise_floor_of,
     summarise_points,
-    write_figures,
-    write_report,
 )
 from cosim.errors import BackendError, UsageError
+from cosim.reports.sensitivity import write_figures, write_report
 from cosim.runs.backends import add_backend_arguments, check_backend_arguments
 
 
@@ -119,7 +119,8 @@ def main(args: argparse.Namespace) -> int:
             analysis.convergence.to_csv(tmp / "convergence.csv", index=False)
         paths = write_figures(analysis, tmp, exp.name)
         figures = _figure_keys(paths)
-        write_report(analysis, figures, tmp / "report.html", title=exp.name, facts=facts)
+        write_report(analysis, figures, tmp / "report.html", title=exp.name, facts=facts,
+                     root_seed=exp.root_seed, seed=seed)
         write_json(tmp / "manifest.json", manifest(
             kind="sensitivity", method=exp.design, experiment_file=str(args.file),
             experiment_sha256=file_hash(args.file), model=exp.model, samples=exp.samples,
