@@ -22,9 +22,10 @@ import pandas as pd
 
 from cosim.analysis.calibration import Calibration, Generation, Problem
 from cosim.analysis.calibration.summaries import CHI2_1_95
-from cosim.outputs.catalogue import CATALOGUE
+from cosim.outputs.catalogue import CATALOGUE, label
 from cosim.outputs.results import file_hash, manifest, replace_folder, write_json, write_parquet, write_text
 from cosim.reports.html import embed, render, table
+from cosim.scenario.loading import scenario_from_dict
 
 FIGURE_CAPTIONS = {
     "fit.png": "Model band (50% and 90%) and median of every target metric over time, with the targets "
@@ -54,7 +55,7 @@ def fit_figure(bands: dict[str, pd.DataFrame], problem: Problem, path: Path, lab
         ax.errorbar(x, y, yerr=[2 * t.sd for t in ts], fmt="none", ecolor="#d95f02", elinewidth=1, capsize=3)
         ax.errorbar(x, y, yerr=[t.sd for t in ts], fmt="o", color="#d95f02", elinewidth=2.5, capsize=0,
                     label="target +-1 sd (thin: 2 sd)")
-        ax.set_title(_metric_title(m), fontsize=9)
+        ax.set_title(_metric_title(m, problem), fontsize=9)
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(metrics):]:
@@ -147,10 +148,16 @@ def generations_figure(gens: list[Generation], path: Path) -> None:
     plt.close(fig)
 
 
-def _metric_title(metric: str) -> str:
-    """A figure title from the outcome catalogue: the plain-words label and the metric's name."""
-    entry = CATALOGUE.get(metric)
-    return f"{entry.label}\n({metric})" if entry else metric
+def _metric_label(metric: str, problem: Problem) -> str:
+    """The metric's plain-words label from the outcome catalogue, thresholds filled from the base scenario."""
+    if metric not in CATALOGUE:
+        return metric
+    return label(metric, scenario_from_dict(problem.base, problem.scenario_path))
+
+
+def _metric_title(metric: str, problem: Problem) -> str:
+    """A figure title: the metric's label and its name."""
+    return f"{_metric_label(metric, problem)}\n({metric})"
 
 
 # --------------------------------------------------------------------------- writing
@@ -202,9 +209,10 @@ def report_html(cal: Calibration, figure_paths: list[Path]) -> str:
     problem = cal.problem
     names = [p.path for p in problem.priors]
     gof = cal.gof.copy()
-    gof.insert(1, "label", [CATALOGUE[m].label if m in CATALOGUE else "" for m in gof["metric"]])
+    gof.insert(1, "label", [_metric_label(m, problem) for m in gof["metric"]])
     order = {"fit.png": 0, "posterior.png": 1, "profiles.png": 1, "generations.png": 2}
-    figs = [embed(f, FIGURE_CAPTIONS.get(f.name, f.stem)) for f in sorted(figure_paths, key=lambda f: order.get(f.name, 9))]
+    figs = [embed(f, FIGURE_CAPTIONS.get(f.name, f.stem), f"figure: {f.stem}")
+            for f in sorted(figure_paths, key=lambda f: order.get(f.name, 9))]
     facts = [("method", {"abc": "ABC-SMC (approximate Bayesian computation)",
                          "optimize": "differential evolution (point estimate)"}[cal.method]),
              ("base scenario", problem.scenario_path), ("targets", problem.targets_path),

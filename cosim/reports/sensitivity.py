@@ -341,7 +341,8 @@ def report_html(analysis: Analysis, figures: dict[str, Path], *, title: str, fac
         figs = []
         for key in ("bars", "convergence", "morris"):
             if f"{key}:{name}" in figures:
-                figs.append(embed(figures[f"{key}:{name}"], f"{FIGURE_CAPTIONS[key]} Outcome: {outcome_label(name)}."))
+                figs.append(embed(figures[f"{key}:{name}"], f"{FIGURE_CAPTIONS[key]} Outcome: {outcome_label(name)}.",
+                                  f"{key} figure: {name}"))
         sections.append({"name": name, "label": outcome_label(name), "sentences": [safe(s) for s in sentences],
                          "figures": figs})
     n_conv = sum(analysis.verdicts[o]["converged"] for o in outcomes) if analysis.method == "sobol" else None
@@ -349,7 +350,8 @@ def report_html(analysis: Analysis, figures: dict[str, Path], *, title: str, fac
     if "overview" in figures:
         overview = embed(figures["overview"], "Overview: which input drives which outcome ("
                          + ("total-order index ST; each column names the outcome's noise floor"
-                            if analysis.method == "sobol" else "mu* relative to each outcome's largest") + ").")
+                            if analysis.method == "sobol" else "mu* relative to each outcome's largest") + ").",
+                         "overview figure")
     return render("sensitivity.html.j2", kind="sensitivity", title=f"{title}: {method}",
                   subtitle="Which uncertain inputs move which outcomes, and how sure we are of it",
                   facts=facts, created="", commit="", analysis=analysis, sections=sections, overview=overview,

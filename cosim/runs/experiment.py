@@ -522,7 +522,7 @@ def run_experiment(
     ``out/manifest.json`` and, given a ``figures`` writer (e.g.
     :func:`cosim.reports.experiment.summary_figures`), ``out/figures/`` are written at the end.  Failed
     runs are kept (status "failed", their error) and are rerun only with
-    ``retry_failed``.  Raises ``cosim.cli.UsageError`` when ``out`` holds another
+    ``retry_failed``.  Raises :class:`cosim.errors.UsageError` when ``out`` holds another
     experiment or the backend cannot start (nothing is written then).
     """
     from cosim.runs.backends import map_runs
