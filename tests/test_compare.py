@@ -254,3 +254,18 @@ def test_report_is_on_the_shared_base_with_catalogue_labels(tmp_path):
                     "trust above 0.6", "more &lt;b&gt;trust&lt;/b&gt; &amp; less noise"):
         assert section in page, section
     assert "(> 0.5)" not in page and "trust above 0.5" not in page
+
+
+def test_every_report_template_extends_the_one_base():
+    """compare, sensitivity and calibration pages are package data, load through importlib.resources, share a base."""
+    from importlib import resources
+
+    from cosim.reports.html import environment
+
+    folder = resources.files("cosim.reports").joinpath("templates")
+    assert folder.joinpath("base.html.j2").is_file() and folder.joinpath("report.css").is_file()
+    for name in ("compare.html.j2", "sensitivity.html.j2", "calibration.html.j2"):
+        source = folder.joinpath(name).read_text()
+        assert source.startswith('{% extends "base.html.j2" %}'), name
+        assert environment().get_template(name) is not None
+    assert environment().autoescape

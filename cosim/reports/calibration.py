@@ -169,24 +169,25 @@ def write_outputs(cal: Calibration, out: str | Path, *, figures: bool = True) ->
     problem = cal.problem
     out.mkdir(parents=True, exist_ok=True)
     write_parquet(out / cal.sample_file, cal.sample)
+    s = problem.spec.settings
     with replace_folder(out / "figures") as tmp_fig:
         if figures:
             draw_figures(cal, tmp_fig)
         figs = sorted(f.name for f in tmp_fig.iterdir())
+        meta = manifest(
+            kind="calibration", method=problem.method, budget=problem.budget, settings=s.model_dump(),
+            replications=problem.replications, runs=cal.runs, targets_file=problem.targets_path,
+            targets_sha256=file_hash(problem.targets_path), params_file=problem.spec.source,
+            params_sha256=file_hash(problem.spec.source), scenario_file=problem.scenario_path,
+            scenario_sha256=file_hash(problem.scenario_path), constants=problem.spec.constants,
+            priors=[dataclasses.asdict(p) for p in problem.priors], fitted=cal.best_values,
+            intervals=cal.intervals, rms_z=cal.rms_z, goodness_of_fit=cal.gof.to_dict(orient="records"),
+            identifiability=cal.identifiability.to_dict(orient="records"), backend=cal.backend,
+            figures=figs, **cal.extra)
         write_text(out / "best.toml", cal.best_toml())
         write_parquet(out / "bands.parquet", cal.bands_table())
-        write_text(out / "report.html", report_html(cal, [tmp_fig / f for f in figs]))
-    s = problem.spec.settings
-    write_json(out / "manifest.json", manifest(
-        kind="calibration", method=problem.method, budget=problem.budget, settings=s.model_dump(),
-        replications=problem.replications, runs=cal.runs, targets_file=problem.targets_path,
-        targets_sha256=file_hash(problem.targets_path), params_file=problem.spec.source,
-        params_sha256=file_hash(problem.spec.source), scenario_file=problem.scenario_path,
-        scenario_sha256=file_hash(problem.scenario_path), constants=problem.spec.constants,
-        priors=[dataclasses.asdict(p) for p in problem.priors], fitted=cal.best_values,
-        intervals=cal.intervals, rms_z=cal.rms_z, goodness_of_fit=cal.gof.to_dict(orient="records"),
-        identifiability=cal.identifiability.to_dict(orient="records"), backend=cal.backend,
-        figures=figs, **cal.extra))
+        write_text(out / "report.html", report_html(cal, [tmp_fig / f for f in figs], commit=meta["git_commit"]))
+    write_json(out / "manifest.json", meta)
     return out
 
 
@@ -204,7 +205,7 @@ def draw_figures(cal: Calibration, folder: Path) -> list[Path]:
     return [folder / "fit.png", *paths]
 
 
-def report_html(cal: Calibration, figure_paths: list[Path]) -> str:
+def report_html(cal: Calibration, figure_paths: list[Path], commit: str = "") -> str:
     """The self-contained report page (templates/calibration.html.j2 on the shared base)."""
     problem = cal.problem
     names = [p.path for p in problem.priors]
@@ -225,7 +226,7 @@ def report_html(cal: Calibration, figure_paths: list[Path]) -> str:
     return render(
         "calibration.html.j2", kind="calibration", title=f"Calibration of {problem.base_name}",
         subtitle=f"{cal.estimate} of {len(names)} parameter(s) against {len(problem.targets)} observed targets",
-        facts=facts, created=cal.created, commit="", cal=cal, gof=table(gof), n_targets=len(gof),
+        facts=facts, created=cal.created, commit=commit, cal=cal, gof=table(gof), n_targets=len(gof),
         n_within=int(cal.gof["within_2sd"].sum()), ident=table(cal.identifiability),
         corr=table(cal.correlations.reset_index().rename(columns={"index": ""})) if cal.correlations is not None else None,
         strong=cal.strong_correlations(),

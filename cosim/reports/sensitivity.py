@@ -318,7 +318,8 @@ FIGURE_CAPTIONS = {
 
 
 def write_report(analysis: Analysis, figures: dict[str, Path], path: Path, *, title: str,
-                 facts: list[tuple[str, str]], root_seed: int | None = None, seed: int | None = None) -> Path:
+                 facts: list[tuple[str, str]], root_seed: int | None = None, seed: int | None = None,
+                 created: str = "", commit: str = "") -> Path:
     """A self-contained HTML report (figures embedded as base64 PNG) at ``path``; returns ``path``.
 
     ``figures`` maps ``overview``, ``bars:<outcome>``, ``convergence:<outcome>`` and
@@ -326,12 +327,13 @@ def write_report(analysis: Analysis, figures: dict[str, Path], path: Path, *, ti
     """
     from cosim.outputs.results import write_text
 
-    write_text(path, report_html(analysis, figures, title=title, facts=facts, root_seed=root_seed, seed=seed))
+    write_text(path, report_html(analysis, figures, title=title, facts=facts, root_seed=root_seed, seed=seed,
+                                 created=created, commit=commit))
     return path
 
 
 def report_html(analysis: Analysis, figures: dict[str, Path], *, title: str, facts: list[tuple[str, str]],
-                root_seed: int | None = None, seed: int | None = None) -> str:
+                root_seed: int | None = None, seed: int | None = None, created: str = "", commit: str = "") -> str:
     """The report page (templates/sensitivity.html.j2)."""
     method = "Sobol' variance decomposition" if analysis.method == "sobol" else "Morris elementary-effects screening"
     outcomes = list(dict.fromkeys(analysis.indices["outcome"]))
@@ -354,7 +356,7 @@ def report_html(analysis: Analysis, figures: dict[str, Path], *, title: str, fac
                          "overview figure")
     return render("sensitivity.html.j2", kind="sensitivity", title=f"{title}: {method}",
                   subtitle="Which uncertain inputs move which outcomes, and how sure we are of it",
-                  facts=facts, created="", commit="", analysis=analysis, sections=sections, overview=overview,
+                  facts=facts, created=created, commit=commit, analysis=analysis, sections=sections, overview=overview,
                   n_outcomes=len(outcomes), n_converged=n_conv, skipped=analysis.skipped,
                   CONVERGENCE_CHANGE=CONVERGENCE_CHANGE, CONVERGENCE_HALF_WIDTH=CONVERGENCE_HALF_WIDTH,
                   IMPORTANCE=IMPORTANCE, N_RESAMPLES=N_RESAMPLES, MORRIS_INFLUENTIAL=MORRIS_INFLUENTIAL,
