@@ -279,7 +279,7 @@ def sensitivity() -> list:
         ),
         new_code_cell(
             "%matplotlib inline\n"
-            "# (the line above restores inline figures: cosim.analysis.sensitivity selects the Agg backend on import)\n"
+            "# (the line above restores inline figures: cosim.reports.sensitivity, which draws the report figures, selects the Agg backend on import)\n"
             "from cosim.analysis.sensitivity import classify_morris\n\n"
             "fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(3.2 * len(OUTCOMES), 3.6), sharey=True)\n"
             "for ax, outcome in zip(axes, OUTCOMES):\n"

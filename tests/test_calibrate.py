@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from cosim import load_scenario, simulate
-from cosim.analysis.calibrate import abc_smc, proposal_rng, read_targets, toml_dumps, weighted_quantile
+from cosim.analysis.calibration import abc_smc, proposal_rng, read_targets, toml_dumps, weighted_quantile
 from cosim.cli import main
 from cosim.errors import ScenarioError
 from cosim.scenario.loading import read_toml
@@ -254,7 +254,7 @@ def test_optimize_recovers_a_known_parameter(synthetic):
 
 def test_shipped_example_validates():
     """experiments/calibration/ inputs load and check; scenarios/calibrated.toml carries the fitted values."""
-    from cosim.analysis.calibrate import load_problem
+    from cosim.analysis.calibration import load_problem
 
     folder = ROOT / "experiments" / "calibration"
     problem = load_problem(str(folder / "targets.csv"), BASELINE, str(folder / "params.toml"), None, None)
@@ -278,7 +278,7 @@ def test_cosim_check_validates_params_files(tmp_path, capsys):
 @pytest.mark.slow
 def test_interrupted_fit_resumes_to_the_uninterrupted_result(synthetic, monkeypatch, capsys):
     """Ctrl-C after 45 runs: exit 130, the finished runs are kept, and the rerun ends where a clean run ends."""
-    import cosim.analysis.calibrate as cal
+    import cosim.analysis.calibration.runner as cal
 
     def args(out):
         return ["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params",
@@ -303,3 +303,57 @@ def test_interrupted_fit_resumes_to_the_uninterrupted_result(synthetic, monkeypa
     assert "(45 run now" in capsys.readouterr().out
     assert pd.read_parquet(synthetic / "cut" / "posterior.parquet").equals(
         pd.read_parquet(synthetic / "clean" / "posterior.parquet"))
+
+
+# --------------------------------------------------------------------------- report, TOML and errors
+
+
+def test_best_toml_is_written_by_tomli_w_and_round_trips():
+    """toml_dumps is tomli-w's text (unset values left out) and reads back as the same scenario."""
+    import tomli_w
+
+    raw = read_toml(ROOT / "scenarios" / "all_levers.toml")
+    assert toml_dumps(raw) == tomli_w.dumps(raw)
+    with_none = {"name": "x", "description": None, "run": {"steps": 4, "seed": None}}
+    assert tomllib.loads(toml_dumps(with_none)) == {"name": "x", "run": {"steps": 4}}
+
+
+def test_library_errors_name_the_argument_not_the_flag(tmp_path):
+    """A notebook user calling the library is told about ``out`` and ``budget``, not --out and --budget."""
+    from cosim.analysis.calibration import calibrate, load_problem
+    from cosim.errors import UsageError
+
+    with pytest.raises(UsageError) as exc:
+        abc_smc(toy(0.5, 0.1, 1), np.array([[0.0, 1.0]]), population=20, alpha=0.5, min_acceptance=0.05,
+                max_generations=3, budget_points=10, seed=1)
+    assert exc.value.argument == "budget" and "--" not in str(exc.value)
+    assert exc.value.for_command_line().startswith("--budget: ")
+    folder = ROOT / "experiments" / "calibration"
+    problem = load_problem(str(folder / "targets.csv"), BASELINE, str(folder / "params.toml"), None, 100)
+    taken = tmp_path / "Documents"
+    taken.mkdir()
+    (taken / "thesis.docx").write_text("years of work")
+    with pytest.raises(UsageError) as exc:
+        calibrate(problem, taken, progress=False)
+    assert exc.value.argument == "out" and "--out" not in str(exc.value)
+    assert str(exc.value).startswith("out: ") and (taken / "thesis.docx").read_text() == "years of work"
+
+
+@pytest.mark.slow
+def test_calibration_report_is_on_the_shared_base(synthetic):
+    """The report extends the one base page: header marker, stylesheet, the shared sections, figures embedded."""
+    from cosim.reports.html import REPORT_MARKER
+
+    params = synthetic / "params_report.toml"
+    params.write_text(PARAMS.format(extra='method = "optimize"\nreplications = 1\npopsize = 4\nvalidation = 2'))
+    out = synthetic / "report"
+    assert main(["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params", str(params),
+                 "--budget", "20", "--out", str(out), "--quiet"]) == 0
+    page = (out / "report.html").read_text()
+    assert REPORT_MARKER in page and "--accent:" in page
+    for section in ("How to read this", "Assumptions", "Seeds and runs", "Goodness of fit", "<figcaption>"):
+        assert section in page, section
+    assert page.count('src="data:image/png;base64,') == 2 and "src='figures/" not in page  # fit and profiles
+    text = (out / "best.toml").read_text()
+    assert text.startswith("# Calibrated scenario written by `cosim calibrate` (optimize)")
+    assert load_scenario(out / "best.toml").name == "baseline_calibrated"

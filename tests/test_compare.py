@@ -237,3 +237,35 @@ def test_an_out_folder_that_is_not_results_is_refused_before_any_run(tmp_path, c
     assert code == 2
     assert "--out" in capsys.readouterr().err
     assert (precious / "thesis.docx").read_text() == "years of work"
+
+
+def test_report_is_on_the_shared_base_with_catalogue_labels(tmp_path):
+    """The comparison report extends the one base page; labels come from the catalogue, text is escaped."""
+    from cosim.reports.html import REPORT_MARKER
+
+    tiny = {"run.n_citizens": 300, "run.steps": 20, "trust.share_trusting_threshold": 0.6,
+            "description": "more <b>trust</b> & less noise"}
+    res = compare([load_scenario(SCENARIOS / "baseline.toml", tiny),
+                   load_scenario(SCENARIOS / "open_data.toml", tiny)], replications=2, root_seed=4, workers=1,
+                  progress=False)
+    page = (write_outputs(res, tmp_path / "cmp") / "report.html").read_text()
+    assert REPORT_MARKER in page and "--accent:" in page
+    for section in ("How to read this", "Assumptions", "Seeds and runs", "<figcaption>",
+                    "trust above 0.6", "more &lt;b&gt;trust&lt;/b&gt; &amp; less noise"):
+        assert section in page, section
+    assert "(> 0.5)" not in page and "trust above 0.5" not in page
+
+
+def test_every_report_template_extends_the_one_base():
+    """compare, sensitivity and calibration pages are package data, load through importlib.resources, share a base."""
+    from importlib import resources
+
+    from cosim.reports.html import environment
+
+    folder = resources.files("cosim.reports").joinpath("templates")
+    assert folder.joinpath("base.html.j2").is_file() and folder.joinpath("report.css").is_file()
+    for name in ("compare.html.j2", "sensitivity.html.j2", "calibration.html.j2"):
+        source = folder.joinpath(name).read_text()
+        assert source.startswith('{% extends "base.html.j2" %}'), name
+        assert environment().get_template(name) is not None
+    assert environment().autoescape

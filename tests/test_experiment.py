@@ -19,6 +19,7 @@ import pytest
 import cosim
 import cosim.cli
 from cosim import OUTCOMES, ScenarioError, evaluate, load_scenario, outcomes, run_seed, simulate
+from cosim.reports.experiment import summary_figures
 from cosim.runs.experiment import (
     check_experiment_files,
     design,
@@ -362,7 +363,7 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path):
 def test_results_folder(tmp_path):
     exp = load_experiment(small_cosim(tmp_path, replications=1, extra="keep_timeseries = true",
                                       factors='[[factors]]\npath = "wifi.placement"\nvalues = ["even", "equity"]\n'))
-    table = run_experiment(exp, tmp_path / "out", progress=False)
+    table = run_experiment(exp, tmp_path / "out", progress=False, figures=summary_figures)
     out = tmp_path / "out"
     assert list(table.columns) == ["run_id", "point_id", "replication", "seed", "status", "error",
                                    "wifi.placement", "share_adopted", "mean_trust", "spend", "seconds"]
@@ -597,3 +598,20 @@ def test_evaluate_for_outside_tools(tmp_path):
     assert two == outcomes(simulate(s2, seed=3))
     with pytest.raises(ScenarioError, match=r"wifi\.hotspot"):
         evaluate(seed=1, run__n_citizens=300, wifi__hotspot=40)
+
+
+def test_one_atomic_writer_replaces_files_and_folders_whole(tmp_path):
+    """write_text/write_parquet leave no temp files; replace_folder keeps the old folder when the block fails."""
+    from cosim.outputs.results import replace_folder, write_parquet, write_text
+
+    write_text(tmp_path / "a.txt", "old")
+    write_text(tmp_path / "a.txt", "new")
+    write_parquet(tmp_path / "t.parquet", pd.DataFrame({"x": [1, 2]}))
+    assert (tmp_path / "a.txt").read_text() == "new" and pd.read_parquet(tmp_path / "t.parquet")["x"].tolist() == [1, 2]
+    with replace_folder(tmp_path / "figures") as tmp:
+        (tmp / "one.png").write_bytes(b"1")
+    with pytest.raises(RuntimeError), replace_folder(tmp_path / "figures") as tmp:
+        (tmp / "two.png").write_bytes(b"2")
+        raise RuntimeError("drawing failed")
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["one.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "figures", "t.parquet"]

@@ -20,6 +20,7 @@ import pytest
 from cosim.analysis import sensitivity
 from cosim.cli import main as cli
 from cosim.cli.sensitivity import replications_for
+from cosim.reports import sensitivity as sensitivity_report
 from cosim.runs.experiment import design, load_experiment, salib_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,13 +216,13 @@ def test_report_words_for_noise_dominated_and_unconverged_outcomes():
     verdict = {"converged": False, "n_samples": 64, "n_half": 32, "max_change": 0.3, "max_change_at": "ST of a",
                "max_half_width": 0.9, "max_half_width_at": "ST of a"}
     analysis = sensitivity.Analysis("sobol", indices, noise, verdicts={"y": verdict})
-    text = " ".join(sensitivity.sobol_summary(analysis, "y"))
+    text = " ".join(sensitivity_report.sobol_summary(analysis, "y"))
     assert "Noise dominates" in text and "Inputs that matter" not in text and "May matter" not in text
     # 1/sqrt(N): half-width 0.295 at N = 64 reaches 0.10 near N = 557 -> the power of two 1024
     assert sensitivity.samples_for_width({**verdict, "max_half_width": 0.295}) == 1024
     assert sensitivity.samples_for_width({**verdict, "max_half_width": 0.1}) == 128  # at least double
     analysis.noise.loc[0, "noise_floor"] = 0.01
-    text = " ".join(sensitivity.sobol_summary(analysis, "y"))
+    text = " ".join(sensitivity_report.sobol_summary(analysis, "y"))
     assert "Not converged" in text and "experiment.samples</code> = 8192" in text
 
 
@@ -368,3 +369,22 @@ def test_shipped_experiment_files_are_generated_from_the_schema():
     lows = {f.path: f.min for f in morris.factors}
     highs = {f.path: f.max for f in morris.factors}
     assert lows["trust.alpha_minus"] >= highs["trust.alpha_plus"]
+
+
+def test_report_is_on_the_shared_base(tmp_path):
+    """The sensitivity report extends the one base page (header marker, stylesheet, shared sections), escaped."""
+    from cosim.reports.html import REPORT_MARKER
+
+    indices = pd.DataFrame([{"outcome": "mean_trust", "parameter": p, "kind": k, "value": v, "conf": c}
+                            for p, k, v, c in (("a<b", "S1", 0.5, 0.05), ("a<b", "ST", 0.6, 0.05),
+                                               ("c", "S1", 0.0, 0.01), ("c", "ST", 0.01, 0.01))])
+    noise = pd.DataFrame([{"outcome": "mean_trust", "replications": 5.0, "noise_share": 0.2, "noise_floor": 0.01}])
+    verdict = {"converged": True, "n_samples": 64, "n_half": 32, "max_change": 0.01, "max_change_at": "ST of c",
+               "max_half_width": 0.05, "max_half_width_at": "ST of a<b"}
+    analysis = sensitivity.Analysis("sobol", indices, noise, verdicts={"mean_trust": verdict})
+    page = sensitivity_report.report_html(analysis, {}, title="t<1>", facts=[("root seed", "7")], root_seed=7, seed=9)
+    assert REPORT_MARKER in page and "--accent:" in page
+    for section in ("How to read this", "Assumptions", "Seeds and runs", "Root seed <code>7</code>",
+                    "mean trust in the municipality (0-1)", "Inputs that matter", "<code>a&lt;b</code>"):
+        assert section in page, section
+    assert "t<1>" not in page and "t&lt;1&gt;" in page  # autoescape

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cosim.outputs.catalogue import CATALOGUE, INCOME_GROUPS, LITERACY_TERCILES, Outcome, label
 from cosim.outputs.metrics import outcomes
 from cosim.runs.ids import run_seed
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
@@ -44,52 +45,47 @@ SUMMARY_COLUMNS = ["scenario", "outcome", "mean", "ci_low", "ci_high", "diff", "
 CONFIDENCE = 0.95
 INTERVALS = "95% Student t intervals over replications; diff intervals over paired (same-seed) differences"
 
-# Outcomes computed here from each run's region time series, beyond cosim.OUTCOMES:
-# name -> (metric, how), how as in OUTCOMES ("final", "year" = mean of the last 52 weeks).
+# Per-group outcomes computed here from each run's region time series, beyond the
+# per-run outcomes of cosim.OUTCOMES: (base metric, groups).  Each is aggregated as
+# its base metric is in the outcome catalogue ("final" or "year" = the mean of the last 52 weeks).
+_COMPARED_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("share_online", INCOME_GROUPS), ("share_adopted", INCOME_GROUPS), ("share_participated_year", ("mid",)),
+    ("participation_rate", LITERACY_TERCILES), ("mean_trust", ("mid", *LITERACY_TERCILES)),
+    ("mean_literacy", ("mid", "high")), ("share_trusting", ("low", "high")),
+)
 GROUP_OUTCOMES: dict[str, tuple[str, str]] = {
-    **{f"share_online_{g}": (f"share_online_{g}", "year") for g in ("low", "mid", "high")},
-    **{f"share_adopted_{g}": (f"share_adopted_{g}", "final") for g in ("low", "mid", "high")},
-    "share_participated_year_mid": ("share_participated_year_mid", "final"),
-    **{f"participation_rate_{g}": (f"participation_rate_{g}", "year") for g in ("lit1", "lit2", "lit3")},
-    **{f"mean_trust_{g}": (f"mean_trust_{g}", "final") for g in ("mid", "lit1", "lit2", "lit3")},
-    **{f"mean_literacy_{g}": (f"mean_literacy_{g}", "final") for g in ("mid", "high")},
-    "share_trusting_low": ("share_trusting_low", "final"),
-    "share_trusting_high": ("share_trusting_high", "final"),
+    f"{base}_{g}": (f"{base}_{g}", str(CATALOGUE[base].aggregation)) for base, groups in _COMPARED_GROUPS for g in groups
 }
 
-# Plain-language label and kind of every outcome the report talks about.
-# Kinds: share (shown in %, differences in percentage points), weekly (a weekly
-# share, shown per 1,000 residents a week), index (0-1), per1000, weeks,
-# residents, rand.
-LABELS: dict[str, tuple[str, str]] = {
-    "share_participated_year": ("residents who took part in the last 12 months", "share"),
-    "share_adopted": ("residents using e-participation (portal, app, USSD or social media)", "share"),
-    "share_online": ("residents online in a typical week", "share"),
-    "share_online_gap": ("income gap in online access (high minus low income)", "share"),
-    "participation_rate": ("residents taking part in a typical week", "weekly"),
-    "e_participation_rate": ("residents taking part electronically in a typical week", "weekly"),
-    "participation_gap": ("weekly participation gap (high minus low income)", "weekly"),
-    "mean_trust": ("mean trust in the municipality (0-1)", "index"),
-    "share_trusting": ("residents who trust the municipality (trust above 0.5)", "share"),
-    "service_quality": ("service quality (0-1)", "index"),
-    "mean_outcome": ("value of a resolved co-produced request (0-1)", "index"),
-    "backlog_per_1000": ("unresolved requests per 1,000 residents at the end", "per1000"),
-    "median_response_weeks": ("median response time (weeks)", "weeks"),
-    "mean_literacy": ("mean digital literacy (0-1)", "index"),
-    "mean_literacy_low": ("digital literacy of low-income residents (0-1)", "index"),
-    "official_skill": ("officials' skill (0-1)", "index"),
-    "official_ict_skill": ("officials' ICT skill (0-1)", "index"),
-    "top10_share": ("share of contributions made by the most active 10%", "share"),
-    "participants": ("residents who took part in the last 12 months (number)", "residents"),
-    "spend_per_year": ("lever spend per year (region)", "rand"),
-    "sgi": ("smart-governance index (0-1)", "index"),
-    "sgi_national": ("governance in national space (0-1)", "index"),
-    "sgi_organisational": ("organisational governance (0-1)", "index"),
-    "sgi_service": ("service-space governance (0-1)", "index"),
-    "sgi_community": ("community governance (0-1)", "index"),
-}
+# Outcomes a comparison derives from others (not model metrics), declared once here
+# in the catalogue's terms; the report reads them through outcome_info().
+DERIVED: dict[str, Outcome] = {o.name: o for o in (
+    Outcome("share_online_gap", "income gap in online access (high minus low income)", "share", -1, "inequality",
+            "year"),
+    Outcome("mean_outcome", "value of a resolved co-produced request (0-1), over the last year", "index", 1,
+            "services", "year"),
+    Outcome("participants", "residents who took part in the last 12 months (number)", "residents", 1,
+            "participation", "final"),
+    Outcome("spend_per_year", "lever spend per year (region)", "rand", 0, "budget", "total"),
+)}
+# The outcomes the report leads with, in this order.
 HEADLINE = ["share_participated_year", "share_adopted", "share_online", "share_online_gap", "mean_trust",
             "share_trusting", "service_quality", "mean_outcome", "backlog_per_1000", "sgi"]
+
+
+def outcome_info(name: str) -> Outcome:
+    """The declaration of an outcome a comparison reports: a derived outcome, else its catalogue entry.
+
+    An outcome in neither (none today) reads as a 0-1 index with no better direction.
+    """
+    if name in DERIVED:
+        return DERIVED[name]
+    return CATALOGUE.get(name) or Outcome(name, name, "index", 0, "other")
+
+
+def outcome_label(name: str, scenario: Scenario | None = None) -> str:
+    """The plain-words label of an outcome, with the scenario's trust threshold where the label has one."""
+    return DERIVED[name].label if name in DERIVED else (label(name, scenario) if name in CATALOGUE else name)
 
 
 @dataclass
@@ -314,6 +310,5 @@ def load_result(folder: str | Path) -> CompareResult:
         workers=int(meta.get("workers", 1)))
 
 
-# --------------------------------------------------------------------------- command line
-
-__all__ = ["CompareResult", "compare", "cost_effectiveness", "load_result", "summarise"]
+__all__ = ["DERIVED", "HEADLINE", "CompareResult", "compare", "cost_effectiveness", "load_result", "outcome_info",
+           "outcome_label", "summarise"]

@@ -1,4 +1,5 @@
-"""``cosim calibrate``: options, checks of the command line, and the run of :mod:`cosim.analysis.calibrate`."""
+"""``cosim calibrate``: options, checks of the command line, the fit (:mod:`cosim.analysis.calibration`) and its
+report (:mod:`cosim.reports.calibration`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cosim.analysis.calibrate import DEFAULT_BUDGET, calibrate, load_problem
+from cosim.analysis.calibration import DEFAULT_BUDGET, calibrate, load_problem
 from cosim.errors import UsageError
 from cosim.runs.backends import add_backend_arguments, check_backend_arguments
 from cosim.runs.store import STORE_FILE
@@ -29,14 +30,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``cosim calibrate``: 0 on success, 1 when runs failed, 2 on bad input."""
+    from cosim.reports.calibration import write_outputs
+
     check_backend_arguments(args)
     if args.budget is not None and args.budget < 1:
         raise UsageError(f"--budget: expected a positive number of runs, got {args.budget}")
     problem = load_problem(args.targets, args.scenario, args.params, args.method, args.budget)
     out = Path(args.out) if args.out else Path("results") / f"calibration_{problem.base_name}"
     try:
-        res = calibrate(problem, out, workers=args.workers or 1, dask_address=args.dask,
-                        dask_local=args.dask_local, progress=not args.quiet, figures=not args.no_figures)
+        cal = calibrate(problem, out, workers=args.workers or 1, dask_address=args.dask,
+                        dask_local=args.dask_local, progress=not args.quiet)
     except KeyboardInterrupt:
         print(f"interrupted: every finished run is saved in {out}/{STORE_FILE}; rerun the same command to resume",
               file=sys.stderr)
@@ -44,7 +47,9 @@ def main(args: argparse.Namespace) -> int:
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    gof = res["gof"]
+    write_outputs(cal, out, figures=not args.no_figures)
+    res = {**cal.runs, "stop_reason": cal.stop_reason, "best_values": cal.best_values}
+    gof = cal.gof
     print(f"calibrate ({problem.method}): {res['runs_used']} runs ({res['runs_this_session']} run now in "
           f"{res['wall_time_s']:.1f} s); stopped: {res.get('stop_reason')}; results in {out}/")
     for p in problem.priors:

@@ -25,7 +25,7 @@ def main(args: argparse.Namespace) -> int:
             (experiment_files if _is_experiment(f) else scenario_files).append(f)
     problems += check_files(scenario_files)
     if calibration_files:
-        from cosim.analysis.calibrate import check_params_files
+        from cosim.analysis.calibration import check_params_files
 
         problems += check_params_files(calibration_files)
     if experiment_files:
@@ -40,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _is_params(path: str) -> bool:
-    from cosim.analysis.calibrate import is_params_file
+    from cosim.analysis.calibration import is_params_file
 
     return is_params_file(path)
 

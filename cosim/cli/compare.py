@@ -79,7 +79,7 @@ def print_summary(result: CompareResult, out: Path) -> None:
     for name in result.names[1:]:
         print(f"  {name} vs {result.reference}:")
         for outcome in ("share_participated_year", "share_adopted", "mean_trust", "service_quality"):
-            print(f"    {describe_difference(result.summary, name, outcome, result.reference)}")
+            print(f"    {describe_difference(result.summary, name, outcome, result.reference, result.scenarios[0])}")
     for f in result.failures:
         first = f["error"].splitlines()[0] if f["error"] else "unknown error"
         print(f"  FAILED: {f['scenario']} replication {f['replication']} (seed {f['seed']}): {first}",

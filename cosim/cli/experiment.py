@@ -23,13 +23,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``cosim experiment``: 0 when every run succeeded, 1 when some failed, 2 on bad input."""
+    from cosim.reports.experiment import summary_figures
+
     check_backend_arguments(args)
     exp = load_experiment(args.file)
     out = Path(args.out) if args.out else Path("results") / exp.name
     try:
         table = run_experiment(exp, out, workers=args.workers or 1, dask_address=args.dask,
                                dask_local=args.dask_local, retry_failed=args.retry_failed,
-                               progress=not args.quiet, figures=not args.no_figures)
+                               progress=not args.quiet,
+                               figures=None if args.no_figures else summary_figures)
     except KeyboardInterrupt:
         print(f"interrupted: every finished run is saved in {out}/{STORE_FILE}; "
               "rerun the same command to resume", file=sys.stderr)

@@ -54,27 +54,36 @@ def main(args: argparse.Namespace) -> int:
             kind="run", scenario_file=str(args.scenario), scenario_sha256=file_hash(args.scenario),
             overrides=overrides, seed=seed, steps=scenario.run.steps, wall_time_s=round(wall, 3),
             figures=[f.name for f in figures], scenario=scenario.model_dump(mode="json")))
-    _print_summary(scenario.name, seed, outcomes(df), wall, out)
+    _print_summary(scenario, seed, outcomes(df), wall, out)
     return 0
 
 
-def _print_summary(name: str, seed: int, o: dict[str, float], wall: float, out: Path) -> None:
-    weeks = "week"
-    print(f"{name} (seed {seed}): {wall:.1f} s; results in {out}/")
-    rows = [
-        ("using e-participation", f"{100 * o['share_adopted']:.1f}%"),
-        ("online in a typical week (last year)", f"{100 * o['share_online']:.1f}%"),
-        ("took part in the last year", f"{100 * o['share_participated_year']:.1f}% "
-         f"(low income {100 * o['share_participated_year_low']:.1f}%, high {100 * o['share_participated_year_high']:.1f}%)"),
-        ("mean trust (0-1)", f"{o['mean_trust']:.3f} (low income {o['mean_trust_low']:.3f}, high {o['mean_trust_high']:.3f})"),
-        ("share trusting (> 0.5)", f"{100 * o['share_trusting']:.1f}%"),
-        ("contributions by the top 10% / 1%", f"{100 * o['top10_share']:.0f}% / {100 * o['top1_share']:.0f}%"),
-        ("backlog per 1,000 citizens", f"{o['backlog_per_1000']:.2f}"),
-        (f"median response ({weeks}s, last year)", f"{o['median_response_weeks']:.1f}"),
-        ("service quality (0-1)", f"{o['service_quality']:.3f}"),
-        ("lever spend over the run", f"R{o['spend'] / 1e6:.1f} m"),
-        ("smart-governance index (0-1)", f"{o['sgi']:.3f}"),
-    ]
-    width = max(len(k) for k, _ in rows)
-    for k, v in rows:
+def _print_summary(scenario, seed: int, o: dict[str, float], wall: float, out: Path) -> None:
+    """The headline outcomes in the catalogue's words (cosim.outputs.catalogue), with their column names."""
+    from cosim.outputs.catalogue import GROUP_LABELS, label, outcome
+
+    def value(name: str) -> str:
+        kind, x = outcome(name).kind, o[name]
+        if kind == "share":
+            return f"{100 * x:.1f}%"
+        if kind == "weekly":
+            return f"{1000 * x:.2f} per 1,000 a week"
+        if kind == "rand":
+            return f"R{x / 1e6:.1f} m"
+        if kind in ("per1000", "weeks"):
+            return f"{x:.2f}" if kind == "per1000" else f"{x:.1f}"
+        return f"{x:.3f}"
+
+    def by_income(name: str) -> str:
+        return (f"{value(name)} ({GROUP_LABELS['low']} {value(name + '_low')}, "
+                f"{GROUP_LABELS['high']} {value(name + '_high')})")
+
+    print(f"{scenario.name} (seed {seed}): {wall:.1f} s; results in {out}/")
+    rows = [(name, value(name)) for name in ("share_adopted", "share_online")]
+    rows += [(name, by_income(name)) for name in ("share_participated_year", "mean_trust")]
+    rows += [(name, value(name)) for name in ("share_trusting", "top10_share", "top1_share", "backlog_per_1000",
+                                              "median_response_weeks", "service_quality", "spend", "sgi")]
+    labelled = [(f"{label(name, scenario)} [{name}]", v) for name, v in rows]
+    width = max(len(k) for k, _ in labelled)
+    for k, v in labelled:
         print(f"  {k:<{width}}  {v}")

@@ -1,4 +1,5 @@
-"""``cosim sensitivity``: options, checks of the command line, and the run of :mod:`cosim.analysis.sensitivity`."""
+"""``cosim sensitivity``: options, checks of the command line, the analysis (:mod:`cosim.analysis.sensitivity`)
+and its report (:mod:`cosim.reports.sensitivity`)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,9 @@ from cosim.analysis.sensitivity import (
     index_names,
     noise_floor_of,
     summarise_points,
-    write_figures,
-    write_report,
 )
 from cosim.errors import BackendError, UsageError
+from cosim.reports.sensitivity import write_figures, write_report
 from cosim.runs.backends import add_backend_arguments, check_backend_arguments
 
 
@@ -119,8 +119,7 @@ def main(args: argparse.Namespace) -> int:
             analysis.convergence.to_csv(tmp / "convergence.csv", index=False)
         paths = write_figures(analysis, tmp, exp.name)
         figures = _figure_keys(paths)
-        write_report(analysis, figures, tmp / "report.html", title=exp.name, facts=facts)
-        write_json(tmp / "manifest.json", manifest(
+        meta = manifest(
             kind="sensitivity", method=exp.design, experiment_file=str(args.file),
             experiment_sha256=file_hash(args.file), model=exp.model, samples=exp.samples,
             replications=replications, n_points=n_points, n_runs=len(runs), n_failed=n_failed,
@@ -128,7 +127,10 @@ def main(args: argparse.Namespace) -> int:
             conf_level=CONF_LEVEL, run_wall_time_s=round(run_wall, 2),
             runs_this_session=runs.attrs.get("summary", {}).get("new"),
             convergence_rule={"max_change_n2_to_n": CONVERGENCE_CHANGE, "max_half_width": CONVERGENCE_HALF_WIDTH},
-            verdicts=analysis.verdicts, skipped=analysis.skipped, figures=[p.name for p in paths]))
+            verdicts=analysis.verdicts, skipped=analysis.skipped, figures=[p.name for p in paths])
+        write_report(analysis, figures, tmp / "report.html", title=exp.name, facts=facts,
+                     root_seed=exp.root_seed, seed=seed, created=meta["created"], commit=meta["git_commit"])
+        write_json(tmp / "manifest.json", meta)
     _print_summary(analysis, out / "sensitivity")
     if n_failed:
         first = runs.loc[runs["status"] != "ok", "error"].iloc[0].splitlines()[0]

@@ -68,10 +68,8 @@ def manifest(**fields: Any) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp file + rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    """Write JSON atomically (temp file + rename; see :func:`write_text`)."""
+    write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 @contextlib.contextmanager
@@ -100,3 +98,68 @@ def atomic_output(out: str | Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, out)
+
+
+# ------------------------------------------------------------------ one atomic writer
+# Every file and folder cosim writes goes through these: written beside its final
+# place under a hidden temporary name, then renamed (os.replace is atomic on one
+# file system), so a reader sees the old file or the new one, never half of one.
+
+
+def _tmp_name(path: Path, what: str = "tmp") -> Path:
+    return path.with_name(f".{path.name}.{what}-{os.getpid()}-{os.urandom(4).hex()}")
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file + rename)."""
+    path = Path(path)
+    tmp = _tmp_name(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_parquet(path: str | Path, df: Any) -> Path:
+    """Write a DataFrame to ``path`` as Parquet (no index) atomically."""
+    path = Path(path)
+    tmp = _tmp_name(path)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+@contextlib.contextmanager
+def replace_folder(folder: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling folder that replaces ``folder`` (e.g. ``out/figures``) if the block succeeds.
+
+    For a sub-folder cosim owns inside its own results folder; the results
+    folder itself is replaced by :func:`atomic_output`, which checks that it is
+    cosim's to replace.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(folder, "partial")
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = _tmp_name(folder, "old")
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old, ignore_errors=True)

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from cosim.outputs.catalogue import CHANNEL_LABELS, GROUP_LABELS, LITERACY_TERCILES, label
 from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
 
 SMOOTH = 4  # weeks: weekly rates are noisy; figures show a 4-week rolling mean
@@ -35,7 +36,7 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for ch in CHANNEL_NAMES:
         ax.plot(r.index, 100 * r[f"participation_rate_{ch}"].rolling(SMOOTH, min_periods=1).mean(),
-                label=ch, color=CHANNEL_COLOURS[ch])
+                label=CHANNEL_LABELS[ch], color=CHANNEL_COLOURS[ch])
     ax.set_ylabel("% of citizens taking part per week")
     ax.set_title(f"{title}: participation by channel ({SMOOTH}-week mean)")
     ax.legend(title="channel")
@@ -44,8 +45,8 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for g in INCOME:
-        axes[0].plot(r.index, 100 * r[f"share_participated_year_{g}"], label=f"{g} income", color=GROUP_COLOURS[g])
-        axes[1].plot(r.index, 100 * r[f"share_adopted_{g}"], label=f"{g} income", color=GROUP_COLOURS[g])
+        axes[0].plot(r.index, 100 * r[f"share_participated_year_{g}"], label=GROUP_LABELS[g], color=GROUP_COLOURS[g])
+        axes[1].plot(r.index, 100 * r[f"share_adopted_{g}"], label=GROUP_LABELS[g], color=GROUP_COLOURS[g])
     axes[0].set_ylabel("% who took part in the last 52 weeks")
     axes[0].set_title("Participation by income group")
     axes[1].set_ylabel("% using e-participation")
@@ -58,12 +59,12 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
     for g in INCOME:
-        axes[0].plot(r.index, r[f"mean_trust_{g}"], label=f"{g} income", color=GROUP_COLOURS[g])
-    for g, name in zip(("lit1", "lit2", "lit3"), ("low", "middle", "high"), strict=True):
-        axes[1].plot(r.index, r[f"mean_trust_{g}"], label=f"{name} literacy tercile", color=GROUP_COLOURS[g])
+        axes[0].plot(r.index, r[f"mean_trust_{g}"], label=GROUP_LABELS[g], color=GROUP_COLOURS[g])
+    for g in LITERACY_TERCILES:
+        axes[1].plot(r.index, r[f"mean_trust_{g}"], label=GROUP_LABELS[g], color=GROUP_COLOURS[g])
     axes[0].plot(r.index, r["mean_trust"], color="black", lw=2, label="everyone")
     axes[1].plot(r.index, r["mean_trust"], color="black", lw=2, label="everyone")
-    axes[0].set_ylabel("mean trust in the municipality (0-1)")
+    axes[0].set_ylabel(label("mean_trust"))
     axes[0].set_title("Trust by income group")
     axes[1].set_title("Trust by literacy tercile (at the start)")
     for ax in axes:
@@ -83,7 +84,7 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     ax.set_ylabel("requests per 1,000 citizens")
     ax2 = ax.twinx()
     ax2.plot(r.index, r["service_quality"], color="#2166ac", lw=2, label="service quality (right)")
-    ax2.set_ylabel("service quality (0-1)")
+    ax2.set_ylabel(label("service_quality"))
     ax2.set_ylim(0, 1)
     lines = [*ax.get_lines(), *ax2.get_lines()]
     ax.legend(lines, [str(ln.get_label()) for ln in lines], loc="upper left")

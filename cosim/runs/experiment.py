@@ -46,7 +46,7 @@ import os
 import sys
 import time
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +56,7 @@ from pydantic import ValidationError
 
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import OUTCOMES
+from cosim.outputs.results import write_parquet
 from cosim.runs import evaluators
 from cosim.runs.design import design, salib_problem
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
@@ -63,6 +64,10 @@ from cosim.runs.spec import Experiment, Factor
 from cosim.runs.store import STORE_FILE, RunStore, expand_outcomes
 from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import iter_parameters
+
+#: Draws an experiment's summary figures into ``out/figures`` and returns their relative paths;
+#: ``cosim.reports.experiment.summary_figures`` is the one ``cosim experiment`` passes (a layer above this one).
+FigureWriter = Callable[[pd.DataFrame, Experiment, Path], list[str]]
 
 __all__ = [
     "Experiment", "Factor", "check_experiment_files", "design", "load_experiment", "run_experiment",
@@ -506,7 +511,7 @@ def run_experiment(
     dask_local: int | None = None,
     retry_failed: bool = False,
     progress: bool = True,
-    figures: bool = True,
+    figures: FigureWriter | None = None,
 ) -> pd.DataFrame:
     """Run every (design point, replication) not yet in ``out``; return the full runs table.
 
@@ -514,9 +519,10 @@ def run_experiment(
     error``, one column per factor (the value the model got), one per outcome,
     and ``seconds`` (wall time of the run itself).  Each run is committed to
     ``out/runs.sqlite`` as it finishes; ``out/runs.parquet``,
-    ``out/manifest.json`` and ``out/figures/`` are written at the end.  Failed
+    ``out/manifest.json`` and, given a ``figures`` writer (e.g.
+    :func:`cosim.reports.experiment.summary_figures`), ``out/figures/`` are written at the end.  Failed
     runs are kept (status "failed", their error) and are rerun only with
-    ``retry_failed``.  Raises ``cosim.cli.UsageError`` when ``out`` holds another
+    ``retry_failed``.  Raises :class:`cosim.errors.UsageError` when ``out`` holds another
     experiment or the backend cannot start (nothing is written then).
     """
     from cosim.runs.backends import map_runs
@@ -573,8 +579,8 @@ def run_experiment(
         begin()
         table = _table(exp, store, points, plan)
         wall = time.time() - started
-        figure_names = summary_figures(table, exp, out) if figures else []
-        _write_parquet(table, out / "runs.parquet")
+        figure_names = figures(table, exp, out) if figures else []
+        write_parquet(out / "runs.parquet", table)
         _write_manifest(exp, out, X, points, ident, resolved, status="complete", extra={
             "runs": {"total": len(table), "ok": int((table["status"] == "ok").sum()),
                      "failed": int((table["status"] == "failed").sum()),
@@ -639,12 +645,6 @@ def _table(exp: Experiment, store: RunStore, points: pd.DataFrame, plan: list[tu
     return table.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
 def _write_timeseries(out: Path, run_id: int, point_id: int, replication: int, ts: pd.DataFrame) -> None:
     folder = out / "timeseries"
     folder.mkdir(exist_ok=True)
@@ -652,7 +652,7 @@ def _write_timeseries(out: Path, run_id: int, point_id: int, replication: int, t
     ts.insert(0, "replication", replication)
     ts.insert(0, "point_id", point_id)
     ts.insert(0, "run_id", run_id)
-    _write_parquet(ts, folder / f"run-{run_id}.parquet")
+    write_parquet(folder / f"run-{run_id}.parquet", ts)
 
 
 def _write_manifest(exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFrame, ident: dict[str, Any],
@@ -694,110 +694,6 @@ def _write_manifest(exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFr
     if m["first_created"] is None:
         m["first_created"] = m["created"]
     write_json(out / "manifest.json", m)
-
-
-# --------------------------------------------------------------------------- figures
-
-
-def summary_figures(table: pd.DataFrame, exp: Experiment, out: Path) -> list[str]:
-    """One PNG per factor under ``out/figures``: every outcome against that factor.
-
-    Grey dots are runs; the line is the mean per level (or per decile of a
-    sampled range) with its 95% interval over replications; in a grid, one
-    line per level of another discrete factor.  Returns the files' relative paths.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ok = table[table["status"] == "ok"]
-    folder = out / "figures"
-    tmp = out / f".figures.tmp-{os.getpid()}"
-    tmp.mkdir(parents=True, exist_ok=True)
-    names = []
-    outcomes = exp.outcome_names
-    ncols = min(len(outcomes), 5)
-    nrows = math.ceil(len(outcomes) / ncols)
-    for f in exp.factors:
-        fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
-        hue = _hue_factor(exp, f)
-        for ax, name in zip(axes.flat, outcomes, strict=False):
-            _panel(ax, ok, f, name, hue)
-        if hue is not None:
-            axes.flat[0].legend(fontsize=7)
-        for ax in list(axes.flat)[len(outcomes):]:
-            ax.set_visible(False)
-        n_fail = int((table["status"] == "failed").sum())
-        fig.suptitle(f"{exp.name}: outcomes against {f.path} ({len(ok)} runs"
-                     + (f", {n_fail} failed runs left out" if n_fail else "") + ")")
-        fig.tight_layout()
-        file = f"{f.path}.png"
-        fig.savefig(tmp / file, dpi=80)
-        plt.close(fig)
-        names.append(f"figures/{file}")
-    old = out / f".figures.old-{os.getpid()}"
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    if old.exists():
-        import shutil
-
-        shutil.rmtree(old, ignore_errors=True)
-    return names
-
-
-HUES = ("#1f78b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a")
-
-
-def _hue_factor(exp: Experiment, f: Factor) -> Factor | None:
-    """In a grid, another discrete factor with a few levels splits the lines (one colour per level)."""
-    if exp.design != "grid":
-        return None
-    return next((g for g in exp.factors if g is not f and g.discrete and 2 <= len(g.values or ()) <= len(HUES)),
-                None)
-
-
-def _panel(ax: Any, ok: pd.DataFrame, f: Factor, outcome: str, hue: Factor | None = None) -> None:
-    ax.set_title(outcome, fontsize=9)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    ax.set_xlabel(f.path, fontsize=7)
-    if ok.empty:
-        return
-    if f.discrete:
-        levels = list(f.values or ())
-        pos = {(type(v), v): k for k, v in enumerate(levels)}
-        x_all = np.array([pos[(type(v), v)] for v in ok[f.path]], dtype=float)
-        ax.set_xticks(range(len(levels)), [str(v) for v in levels], fontsize=7)
-    else:
-        x_all = ok[f.path].to_numpy(dtype=float)
-    y_all = ok[outcome].to_numpy(dtype=float)
-    spread = float(x_all.max() - x_all.min()) or 1.0
-    jitter = np.random.default_rng(0).uniform(-0.01, 0.01, len(x_all)) * spread  # display only
-    ax.scatter(x_all + jitter, y_all, s=4, color="#999999", alpha=0.35, linewidths=0)
-    subsets: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(ok), dtype=bool))]
-    if hue is not None:
-        subsets = [(f"{hue.path} = {v}", np.array([(type(u), u) == (type(v), v) for u in ok[hue.path]]))
-                   for v in hue.values or ()]
-    for k, (label, mask) in enumerate(subsets):
-        x, y = x_all[mask], y_all[mask]
-        if not len(x):
-            continue
-        uniq = np.unique(x)
-        if f.discrete or len(uniq) <= 12:
-            groups = [(float(u), y[x == u]) for u in uniq]
-        else:  # a sampled range: means per decile of the factor
-            edges = np.quantile(x, np.linspace(0, 1, 11))
-            idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 9)
-            groups = [(float(x[idx == b].mean()), y[idx == b]) for b in range(10) if (idx == b).any()]
-        offset = (k - (len(subsets) - 1) / 2) * 0.08 if f.discrete else 0.0
-        centres = np.array([g[0] for g in groups]) + offset
-        means = np.array([np.nanmean(g[1]) for g in groups])
-        half = np.array([1.96 * np.nanstd(g[1], ddof=1) / math.sqrt(len(g[1])) if len(g[1]) > 1 else 0.0
-                         for g in groups])  # 95% interval of the mean over replications
-        ax.errorbar(centres, means, yerr=half, color=HUES[k % len(HUES)], marker="o", ms=3, lw=1.2, capsize=2,
-                    ls="none" if f.discrete else "-", label=label)
 
 
 # --------------------------------------------------------------------------- command line

@@ -1,0 +1,46 @@
+"""``best.toml``: the base scenario with the fitted values set, written as TOML by tomli-w."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any
+
+import tomli_w
+
+from cosim.analysis.calibration.targets import Problem
+from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
+
+
+def _drop_none(v: Any) -> Any:
+    """TOML has no null: leave out unset (None) values, as a scenario file would."""
+    if isinstance(v, dict):
+        return {k: _drop_none(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list | tuple):
+        return [_drop_none(x) for x in v]
+    return v
+
+
+def toml_dumps(data: dict[str, Any]) -> str:
+    """A scenario dict as TOML text (tomli-w), checked to read back as the same dict.
+
+    Top-level keys first, then tables and arrays of tables (``[[phases]]``), in
+    the order of ``data``; None values are left out.
+    """
+    clean = _drop_none(data)
+    text = tomli_w.dumps(clean)
+    if tomllib.loads(text) != json.loads(json.dumps(clean)):  # round trip (tuples -> lists)
+        raise ValueError("TOML writer did not round-trip the scenario")
+    return text
+
+
+def best_scenario_text(problem: Problem, values: dict[str, Any], header: list[str]) -> str:
+    """``best.toml``: the base scenario file's contents with the fitted values set, and a provenance header."""
+    raw = read_toml(problem.scenario_path)
+    raw["name"] = f"{problem.base_name}_calibrated"
+    raw["description"] = f"{raw.get('description', problem.base_name)} Calibrated by cosim calibrate.".strip()
+    for path, v in values.items():
+        set_path(raw, path, v)
+    scenario_from_dict(raw, "best.toml")  # must validate
+    body = toml_dumps({"name": raw.pop("name"), "description": raw.pop("description"), **raw})
+    return "\n".join(f"# {h}".rstrip() for h in header) + "\n\n" + body

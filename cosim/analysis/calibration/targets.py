@@ -1,0 +1,393 @@
+"""The inputs of a fit: observed targets (TARGETS.csv), the params file (priors, constants,
+settings) and the checked :class:`Problem` built from them with the base scenario.
+
+Every problem in the files is reported at once, naming file, row or key (ScenarioError).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import difflib
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+
+from cosim.errors import ScenarioError, UsageError
+from cosim.outputs.metrics import METRICS
+from cosim.scenario.loading import format_validation_error, read_toml, scenario_from_dict, set_path
+from cosim.scenario.schema import parameter_table
+
+#: model runs a fit spends unless --budget or calibration.budget says otherwise
+DEFAULT_BUDGET = 1000
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One observed value of a model metric (region rows) at a week, with its sd."""
+
+    metric: str
+    step: int
+    value: float
+    sd: float
+    line: int
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.metric}@{self.step}"
+
+
+def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Target]:
+    """Read and check TARGETS.csv; raise ScenarioError naming file, row and column for every problem."""
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError([f"{p}: no such file"])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{p}: not a UTF-8 text file"]) from None
+    lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ScenarioError([f"{p}: empty: expected a header 'metric,step,value,sd' and at least one row"])
+    rows = list(csv.reader([line for _, line in lines]))
+    header = [h.strip() for h in rows[0]]
+    need = ("metric", "step", "value", "sd")
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise ScenarioError([f"{p}, line {lines[0][0]}: missing column(s) {', '.join(missing)} "
+                             f"(expected the header metric,step,value,sd; got {','.join(header)})"])
+    col = {name: header.index(name) for name in header}
+    problems: list[str] = []
+    targets: list[Target] = []
+    seen: dict[str, int] = {}
+    if len(rows) < 2:
+        problems.append(f"{p}: no target rows after the header")
+    for k, ((line_no, _), row) in enumerate(zip(lines[1:], rows[1:], strict=True), start=1):
+        where = f"{p}, row {k} (line {line_no})"
+        if len(row) != len(header):
+            problems.append(f"{where}: expected {len(header)} columns like the header, got {len(row)}")
+            continue
+        cell = {name: row[i].strip() for name, i in col.items()}
+        bad = False
+        metric = cell["metric"]
+        if metric not in METRICS:
+            close = difflib.get_close_matches(metric, METRICS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (see cosim.METRICS)"
+            problems.append(f"{where}, column metric: unknown metric '{metric}'{hint}")
+            bad = True
+        step = _as_int(cell["step"])
+        if step is None or step < 0:
+            problems.append(f"{where}, column step: expected a whole number of weeks >= 0, got '{cell['step']}'")
+            bad = True
+        elif step > horizon:
+            problems.append(f"{where}, column step: week {step} is beyond the horizon "
+                            f"(run.steps = {horizon} in {horizon_source})")
+            bad = True
+        value = _as_float(cell["value"])
+        if value is None:
+            problems.append(f"{where}, column value: expected a number, got '{cell['value']}'")
+            bad = True
+        sd = _as_float(cell["sd"])
+        if sd is None or sd <= 0:
+            problems.append(f"{where}, column sd: expected a positive number (one standard deviation), "
+                            f"got '{cell['sd']}'")
+            bad = True
+        if bad:
+            continue
+        key = f"{metric}@{step}"
+        if key in seen:
+            problems.append(f"{where}: duplicate target {metric} at week {step} (first on row {seen[key]})")
+            continue
+        seen[key] = k
+        note = "; ".join(f"{n}: {cell[n]}" for n in header if n not in need and cell[n])
+        targets.append(Target(metric, int(step), float(value), float(sd), line_no, note))  # type: ignore[arg-type]
+    if problems:
+        raise ScenarioError(problems)
+    return targets
+
+
+def _as_int(text: str) -> int | None:
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return int(v) if math.isfinite(v) and v == int(v) else None
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclasses.dataclass(frozen=True)
+class Prior:
+    """A parameter to fit: a uniform prior on [lo, hi] (scale "linear") or on [log lo, log hi] ("log")."""
+
+    path: str
+    lo: float
+    hi: float
+    scale: Literal["linear", "log"] = "linear"
+    integer: bool = False
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The prior box in internal coordinates (where the prior is uniform)."""
+        return (math.log(self.lo), math.log(self.hi)) if self.scale == "log" else (self.lo, self.hi)
+
+    def value(self, z: float) -> float | int:
+        """The value the model gets for internal coordinate ``z`` (integers rounded half up)."""
+        v = math.exp(z) if self.scale == "log" else z
+        v = min(max(v, self.lo), self.hi)
+        return math.floor(v + 0.5) if self.integer else float(v)
+
+    def internal(self, v: float) -> float:
+        return math.log(v) if self.scale == "log" else float(v)
+
+
+class Settings(BaseModel):
+    """The ``[calibration]`` table of a params file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["abc", "optimize"] = "abc"
+    seed: StrictInt = Field(1, ge=0, le=2**63 - 1)
+    budget: StrictInt | None = Field(None, ge=1, description="default --budget")
+    replications: StrictInt | None = Field(None, ge=1, le=100, description="abc: 1, optimize: 3")
+    population: StrictInt = Field(100, ge=10, le=100_000, description="abc: particles per generation")
+    alpha: float = Field(0.5, gt=0.0, lt=1.0, description="abc: quantile of the next tolerance")
+    min_acceptance: float = Field(0.05, gt=0.0, lt=1.0, description="abc: stop below this acceptance rate")
+    max_generations: StrictInt = Field(50, ge=1, le=1000)
+    popsize: StrictInt = Field(8, ge=4, le=100, description="optimize: population = popsize x parameters")
+    validation: StrictInt = Field(10, ge=2, le=1000, description="optimize: fresh runs at the optimum")
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationSpec:
+    """A params file: what to fit, what to hold fixed, and how."""
+
+    priors: tuple[Prior, ...]
+    constants: dict[str, Any]
+    settings: Settings
+    source: str
+
+    def replications(self, method: str) -> int:
+        if self.settings.replications is not None:
+            return self.settings.replications
+        return 1 if method == "abc" else 3
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested TOML tables to dotted paths; a dict with ``min`` (or a 2-list) is a prior, not a table."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and "min" not in value and "max" not in value:
+            out.update(_flatten(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def read_params(path: str | Path) -> CalibrationSpec:
+    """Read and check a params file (TOML); raise ScenarioError naming file and key for every problem."""
+    src = str(path)
+    data = read_toml(path)
+    problems: list[str] = []
+    unknown = set(data) - {"calibration", "constants", "parameters"}
+    for key in sorted(unknown):
+        problems.append(f"{src}: {key}: unknown table (expected [calibration], [constants] and [parameters])")
+    try:
+        settings = Settings.model_validate(data.get("calibration", {}))
+    except ValidationError as exc:
+        problems += [line.replace(f"{src}: ", f"{src}: calibration.", 1)
+                     for line in format_validation_error(exc, src)]
+        settings = Settings()
+    schema = {row["path"]: row for row in parameter_table()}
+    constants = _flatten(data.get("constants", {}))
+    for key in constants:
+        if key not in schema:
+            problems.append(f"{src}: constants.{key}: {_unknown_path(key, schema)}")
+    raw_params = _flatten(data.get("parameters", {}))
+    if not raw_params:
+        problems.append(f"{src}: parameters: expected at least one parameter to fit, e.g. "
+                        "\"population.trust_mean\" = [0.3, 0.6]")
+    priors = []
+    for key, spec in raw_params.items():
+        where = f"{src}: parameters.{key}"
+        if key not in schema:
+            problems.append(f"{where}: {_unknown_path(key, schema)}")
+            continue
+        if key in constants:
+            problems.append(f"{where}: also listed in [constants]; a parameter is either fitted or held fixed")
+            continue
+        row = schema[key]
+        if row["type"] not in ("int", "float"):
+            kind = {"bool": "true/false", "Literal": "choice"}.get(row["type"], row["type"])
+            problems.append(f"{where}: a {kind} parameter cannot be fitted (only numbers can); "
+                            "hold it fixed in [constants] or compare its settings with cosim compare")
+            continue
+        prior, msg = _prior(key, spec, row)
+        if msg:
+            problems.append(f"{where}: {msg}")
+        else:
+            priors.append(prior)
+    if problems:
+        raise ScenarioError(problems)
+    return CalibrationSpec(tuple(priors), constants, settings, src)  # type: ignore[arg-type]
+
+
+def check_params_files(paths: Sequence[str | Path]) -> list[str]:
+    """Check calibration params files (for ``cosim check``); return every problem."""
+    problems: list[str] = []
+    for path in paths:
+        try:
+            read_params(path)
+        except ScenarioError as exc:
+            problems += exc.problems
+    return problems
+
+
+def is_params_file(path: str | Path) -> bool:
+    """A calibration params file has a [parameters] or [calibration] table and no [experiment] table."""
+    try:
+        tables = {line.strip() for line in Path(path).read_text().splitlines() if line.strip().startswith("[")}
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(tables & {"[parameters]", "[calibration]"}) and "[experiment]" not in tables
+
+
+def _unknown_path(key: str, schema: dict[str, Any]) -> str:
+    close = difflib.get_close_matches(key, list(schema), n=1)
+    return "unknown parameter" + (f" (did you mean '{close[0]}'?)" if close else " (see docs/ODD.md)")
+
+
+def _prior(key: str, spec: Any, row: dict[str, Any]) -> tuple[Prior | None, str]:
+    """A Prior from ``[lo, hi]`` or ``{min, max, scale}``, checked against the schema bounds."""
+    scale = "linear"
+    if isinstance(spec, list):
+        if len(spec) != 2:
+            return None, f"expected [min, max], got {spec!r}"
+        lo, hi = spec
+    elif isinstance(spec, dict):
+        extra = set(spec) - {"min", "max", "scale"}
+        if extra:
+            return None, f"unknown key(s) {', '.join(sorted(extra))} (expected min, max and optionally scale)"
+        if "min" not in spec or "max" not in spec:
+            return None, "expected both min and max"
+        lo, hi, scale = spec["min"], spec["max"], spec.get("scale", "linear")
+        if scale not in ("linear", "log"):
+            return None, f"scale: expected 'linear' or 'log', got {scale!r}"
+    else:
+        return None, f"expected a range [min, max] or a table {{ min = .., max = .. }}, got {spec!r}"
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi)):
+        return None, f"expected numbers for min and max, got {lo!r} and {hi!r}"
+    if not lo < hi:
+        return None, f"min ({lo}) must be below max ({hi})"
+    if row["min"] is not None and lo < row["min"]:
+        return None, f"min {lo} is below the parameter's valid range [{row['min']}, {row['max']}]"
+    if row["max"] is not None and hi > row["max"]:
+        return None, f"max {hi} is above the parameter's valid range [{row['min']}, {row['max']}]"
+    if scale == "log" and lo <= 0:
+        return None, f"a log-scale prior needs min > 0, got {lo}"
+    return Prior(key, float(lo), float(hi), scale, row["type"] == "int"), ""  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the problem
+
+
+@dataclasses.dataclass
+class Problem:
+    """Everything a fit needs, checked: base scenario (raw, with constants), targets, priors, settings."""
+
+    base: dict[str, Any]
+    base_name: str
+    scenario_path: str
+    targets: list[Target]
+    targets_path: str
+    spec: CalibrationSpec
+    method: str
+    budget: int
+    horizon: int
+    record_steps: tuple[int, ...]
+
+    @property
+    def priors(self) -> tuple[Prior, ...]:
+        return self.spec.priors
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.metric for t in self.targets))
+
+    @property
+    def replications(self) -> int:
+        return self.spec.replications(self.method)
+
+    def params(self, z: np.ndarray) -> dict[str, Any]:
+        """Scenario overrides for internal coordinates ``z``."""
+        return {p.path: p.value(float(v)) for p, v in zip(self.priors, z, strict=True)}
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two fits the same, so their runs can share a folder (the budget may grow for abc)."""
+        s = self.spec.settings
+        ident: dict[str, Any] = {
+            "method": self.method, "seed": s.seed, "replications": self.replications,
+            "priors": [dataclasses.asdict(p) for p in self.priors],
+            "targets": [[t.metric, t.step, t.value, t.sd] for t in self.targets],
+            "record_steps": list(self.record_steps),
+            "base": scenario_from_dict(self.base, self.scenario_path).model_dump(mode="json", exclude={"name", "description"}),
+        }
+        if self.method == "abc":
+            ident.update(population=s.population, alpha=s.alpha, min_acceptance=s.min_acceptance,
+                         max_generations=s.max_generations)
+        else:
+            ident.update(popsize=s.popsize, validation=s.validation, budget=self.budget)
+        return ident
+
+
+def load_problem(targets_path: str, scenario_path: str, params_path: str, method: str | None,
+                 budget: int | None) -> Problem:
+    """Read and check the three input files; raise ScenarioError/UsageError on any problem."""
+    for label, f in (("targets file", targets_path), ("base scenario", scenario_path), ("params file", params_path)):
+        if not Path(f).is_file():
+            raise ScenarioError([f"{f}: no such file ({label})"])
+    spec = read_params(params_path)
+    base = read_toml(scenario_path)
+    base.setdefault("name", Path(scenario_path).stem)
+    for key, value in spec.constants.items():
+        set_path(base, key, value)
+    source = f"{scenario_path} with [constants] of {params_path}" if spec.constants else scenario_path
+    scenario = scenario_from_dict(base, source)
+    horizon = scenario.run.steps
+    targets = read_targets(targets_path, horizon, source)
+    method = method or spec.settings.method
+    budget = budget if budget is not None else (spec.settings.budget or DEFAULT_BUDGET)
+    if budget < 1:
+        raise UsageError(f"expected a positive number of runs, got {budget}", argument="budget")
+    # every prior bound must give a valid scenario (e.g. the budget check of a lever)
+    problems = []
+    for prior in spec.priors:
+        for bound in (prior.lo, prior.hi):
+            try:
+                scenario_from_dict(base, source, {prior.path: prior.value(prior.internal(bound))})
+            except ScenarioError as exc:
+                problems += [f"{params_path}: parameters.{prior.path} = {bound}: {m}" for m in exc.problems]
+    if problems:
+        raise ScenarioError(problems)
+    thin = max(1, horizon // 52)
+    steps = sorted(set(range(0, horizon + 1, thin)) | {horizon} | {t.step for t in targets})
+    return Problem(base, str(base["name"]), scenario_path, targets, targets_path, spec, method, budget,
+                   horizon, tuple(steps))
