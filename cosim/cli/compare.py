@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="scenario files or bundled scenario names; the first is the reference (usually baseline)")
     p.add_argument("--replications", type=int, default=30, help="runs per scenario (default 30)")
     p.add_argument("--seed", type=int, help="root seed (default: the first scenario's run.seed)")
-    p.add_argument("--workers", type=int, default=default_workers(), metavar="N", help=workers_help())
+    p.add_argument("--workers", type=int, metavar="N", help=workers_help())
     p.add_argument("--out", help="output folder (default: results/compare-<names>)")
     p.add_argument("--steps", type=int, help="weeks to simulate in every scenario (default: run.steps)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -30,6 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from cosim.reports.compare import write_outputs
 
+    if args.workers is None:
+        args.workers = default_workers()
     for opt, value, least in (("--replications", args.replications, 2), ("--workers", args.workers, 1),
                               ("--steps", args.steps, 1), ("--seed", args.seed, 0)):
         if value is not None and value < least:

@@ -46,7 +46,9 @@ def workers_help() -> str:
 def add_backend_arguments(parser: Any) -> None:
     """The ``--workers N | --dask-local N | --dask ADDRESS`` options every batch command shares."""
     backend = parser.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, default=default_workers(), metavar="N", help=workers_help())
+    # default None, resolved by check_backend_arguments: argparse cannot tell "--workers 2" from a default of 2,
+    # so a default value would hide a clash with --dask-local
+    backend.add_argument("--workers", type=int, metavar="N", help=workers_help())
     backend.add_argument("--dask-local", type=int, metavar="N",
                          help="start a Dask LocalCluster with N single-threaded workers")
     backend.add_argument("--dask", metavar="ADDRESS",
@@ -60,6 +62,8 @@ def check_backend_arguments(args: Any) -> None:
         raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:
         raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+    if args.workers is None:
+        args.workers = default_workers()
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> RunResult:
