@@ -9,6 +9,8 @@ from pathlib import Path
 
 from cosim.analysis.compare import CompareResult, compare, unique_names
 from cosim.errors import ScenarioError, UsageError
+from cosim.outputs.results import check_output_location
+from cosim.runs.ids import MAX_SEED
 from cosim.scenario.loading import load_scenario, parse_overrides
 
 
@@ -32,6 +34,8 @@ def main(args: argparse.Namespace) -> int:
                               ("--steps", args.steps, 1), ("--seed", args.seed, 0)):
         if value is not None and value < least:
             raise UsageError(f"{opt}: expected an integer >= {least}, got {value}")
+    if args.seed is not None and args.seed > MAX_SEED:
+        raise UsageError(f"--seed: expected an integer from 0 to 2**63 - 1, got {args.seed}")
     overrides = parse_overrides(args.sets)
     if args.steps is not None:
         overrides["run.steps"] = args.steps
@@ -45,10 +49,7 @@ def main(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     names = unique_names([s.name for s in scenarios])
     out = Path(args.out) if args.out else Path("results") / default_folder(names)
-    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
-        # checked before the runs, not after them: the results would replace (delete) the folder
-        raise UsageError(f"--out {out}: exists and is not an earlier results folder (no manifest.json); "
-                         "choose a new or empty folder")
+    check_output_location(out, "compare")  # before the runs, not after them
     result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
                      progress=not args.quiet, sources=[str(p) for p in args.scenarios])
     write_outputs(result, out, files=args.scenarios, overrides=overrides)

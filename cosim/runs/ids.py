@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The largest seed a results table can hold (seeds are stored as signed 64-bit integers).
+MAX_SEED = 2**63 - 1
+
 #: run_id = point_id * REPLICATION_STRIDE + replication (stable when replications grow)
 REPLICATION_STRIDE = 1_000_000
 
