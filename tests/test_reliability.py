@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +166,109 @@ def test_a_seed_too_large_for_the_tables_fails_up_front(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert err.count("--seed:") == 2 and "Traceback" not in err
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- 3. a dead worker
+
+
+def kill_own_worker_once(task: tuple[int, str]) -> int:
+    """Square ``n``; the first time task 3 runs, kill this worker process (as the OOM killer would)."""
+    n, marker = task
+    if n == 3 and not os.path.exists(marker):
+        Path(marker).write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.05)
+    return n * n
+
+
+def always_kill_own_worker(task: int) -> int:
+    if task == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.05)
+    return task
+
+
+@pytest.mark.slow
+def test_a_dead_worker_does_not_fail_the_batch(tmp_path):
+    """Once, every pending run failed with BrokenProcessPool and the surviving worker was never used again."""
+    from cosim.runs.backends import map_runs
+
+    marker = str(tmp_path / "killed")
+    tasks = [(n, marker) for n in range(12)]
+    results = dict(map_runs(kill_own_worker_once, tasks, workers=2, progress=False))
+    assert Path(marker).exists(), "the task never killed its worker"
+    assert sorted(results) == list(range(12))
+    assert all(r.ok for r in results.values()), [r.error for r in results.values() if not r.ok]
+    assert [results[n].value for n in range(12)] == [n * n for n in range(12)]
+
+
+@pytest.mark.slow
+def test_a_run_that_always_kills_its_worker_is_failed_with_the_cause(tmp_path):
+    """Bounded retries: the run that kills every worker it meets is recorded as failed; the rest finish."""
+    from cosim.runs.backends import MAX_ATTEMPTS, map_runs
+
+    results = dict(map_runs(always_kill_own_worker, list(range(8)), workers=2, progress=False))
+    assert sorted(results) == list(range(8))
+    assert not results[2].ok
+    assert "SIGKILL" in results[2].error and f"{MAX_ATTEMPTS} time(s)" in results[2].error
+    assert all(results[n].ok and results[n].value == n for n in range(8) if n != 2)
+
+
+# --------------------------------------------------------------------------- 4. no orphans
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from cosim.runs.backends import map_runs
+from test_reliability import sleep_and_report_pid
+for _ in map_runs(sleep_and_report_pid, [sys.argv[1]] * 4, workers=2, progress=False):
+    pass
+"""
+
+
+def sleep_and_report_pid(folder: str) -> int:
+    Path(folder, str(os.getpid())).touch()
+    time.sleep(60)
+    return os.getpid()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (dead, not yet reaped) counts as gone
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """kill -9 of the main process once left ~200 MB workers alive for minutes, holding stdout/stderr."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(pids)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(p.name) for p in pids.iterdir()]
+        assert len(workers) == 2, "the workers did not start"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers), "workers outlived their parent"
+    finally:
+        parent.kill()
+        for p in pids.iterdir():
+            try:
+                os.kill(int(p.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

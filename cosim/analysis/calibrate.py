@@ -563,11 +563,9 @@ class Runner:
             return {"dask_address": self._cluster.scheduler_address}
         if self.workers > 1:
             if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+                from cosim.runs.backends import WorkerPool
 
-                self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=multiprocessing.get_context("spawn"))
+                self._pool = WorkerPool(self.workers)  # survives a dead worker
             return {"executor": self._pool}
         return {}
 
