@@ -80,14 +80,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import METRICS
 from cosim.runs.evaluators import RunTask, evaluate_run
-from cosim.runs.ids import run_seed
+from cosim.runs.ids import calibration_seed_of, run_id_of, run_seed
 from cosim.runs.store import STORE_FILE, RunStore
 from cosim.scenario.loading import format_validation_error, read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import parameter_table
 
 DEFAULT_BUDGET = 1000
-#: run_id = point_id * RUN_STRIDE + replication
-RUN_STRIDE = 1000
 #: spawn key of the proposal stream of point p: (PROPOSAL_KEY, p); run seeds use keys of length 1
 PROPOSAL_KEY = 0xCA1
 #: replication numbers of the optimum's validation runs (fresh seeds, not the fit's CRN seeds)
@@ -502,7 +500,7 @@ class Runner:
         self.ident = problem.identity()
         self.ident_hash = _hash(self.ident)
         self.points: list[list[float]] = []
-        self.cached: dict[int, dict[str, Any]] = {}
+        self.cached: dict[tuple[int, int], dict[str, Any]] = {}
         self.stored_points: dict[int, list[float]] = {}
         self.runs_used = 0
         self.new_runs = 0
@@ -539,7 +537,7 @@ class Runner:
         runs = self.store.runs()
         for row in runs.itertuples(index=False):
             if row.status == "ok":
-                self.cached[int(row.run_id)] = json.loads(row.outcomes)
+                self.cached[(int(row.point_id), int(row.replication))] = json.loads(row.outcomes)
         if self.progress and self.cached:
             print(f"{out}: resuming; {len(self.cached)} finished runs found in {STORE_FILE}", file=sys.stderr)
 
@@ -609,11 +607,10 @@ class Runner:
         for pid, z in zip(ids, zs, strict=True):
             params = prob.params(z)
             for r in range(reps):
-                run_id = pid * RUN_STRIDE + r
-                if run_id in self.cached:
-                    values[(pid, r)] = self.cached[run_id]
+                if (pid, r) in self.cached:
+                    values[(pid, r)] = self.cached[(pid, r)]
                     continue
-                task = RunTask(run_id=run_id, seed=seeds(pid, r), params=params, base=prob.base,
+                task = RunTask(run_id=run_id_of(pid, r), seed=seeds(pid, r), params=params, base=prob.base,
                                source=f"{prob.scenario_path} (calibration point {pid})")
                 jobs.append(FitJob(task, prob.metrics, prob.record_steps))
                 where.append((pid, r))
@@ -1209,7 +1206,7 @@ def _run_abc(runner: Runner, problem: Problem) -> dict[str, Any]:
     bounds = np.array([p.bounds for p in problem.priors])
 
     def seeds(point: int, r: int) -> int:
-        return run_seed(s.seed, point * RUN_STRIDE + r)
+        return calibration_seed_of(s.seed, point, r)
 
     def evaluate(zs: list[np.ndarray], ids: list[int]) -> list[dict[str, Any]]:
         assert ids[0] == len(runner.points), "ABC point ids must follow the runner's"
