@@ -82,8 +82,9 @@ from cosim.outputs.metrics import METRICS
 from cosim.runs.evaluators import RunTask, evaluate_run
 from cosim.runs.ids import calibration_seed_of, run_id_of, run_seed
 from cosim.runs.store import STORE_FILE, RunStore
-from cosim.scenario.loading import format_validation_error, read_toml, scenario_from_dict, set_path
+from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import parameter_table
+from cosim.scenario.validation import format_validation_error
 
 DEFAULT_BUDGET = 1000
 #: spawn key of the proposal stream of point p: (PROPOSAL_KEY, p); run seeds use keys of length 1
@@ -280,8 +281,7 @@ def read_params(path: str | Path) -> CalibrationSpec:
     try:
         settings = Settings.model_validate(data.get("calibration", {}))
     except ValidationError as exc:
-        problems += [line.replace(f"{src}: ", f"{src}: calibration.", 1)
-                     for line in format_validation_error(exc, src)]
+        problems += format_validation_error(exc, src, model=Settings, prefix="calibration")
         settings = Settings()
     schema = {row["path"]: row for row in parameter_table()}
     constants = _flatten(data.get("constants", {}))

@@ -63,6 +63,7 @@ from cosim.runs.spec import Experiment, Factor
 from cosim.runs.store import STORE_FILE, RunStore, expand_outcomes
 from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import iter_parameters
+from cosim.scenario.validation import format_validation_error
 
 __all__ = [
     "Experiment", "Factor", "check_experiment_files", "design", "load_experiment", "run_experiment",
@@ -75,41 +76,6 @@ _INVALID = "<invalid factor>"  # stands in for a factor that failed validation, 
 
 
 # --------------------------------------------------------------------------- the file
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    """Pydantic's error location as the key path a user sees in the file."""
-    if not loc:
-        return "experiment"
-    if loc == ("factors",):
-        return "factors"
-    if loc[0] == "factors" and len(loc) > 1 and isinstance(loc[1], int):
-        rest = [str(p) for p in loc[2:4] if p not in ("bool", "int", "float", "str")]
-        tail = ""
-        if rest:
-            tail = "." + rest[0] + (f"[{rest[1]}]" if len(rest) > 1 and rest[1].isdigit() else "")
-        return f"factors[{loc[1]}]{tail}"
-    return "experiment." + ".".join(str(p) for p in loc)
-
-
-def _validation_problems(exc: ValidationError, source: str) -> list[str]:
-    seen, lines = set(), []
-    for err in exc.errors():
-        where = _loc(tuple(err["loc"]))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/experiments.md)"
-        elif err["type"] == "missing":
-            msg = "required"
-        elif "values" in where and where.endswith("]"):
-            msg = f"expected a number, a string or true/false (got {err.get('input')!r})"
-        elif not isinstance(err.get("input"), dict | list | tuple) and "input" in err and "got" not in msg:
-            msg = f"{msg} (got {err['input']!r})"
-        line = f"{source}: {where}: {msg}"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
-    return lines
 
 
 def _schema_parameters() -> dict[str, tuple[Any, float | None, float | None]]:
@@ -170,7 +136,9 @@ def load_experiment(path: str | Path) -> Experiment:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        problems += [p for p in _validation_problems(exc, source) if not p.startswith(f"{source}: factors: ")]
+        problems += [p for p in format_validation_error(exc, source, model=Experiment, prefix="experiment",
+                                                        bare=("factors",), docs="docs/experiments.md")
+                     if not p.startswith(f"{source}: factors: ")]
         exp = _lenient(data, exc)
     if exp is not None:  # check the rest too, so one pass reports every problem
         exp, more = _check_semantics(exp, path)

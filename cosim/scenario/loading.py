@@ -16,22 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from cosim.errors import ScenarioError
 from cosim.scenario.schema import Scenario
-
-
-def format_validation_error(exc: ValidationError, source: str) -> list[str]:
-    """Turn pydantic's errors into one line each: ``file: key.path: what was expected``."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/ODD.md for the parameters)"
-        elif err["type"] != "value_error" and "input" in err and not isinstance(err["input"], dict):
-            msg = f"{msg} (got {err['input']!r})"
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        lines.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
-    return lines
+from cosim.scenario.validation import format_validation_error
 
 
 def parse_value(text: str) -> Any:
@@ -91,7 +76,7 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = format_validation_error(exc, source)
+        problems = format_validation_error(exc, source, model=Scenario)
         if overrides:
             problems = [p.replace(source, f"{source} (with --set)", 1) for p in problems]
         raise ScenarioError(problems) from None
