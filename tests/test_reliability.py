@@ -272,3 +272,31 @@ def test_workers_die_with_a_killed_parent(tmp_path):
                 os.kill(int(p.name), signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# --------------------------------------------------------------------------- 5. budgets of partial years
+
+OVER_BUDGET = {"wifi.hotspots": 400, "municipality.annual_budget_rand": 18e6}  # R21.2 m a year planned
+
+
+@pytest.mark.parametrize("weeks", [52, 260, 40, 270, 1])
+def test_a_plan_over_budget_is_refused_whatever_the_horizon(weeks):
+    """Once refused at 52 or 260 weeks but accepted at 40: a partial year was held to a whole year's budget."""
+    from cosim import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError, match="annual_budget_rand"):
+        load_scenario(BASELINE, {**OVER_BUDGET, "run.steps": weeks})
+
+
+def test_budget_scaling_holds_to_the_last_week():
+    """Once the last, partial year of a scaled plan jumped back to the unscaled plan (400 hotspots)."""
+    from cosim import load_scenario
+    from cosim.scenario.budget import BudgetPlan
+
+    s = load_scenario(BASELINE, {**OVER_BUDGET, "run.steps": 270, "municipality.over_budget": "scale"})
+    plan = BudgetPlan(s)
+    assert plan.scale[0] < 1
+    assert {plan.config("wifi", w).hotspots for w in range(270)} == {plan.config("wifi", 0).hotspots}
+    spend = [sum(plan.spend(w).values()) for w in range(270)]
+    assert max(spend) == pytest.approx(min(spend), rel=1e-9)
+    assert sum(spend[260:]) <= 18e6 * 10 / 52 * (1 + 1e-9)  # the partial year keeps to its share
