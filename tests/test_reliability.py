@@ -300,3 +300,118 @@ def test_budget_scaling_holds_to_the_last_week():
     spend = [sum(plan.spend(w).values()) for w in range(270)]
     assert max(spend) == pytest.approx(min(spend), rel=1e-9)
     assert sum(spend[260:]) <= 18e6 * 10 / 52 * (1 + 1e-9)  # the partial year keeps to its share
+
+
+# --------------------------------------------------------------------------- 6. strict files, bounds, warnings
+
+
+def _experiment(tmp_path: Path, experiment: str = "", factor: str = 'min = 0\nmax = 10\nsteps = 3') -> Path:
+    path = tmp_path / "exp.toml"
+    path.write_text(f'[experiment]\nbase = "{BASELINE}"\n{experiment}\n[[factors]]\npath = "wifi.hotspots"\n{factor}\n')
+    return path
+
+
+@pytest.mark.parametrize(("experiment", "factor", "where"), [
+    ('replications = "2"', "min = 0\nmax = 10\nsteps = 3", "experiment.replications"),
+    ('root_seed = "7"', "min = 0\nmax = 10\nsteps = 3", "experiment.root_seed"),
+    ('common_random_numbers = "no"', "min = 0\nmax = 10\nsteps = 3", "experiment.common_random_numbers"),
+    ('keep_timeseries = 1', "min = 0\nmax = 10\nsteps = 3", "experiment.keep_timeseries"),
+    ("", 'min = 0\nmax = 10\nsteps = "3"', "factors[0].steps"),
+    ("", 'min = 0\nmax = 10\nsteps = 3\ninteger = "yes"', "factors[0].integer"),
+    ('design = "lhs"\nsamples = 4.0', "min = 0\nmax = 10", "experiment.samples"),
+])
+def test_experiment_files_are_as_strict_as_scenario_files(tmp_path, experiment, factor, where):
+    """Experiment files once took "2" for 2 and "no" for false (pydantic's lax mode)."""
+    from cosim import ScenarioError
+    from cosim.runs.experiment import load_experiment
+
+    path = _experiment(tmp_path, experiment, factor)
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    assert any(p.startswith(f"{path}: {where}: ") for p in info.value.problems), info.value.problems
+
+
+def test_equal_levels_are_duplicates(tmp_path):
+    """`values = [1, 1.0]` once passed as two levels (the same run twice, under two labels)."""
+    from cosim import ScenarioError
+    from cosim.runs.experiment import load_experiment
+
+    with pytest.raises(ScenarioError, match=r"factors\[0\].*duplicates"):
+        load_experiment(_experiment(tmp_path, factor="values = [1, 1.0]"))
+    assert load_experiment(_experiment(tmp_path, factor="values = [1, 2]")).factors[0].values == (1, 2)
+
+
+def test_calibration_files_are_strict_and_read_through_a_byte_order_mark(tmp_path):
+    """params files once took "0.5" for 0.5; a targets CSV saved by Excel (with a BOM) lost its metric column."""
+    from cosim import ScenarioError
+    from cosim.analysis.calibrate import read_params, read_targets
+
+    params = tmp_path / "params.toml"
+    params.write_text('[calibration]\nalpha = "0.5"\n[parameters]\n"population.trust_mean" = [0.3, 0.6]\n')
+    with pytest.raises(ScenarioError, match=r"calibration\.alpha"):
+        read_params(params)
+    targets = tmp_path / "targets.csv"
+    targets.write_bytes(b"\xef\xbb\xbfmetric,step,value,sd\r\nmean_trust,20,0.4,0.05\r\n")
+    assert [t.key for t in read_targets(targets, 52, "test")] == ["mean_trust@20"]
+    params.write_bytes(b"\xef\xbb\xbf" + b'[parameters]\n"population.trust_mean" = [0.3, 0.6]\n')
+    assert read_params(params).priors[0].path == "population.trust_mean"
+
+
+def test_a_scenario_file_with_a_byte_order_mark_loads():
+    from cosim import load_scenario
+
+    assert load_scenario(BASELINE) == load_scenario(_with_bom(BASELINE))
+
+
+def _with_bom(path: Path) -> Path:
+    import tempfile
+
+    out = Path(tempfile.mkdtemp()) / path.name
+    out.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    return out
+
+
+def test_a_design_that_would_not_fit_the_machine_is_refused_up_front(tmp_path, monkeypatch, capsys):
+    """10**9 runs once started (and sampled a 10**9-row design) before failing or filling the memory."""
+    from cosim import ScenarioError
+    from cosim.runs.experiment import load_experiment
+
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(_experiment(tmp_path, 'design = "lhs"\nsamples = 1_000_000_000', "min = 0\nmax = 10"))
+    (line,) = info.value.problems
+    assert "1,000,000,000 runs" in line and "of memory" in line and "this machine has" in line
+    assert any(unit in line for unit in ("years", "days", "hours"))
+    # --replications given on the command line (sensitivity), checked before any run
+    monkeypatch.setattr("cosim.runs.backends._dispatch", lambda *a, **k: pytest.fail("a run started"))
+    code = main(["sensitivity", str(ROOT / "experiments" / "ishigami_sobol.toml"), "--quiet",
+                 "--replications", str(10**9), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --replications: ") and "runs" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "runs.sqlite").exists()
+
+
+def test_too_many_workers_are_refused(tmp_path, capsys):
+    too_many = str(4 * (os.cpu_count() or 1) + 1)
+    assert main(["experiment", str(ROOT / "experiments" / "wifi_dose_response.toml"), "--workers", too_many,
+                 "--out", str(tmp_path / "e")]) == 2
+    assert main(["compare", str(BASELINE), str(OPEN_DATA), *TINY, "--workers", too_many,
+                 "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("--workers: ") == 2 and "core" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plans_after_the_horizon_are_a_warning_naming_the_key(tmp_path, capsys):
+    """Events, lever starts and phases after the last week never happen: say so (stderr), do not refuse."""
+    from cosim import load_scenario
+
+    path = tmp_path / "late.toml"
+    path.write_text('[run]\nsteps = 20\n[[events]]\nkind = "breach"\nstep = 30\n'
+                    '[wifi]\nhotspots = 5\nstart = 25\n[training]\nseats_per_week = 2\nphases = [{start = 40}]\n')
+    scenario = load_scenario(path)
+    assert scenario.run.steps == 20
+    err = capsys.readouterr().err
+    for key in ("events[0].step", "wifi.start", "training.phases[0].start"):
+        assert f"warning: {path}: {key}: week" in err, (key, err)
+    load_scenario(path, {"run.steps": 52})
+    assert capsys.readouterr().err == ""

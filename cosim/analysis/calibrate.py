@@ -75,7 +75,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import METRICS
@@ -119,7 +119,7 @@ def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Ta
     if not p.is_file():
         raise ScenarioError([f"{p}: no such file"])
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # utf-8-sig: Excel saves CSV with a byte-order mark
     except UnicodeDecodeError:
         raise ScenarioError([f"{p}: not a UTF-8 text file"]) from None
     lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip() and not line.lstrip().startswith("#")]
@@ -236,8 +236,8 @@ class Settings(BaseModel):
     budget: StrictInt | None = Field(None, ge=1, description="default --budget")
     replications: StrictInt | None = Field(None, ge=1, le=100, description="abc: 1, optimize: 3")
     population: StrictInt = Field(100, ge=10, le=100_000, description="abc: particles per generation")
-    alpha: float = Field(0.5, gt=0.0, lt=1.0, description="abc: quantile of the next tolerance")
-    min_acceptance: float = Field(0.05, gt=0.0, lt=1.0, description="abc: stop below this acceptance rate")
+    alpha: StrictFloat = Field(0.5, gt=0.0, lt=1.0, description="abc: quantile of the next tolerance")
+    min_acceptance: StrictFloat = Field(0.05, gt=0.0, lt=1.0, description="abc: stop below this acceptance rate")
     max_generations: StrictInt = Field(50, ge=1, le=1000)
     popsize: StrictInt = Field(8, ge=4, le=100, description="optimize: population = popsize x parameters")
     validation: StrictInt = Field(10, ge=2, le=1000, description="optimize: fresh runs at the optimum")

@@ -10,6 +10,7 @@ from pathlib import Path
 from cosim.analysis.compare import CompareResult, compare, unique_names
 from cosim.errors import ScenarioError, UsageError
 from cosim.outputs.results import check_output_location
+from cosim.runs.backends import check_workers
 from cosim.runs.ids import MAX_SEED
 from cosim.scenario.loading import load_scenario, parse_overrides
 
@@ -34,6 +35,7 @@ def main(args: argparse.Namespace) -> int:
                               ("--steps", args.steps, 1), ("--seed", args.seed, 0)):
         if value is not None and value < least:
             raise UsageError(f"{opt}: expected an integer >= {least}, got {value}")
+    check_workers(args.workers)
     if args.seed is not None and args.seed > MAX_SEED:
         raise UsageError(f"--seed: expected an integer from 0 to 2**63 - 1, got {args.seed}")
     overrides = parse_overrides(args.sets)

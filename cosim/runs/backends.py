@@ -60,6 +60,22 @@ def check_backend_arguments(args: Any) -> None:
         raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:
         raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+    check_workers(args.workers, "workers")
+    check_workers(args.dask_local, "dask_local")
+
+
+#: More local workers than this many per core only compete for cores and memory.
+MAX_WORKERS_PER_CORE = 4
+
+
+def check_workers(n: int | None, argument: str = "workers") -> None:
+    """Refuse more local worker processes than ``MAX_WORKERS_PER_CORE`` x the machine's cores."""
+    cores = os.cpu_count() or 1
+    if n is not None and n > MAX_WORKERS_PER_CORE * cores:
+        raise UsageError(f"{n} worker processes on a machine with {cores} core(s): at most "
+                         f"{MAX_WORKERS_PER_CORE * cores} ({MAX_WORKERS_PER_CORE} per core) are allowed; more only "
+                         "compete for the cores, and each holds a model in memory (about 200 MB). "
+                         "Use a Dask cluster to run on more machines", argument=argument)
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> RunResult:

@@ -57,7 +57,7 @@ from pydantic import ValidationError
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import OUTCOMES
 from cosim.runs import evaluators
-from cosim.runs.design import design, salib_problem
+from cosim.runs.design import count_points, design, salib_problem
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.spec import Experiment, Factor
 from cosim.runs.store import STORE_FILE, RunStore, expand_outcomes
@@ -143,6 +143,10 @@ def load_experiment(path: str | Path) -> Experiment:
     if exp is not None:  # check the rest too, so one pass reports every problem
         exp, more = _check_semantics(exp, path)
         problems += [p for p in more if p not in problems]
+        if not more:
+            too_big = scale_problem(exp, count_points(exp))
+            if too_big:
+                problems.append(f"{source}: experiment: {too_big}")
     if problems:
         raise ScenarioError(problems)
     assert exp is not None
@@ -235,6 +239,65 @@ def _check_semantics(exp: Experiment, path: Path) -> tuple[Experiment, list[str]
                 hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(known)
                 problems.append(f"{src}: experiment.outcomes: unknown outcome '{name}' ({hint})")
     return exp.model_copy(update=update), problems
+
+
+#: Above this many runs a batch is refused whatever the machine (the run store's
+#: ids, the runs table and the progress bookkeeping grow with it).
+MAX_RUNS = 10**8
+#: Rough costs for the estimate in the refusal (measured on 2 cores, 2026): a cosim
+#: run takes about 0.02 s + 5e-7 s per citizen-week; a row of the runs table,
+#: its copy in runs.sqlite and pandas' working copy, about 16 bytes per column + 300.
+SECONDS_PER_CITIZEN_WEEK = 5e-7
+
+
+def scale_problem(exp: Experiment, n_points: int, workers: int = 1) -> str | None:
+    """Why ``exp`` would not fit this machine (runs, memory and time stated), or None.
+
+    Refused: more than :data:`MAX_RUNS` runs, or a runs table estimated to need
+    more than half of the machine's memory.
+    """
+    runs = n_points * exp.replications
+    columns = len(exp.factors) + len(exp.outcomes or OUTCOMES) + 8
+    memory = runs * (16 * columns + 300)
+    total = _physical_memory()
+    if runs <= MAX_RUNS and (total is None or memory <= total / 2):
+        return None
+    if exp.model == "ishigami":
+        per_run = 1e-4
+    else:
+        try:
+            base = scenario_from_dict(read_toml(exp.base), str(exp.base), exp.constants) if exp.base else None
+        except ScenarioError:
+            base = None
+        per_run = 0.02 + (SECONDS_PER_CITIZEN_WEEK * base.run.n_citizens * base.run.steps if base else 1.0)
+    cores = max(1, min(workers, os.cpu_count() or 1))
+    machine = f"this machine has {_bytes(total)}" if total else "this machine's memory is unknown"
+    return (f"{runs:,} runs ({n_points:,} design points x {exp.replications:,} replications) would need about "
+            f"{_bytes(memory)} of memory for the results table alone ({machine}) and about "
+            f"{_duration(runs * per_run / cores)} on {cores} core(s); at most {MAX_RUNS:,} runs that fit in half "
+            "the memory are accepted: reduce samples, steps of the grid, or replications")
+
+
+def _physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n: float | None) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n is None or n < 1024 or unit == "PB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return ""  # pragma: no cover
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def _check_ishigami(exp: Experiment) -> tuple[tuple[Factor, ...], list[str]]:
@@ -490,6 +553,9 @@ def run_experiment(
     from cosim.runs.backends import map_runs
 
     out = Path(out)
+    too_big = scale_problem(exp, count_points(exp), workers)  # e.g. replications raised after loading
+    if too_big:
+        raise UsageError(too_big, argument="replications")
     X, points = _build_design(exp)
     base_raw, resolved = base_scenario(exp)
     ident = identity(exp, resolved)
