@@ -210,6 +210,8 @@ class WorkerPool:
         self._pool = None
 
     def _death_cause(self) -> str:
+        for p in self._processes:
+            p.join(timeout=1.0)
         codes = [p.exitcode for p in self._processes if p.exitcode not in (None, 0, -signal.SIGTERM)]
         if not codes:
             return "a worker process died"
@@ -252,8 +254,8 @@ class WorkerPool:
             if not broken:
                 break
             running = {int(t) for t in self._slots if t != _IDLE}
+            self._discard()  # joins the workers first, so the dead one's exit code is known
             cause = self._death_cause()
-            self._discard()
             breaks_without_progress += 1
             for token, i in sorted(broken.items(), key=lambda kv: kv[1]):
                 if token in running or breaks_without_progress > self.max_attempts:
