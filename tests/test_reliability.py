@@ -388,6 +388,12 @@ def test_a_design_that_would_not_fit_the_machine_is_refused_up_front(tmp_path, m
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: --replications: ") and "runs" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "runs.sqlite").exists()
+    # and compare's --replications
+    code = main(["compare", str(BASELINE), str(OPEN_DATA), "--quiet", "--replications", str(10**9),
+                 "--out", str(tmp_path / "cmp")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --replications: 2,000,000,000 runs") and "Traceback" not in err
+    assert not (tmp_path / "cmp").exists()
 
 
 def test_too_many_workers_are_refused(tmp_path, capsys):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 from cosim.analysis.compare import CompareResult, compare, unique_names
 from cosim.errors import ScenarioError, UsageError
+from cosim.outputs.metrics import METRICS
 from cosim.outputs.results import check_output_location
-from cosim.runs.backends import check_workers
+from cosim.runs.backends import batch_problem, check_workers, seconds_per_run
 from cosim.runs.ids import MAX_SEED
 from cosim.scenario.loading import load_scenario, parse_overrides
 
@@ -49,6 +51,15 @@ def main(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    # every run's weekly table is held until the report is written: about 16 bytes per metric per row
+    too_big = batch_problem(len(scenarios) * args.replications, f"{len(scenarios)} scenarios x {args.replications:,} "
+                            "replications", max(16 * s.run.steps * (s.region.n_municipalities + 1) * len(METRICS)
+                                                for s in scenarios),
+                            max(seconds_per_run(s.run.n_citizens, s.run.steps) for s in scenarios),
+                            args.workers or os.cpu_count() or 1,
+                            "reduce replications or steps")
+    if too_big:
+        raise UsageError(too_big, argument="replications")
     names = unique_names([s.name for s in scenarios])
     out = Path(args.out) if args.out else Path("results") / default_folder(names)
     check_output_location(out, "compare")  # before the runs, not after them

@@ -57,6 +57,7 @@ from pydantic import ValidationError
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import OUTCOMES
 from cosim.runs import evaluators
+from cosim.runs.backends import batch_problem, seconds_per_run
 from cosim.runs.design import count_points, design, salib_problem
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.spec import Experiment, Factor
@@ -241,27 +242,13 @@ def _check_semantics(exp: Experiment, path: Path) -> tuple[Experiment, list[str]
     return exp.model_copy(update=update), problems
 
 
-#: Above this many runs a batch is refused whatever the machine (the run store's
-#: ids, the runs table and the progress bookkeeping grow with it).
-MAX_RUNS = 10**8
-#: Rough costs for the estimate in the refusal (measured on 2 cores, 2026): a cosim
-#: run takes about 0.02 s + 5e-7 s per citizen-week; a row of the runs table,
-#: its copy in runs.sqlite and pandas' working copy, about 16 bytes per column + 300.
-SECONDS_PER_CITIZEN_WEEK = 5e-7
-
-
 def scale_problem(exp: Experiment, n_points: int, workers: int = 1) -> str | None:
     """Why ``exp`` would not fit this machine (runs, memory and time stated), or None.
 
-    Refused: more than :data:`MAX_RUNS` runs, or a runs table estimated to need
-    more than half of the machine's memory.
+    See :func:`cosim.runs.backends.batch_problem`; a row of the runs table, its
+    copy in runs.sqlite and pandas' working copy take about 16 bytes per column + 300.
     """
-    runs = n_points * exp.replications
     columns = len(exp.factors) + len(exp.outcomes or OUTCOMES) + 8
-    memory = runs * (16 * columns + 300)
-    total = _physical_memory()
-    if runs <= MAX_RUNS and (total is None or memory <= total / 2):
-        return None
     if exp.model == "ishigami":
         per_run = 1e-4
     else:
@@ -269,35 +256,10 @@ def scale_problem(exp: Experiment, n_points: int, workers: int = 1) -> str | Non
             base = scenario_from_dict(read_toml(exp.base), str(exp.base), exp.constants) if exp.base else None
         except ScenarioError:
             base = None
-        per_run = 0.02 + (SECONDS_PER_CITIZEN_WEEK * base.run.n_citizens * base.run.steps if base else 1.0)
-    cores = max(1, min(workers, os.cpu_count() or 1))
-    machine = f"this machine has {_bytes(total)}" if total else "this machine's memory is unknown"
-    return (f"{runs:,} runs ({n_points:,} design points x {exp.replications:,} replications) would need about "
-            f"{_bytes(memory)} of memory for the results table alone ({machine}) and about "
-            f"{_duration(runs * per_run / cores)} on {cores} core(s); at most {MAX_RUNS:,} runs that fit in half "
-            "the memory are accepted: reduce samples, steps of the grid, or replications")
-
-
-def _physical_memory() -> int | None:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _bytes(n: float | None) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n is None or n < 1024 or unit == "PB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return ""  # pragma: no cover
-
-
-def _duration(seconds: float) -> str:
-    for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds >= size:
-            return f"{seconds / size:,.1f} {unit}"
-    return f"{seconds:.0f} s"
+        per_run = seconds_per_run(base.run.n_citizens, base.run.steps) if base else 1.0
+    return batch_problem(n_points * exp.replications, f"{n_points:,} design points x {exp.replications:,} "
+                         "replications", 16 * columns + 300, per_run, workers,
+                         "reduce samples, steps of the grid, or replications")
 
 
 def _check_ishigami(exp: Experiment) -> tuple[tuple[Factor, ...], list[str]]:
