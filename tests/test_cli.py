@@ -120,7 +120,7 @@ def test_rerun_replaces_the_folder_atomically(tmp_path, capsys):
     base = ["run", str(BASELINE), "--steps", "4", "--out", str(out), "--quiet", "--no-figures",
             "--set", "run.n_citizens=300"]
     assert main([*base, "--seed", "1"]) == 0
-    (out / "stray.txt").write_text("from an earlier run")
+    (out / "stray.png").write_bytes(PNG)  # a figure of an earlier run (with figures)
     first = pd.read_parquet(out / "timeseries.parquet")
     assert main([*base, "--seed", "2"]) == 0
     assert {p.name for p in out.iterdir()} == {"timeseries.parquet", "manifest.json"}  # replaced, not merged
@@ -139,7 +139,7 @@ def test_a_folder_that_is_not_results_is_never_replaced(tmp_path, capsys):
     argv = ["run", str(BASELINE), "--steps", "2", "--quiet", "--no-figures", "--set", "run.n_citizens=200"]
     assert main([*argv, "--out", str(docs)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {docs}: exists and is not a results folder") and "Traceback" not in err
+    assert err.startswith(f"error: --out: {docs}: exists and is not a results folder") and "Traceback" not in err
     assert [p.name for p in docs.iterdir()] == ["thesis.txt"]
     a_file = tmp_path / "notes.txt"
     a_file.write_text("keep")

@@ -615,3 +615,17 @@ def test_one_atomic_writer_replaces_files_and_folders_whole(tmp_path):
         raise RuntimeError("drawing failed")
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["one.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "figures", "t.parquet"]
+
+
+def test_one_run_id_and_seed_scheme():
+    """compare, experiments and calibration take run ids and seeds from cosim.runs.ids, unchanged in value."""
+
+    from cosim.runs import ids
+
+    for root, k in ((1, 0), (20261122, 7), (2**63 - 1, 999)):
+        legacy = int(np.random.SeedSequence(root, spawn_key=(k,)).generate_state(1, np.uint64)[0] >> 1)
+        assert cosim.run_seed(root, k) == ids.run_seed_of(root, 5, k, common_random_numbers=True) == legacy
+        assert ids.calibration_seed_of(root, 3, k) == cosim.run_seed(root, 3 * 1000 + k)
+    assert ids.run_id_of(17, 3) == 17_000_003
+    with pytest.raises(ValueError):
+        ids.run_id_of(1, ids.REPLICATION_STRIDE)

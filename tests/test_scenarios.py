@@ -58,10 +58,12 @@ def test_cosim_check_takes_every_shipped_file_at_once(capsys):
 
 # (id, file text, patterns that must appear in the message: the key path and what was expected)
 BAD_FILES = [
-    ("typo-section", "[wifii]\nhotspots = 3\n", [r"wifii", r"unknown key"]),
-    ("typo-key", "[wifi]\nhotspotz = 3\n", [r"wifi\.hotspotz", r"unknown key"]),
-    ("typo-top-level", 'nmae = "x"\n', [r"nmae", r"unknown key"]),
-    ("typo-event-key", '[[events]]\nkind = "breach"\nstpe = 3\n', [r"events\.0\.stpe", r"unknown key"]),
+    ("typo-section", "[wifii]\nhotspots = 3\n", [r"wifii", r"unknown key \(did you mean 'wifi'\?\)"]),
+    ("typo-key", "[wifi]\nhotspotz = 3\n", [r"wifi\.hotspotz", r"unknown key \(did you mean 'hotspots'\?\)"]),
+    ("typo-top-level", 'nmae = "x"\n', [r"nmae", r"unknown key \(did you mean 'name'\?\)"]),
+    ("typo-event-key", '[[events]]\nkind = "breach"\nstpe = 3\n',
+     [r"events\[0\]\.stpe", r"unknown key \(did you mean 'step'\?\)"]),
+    ("typo-far-from-any-key", "[wifi]\nzzzzzz = 3\n", [r"wifi\.zzzzzz", r"unknown key \(see docs/ODD\.md"]),
     ("type-word-for-int", '[wifi]\nhotspots = "many"\n', [r"wifi\.hotspots", r"integer"]),
     ("type-quoted-number", '[wifi]\nhotspots = "40"\n', [r"wifi\.hotspots", r"integer"]),
     ("type-bool-for-int", "[wifi]\nhotspots = true\n", [r"wifi\.hotspots", r"integer"]),
@@ -71,7 +73,7 @@ BAD_FILES = [
     ("type-table-for-number", "[run]\nsteps = { a = 1 }\n", [r"run\.steps", r"integer"]),
     ("type-number-for-section", "wifi = 3\n", [r"wifi", r"dictionary|table"]),
     ("type-bad-choice", '[wifi]\nplacement = "random"\n', [r"wifi\.placement", r"'even'"]),
-    ("type-bad-event-kind", '[[events]]\nkind = "flood"\nstep = 3\n', [r"events\.0\.kind", r"'breach'"]),
+    ("type-bad-event-kind", '[[events]]\nkind = "flood"\nstep = 3\n', [r"events\[0\]\.kind", r"'breach'"]),
     ("range-above", "[trust]\nalpha_plus = 1.5\n", [r"trust\.alpha_plus", r"less than or equal to 1"]),
     ("range-below", "[run]\nn_citizens = 10\n", [r"run\.n_citizens", r"greater than or equal to 50"]),
     ("range-negative-count", "[wifi]\nhotspots = -1\n", [r"wifi\.hotspots", r"greater than or equal to 0"]),
@@ -212,8 +214,8 @@ def test_bad_input_leaves_an_existing_output_folder_alone(tmp_path, capsys):
 # --------------------------------------------------------------------------- --set overrides
 
 BAD_SETS = [
-    ("typo", ["wifi.hotspotz=3"], [r"wifi\.hotspotz", r"unknown key"]),
-    ("typo-section", ["wify.hotspots=3"], [r"wify", r"unknown key"]),
+    ("typo", ["wifi.hotspotz=3"], [r"wifi\.hotspotz", r"unknown key \(did you mean 'hotspots'\?\)"]),
+    ("typo-section", ["wify.hotspots=3"], [r"wify", r"unknown key \(did you mean 'wifi'\?\)"]),
     ("word-for-int", ["wifi.hotspots=many"], [r"wifi\.hotspots", r"integer"]),
     ("bool-for-int", ["wifi.hotspots=true"], [r"wifi\.hotspots", r"integer"]),
     ("word-for-bool", ["channels.portal=maybe"], [r"channels\.portal"]),
@@ -297,3 +299,28 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
         assert proc.stderr.startswith("error: "), proc.stderr
     assert not out.exists()
     assert {p.name for p in tmp_path.iterdir()} == {"bad.toml"}
+
+
+# --------------------------------------------------------------------------- one formatter for every file
+
+
+def test_typos_get_a_suggestion_in_experiment_and_calibration_files_too(tmp_path):
+    """Scenario, experiment and calibration files report a typo the same way: key path and did-you-mean."""
+    from cosim.analysis.calibration import read_params
+
+    from cosim.runs.experiment import load_experiment
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'[experiment]\nbase = "{ROOT / "scenarios" / "baseline.toml"}"\nreplicatons = 2\n'
+                   '[[factors]]\npath = "wifi.hotspots"\nmin = 0\nmax = 10\nstpes = 3\n')
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(exp)
+    text = "\n".join(info.value.problems)
+    assert f"{exp}: experiment.replicatons: unknown key (did you mean 'replications'?)" in text
+    assert f"{exp}: factors[0].stpes: unknown key (did you mean 'steps'?)" in text
+
+    params = tmp_path / "params.toml"
+    params.write_text('[calibration]\npopulaton = 10\n[parameters]\n"population.trust_mean" = [0.3, 0.6]\n')
+    with pytest.raises(ScenarioError) as info:
+        read_params(params)
+    assert f"{params}: calibration.populaton: unknown key (did you mean 'population'?)" in info.value.problems

@@ -37,7 +37,7 @@ from scipy import stats
 
 from cosim.outputs.catalogue import CATALOGUE, INCOME_GROUPS, LITERACY_TERCILES, Outcome, label
 from cosim.outputs.metrics import outcomes
-from cosim.runs.ids import run_seed
+from cosim.runs.ids import run_id_of, run_seed_of
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
 from cosim.scenario.schema import LEVERS, Scenario
 
@@ -140,12 +140,12 @@ def compare(
     sources = sources or names
     root = scenarios[0].run.seed if root_seed is None else int(root_seed)
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    seeds = [run_seed(root, k) for k in range(replications)]
+    seeds = [run_seed_of(root, 0, k, common_random_numbers=True) for k in range(replications)]
     tasks, keys = [], []
     for i, s in enumerate(scenarios):
         base = s.model_dump(mode="json")
         for k, seed in enumerate(seeds):
-            tasks.append(RunTask(run_id=i * replications + k, seed=seed, params={}, base=base,
+            tasks.append(RunTask(run_id=run_id_of(i, k), seed=seed, params={}, base=base,
                                  source=sources[i], keep_timeseries=True))
             keys.append((names[i], k, seed))
     start = time.perf_counter()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cosim.analysis.calibration import DEFAULT_BUDGET, calibrate, load_problem
 from cosim.errors import UsageError
+from cosim.outputs.results import check_output_location
 from cosim.runs.backends import add_backend_arguments, check_backend_arguments
 from cosim.runs.store import STORE_FILE
 
@@ -37,6 +38,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--budget: expected a positive number of runs, got {args.budget}")
     problem = load_problem(args.targets, args.scenario, args.params, args.method, args.budget)
     out = Path(args.out) if args.out else Path("results") / f"calibration_{problem.base_name}"
+    check_output_location(out, replace=False)  # before the runs, not after them
     try:
         cal = calibrate(problem, out, workers=args.workers or 1, dask_address=args.dask,
                         dask_local=args.dask_local, progress=not args.quiet)

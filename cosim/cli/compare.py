@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 from cosim.analysis.compare import CompareResult, compare, unique_names
 from cosim.errors import ScenarioError, UsageError
-from cosim.runs.backends import default_workers, workers_help
+from cosim.outputs.metrics import METRICS
+from cosim.outputs.results import check_output_location
+from cosim.runs.backends import batch_problem, check_workers, default_workers, seconds_per_run, workers_help
+from cosim.runs.ids import MAX_SEED
 from cosim.scenario.library import resolve_scenario
 from cosim.scenario.loading import load_scenario, parse_overrides
 
@@ -36,6 +40,9 @@ def main(args: argparse.Namespace) -> int:
                               ("--steps", args.steps, 1), ("--seed", args.seed, 0)):
         if value is not None and value < least:
             raise UsageError(f"{opt}: expected an integer >= {least}, got {value}")
+    check_workers(args.workers)
+    if args.seed is not None and args.seed > MAX_SEED:
+        raise UsageError(f"--seed: expected an integer from 0 to 2**63 - 1, got {args.seed}")
     overrides = parse_overrides(args.sets)
     if args.steps is not None:
         overrides["run.steps"] = args.steps
@@ -48,12 +55,18 @@ def main(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    # every run's weekly table is held until the report is written: about 16 bytes per metric per row
+    too_big = batch_problem(len(scenarios) * args.replications, f"{len(scenarios)} scenarios x {args.replications:,} "
+                            "replications", max(16 * s.run.steps * (s.region.n_municipalities + 1) * len(METRICS)
+                                                for s in scenarios),
+                            max(seconds_per_run(s.run.n_citizens, s.run.steps) for s in scenarios),
+                            args.workers or os.cpu_count() or 1,
+                            "reduce replications or steps")
+    if too_big:
+        raise UsageError(too_big, argument="replications")
     names = unique_names([s.name for s in scenarios])
     out = Path(args.out) if args.out else Path("results") / default_folder(names)
-    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
-        # checked before the runs, not after them: the results would replace (delete) the folder
-        raise UsageError(f"--out {out}: exists and is not an earlier results folder (no manifest.json); "
-                         "choose a new or empty folder")
+    check_output_location(out, "compare")  # before the runs, not after them
     result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
                      progress=not args.quiet, sources=[str(p) for p in args.scenarios])
     write_outputs(result, out, files=args.scenarios, overrides=overrides)

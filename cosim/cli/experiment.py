@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cosim.outputs.results import check_output_location
 from cosim.runs.backends import add_backend_arguments, check_backend_arguments
 from cosim.runs.experiment import load_experiment, run_experiment
 from cosim.runs.store import STORE_FILE
@@ -28,6 +29,7 @@ def main(args: argparse.Namespace) -> int:
     check_backend_arguments(args)
     exp = load_experiment(args.file)
     out = Path(args.out) if args.out else Path("results") / exp.name
+    check_output_location(out, replace=False)  # before the runs, not after them
     try:
         table = run_experiment(exp, out, workers=args.workers or 1, dask_address=args.dask,
                                dask_local=args.dask_local, retry_failed=args.retry_failed,

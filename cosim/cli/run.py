@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from cosim.errors import UsageError
+from cosim.runs.ids import MAX_SEED
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
 
     from cosim.model.model import CoProductionModel
     from cosim.outputs.metrics import outcomes
-    from cosim.outputs.results import atomic_output, file_hash, manifest, write_json
+    from cosim.outputs.results import atomic_output, check_output_location, file_hash, manifest, write_json
     from cosim.reports.figures import run_figures
     from cosim.scenario.library import resolve_scenario
     from cosim.scenario.loading import load_scenario, parse_overrides
@@ -36,9 +37,10 @@ def main(args: argparse.Namespace) -> int:
     args.scenario = str(resolve_scenario(args.scenario))  # a file, or a bundled scenario by name
     scenario = load_scenario(args.scenario, overrides)
     seed = scenario.run.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise UsageError(f"--seed: expected a non-negative integer, got {seed}")
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed: expected an integer from 0 to 2**63 - 1, got {seed}")
     out = Path(args.out) if args.out else Path("results") / scenario.name
+    check_output_location(out, "run")  # before the run, not after it
     start = time.perf_counter()
     model = CoProductionModel(scenario, rng=seed)
     for _ in tqdm(range(scenario.run.steps), desc=f"{scenario.name} (seed {seed})", unit="week",

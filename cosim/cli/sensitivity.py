@@ -65,7 +65,7 @@ def replications_for(path: str | Path, given: int | None) -> int:
 
 def main(args: argparse.Namespace) -> int:
     """``cosim sensitivity``: run the design, analyse, write the results folder."""
-    from cosim.outputs.results import atomic_output, file_hash, manifest, write_json
+    from cosim.outputs.results import atomic_output, check_output_location, file_hash, manifest, write_json
     from cosim.runs.experiment import design, load_experiment, run_experiment, salib_problem
 
     exp = load_experiment(args.file)
@@ -80,6 +80,8 @@ def main(args: argparse.Namespace) -> int:
     problem = salib_problem(exp)
     x, points = design(exp)
     out = Path(args.out) if args.out else Path("results") / exp.name
+    check_output_location(out, replace=False)  # before the runs, not after them
+    check_output_location(out / "sensitivity", "sensitivity")
 
     start = time.perf_counter()
     try:

@@ -8,6 +8,7 @@ half-written results.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import json
 import os
@@ -72,22 +73,124 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
-@contextlib.contextmanager
-def atomic_output(out: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``out`` only if the block succeeds."""
+#: What each command writes into a results folder it replaces whole.  A folder
+#: holding anything else (scenario files, an experiment's runs.sqlite, a
+#: calibration's subfolders, a user's notes) is never replaced.
+OUTPUT_FILES = {
+    "run": ("manifest.json", "timeseries.parquet", "*.png"),
+    "compare": ("manifest.json", "*.parquet", "*.csv", "*.png", "report.html"),
+    "sensitivity": ("manifest.json", "*.csv", "*.png", "report.html"),
+}
+#: Free space a command needs before it starts (a run's results are a few MB).
+MIN_FREE_BYTES = 20 * 2**20
+
+
+def check_output_location(out: str | Path, kind: str | None = None, *, replace: bool = True) -> Path:
+    """Refuse (``UsageError``) an output folder cosim cannot or must not write; nothing is written.
+
+    Called before any run is computed, so a bad ``out`` fails in a second, not
+    after hours.  ``replace``: the command replaces ``out`` whole (``run``,
+    ``compare``, ``sensitivity``): then ``out`` must be missing, empty, or an
+    earlier results folder of the same ``kind`` (its manifest says so) holding
+    only files that command writes, and never the working folder or one of its
+    parents.  Without ``replace`` (experiments and calibrations write into the
+    folder and check its contents themselves) only the location is checked:
+    not a file, not under a file, not a dangling link, writable, some free space.
+    """
     out = Path(out)
-    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "manifest.json").is_file())):
-        # replacing a folder deletes it: only empty folders and earlier results (with a manifest)
+    if out.is_symlink() and not out.exists():
+        raise UsageError(f"{out}: is a link to {os.readlink(out)}, which does not exist; "
+                         "choose another folder or fix the link", argument="out")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: is a file, not a folder; choose another output folder", argument="out")
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{out}: {parent} is a file, so no folder can be made under it; "
+                                 "choose another output folder", argument="out")
+            existing = parent
+            break
+    else:  # pragma: no cover - the root always exists
+        existing = Path(out.absolute().anchor)
+    if replace:
+        _check_replaceable(out, kind)
+    # the folder is made (or replaced through a sibling) in its parent: that must be writable
+    target = out if out.is_dir() and not replace else existing
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise UsageError(f"{out}: cannot write in {target} (permission denied); choose another output folder", argument="out")
+    try:
+        free = shutil.disk_usage(target).free
+    except OSError:
+        free = MIN_FREE_BYTES
+    if free < MIN_FREE_BYTES:
+        raise UsageError(f"{out}: only {free / 2**20:.1f} MB free on the disk of {target} "
+                         f"(at least {MIN_FREE_BYTES // 2**20} MB needed); free some space or choose another "
+                         "output folder", argument="out")
+    return out
 
 
+def _check_replaceable(out: Path, kind: str | None) -> None:
+    """``out`` may be replaced whole: missing, empty, or cosim's own results of ``kind``."""
+    here = Path.cwd().resolve()
+    resolved = out.resolve()
+    if resolved == here or resolved in here.parents:
+        where = "the working folder" if resolved == here else "a parent of the working folder"
+        raise UsageError(f"{out}: is {where}; cosim replaces its results folder whole, so it never writes "
+                         "there: choose a new subfolder, e.g. results/<name>", argument="out")
+    if not out.exists():
+        return
+    if out.is_symlink():
+        raise UsageError(f"{out}: is a link to {os.readlink(out)}; cosim replaces its results folder whole "
+                         "and would replace the link: give the folder it points to, or another folder", argument="out")
+    if os.path.ismount(out):
+        raise UsageError(f"{out}: is a mount point, which cannot be replaced; choose a folder inside it", argument="out")
+    entries = list(out.iterdir())
+    if not entries:
+        return
+    if not (out / "manifest.json").is_file():
         raise UsageError(f"{out}: exists and is not a results folder (no manifest.json); "
-                         "choose another output folder or remove it")
+                         "choose another output folder or remove it", argument="out")
+    try:
+        found = json.loads((out / "manifest.json").read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        found = None
+    kinds = [kind] if kind else list(OUTPUT_FILES)
+    if found not in kinds:
+        raise UsageError(f"{out}: exists and is not a results folder of cosim {kind or 'run/compare/sensitivity'} "
+                         f"(its manifest.json says kind = {found!r}); cosim replaces it whole, so it refuses: "
+                         "choose another output folder", argument="out")
+    patterns = OUTPUT_FILES[found]
+    foreign = sorted(p.name for p in entries
+                     if p.is_dir() or p.is_symlink() or not any(fnmatch.fnmatch(p.name, pat) for pat in patterns))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise UsageError(f"{out}: holds files cosim {found} did not write ({shown}); cosim replaces the folder "
+                         "whole, so it refuses: move them away or choose another output folder", argument="out")
+
+
+@contextlib.contextmanager
+def atomic_output(out: str | Path, kind: str | None = None) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``out`` only if the block succeeds.
+
+    ``out`` is replaced only when :func:`check_output_location` allows it: an
+    earlier results folder of the same kind (``kind``, else the ``kind`` of
+    the manifest the block writes), holding only files cosim writes.
+    """
+    out = Path(out)
+    check_output_location(out, kind, replace=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     # mkdir honours the umask (tempfile.mkdtemp made every results folder private, mode 0700)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{os.urandom(4).hex()}"
     tmp.mkdir()
     try:
         yield tmp
+        if out.exists():
+            # the same kind as the results being written, checked again now that they name their kind
+            try:
+                written = json.loads((tmp / "manifest.json").read_text()).get("kind")
+            except (OSError, ValueError, AttributeError):
+                written = None
+            check_output_location(out, kind or written, replace=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -118,6 +118,19 @@ def design(exp: Experiment) -> tuple[np.ndarray, pd.DataFrame]:
     return X, pd.DataFrame(columns)
 
 
+def count_points(exp: Experiment) -> int:
+    """Design points, counted without building the design (a huge design is refused before it is built)."""
+    if exp.design == "grid":
+        return math.prod(len(f.values) if f.values is not None else int(f.steps or 2) for f in exp.factors)
+    n = int(exp.samples or 0)
+    d = len({f.group or f.path for f in exp.factors})
+    if exp.design == "lhs":
+        return n
+    if exp.design == "sobol":
+        return n * (2 * d + 2 if exp.second_order else d + 2)
+    return n * (d + 1)  # morris: one trajectory visits d + 1 points
+
+
 def n_runs(exp: Experiment) -> int:
     """Design points times replications, without building the design (for grid, lhs)."""
     if exp.design == "grid":

@@ -58,12 +58,14 @@ from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import OUTCOMES
 from cosim.outputs.results import write_parquet
 from cosim.runs import evaluators
-from cosim.runs.design import design, salib_problem
+from cosim.runs.backends import batch_problem, seconds_per_run
+from cosim.runs.design import count_points, design, salib_problem
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.spec import Experiment, Factor
 from cosim.runs.store import STORE_FILE, RunStore, expand_outcomes
 from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import iter_parameters
+from cosim.scenario.validation import format_validation_error
 
 #: Draws an experiment's summary figures into ``out/figures`` and returns their relative paths;
 #: ``cosim.reports.experiment.summary_figures`` is the one ``cosim experiment`` passes (a layer above this one).
@@ -80,41 +82,6 @@ _INVALID = "<invalid factor>"  # stands in for a factor that failed validation, 
 
 
 # --------------------------------------------------------------------------- the file
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    """Pydantic's error location as the key path a user sees in the file."""
-    if not loc:
-        return "experiment"
-    if loc == ("factors",):
-        return "factors"
-    if loc[0] == "factors" and len(loc) > 1 and isinstance(loc[1], int):
-        rest = [str(p) for p in loc[2:4] if p not in ("bool", "int", "float", "str")]
-        tail = ""
-        if rest:
-            tail = "." + rest[0] + (f"[{rest[1]}]" if len(rest) > 1 and rest[1].isdigit() else "")
-        return f"factors[{loc[1]}]{tail}"
-    return "experiment." + ".".join(str(p) for p in loc)
-
-
-def _validation_problems(exc: ValidationError, source: str) -> list[str]:
-    seen, lines = set(), []
-    for err in exc.errors():
-        where = _loc(tuple(err["loc"]))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/experiments.md)"
-        elif err["type"] == "missing":
-            msg = "required"
-        elif "values" in where and where.endswith("]"):
-            msg = f"expected a number, a string or true/false (got {err.get('input')!r})"
-        elif not isinstance(err.get("input"), dict | list | tuple) and "input" in err and "got" not in msg:
-            msg = f"{msg} (got {err['input']!r})"
-        line = f"{source}: {where}: {msg}"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
-    return lines
 
 
 def _schema_parameters() -> dict[str, tuple[Any, float | None, float | None]]:
@@ -175,11 +142,17 @@ def load_experiment(path: str | Path) -> Experiment:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        problems += [p for p in _validation_problems(exc, source) if not p.startswith(f"{source}: factors: ")]
+        problems += [p for p in format_validation_error(exc, source, model=Experiment, prefix="experiment",
+                                                        bare=("factors",), docs="docs/experiments.md")
+                     if not p.startswith(f"{source}: factors: ")]
         exp = _lenient(data, exc)
     if exp is not None:  # check the rest too, so one pass reports every problem
         exp, more = _check_semantics(exp, path)
         problems += [p for p in more if p not in problems]
+        if not more:
+            too_big = scale_problem(exp, count_points(exp))
+            if too_big:
+                problems.append(f"{source}: experiment: {too_big}")
     if problems:
         raise ScenarioError(problems)
     assert exp is not None
@@ -272,6 +245,26 @@ def _check_semantics(exp: Experiment, path: Path) -> tuple[Experiment, list[str]
                 hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(known)
                 problems.append(f"{src}: experiment.outcomes: unknown outcome '{name}' ({hint})")
     return exp.model_copy(update=update), problems
+
+
+def scale_problem(exp: Experiment, n_points: int, workers: int = 1) -> str | None:
+    """Why ``exp`` would not fit this machine (runs, memory and time stated), or None.
+
+    See :func:`cosim.runs.backends.batch_problem`; a row of the runs table, its
+    copy in runs.sqlite and pandas' working copy take about 16 bytes per column + 300.
+    """
+    columns = len(exp.factors) + len(exp.outcomes or OUTCOMES) + 8
+    if exp.model == "ishigami":
+        per_run = 1e-4
+    else:
+        try:
+            base = scenario_from_dict(read_toml(exp.base), str(exp.base), exp.constants) if exp.base else None
+        except ScenarioError:
+            base = None
+        per_run = seconds_per_run(base.run.n_citizens, base.run.steps) if base else 1.0
+    return batch_problem(n_points * exp.replications, f"{n_points:,} design points x {exp.replications:,} "
+                         "replications", 16 * columns + 300, per_run, workers,
+                         "reduce samples, steps of the grid, or replications")
 
 
 def _check_ishigami(exp: Experiment) -> tuple[tuple[Factor, ...], list[str]]:
@@ -528,6 +521,9 @@ def run_experiment(
     from cosim.runs.backends import map_runs
 
     out = Path(out)
+    too_big = scale_problem(exp, count_points(exp), workers)  # e.g. replications raised after loading
+    if too_big:
+        raise UsageError(too_big, argument="replications")
     X, points = _build_design(exp)
     base_raw, resolved = base_scenario(exp)
     ident = identity(exp, resolved)

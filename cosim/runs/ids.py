@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The largest seed a results table can hold (seeds are stored as signed 64-bit integers).
+MAX_SEED = 2**63 - 1
+
 #: run_id = point_id * REPLICATION_STRIDE + replication (stable when replications grow)
 REPLICATION_STRIDE = 1_000_000
 
@@ -32,21 +35,42 @@ def run_seed_of(root_seed: int, point_id: int, replication: int, common_random_n
     it depends on nothing else, so adding replications, extending a Sobol
     design or splitting the batch differently never changes an existing run.
     With common random numbers every point's replication r gets the seed of
-    ``cosim.run_seed(root_seed, r)``, so points differ only by their parameters.
+    ``cosim.run_seed(root_seed, r)``, so points (or compared scenarios) differ
+    only by their parameters.
     """
     key = (int(replication),) if common_random_numbers else (int(point_id), int(replication))
-    return int(np.random.SeedSequence(int(root_seed), spawn_key=key).generate_state(1, np.uint64)[0] >> 1)
+    return _seed(root_seed, key)
 
 
 def run_id_of(point_id: int, replication: int) -> int:
     """A run's stable id: point 17, replication 3 is run 17_000_003."""
+    if not 0 <= int(replication) < REPLICATION_STRIDE:
+        raise ValueError(f"replication {replication} is outside 0..{REPLICATION_STRIDE - 1}")
     return int(point_id) * REPLICATION_STRIDE + int(replication)
 
 
 def run_seed(root: int, run_id: int) -> int:
-    """The seed of run ``run_id`` under root seed ``root``.
+    """The seed of run ``run_id`` under root seed ``root`` (public as ``cosim.run_seed``).
 
     From ``numpy.random.SeedSequence(root, spawn_key=(run_id,))``, so run k gets
-    the same seed however many runs there are and however they are split.
+    the same seed however many runs there are and however they are split; it
+    is the common-random-numbers seed of replication ``run_id``.
     """
-    return int(np.random.SeedSequence(root, spawn_key=(run_id,)).generate_state(1, np.uint64)[0] >> 1)
+    return _seed(root, (int(run_id),))
+
+
+#: Calibration (ABC-SMC) seeds are ``run_seed(root, point * 1000 + replication)``:
+#: they predate ``run_seed_of`` and are kept so earlier calibrations reproduce bit for bit.
+CALIBRATION_SEED_STRIDE = 1000
+
+
+def calibration_seed_of(root_seed: int, point_id: int, replication: int) -> int:
+    """The seed of replication ``replication`` of ABC particle ``point_id`` (replication < 1000)."""
+    if not 0 <= int(replication) < CALIBRATION_SEED_STRIDE:
+        raise ValueError(f"replication {replication} is outside 0..{CALIBRATION_SEED_STRIDE - 1}")
+    return run_seed(root_seed, int(point_id) * CALIBRATION_SEED_STRIDE + int(replication))
+
+
+def _seed(root: int, spawn_key: tuple[int, ...]) -> int:
+    """The one seed formula: 63 bits of ``SeedSequence(root, spawn_key=spawn_key)`` (fits an int64 column)."""
+    return int(np.random.SeedSequence(int(root), spawn_key=spawn_key).generate_state(1, np.uint64)[0] >> 1)

@@ -1,14 +1,26 @@
-"""The experiment file's format: factors, a design and what to keep (validated, frozen)."""
+"""The experiment file's format: factors, a design and what to keep (validated, frozen).
+
+Types are strict, as in scenario files: ``"2"`` is not 2 and ``"no"`` is not false.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
 from cosim.runs.ids import REPLICATION_STRIDE
 
-Scalar = StrictBool | StrictInt | StrictFloat | str
+Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
+
+
+def _level_key(v: Any) -> tuple[str, Any]:
+    """Levels that are equal to the model are duplicates: 1 and 1.0 are one level, true and 1 are not."""
+    if isinstance(v, bool):
+        return ("bool", v)
+    if isinstance(v, int | float):
+        return ("number", float(v))
+    return ("str", v)
 
 
 class Factor(BaseModel):
@@ -22,13 +34,13 @@ class Factor(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    path: str = Field(min_length=1)
+    path: StrictStr = Field(min_length=1)
     min: StrictInt | StrictFloat | None = None
     max: StrictInt | StrictFloat | None = None
-    integer: bool = False
-    steps: int | None = Field(None, ge=2)
+    integer: StrictBool = False
+    steps: StrictInt | None = Field(None, ge=2)
     values: tuple[Scalar, ...] | None = None
-    group: str | None = Field(None, min_length=1)
+    group: StrictStr | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _range_or_values(self) -> Factor:
@@ -38,7 +50,7 @@ class Factor(BaseModel):
                 raise ValueError("give either min and max or a values list, not both")
             if not self.values:
                 raise ValueError("values is empty: an empty design (give at least one value)")
-            if len({(type(v), v) for v in self.values}) < len(self.values):
+            if len({_level_key(v) for v in self.values}) < len(self.values):
                 raise ValueError(f"values has duplicates: {list(self.values)}")
             if self.steps is not None:
                 raise ValueError("steps applies to a min/max range, not to a values list")
@@ -70,20 +82,20 @@ class Experiment(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
-    base: str | None = None
+    name: StrictStr = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: StrictStr = ""
+    base: StrictStr | None = None
     model: Literal["cosim", "ishigami"] = "cosim"
     design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: int | None = Field(None, ge=1)
-    replications: int = Field(1, ge=1, le=REPLICATION_STRIDE - 1)
-    root_seed: int = Field(1, ge=0, le=2**63 - 1)
-    outcomes: tuple[str, ...] | None = None
-    keep_timeseries: bool = False
-    common_random_numbers: bool = False
-    second_order: bool = False
-    levels: int | None = Field(None, ge=2, le=100)
-    noise_sd: float = Field(0.0, ge=0.0)
+    samples: StrictInt | None = Field(None, ge=1)
+    replications: StrictInt = Field(1, ge=1, le=REPLICATION_STRIDE - 1)
+    root_seed: StrictInt = Field(1, ge=0, le=2**63 - 1)
+    outcomes: tuple[StrictStr, ...] | None = None
+    keep_timeseries: StrictBool = False
+    common_random_numbers: StrictBool = False
+    second_order: StrictBool = False
+    levels: StrictInt | None = Field(None, ge=2, le=100)
+    noise_sd: StrictFloat = Field(0.0, ge=0.0)
     constants: dict[str, Any] = Field(default_factory=dict)
     factors: tuple[Factor, ...] = Field(min_length=1)
     source: str = "<experiment>"

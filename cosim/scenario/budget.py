@@ -4,7 +4,9 @@ Costs are per municipality, in Rand.  Capital costs (hotspots) are spread evenly
 over five years (straight-line; an assumption that keeps annual budgets
 comparable).  A year whose planned spend exceeds ``municipality.annual_budget_rand``
 is refused (``over_budget = "refuse"``) or has every variable lever intensity
-scaled down by the same factor (``"scale"``).
+scaled down by the same factor (``"scale"``).  A run that ends part-way through
+a year has that year's budget prorated by its weeks (40 weeks get 40/52 of the
+annual budget), so a plan over budget is over budget whatever the horizon.
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ class BudgetPlan:
         self.n_years = -(-s.run.steps // WEEKS_PER_YEAR)
         raw = [self._year_costs(y, 1.0) for y in range(self.n_years)]
         self.planned = raw  # per year: {lever: Rand}
-        budget = s.municipality.annual_budget_rand
+        # a partial last year gets its share of the annual budget (weeks / 52)
+        self.budgets = [s.municipality.annual_budget_rand * len(self.weeks_of_year(y)) / WEEKS_PER_YEAR
+                        for y in range(self.n_years)]
         self.scale = []
-        for costs in raw:
+        for costs, budget in zip(raw, self.budgets, strict=True):
             total = sum(costs.values())
             fixed = costs.get("channels", 0.0)
             if s.municipality.over_budget == "scale" and total > budget * (1 + 1e-9):
@@ -132,15 +136,17 @@ def check_budget(s: Scenario, source: str) -> None:
         return
 
     plan = BudgetPlan(s)
-    budget = s.municipality.annual_budget_rand
     problems = []
-    for y, costs in enumerate(plan.planned):
+    for y, (costs, budget) in enumerate(zip(plan.planned, plan.budgets, strict=True)):
         total = sum(costs.values())
         if total > budget * (1 + 1e-9):
             parts = ", ".join(f"{k} R{v / 1e6:.2f} m" for k, v in costs.items() if v > 0)
+            weeks = len(plan.weeks_of_year(y))
+            part = "" if weeks == WEEKS_PER_YEAR else f" (weeks {y * WEEKS_PER_YEAR + 1}-{y * WEEKS_PER_YEAR + weeks}: " \
+                f"{weeks} of {WEEKS_PER_YEAR} weeks of the annual R{s.municipality.annual_budget_rand / 1e6:.2f} m)"
             problems.append(
                 f"{source}: municipality.annual_budget_rand: year {y + 1} plans R{total / 1e6:.2f} m "
-                f"but the budget is R{budget / 1e6:.2f} m ({parts}); raise the budget, cut a lever, "
+                f"but the budget is R{budget / 1e6:.2f} m{part} ({parts}); raise the budget, cut a lever, "
                 f"or set municipality.over_budget = \"scale\"")
     if problems:
         raise ScenarioError(problems)

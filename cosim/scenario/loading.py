@@ -7,6 +7,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,23 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from cosim.errors import ScenarioError
 from cosim.scenario.library import resolve_scenario, scenario_names
-from cosim.scenario.schema import Scenario
-
-
-def format_validation_error(exc: ValidationError, source: str) -> list[str]:
-    """Turn pydantic's errors into one line each: ``file: key.path: what was expected``."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/ODD.md for the parameters)"
-        elif err["type"] != "value_error" and "input" in err and not isinstance(err["input"], dict):
-            msg = f"{msg} (got {err['input']!r})"
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        lines.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
-    return lines
+from cosim.scenario.schema import LEVERS, Scenario
+from cosim.scenario.validation import format_validation_error
 
 
 def parse_value(text: str) -> Any:
@@ -74,8 +60,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise ScenarioError([f"{p}: no such file"])
     try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
+        # a byte-order mark (Windows editors) is not TOML, but not the user's mistake either
+        return tomllib.loads(p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{p}: invalid TOML: {exc}"]) from None
     except UnicodeDecodeError:
@@ -92,7 +78,7 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = format_validation_error(exc, source)
+        problems = format_validation_error(exc, source, model=Scenario)
         if overrides:
             problems = [p.replace(source, f"{source} (with --set)", 1) for p in problems]
         raise ScenarioError(problems) from None
@@ -120,7 +106,34 @@ def load_scenario(
                              f"(bundled: {', '.join(scenario_names())}; see `cosim scenarios`)"])
     data = read_toml(path)
     data.setdefault("name", Path(path).stem)
-    return scenario_from_dict(data, str(path), overrides)
+    scenario = scenario_from_dict(data, str(path), overrides)
+    for line in horizon_warnings(scenario, str(path)):
+        print(f"warning: {line}", file=sys.stderr)
+    return scenario
+
+
+def horizon_warnings(scenario: Scenario, source: str) -> list[str]:
+    """Events, lever starts and phases that begin after the run's last week (they never happen).
+
+    Not errors: a short run of a long scenario (``--steps 20``) is legitimate,
+    but the user should know part of the plan is cut off.
+    """
+    steps = scenario.run.steps
+    lines = []
+    for i, ev in enumerate(scenario.events):
+        if ev.step >= steps:
+            lines.append(f"{source}: events[{i}].step: week {ev.step} is after the run's last week "
+                         f"({steps - 1}; run.steps = {steps}): this {ev.kind} never happens")
+    for name in LEVERS:
+        lever = getattr(scenario, name)
+        if "start" in lever.model_fields_set and lever.start >= steps:
+            lines.append(f"{source}: {name}.start: week {lever.start} is after the run's last week "
+                         f"({steps - 1}; run.steps = {steps}): the lever is never active")
+        for j, phase in enumerate(lever.phases):
+            if phase.get("start", 0) >= steps:
+                lines.append(f"{source}: {name}.phases[{j}].start: week {phase['start']} is after the run's "
+                             f"last week ({steps - 1}; run.steps = {steps}): this phase never happens")
+    return lines
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:

@@ -22,7 +22,7 @@ import pandas as pd
 from cosim.analysis.calibration.abc import Generation, abc_smc
 from cosim.analysis.calibration.best import best_scenario_text
 from cosim.analysis.calibration.optimize import optimize_de
-from cosim.analysis.calibration.runner import RUN_STRIDE, Runner
+from cosim.analysis.calibration.runner import Runner
 from cosim.analysis.calibration.summaries import (
     abc_identifiability,
     goodness_of_fit,
@@ -31,7 +31,7 @@ from cosim.analysis.calibration.summaries import (
 )
 from cosim.analysis.calibration.targets import Prior, Problem
 from cosim.outputs.results import file_hash
-from cosim.runs.ids import run_seed
+from cosim.runs.ids import calibration_seed_of
 
 
 @dataclasses.dataclass
@@ -132,7 +132,7 @@ def _run_abc(runner: Runner, problem: Problem) -> dict[str, Any]:
     bounds = np.array([p.bounds for p in problem.priors])
 
     def seeds(point: int, r: int) -> int:
-        return run_seed(s.seed, point * RUN_STRIDE + r)
+        return calibration_seed_of(s.seed, point, r)
 
     def evaluate(zs: list[np.ndarray], ids: list[int]) -> list[dict[str, Any]]:
         assert ids[0] == len(runner.points), "ABC point ids must follow the runner's"

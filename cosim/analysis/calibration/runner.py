@@ -20,11 +20,8 @@ import numpy as np
 from cosim.analysis.calibration.targets import Problem, Target
 from cosim.errors import BackendError, StoreBusy, UsageError
 from cosim.runs.evaluators import RunTask, evaluate_run
+from cosim.runs.ids import run_id_of
 from cosim.runs.store import STORE_FILE, RunStore
-
-#: run_id = point_id * RUN_STRIDE + replication
-RUN_STRIDE = 1000
-
 
 # --------------------------------------------------------------------------- one run
 
@@ -66,7 +63,7 @@ class Runner:
         self.ident = problem.identity()
         self.ident_hash = _hash(self.ident)
         self.points: list[list[float]] = []
-        self.cached: dict[int, dict[str, Any]] = {}
+        self.cached: dict[tuple[int, int], dict[str, Any]] = {}
         self.stored_points: dict[int, list[float]] = {}
         self.runs_used = 0
         self.new_runs = 0
@@ -104,7 +101,7 @@ class Runner:
         runs = self.store.runs()
         for row in runs.itertuples(index=False):
             if row.status == "ok":
-                self.cached[int(row.run_id)] = json.loads(row.outcomes)
+                self.cached[(int(row.point_id), int(row.replication))] = json.loads(row.outcomes)
         if self.progress and self.cached:
             print(f"{out}: resuming; {len(self.cached)} finished runs found in {STORE_FILE}", file=sys.stderr)
 
@@ -129,11 +126,9 @@ class Runner:
             return {"dask_address": self._cluster.scheduler_address}
         if self.workers > 1:
             if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+                from cosim.runs.backends import WorkerPool
 
-                self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=multiprocessing.get_context("spawn"))
+                self._pool = WorkerPool(self.workers)  # survives a dead worker
             return {"executor": self._pool}
         return {}
 
@@ -178,11 +173,10 @@ class Runner:
         for pid, z in zip(ids, zs, strict=True):
             params = prob.params(z)
             for r in range(reps):
-                run_id = pid * RUN_STRIDE + r
-                if run_id in self.cached:
-                    values[(pid, r)] = self.cached[run_id]
+                if (pid, r) in self.cached:
+                    values[(pid, r)] = self.cached[(pid, r)]
                     continue
-                task = RunTask(run_id=run_id, seed=seeds(pid, r), params=params, base=prob.base,
+                task = RunTask(run_id=run_id_of(pid, r), seed=seeds(pid, r), params=params, base=prob.base,
                                source=f"{prob.scenario_path} (calibration point {pid})")
                 jobs.append(FitJob(task, prob.metrics, prob.record_steps))
                 where.append((pid, r))

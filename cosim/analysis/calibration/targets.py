@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from cosim.errors import ScenarioError, UsageError
 from cosim.outputs.metrics import METRICS
-from cosim.scenario.loading import format_validation_error, read_toml, scenario_from_dict, set_path
+from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import parameter_table
+from cosim.scenario.validation import format_validation_error
 
 #: model runs a fit spends unless --budget or calibration.budget says otherwise
 DEFAULT_BUDGET = 1000
@@ -51,7 +52,7 @@ def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Ta
     if not p.is_file():
         raise ScenarioError([f"{p}: no such file"])
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # utf-8-sig: Excel saves CSV with a byte-order mark
     except UnicodeDecodeError:
         raise ScenarioError([f"{p}: not a UTF-8 text file"]) from None
     lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip() and not line.lstrip().startswith("#")]
@@ -168,8 +169,8 @@ class Settings(BaseModel):
     budget: StrictInt | None = Field(None, ge=1, description="default --budget")
     replications: StrictInt | None = Field(None, ge=1, le=100, description="abc: 1, optimize: 3")
     population: StrictInt = Field(100, ge=10, le=100_000, description="abc: particles per generation")
-    alpha: float = Field(0.5, gt=0.0, lt=1.0, description="abc: quantile of the next tolerance")
-    min_acceptance: float = Field(0.05, gt=0.0, lt=1.0, description="abc: stop below this acceptance rate")
+    alpha: StrictFloat = Field(0.5, gt=0.0, lt=1.0, description="abc: quantile of the next tolerance")
+    min_acceptance: StrictFloat = Field(0.05, gt=0.0, lt=1.0, description="abc: stop below this acceptance rate")
     max_generations: StrictInt = Field(50, ge=1, le=1000)
     popsize: StrictInt = Field(8, ge=4, le=100, description="optimize: population = popsize x parameters")
     validation: StrictInt = Field(10, ge=2, le=1000, description="optimize: fresh runs at the optimum")
@@ -213,8 +214,7 @@ def read_params(path: str | Path) -> CalibrationSpec:
     try:
         settings = Settings.model_validate(data.get("calibration", {}))
     except ValidationError as exc:
-        problems += [line.replace(f"{src}: ", f"{src}: calibration.", 1)
-                     for line in format_validation_error(exc, src)]
+        problems += format_validation_error(exc, src, model=Settings, prefix="calibration")
         settings = Settings()
     schema = {row["path"]: row for row in parameter_table()}
     constants = _flatten(data.get("constants", {}))
