@@ -14,6 +14,7 @@ import pytest
 
 from cosim import CoProductionModel, load_scenario
 from cosim.model import mechanisms as mech
+from cosim.model import stages
 from cosim.scenario.loading import with_overrides
 
 # --------------------------------------------------------------------------- access
@@ -49,15 +50,15 @@ def test_capacity_is_shared_among_users():
 
 def _reach(m) -> np.ndarray:
     """Brute force: is each citizen within coverage + walking distance of a hotspot?"""
-    d = np.hypot(m.x[:, None] - m.hot_x[None, :], m.y[:, None] - m.hot_y[None, :])
-    return (d <= m.hot_radius_km + m.config.infrastructure.walk_km).any(axis=1)
+    d = np.hypot(m.x[:, None] - m.nodes.hotspot_x[None, :], m.y[:, None] - m.nodes.hotspot_y[None, :])
+    return (d <= m.nodes.hotspot_radius_km + m.config.infrastructure.walk_km).any(axis=1)
 
 
 def test_hotspot_reach_is_coverage_plus_walk():
     m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "wifi.hotspots": 3}), rng=1)
     in_reach = _reach(m)
     assert 0 < in_reach.sum() < m.n
-    assert np.array_equal(m.cit_hotspot >= 0, in_reach)
+    assert np.array_equal(m.citizens.hotspot >= 0, in_reach)
 
 
 def test_in_reach_without_data_is_online_out_of_reach_is_not():
@@ -76,9 +77,9 @@ def test_devices_and_own_data_by_hand():
     feature_in_reach = np.flatnonzero(in_reach)[:10]
     data_out_of_reach = np.flatnonzero(~in_reach)[:10]
     none_in_reach = np.flatnonzero(in_reach)[10:20]
-    m.device[feature_in_reach] = 1
-    m.device[none_in_reach] = 0
-    m.afford[data_out_of_reach] = 1.0
+    m.citizens.device[feature_in_reach] = 1
+    m.citizens.device[none_in_reach] = 0
+    m.citizens.data_affordability[data_out_of_reach] = 1.0
     m.step()
     expected = in_reach.copy()
     expected[feature_in_reach] = False
@@ -94,8 +95,8 @@ def test_no_one_is_online_through_a_hotspot_that_is_down():
     up = []
     for t in range(7):
         m.step()
-        up.append(bool(m.node_up[0]))
-        assert np.array_equal(m.online, in_reach & m.node_up[0]), t
+        up.append(bool(m.nodes.up[0]))
+        assert np.array_equal(m.online, in_reach & m.nodes.up[0]), t
     assert up == [True, True, False, False, False, True, True]
 
 
@@ -125,9 +126,9 @@ def test_access_centre_serves_citizens_without_a_device():
     town = {**HOTSPOT_TOWN, "wifi.hotspots": 0, "infrastructure.access_centres": 1,
             "infrastructure.access_centre_capacity": 1e5, "population.phone_share": 0.0}
     m = CoProductionModel(load_scenario(None, town), rng=5)
-    assert (m.device == 0).all()
+    assert (m.citizens.device == 0).all()
     reach = m.config.infrastructure.centre_radius_m / 1000 + m.config.infrastructure.walk_km
-    near = np.hypot(m.x - m.centre_x[0], m.y - m.centre_y[0]) <= reach
+    near = np.hypot(m.x - m.nodes.centre_x[0], m.y - m.nodes.centre_y[0]) <= reach
     assert 0 < near.sum() < m.n
     m.step()
     assert np.array_equal(m.online, near)
@@ -198,15 +199,18 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
     m.run(20)
     seen = {}
 
-    real = m._coproduce
+    real = stages.coproduction
 
     def spy(*args):
         who, outcome = real(*args)
-        seen.update(trust=m.trust.copy(), expectation=m.expectation.copy(), who=who, outcome=outcome)
+        seen.update(trust=m.trust.copy(), expectation=m.citizens.expectation.copy(), who=who, outcome=outcome)
         return who, outcome
 
-    m._coproduce = spy
-    m.step()
+    stages.coproduction = spy
+    try:
+        m.step()
+    finally:
+        stages.coproduction = real
     assert np.all(np.diff(seen["who"]) > 0)  # each citizen once, in order
     had = np.zeros(m.n, dtype=bool)
     had[seen["who"]] = True
@@ -216,7 +220,7 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
                                             s.trust.alpha_plus, s.trust.alpha_minus)
     np.testing.assert_allclose(m.trust[had], expected, rtol=0, atol=1e-12)
     # non-participants move toward their ward's service quality
-    q = m.ward_quality[m.ward[~had]]
+    q = m.wards.quality[m.ward[~had]]
     before = seen["trust"][~had]
     np.testing.assert_allclose(m.trust[~had], before + s.trust.quality_weight * (q - before), atol=1e-12)
 
@@ -249,7 +253,7 @@ def test_resolve_fifo_matches_a_plain_queue():
 
 def _conserved(m) -> None:
     tot = m.totals
-    assert tot["submitted"] == tot["resolved"] + tot["dropped"] + m.pend_cit.size
+    assert tot["submitted"] == tot["resolved"] + tot["dropped"] + m.queue.size
     df = m.timeseries()
     for name, g in df.groupby("municipality"):
         g = g.sort_values("step")
@@ -259,7 +263,7 @@ def _conserved(m) -> None:
     assert region["requests"].sum() == tot["submitted"]
     assert region["resolved"].sum() == tot["resolved"]
     assert region["dropped"].sum() == tot["dropped"]
-    assert region["backlog"].iloc[-1] == m.pend_cit.size
+    assert region["backlog"].iloc[-1] == m.queue.size
 
 
 @pytest.mark.parametrize("pooled", [False, True])
@@ -273,10 +277,10 @@ def test_queue_conservation_over_a_whole_run(small_all_levers, pooled):
     m = CoProductionModel(s, rng=10)
     m.run(80)
     _conserved(m)
-    assert m.totals["resolved"] > 0 and m.totals["dropped"] > 0 and m.pend_cit.size > 0
+    assert m.totals["resolved"] > 0 and m.totals["dropped"] > 0 and m.queue.size > 0
     # the queue keeps arrival order; nothing waits longer than max_wait_weeks
-    assert (np.diff(m.pend_week) >= 0).all()
-    assert (m.week - 1 - m.pend_week < s.participation.max_wait_weeks).all()
+    assert (np.diff(m.queue.week) >= 0).all()
+    assert (m.week - 1 - m.queue.week < s.participation.max_wait_weeks).all()
 
 
 def test_queue_conservation_with_ample_capacity(small):
@@ -295,15 +299,15 @@ def test_officials_resolve_capacity_times_skill():
     m = CoProductionModel(s, rng=12)
     carry = 0.0
     for _ in range(15):
-        cap = float((s.officials.capacity_per_week * m.off_skill * m.off_active).sum() / m.scale[0])
-        backlog_before = m.pend_cit.size
+        cap = float((s.officials.capacity_per_week * m.officials.skill * m.officials.active).sum() / m.municipalities.scale[0])
+        backlog_before = m.queue.size
         m.step()
         avail = carry + cap
         resolved = m.week_stats["resolved"][0]
         waiting = backlog_before + m.week_stats["requests"][0]
         assert resolved == min(math.floor(avail), waiting)
         carry = avail - math.floor(avail) if resolved == math.floor(avail) else 0.0
-    assert m.pend_cit.size > 0  # demand exceeded capacity: the bound was binding
+    assert m.queue.size > 0  # demand exceeded capacity: the bound was binding
 
 
 def test_official_ict_training_keeps_skill_at_most_one():
@@ -312,8 +316,8 @@ def test_official_ict_training_keeps_skill_at_most_one():
                              "talent.training_per_million": 1.0, "municipality.annual_budget_rand": 1e10})
     m = CoProductionModel(s, rng=1)
     m.run(3)
-    assert m.off_ict.max() <= 1.0
-    assert m.off_ict[m.off_active].min() == pytest.approx(1.0)
+    assert m.officials.ict_skill.max() <= 1.0
+    assert m.officials.ict_skill[m.officials.active].min() == pytest.approx(1.0)
 
 
 def test_coproduced_outcome_is_cobb_douglas():
@@ -345,15 +349,18 @@ def _training_week(targeting: str, seats: float = 25.0):
     m = CoProductionModel(s, rng=13)
     m.run(2)
     captured = []
-    real = m._training
+    real = stages.training
 
-    def spy(tr, key):
-        captured.append(real(tr, key))
+    def spy(*args):
+        captured.append(real(*args))
         return captured[-1]
 
-    m._training = spy
+    stages.training = spy
     lit, adopted, income = m.literacy.copy(), m.adopted.copy(), m.income.copy()
-    m.step()
+    try:
+        m.step()
+    finally:
+        stages.training = real
     return s, m, captured[0], lit, adopted, income
 
 
@@ -361,7 +368,7 @@ def _training_week(targeting: str, seats: float = 25.0):
 def test_training_seats_go_to_the_targeted_group(targeting):
     _, m, trained, lit, _, income = _training_week(targeting)
     assert trained.sum() == 25 == m.week_stats["trained"][0]
-    eligible = m.near_training & (lit < 0.999)
+    eligible = m.citizens.near_training & (lit < 0.999)
     assert 25 < eligible.sum() < m.n  # some are too far from a centre
     assert not trained[~eligible].any()
     waiting = eligible & ~trained
@@ -439,7 +446,7 @@ def test_contribution_metrics_match_brute_force(small_all_levers):
     assert last["municipality"].tolist() == ["m1", "m2", "region"]
     assert m.contributions.sum() > 50
     for i, (_, row) in enumerate(last.iterrows()):
-        x = m.contributions if row["municipality"] == "region" else m.contributions[m.muni == i]
+        x = m.contributions if row["municipality"] == "region" else m.contributions[m.citizens.municipality == i]
         assert row["gini_contributions"] == pytest.approx(_gini_brute(x), abs=1e-9)
         assert row["top1_share"] == pytest.approx(_top_share_brute(x, 0.01), abs=1e-9)
         assert row["top10_share"] == pytest.approx(_top_share_brute(x, 0.10), abs=1e-9)
@@ -466,6 +473,6 @@ def test_consultation_comments_only_in_the_idp_window(small):
     commented = []
     for _ in range(20):
         m.step()
-        commented.append(int(m.commented.sum()))
+        commented.append(int(m.citizens.commented.sum()))
     assert all(c == 0 for t, c in enumerate(commented) if not 5 <= t < 9)
     assert all(c > 0 for t, c in enumerate(commented) if 5 <= t < 9)

@@ -1,11 +1,17 @@
 """The model's mechanisms as pure array functions.
 
-Each function updates all citizens at once and is what the vectorised step calls;
-each is also tested on tiny hand-built populations with exact expectations.
-Sources are cited next to each form; docs/ODD.md explains them.
+Each function updates all citizens at once and is what the vectorised step
+(:mod:`cosim.model.stages`) calls; each is also tested on tiny hand-built
+populations with exact expectations (tests/test_mechanisms.py).  Each docstring
+gives the equation, the step of MODEL.md s3 / docs/ODD.md (Submodels) it
+belongs to, and its source or "assumption".  The arithmetic of each form is
+written in the order the golden outputs were produced with: reordering a
+product or a sum changes the last bits of the results.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -172,3 +178,306 @@ def top_share_from_counts(values: np.ndarray, counts: np.ndarray, share: float) 
     cum = np.cumsum(c)
     take = np.minimum(c, np.maximum(0, k - (cum - c)))
     return float((v * take).sum() / total)
+
+
+# --------------------------------------------------------------------------- 3. access
+
+
+def facilitating_conditions(
+    online: np.ndarray, e_channel_open: np.ndarray, municipality: np.ndarray,
+    ussd_open: bool, ussd_access: float, phone: np.ndarray,
+) -> np.ndarray:
+    """Facilitating conditions (UTAUT) for adoption: 1 online with an open e-channel, else USSD's share.
+
+    FC_i = 1 if online_i and an e-channel (portal up or social media) is open in
+    i's municipality; else ``ussd_access`` if USSD is open and i has a phone;
+    else 0.  MODEL.md s3 step 6 (Venkatesh et al. 2003); USSD menus carry
+    reports and polls, not the portal's services (``ussd_access`` < 1: assumption).
+    ``e_channel_open`` is per municipality.
+    """
+    if e_channel_open.all():
+        fc = online.copy()
+    elif e_channel_open.any():
+        fc = online & e_channel_open[municipality]
+    else:
+        fc = np.zeros(online.size, dtype=bool)
+    if ussd_open:
+        # = np.where(fc, 1.0, ussd_access * phone), as ussd_access <= 1
+        fc = np.maximum(fc, ussd_access * phone)
+    return fc
+
+
+# --------------------------------------------------------------------------- 5. awareness
+
+
+def awareness_update(
+    awareness: np.ndarray, campaign_reach: float, word_of_mouth: float, neighbour_awareness: np.ndarray,
+    idp_boost: float, in_idp_window: bool, decay: float,
+) -> np.ndarray:
+    """Awareness of e-services after a week of campaigns, word of mouth and the IDP window.
+
+    g = min(1, reach + w * neighbours' awareness (+ idp_boost in the window));
+    a' = clip(a + (1 - a) g - decay a).  MODEL.md s3 step 5: informing campaigns
+    (media advocacy, seed 001), word of mouth on the network (DeGroot 1974);
+    magnitudes are assumptions.
+    """
+    gain = campaign_reach + word_of_mouth * neighbour_awareness
+    if in_idp_window:
+        gain += idp_boost
+    return np.clip(awareness + (1.0 - awareness) * np.minimum(gain, 1.0) - decay * awareness, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- 6. adoption
+
+
+def privacy_risk(privacy_concern: np.ndarray, posture: np.ndarray | float) -> np.ndarray:
+    """Perceived privacy risk = concern x (1 - security posture).
+
+    MODEL.md s3 step 6; privacy calculus (Dinev & Hart 2006).  ``posture`` is
+    the citizen's municipality's (one number when all agree).
+    """
+    return privacy_concern * (1.0 - posture)
+
+
+def performance_expectancy(
+    responsiveness: np.ndarray, open_data_value: np.ndarray | float, open_data_weight: float,
+) -> np.ndarray:
+    """Performance expectancy = clip(experienced responsiveness + w x usefulness of open data).
+
+    MODEL.md s3 step 6 (UTAUT, Venkatesh et al. 2003); the open-data term is
+    civic-tech usefulness (seed 000); the weight is an assumption.
+    """
+    return np.clip(responsiveness + open_data_weight * open_data_value, 0.0, 1.0)
+
+
+def adaptive_expectation(value: np.ndarray, outcome: np.ndarray, rate: float) -> np.ndarray:
+    """Adaptive expectations: v' = v + rate (outcome - v).
+
+    Used for the expected outcome (expectancy-disconfirmation, Van Ryzin 2004)
+    and for experienced responsiveness (performance expectancy), MODEL.md s3
+    steps 6 and 9; rates are assumptions.
+    """
+    return value + rate * (outcome - value)
+
+
+# --------------------------------------------------------------------------- 7. participation
+
+
+def cheapest_e_channel(portal: float, ussd: float, social: float,
+                       youth_social_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Best e-channel and its cost for each of the 16 patterns of open e-channels.
+
+    Pattern bit j is set when e-channel j (0 portal, 1 USSD, 2 social media) is
+    open, bit 3 when the citizen is young (social media costs them
+    ``youth_social_factor`` times as much); the best is the cheapest open one,
+    ties to the lowest index; with none open the cost is inf (index 0).
+    MODEL.md s3 step 7 (channel cost); costs are assumptions (see the schema).
+    """
+    best = np.zeros(16, dtype=np.int8)
+    cost = np.full(16, np.inf)
+    for pattern in range(16):
+        costs = (portal, ussd, social * (youth_social_factor if pattern & 8 else 1.0))
+        open_ = [(costs[j], j) for j in range(3) if pattern >> j & 1]
+        if open_:
+            cost[pattern], best[pattern] = min(open_)
+    return best, cost
+
+
+def efficacy(trust: np.ndarray, efficacy_weight: float, iap2_efficacy: float, level_offered: int) -> np.ndarray:
+    """Political efficacy multiplier: (1 - w) + 2 w trust, times 1 + e (level offered - 2).
+
+    Equal to 1 at trust 0.5 and the IAP2 level "consult".  MODEL.md s3 step 7;
+    trust raises acting (OECD 2024: 43-point trust gap with a say); a deeper
+    IAP2 offer raises efficacy (Arnstein 1969; IAP2); weights are assumptions.
+    """
+    e = (1.0 - efficacy_weight) + efficacy_weight * 2.0 * trust
+    return e * (1.0 + iap2_efficacy * (level_offered - 2))
+
+
+def act_probability(propensity: np.ndarray, efficacy_: np.ndarray, channel_cost: np.ndarray) -> np.ndarray:
+    """Chance to act on a need: clip(propensity x efficacy x (1 - min(cost, 1))).
+
+    No open channel (cost inf) or a cost of 1 or more means no action.
+    MODEL.md s3 step 7; the form is an assumption (costs of participation,
+    Verba et al. 1995).
+    """
+    return np.clip(propensity * efficacy_ * (1.0 - np.minimum(channel_cost, 1.0)), 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- 8. co-production
+
+
+def citizen_input(
+    literacy: np.ndarray, open_data_value: np.ndarray, report_floor: float, open_data_boost: float,
+) -> np.ndarray:
+    """Citizen input to a co-produced outcome: clip((f + (1 - f) literacy) (1 + b x open data)).
+
+    MODEL.md s3 step 8: a literate reporter gives officials more to act on
+    (Parks et al. 1981); open data raises the value of reports (civic tech,
+    intermediaries; seed 000).  Magnitudes are assumptions.
+    """
+    return np.clip((report_floor + (1.0 - report_floor) * literacy) * (1.0 + open_data_boost * open_data_value),
+                   0.0, 1.0)
+
+
+def official_input(skill: np.ndarray, ict_skill: np.ndarray, digital: np.ndarray) -> np.ndarray:
+    """Official input: mean skill, times sqrt(mean ICT skill) for a request made through an e-channel.
+
+    MODEL.md s3 step 8 (Boyne 2003: skilled staff deliver better services; seed
+    000: ICT skills short); the square root is an assumption.
+    """
+    return skill * np.where(digital, np.sqrt(np.maximum(ict_skill, 0.0)), 1.0)
+
+
+def timely_outcome(outcome: np.ndarray, wait_weeks: np.ndarray, max_wait_weeks: float) -> np.ndarray:
+    """Timeliness: an outcome resolved after w weeks is worth outcome x exp(-w / max wait).
+
+    MODEL.md s3 step 8 (reporters hear back; a late answer is worth less);
+    assumption.
+    """
+    return outcome * np.exp(-wait_weeks / max_wait_weeks)
+
+
+def ward_coverage_update(
+    coverage: np.ndarray, resolved_work: np.ndarray, expected_requests: np.ndarray, rate: float,
+) -> np.ndarray:
+    """Share of a ward's needs met, as an exponential moving average: (1 - r) c + r min(1, work / needs).
+
+    MODEL.md s3 step 8; ``resolved_work`` sums the co-produced outcomes
+    resolved in the ward this week, ``expected_requests`` its needs a week.
+    The averaging rate is an assumption.
+    """
+    return (1.0 - rate) * coverage + rate * np.minimum(1.0, resolved_work / expected_requests)
+
+
+def ward_quality_update(
+    quality: np.ndarray, base_quality: np.ndarray, coverage: np.ndarray, quality_gain: float, response: float,
+) -> np.ndarray:
+    """Service quality moves toward base + (1 - base) x coverage x gain at rate ``response``.
+
+    MODEL.md s3 step 8: quality is an output of the municipality's capacity,
+    co-produced reports telling officials where to act (Ostrom 1996; Boyne
+    2003).  Rates are assumptions.
+    """
+    target = base_quality + (1.0 - base_quality) * coverage * quality_gain
+    quality = quality + response * (target - quality)
+    return np.clip(quality, 0.0, 1.0)
+
+
+def idp_feedback(feedback_floor: float, level_offered: int) -> float:
+    """Outcome of an IDP comment: f + (1 - f) (level - 1) / 4, from 'inform' (f) to 'empower' (1).
+
+    MODEL.md s3 step 7-9: feedback on consultation input follows the IAP2
+    level offered (Arnstein 1969; IAP2); the floor is an assumption.
+    """
+    return feedback_floor + (1.0 - feedback_floor) * (level_offered - 1) / 4.0
+
+
+def open_data_value(
+    level: float, update_interval_weeks: float, ict_skill: np.ndarray,
+    reference_interval_weeks: float, reference_freshness: float, reference_capability: float,
+) -> np.ndarray:
+    """Effective openness of data: level x (freshness / f0) x (capability / c0), unclipped.
+
+    freshness = T / (T + interval) (T the reference interval, 13 weeks: seed
+    000 on infrequent updates), capability = 0.5 + 0.5 x officials' mean ICT
+    skill; f0 and c0 (0.5, 0.75) make the value equal the level at the
+    reference interval and ICT skill 0.5.  MODEL.md s3 step 8; assumption.
+    """
+    freshness = reference_interval_weeks / (reference_interval_weeks + update_interval_weeks)
+    capability = 0.5 + 0.5 * ict_skill
+    return level * (freshness / reference_freshness) * (capability / reference_capability)
+
+
+# --------------------------------------------------------------------------- 9. trust
+
+
+def quality_trust_update(trust: np.ndarray, quality: np.ndarray, quality_weight: float) -> np.ndarray:
+    """Everyone's trust moves toward their ward's service quality: t + w (q - t).
+
+    MODEL.md s3 step 9; performance drives trust (Van Ryzin 2004; Van de
+    Walle & Bouckaert 2003); the weight is an assumption.
+    """
+    return trust + quality_weight * (quality - trust)
+
+
+def transparency_update(trust: np.ndarray, transparency_weight: float,
+                        open_data_value: np.ndarray | float) -> np.ndarray:
+    """Direct effect of openness on trust: t + (w x open data) (1 - t), small.
+
+    MODEL.md s3 step 9; transparency is a weak lever on its own
+    (Grimmelikhuijsen et al. 2013).
+    """
+    return trust + (transparency_weight * open_data_value) * (1.0 - trust)
+
+
+def security_posture(base_posture: float, investment_rand: float, investment_scale: float) -> float:
+    """Security posture 1 - (1 - base) exp(-investment / scale): diminishing returns to investment.
+
+    MODEL.md s3 steps 1 and 9; assumption.
+    """
+    return 1.0 - (1.0 - base_posture) * math.exp(-investment_rand / investment_scale)
+
+
+def breach_hazard(hazard: float, posture: np.ndarray, base_posture: float) -> np.ndarray:
+    """Weekly chance of a breach: hazard x (1 - posture) / (1 - base posture).
+
+    Equal to ``hazard`` at the base posture, 0 at posture 1.  MODEL.md s3
+    step 9; assumption.
+    """
+    return hazard * (1.0 - posture) / max(1.0 - base_posture, 1e-9)
+
+
+def legal_damping(damping: float, legal_strength: float) -> float:
+    """Share of a breach's effect left by the legal framework: 1 - damping x strength.
+
+    MODEL.md s3 step 9 (a legal framework damps both drops; seed 000 on
+    POPIA); assumption.
+    """
+    return 1.0 - damping * legal_strength
+
+
+def breach_trust(trust: np.ndarray, trust_drop: float, severity: np.ndarray) -> np.ndarray:
+    """Trust after a breach (or scandal) of damped severity s: t (1 - drop x s)."""
+    return trust * (1.0 - trust_drop * severity)
+
+
+def breach_privacy(privacy_concern: np.ndarray, privacy_rise: float, severity: np.ndarray) -> np.ndarray:
+    """Privacy concern after a breach of damped severity s: p + rise x s (1 - p).
+
+    MODEL.md s3 step 9 (privacy calculus, Dinev & Hart 2006); assumption.
+    """
+    return privacy_concern + privacy_rise * severity * (1.0 - privacy_concern)
+
+
+# --------------------------------------------------------------------------- 10. talent
+
+
+def attrition_probability(annual_rate: float, weeks_per_year: float, retention_elasticity: float,
+                          salary_premium: float) -> float:
+    """Weekly chance an official leaves: annual rate / 52 x max(0, 1 - elasticity x premium).
+
+    MODEL.md s3 step 10; a salary premium retains ICT talent (seed 000;
+    elasticity an assumption).
+    """
+    return annual_rate / weeks_per_year * max(0.0, 1.0 - retention_elasticity * salary_premium)
+
+
+def hiring_skill_mean(market_skill: float, wealth_factor: np.ndarray, skill_gain: float,
+                      salary_premium: float) -> np.ndarray:
+    """Mean skill of a hire: min(1, market skill x wealth factor x (1 + gain x premium)).
+
+    MODEL.md s3 step 10: a premium draws better hires (seed 000); the gain is
+    an assumption.
+    """
+    return np.minimum(1.0, market_skill * wealth_factor * (1.0 + skill_gain * salary_premium))
+
+
+def ict_training_rate(training_rand: float, n_officials: int, per_million: float,
+                      weeks_per_year: float) -> float:
+    """Weekly share of the gap to ICT skill 1 that training closes: min(1, k x Rand per official / 10^6 / 52).
+
+    MODEL.md s3 step 10; the effect per million Rand is an assumption.
+    """
+    per_official = training_rand / 1e6 / max(1, n_officials)
+    return min(1.0, per_million * per_official / weeks_per_year)
