@@ -476,3 +476,138 @@ def test_consultation_comments_only_in_the_idp_window(small):
         commented.append(int(m.citizens.commented.sum()))
     assert all(c == 0 for t, c in enumerate(commented) if not 5 <= t < 9)
     assert all(c > 0 for t, c in enumerate(commented) if 5 <= t < 9)
+
+
+# --------------------------------------------------------------------------- the named rules, on tiny inputs
+# (values chosen as sums of powers of two, so the expected numbers are exact)
+
+
+def test_facilitating_conditions():
+    online = np.array([True, True, False, False])
+    muni = np.array([0, 1, 0, 1])
+    phone = np.array([True, True, True, False])
+    # e-channel open in municipality 0 only; no USSD
+    assert mech.facilitating_conditions(online, np.array([True, False]), muni, False, 0.5, phone).tolist() == [
+        True, False, False, False]
+    # USSD gives its partial access to everyone with a phone and no online e-channel
+    assert mech.facilitating_conditions(online, np.array([True, False]), muni, True, 0.5, phone).tolist() == [
+        1.0, 0.5, 0.5, 0.0]
+    assert mech.facilitating_conditions(online, np.array([True, True]), muni, False, 0.5, phone).tolist() == [
+        True, True, False, False]
+    assert not mech.facilitating_conditions(online, np.array([False, False]), muni, False, 0.5, phone).any()
+
+
+def test_awareness_update():
+    a = np.array([0.0, 0.5, 1.0])
+    nbr = np.array([0.5, 1.0, 0.0])
+    # gain = 0.25 + 0.5 nbr = [0.5, 0.75, 0.25]; a + (1 - a) gain - 0.25 a
+    got = mech.awareness_update(a, 0.25, 0.5, nbr, 0.5, False, 0.25)
+    assert got.tolist() == [0.5, 0.75, 0.75]
+    # in the IDP window the boost is added, the gain capped at 1
+    got = mech.awareness_update(a, 0.25, 0.5, nbr, 0.5, True, 0.25)
+    assert got.tolist() == [1.0, 0.875, 0.75]
+
+
+def test_privacy_risk_and_performance_expectancy():
+    assert mech.privacy_risk(np.array([0.5, 1.0]), np.array([0.5, 0.75])).tolist() == [0.25, 0.25]
+    assert mech.privacy_risk(np.array([0.5, 1.0]), 0.5).tolist() == [0.25, 0.5]
+    got = mech.performance_expectancy(np.array([0.25, 0.75]), np.array([0.5, 1.0]), 0.5)
+    assert got.tolist() == [0.5, 1.0]  # clipped at 1
+
+
+def test_adaptive_expectation():
+    assert mech.adaptive_expectation(np.array([0.5, 0.5]), np.array([1.0, 0.0]), 0.25).tolist() == [0.625, 0.375]
+
+
+def test_cheapest_e_channel_table():
+    best, cost = mech.cheapest_e_channel(0.25, 0.5, 0.75, 0.25)
+    assert cost[0] == np.inf and best[0] == 0          # nothing open
+    assert (best[0b011], cost[0b011]) == (0, 0.25)    # portal beats USSD
+    assert (best[0b110], cost[0b110]) == (1, 0.5)     # USSD beats social media for an adult
+    assert (best[0b1110], cost[0b1110]) == (2, 0.1875)  # ... not for the young (0.75 x 0.25)
+    assert (best[0b100], cost[0b100]) == (2, 0.75)
+
+
+def test_efficacy_and_act_probability():
+    trust = np.array([0.0, 0.5, 1.0])
+    # (1 - w) + 2 w trust, w = 0.5: [0.5, 1, 1.5]; level 3 with e = 0.5: x 1.5
+    assert mech.efficacy(trust, 0.5, 0.5, 2).tolist() == [0.5, 1.0, 1.5]
+    assert mech.efficacy(trust, 0.5, 0.5, 3).tolist() == [0.75, 1.5, 2.25]
+    got = mech.act_probability(np.array([0.5, 0.5, 1.0, 0.5]), np.array([1.0, 1.5, 2.0, 1.0]),
+                               np.array([0.5, 0.0, 0.75, np.inf]))
+    assert got.tolist() == [0.25, 0.75, 0.5, 0.0]
+
+
+def test_idp_feedback_follows_the_level_offered():
+    assert [mech.idp_feedback(0.5, level) for level in range(1, 6)] == [0.5, 0.625, 0.75, 0.875, 1.0]
+
+
+def test_citizen_and_official_inputs():
+    got = mech.citizen_input(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.5, 1.0]), 0.5, 0.5)
+    # (0.5 + 0.5 lit)(1 + 0.5 open data) = [0.5, 0.9375, 1.5 -> 1]
+    assert got.tolist() == [0.5, 0.9375, 1.0]
+    got = mech.official_input(np.array([0.5, 0.5, 1.0]), np.array([0.25, 0.25, -0.5]), np.array([True, False, True]))
+    assert got.tolist() == [0.25, 0.5, 0.0]  # sqrt(ICT) for e-channels only; negative ICT counts as 0
+
+
+def test_timely_outcome():
+    got = mech.timely_outcome(np.array([1.0, 0.5]), np.array([0, 4]), 4.0)
+    assert got.tolist() == [1.0, 0.5 * math.exp(-1.0)]
+
+
+def test_ward_coverage_and_quality():
+    cov = mech.ward_coverage_update(np.array([0.0, 1.0, 0.5]), np.array([2.0, 0.0, 8.0]), np.array([4.0, 1.0, 4.0]),
+                                    0.25)
+    assert cov.tolist() == [0.125, 0.75, 0.625]  # 0.75 c + 0.25 min(1, work / needs)
+    q = mech.ward_quality_update(np.array([0.5, 0.5]), np.array([0.5, 0.0]), np.array([1.0, 0.5]), 0.5, 0.5)
+    # target = base + (1 - base) coverage gain = [0.75, 0.25]; q + 0.5 (target - q)
+    assert q.tolist() == [0.625, 0.375]
+
+
+def test_open_data_value_equals_the_level_at_the_reference_point():
+    got = mech.open_data_value(0.5, 13.0, np.array([0.5, 1.0, 0.0]), 13.0, 0.5, 0.75)
+    assert got[0] == 0.5  # interval 13 weeks, ICT 0.5: the level
+    assert got[1] == pytest.approx(0.5 / 0.75) and got[2] == pytest.approx(0.5 * 0.5 / 0.75)
+    assert mech.open_data_value(1.0, 39.0, np.array([0.5]), 13.0, 0.5, 0.75)[0] == 0.5  # fresh a quarter
+
+
+def test_trust_rules():
+    t = np.array([0.5, 0.25])
+    assert mech.quality_trust_update(t, np.array([1.0, 0.75]), 0.5).tolist() == [0.75, 0.5]
+    assert mech.transparency_update(t, 0.5, 0.5).tolist() == [0.625, 0.4375]
+    assert mech.transparency_update(t, 0.5, np.array([0.0, 1.0])).tolist() == [0.5, 0.625]
+
+
+def test_shock_rules():
+    assert mech.security_posture(0.5, 0.0, 1e6) == 0.5
+    assert mech.security_posture(0.5, 1e6 * math.log(2.0), 1e6) == pytest.approx(0.75)
+    assert mech.breach_hazard(0.25, np.array([0.5, 0.75, 1.0]), 0.5).tolist() == [0.25, 0.125, 0.0]
+    assert mech.legal_damping(0.5, 0.5) == 0.75
+    assert mech.breach_trust(np.array([0.5, 1.0]), 0.5, np.array([1.0, 0.5])).tolist() == [0.25, 0.75]
+    assert mech.breach_privacy(np.array([0.5, 0.0]), 0.5, np.array([1.0, 0.5])).tolist() == [0.75, 0.25]
+
+
+def test_talent_rules():
+    assert mech.attrition_probability(0.52, 52.0, 0.5, 0.0) == 0.01
+    assert mech.attrition_probability(0.52, 52.0, 0.5, 1.0) == 0.005
+    assert mech.attrition_probability(0.52, 52.0, 2.0, 1.0) == 0.0  # never negative
+    got = mech.hiring_skill_mean(0.5, np.array([1.0, 0.5]), 0.5, 1.0)
+    assert got.tolist() == [0.75, 0.375]
+    assert mech.hiring_skill_mean(1.0, np.array([1.0]), 1.0, 1.0).tolist() == [1.0]  # capped
+    assert mech.ict_training_rate(52e6, 4, 0.5, 52.0) == 0.125  # R13m each a year, 0.5 per million, weekly
+    assert mech.ict_training_rate(52e9, 1, 1.0, 52.0) == 1.0  # at most the whole gap
+
+
+def test_the_engine_calls_the_access_rule(monkeypatch):
+    """docs/ODD.md names mechanisms.online_access as the access rule: the step uses it."""
+    calls = []
+    real = mech.online_access
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(mech, "online_access", counted)
+    m = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=1)
+    m.step()
+    assert len(calls) == 1
