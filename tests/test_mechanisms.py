@@ -565,10 +565,10 @@ def test_ward_coverage_and_quality():
 
 
 def test_open_data_value_equals_the_level_at_the_reference_point():
-    got = mech.open_data_value(0.5, 13.0, np.array([0.5, 1.0, 0.0]), 13.0, 0.5, 0.75)
+    got = mech.open_data_value(0.5, 13.0, np.array([0.5, 1.0, 0.0]), 13.0, 0.5, 0.5)
     assert got[0] == 0.5  # interval 13 weeks, ICT 0.5: the level
     assert got[1] == pytest.approx(0.5 / 0.75) and got[2] == pytest.approx(0.5 * 0.5 / 0.75)
-    assert mech.open_data_value(1.0, 39.0, np.array([0.5]), 13.0, 0.5, 0.75)[0] == 0.5  # fresh a quarter
+    assert mech.open_data_value(1.0, 39.0, np.array([0.5]), 13.0, 0.5, 0.5)[0] == 0.5  # fresh a quarter
 
 
 def test_trust_rules():

@@ -60,13 +60,14 @@ def build_wards(c: Scenario, rng: np.random.Generator) -> Wards:
     dist = np.hypot(r - cy, q - cx)
     centrality = 1.0 - dist / max(dist.max(), 1e-9)
     # apartheid spatial legacy: wealthy core, poor periphery (seed 000; assumption)
-    noise = rng.normal(0.0, 0.08, n_w)
+    noise = rng.normal(0.0, c.municipality.ward_wealth_noise, n_w)
     muni_factor = (1.0 - c.region.wealth_gradient) ** m
     wealth = (1.0 - c.municipality.ward_inequality * (1.0 - centrality) + noise)
     wealth = np.clip(wealth * muni_factor, 0.0, 1.0)
     need_mult = 1.0 + c.municipality.need_gradient * (1.0 - wealth)
-    base = c.municipality.baseline_service_quality
-    base_quality = np.clip(base * (0.6 + 0.8 * wealth), 0.0, 1.0)
+    mc = c.municipality
+    base_quality = np.clip(mc.baseline_service_quality * (mc.quality_floor_factor + mc.quality_wealth_factor * wealth),
+                           0.0, 1.0)
     return Wards(
         # municipalities sit side by side, one ward-width apart
         x0=(q + m * (cols + 1)) * km, y0=r * km, municipality=m, centrality=centrality, wealth=wealth,
@@ -84,7 +85,7 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     for m in range(n_muni):
         w_ids = np.flatnonzero(wards.municipality == m)
         # townships are denser than the core (assumption)
-        weight = 0.5 + (1.0 - wards.wealth[w_ids])
+        weight = p.township_density_base + (1.0 - wards.wealth[w_ids])
         counts = rng.multinomial(m_counts[m], weight / weight.sum())
         placed.append(np.repeat(w_ids, counts))
     ward = np.concatenate(placed)
@@ -93,7 +94,7 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     x = wards.x0[ward] + rng.random(n) * km
     y = wards.y0[ward] + rng.random(n) * km
     # income from ward wealth plus individual variation, cut at regional shares
-    z = wards.wealth[ward] + rng.normal(0.0, 0.35, n)
+    z = wards.wealth[ward] + rng.normal(0.0, p.income_noise_sd, n)
     lo_cut = np.quantile(z, p.share_low_income)
     hi_cut = np.quantile(z, 1.0 - p.share_high_income)
     income = np.where(z < lo_cut, 0, np.where(z >= hi_cut, 2, 1)).astype(np.int8)
@@ -104,11 +105,12 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     device = np.where(u < np.minimum(smart_p, p.phone_share), 2, np.where(u < p.phone_share, 1, 0)).astype(np.int8)
     data_affordability = np.array([p.data_low, p.data_mid, p.data_high])[income]
     lit_mean = np.array([p.literacy_low, p.literacy_mid, p.literacy_high])[income]
-    lit_mean = lit_mean + p.age_literacy_effect * np.array([1.0, 0.0, -1.5])[age]
+    age_profile = np.array([p.age_literacy_youth, p.age_literacy_adult, p.age_literacy_senior])
+    lit_mean = lit_mean + p.age_literacy_effect * age_profile[age]
     literacy = np.clip(lit_mean + rng.normal(0.0, p.literacy_sd, n), 0.0, 1.0)
     trust = np.clip(rng.normal(p.trust_mean, p.trust_sd, n), 0.0, 1.0)
     privacy_concern = np.clip(rng.normal(p.privacy_mean, p.privacy_sd, n), 0.0, 1.0)
-    awareness = np.clip(p.awareness_initial * (0.5 + literacy), 0.0, 1.0)
+    awareness = np.clip(p.awareness_initial * (p.awareness_literacy_base + literacy), 0.0, 1.0)
     adopted = (rng.random(n) < p.adopted_initial) & (device >= 1)
     # heavy-tailed contribution propensity: Pareto (Nielsen 2006: 90-9-1)
     propensity = np.minimum(1.0, p.propensity_scale * (1.0 + rng.pareto(p.propensity_alpha, n)))
@@ -156,10 +158,10 @@ def build_officials(c: Scenario, rng: np.random.Generator, muni_wealth: np.ndarr
     k = o.n_officials * n_muni
     muni = np.repeat(np.arange(n_muni), o.n_officials)
     wf = np.sqrt(muni_wealth[muni])
-    skill = np.clip(rng.normal(o.skill_mean * wf, 0.12), 0.05, 1.0)
-    ict = np.clip(rng.normal(o.ict_skill_mean * wf, 0.12), 0.0, 1.0)
+    skill = np.clip(rng.normal(o.skill_mean * wf, o.skill_sd), o.skill_floor, 1.0)
+    ict = np.clip(rng.normal(o.ict_skill_mean * wf, o.skill_sd), 0.0, 1.0)
     return Officials(municipality=muni, skill=skill, ict_skill=ict, active=np.ones(k, dtype=bool),
-                     vacant_until=np.zeros(k, dtype=np.int64), tenure=rng.integers(0, 520, k))
+                     vacant_until=np.zeros(k, dtype=np.int64), tenure=rng.integers(0, o.initial_tenure_weeks, k))
 
 
 def build_centres(c: Scenario, rng: np.random.Generator, wards: Wards, citizens: Citizens) -> Nodes:
@@ -174,8 +176,8 @@ def build_centres(c: Scenario, rng: np.random.Generator, wards: Wards, citizens:
     for m in range(c.region.n_municipalities):
         w_ids = np.flatnonzero(wards.municipality == m)
         for kind, count, weight in (
-            (ACCESS_CENTRE, inf.access_centres, wards.wealth[w_ids] + 0.2),  # libraries: core
-            (SERVICE_CENTRE, inf.service_centres, 1.2 - wards.wealth[w_ids]),  # Thusong
+            (ACCESS_CENTRE, inf.access_centres, wards.wealth[w_ids] + inf.access_centre_wealth_bias),  # libraries
+            (SERVICE_CENTRE, inf.service_centres, inf.service_centre_need_base - wards.wealth[w_ids]),  # Thusong
         ):
             chosen = rng.choice(w_ids, size=count, p=weight / weight.sum())
             xs.append(wards.x0[chosen] + rng.random(count) * km)

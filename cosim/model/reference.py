@@ -194,7 +194,7 @@ class ReferenceCitizen(mesa.Agent):
         munis = w.municipalities
         # privacy calculus (Dinev & Hart 2006)
         risk = self.privacy_concern * (1.0 - float(munis.posture[self.municipality]))
-        performance = clip(self.responsiveness + 0.5 * float(munis.open_data_value[self.municipality]))
+        performance = clip(self.responsiveness + ad.open_data_weight * float(munis.open_data_value[self.municipality]))
         utility = (ad.beta_performance * (performance - 0.5) + ad.beta_effort * (self.literacy - 0.5)
                    + ad.beta_trust * (self.trust - 0.5) - ad.beta_privacy * risk)
         intention = 2.0 / (1.0 + math.exp(-utility))  # 1 for a neutral citizen
@@ -255,7 +255,7 @@ class ReferenceCitizen(mesa.Agent):
             gap = outcome - self.expectation
             trust = clip(trust + tc.alpha_plus * max(gap, 0.0) + tc.alpha_minus * min(gap, 0.0))
             self.expectation = self.expectation + tc.expectation_rate * (outcome - self.expectation)
-            self.responsiveness = self.responsiveness + 0.2 * (outcome - self.responsiveness)
+            self.responsiveness = self.responsiveness + tc.responsiveness_rate * (outcome - self.responsiveness)
         else:
             trust = trust + tc.quality_weight * (ward_quality - trust)
         trust = trust + transparency * (1.0 - trust)  # Grimmelikhuijsen et al. 2013
@@ -533,7 +533,7 @@ class ReferenceModel(mesa.Model):
         coverage, quality = wards.coverage.tolist(), wards.quality.tolist()
         for k in range(wards.n):
             expected = max(max(size[k], 1) * mc.need_rate * need_mult[k], 1e-12)
-            coverage[k] = 0.9 * coverage[k] + 0.1 * min(1.0, done[k] / expected)
+            coverage[k] = (1.0 - mc.coverage_rate) * coverage[k] + mc.coverage_rate * min(1.0, done[k] / expected)
             target = base[k] + (1.0 - base[k]) * coverage[k] * cp.quality_gain
             quality[k] = clip(quality[k] + mc.quality_response * (target - quality[k]))
         wards.coverage, wards.quality = np.array(coverage), np.array(quality)

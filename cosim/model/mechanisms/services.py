@@ -98,15 +98,18 @@ def ward_quality_update(
 
 def open_data_value(
     level: float, update_interval_weeks: float, ict_skill: np.ndarray,
-    reference_interval_weeks: float, reference_freshness: float, reference_capability: float,
+    reference_weeks: float, reference_ict: float, capability_floor: float,
 ) -> np.ndarray:
     """Effective openness of data: level x (freshness / f0) x (capability / c0), unclipped.
 
-    freshness = T / (T + interval) (T the reference interval, 13 weeks: seed
-    000 on infrequent updates), capability = 0.5 + 0.5 x officials' mean ICT
-    skill; f0 and c0 (0.5, 0.75) make the value equal the level at the
-    reference interval and ICT skill 0.5.  MODEL.md s3 step 8; assumption.
+    freshness = T / (T + interval), capability = c + (1 - c) x officials' mean
+    ICT skill; f0 = 1/2 and c0 (the capability at the reference ICT skill)
+    make the value equal the openness level at interval T and the reference
+    ICT skill (defaults: T = 13 weeks, ICT 0.5, c = 0.5, so c0 = 0.75).
+    MODEL.md s3 step 8; seed 000 on infrequent updates; the forms are assumptions.
     """
-    freshness = reference_interval_weeks / (reference_interval_weeks + update_interval_weeks)
-    capability = 0.5 + 0.5 * ict_skill
+    freshness = reference_weeks / (reference_weeks + update_interval_weeks)
+    capability = capability_floor + (1.0 - capability_floor) * ict_skill
+    reference_freshness = reference_weeks / (reference_weeks + reference_weeks)
+    reference_capability = capability_floor + (1.0 - capability_floor) * reference_ict
     return level * (freshness / reference_freshness) * (capability / reference_capability)

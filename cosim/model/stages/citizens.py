@@ -143,7 +143,8 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
     ad = c.adoption
     risk = mech.privacy_risk(cit.privacy_concern, by_citizen(munis.posture, cit.municipality))
     performance = mech.performance_expectancy(cit.responsiveness,
-                                              by_citizen(munis.open_data_value, cit.municipality), 0.5)
+                                              by_citizen(munis.open_data_value, cit.municipality),
+                                              ad.open_data_weight)
     intent = mech.intention(performance, cit.literacy, cit.trust, risk, ad.beta_performance,
                             ad.beta_effort, ad.beta_trust, ad.beta_privacy)
     hazard = mech.adoption_hazard(ad.p, ad.q, nbr_adopted, intent, cit.awareness, fc)

@@ -41,7 +41,9 @@ def open_data(c: Scenario, munis: Municipalities, od, links, ict: np.ndarray) ->
     Capability grows with officials' mean ICT skill ``ict``; a shared platform
     lets every member publish at the best member's level (assumption).
     """
-    value = mech.open_data_value(od.level, od.update_interval_weeks, ict, 13.0, 0.5, 0.75)
+    cp = c.coproduction
+    value = mech.open_data_value(od.level, od.update_interval_weeks, ict, cp.open_data_reference_weeks,
+                                 cp.open_data_reference_ict, cp.open_data_capability_floor)
     if links.shared_data_platform and munis.n > 1:
         value[:] = value.max()
     munis.open_data_value = np.clip(value, 0.0, 1.0)
@@ -114,7 +116,8 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     queue.citizen, queue.week, queue.channel = pend_cit[keep], pend_week[keep], queue.channel[keep]
     # ward service quality follows resolved co-produced work (moving average of coverage)
     res_w = np.bincount(cit.ward[cits], weights=outcome, minlength=wards.n)
-    wards.coverage = mech.ward_coverage_update(wards.coverage, res_w, wards.expected_requests, 0.1)
+    wards.coverage = mech.ward_coverage_update(wards.coverage, res_w, wards.expected_requests,
+                                               c.municipality.coverage_rate)
     wards.quality = mech.ward_quality_update(wards.quality, wards.base_quality, wards.coverage, cp.quality_gain,
                                              c.municipality.quality_response)
     # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback;

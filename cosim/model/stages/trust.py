@@ -33,7 +33,7 @@ def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: 
         expectation = cit.expectation[who]
         new[who] = mech.asymmetric_trust_update(old[who], outcome, expectation, tc.alpha_plus, tc.alpha_minus)
         cit.expectation[who] = mech.adaptive_expectation(expectation, outcome, tc.expectation_rate)
-        cit.responsiveness[who] = mech.adaptive_expectation(cit.responsiveness[who], outcome, 0.2)
+        cit.responsiveness[who] = mech.adaptive_expectation(cit.responsiveness[who], outcome, tc.responsiveness_rate)
     # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
     new = mech.transparency_update(new, tc.transparency_weight, by_citizen(munis.open_data_value, cit.municipality))
     new = mech.social_trust_update(new, nbr_trust, cit.trust_prior, tc.peer_weight, tc.anchor_weight)
