@@ -209,7 +209,7 @@ class CoProductionModel(mesa.Model):
         stages.awareness(c, cit, lv["campaign"], nbr_awareness, window)
         # 6. adoption: Bass hazard x UTAUT intention x facilitating conditions
         staff = self.staff()  # officials in post (they change at the end of the week, step 10)
-        stages.open_data(c, munis, lv["open_data"], lv["links"], staff.ict)
+        stages.open_data(c, munis, lv["open_data"], lv["links"], staff.ict_skill)
         stages.adoption(c, cit, munis, nbr_adopted, fc, u[draws.ADOPT])
         # 7. participation: needs and IDP consultations, through the cheapest channel
         stages.participation(c, cit, self.queue, t, u, portal_open, window, pol, self.e_channel_best,

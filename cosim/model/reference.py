@@ -359,7 +359,7 @@ class ReferenceModel(mesa.Model):
         nbr = self._neighbour_means()
 
         # 5-7. awareness, adoption, participation (and effective openness of data)
-        stages.open_data(c, w.municipalities, lv["open_data"], lv["links"], w.staff().ict)
+        stages.open_data(c, w.municipalities, lv["open_data"], lv["links"], w.staff().ict_skill)
         window = w.idp_window(t)
         new_requests = len(self.queue)
         for ct in citizens:

@@ -203,7 +203,7 @@ class Staff(NamedTuple):
     capacity: np.ndarray  # requests they can resolve this week, in simulated requests (capacity x skill)
     in_post: np.ndarray   # officials in post (at least 1)
     skill: np.ndarray     # their mean skill
-    ict: np.ndarray       # their mean ICT skill
+    ict_skill: np.ndarray  # their mean ICT skill
 
 
 @dataclass(frozen=True, slots=True)

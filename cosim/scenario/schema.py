@@ -656,8 +656,12 @@ class SecurityLever(Lever):
                                   source="POPIA 4 of 2013; scenario")
 
 
-class SecurityConfig(Section):
-    """The municipality's security posture without extra investment."""
+class InfosecConfig(Section):
+    """Information security: the posture without extra investment, breaches and their effects.
+
+    This is the ``[infosec]`` section; the security lever (extra investment,
+    a legal framework) is :class:`SecurityLever`, the ``[security]`` section.
+    """
 
     base_posture: float = param(0.28, 0.0, 1.0, unit="-", sa=(0.15, 0.5),
                                 desc="Security posture without the lever.",
@@ -757,7 +761,7 @@ class Scenario(Section):
     awareness: AwarenessConfig = AwarenessConfig()
     officials: OfficialsConfig = OfficialsConfig()
     infrastructure: InfrastructureConfig = InfrastructureConfig()
-    infosec: SecurityConfig = SecurityConfig()
+    infosec: InfosecConfig = InfosecConfig()
     costs: CostsConfig = CostsConfig()
     # policy levers
     wifi: WifiLever = WifiLever()

@@ -30,7 +30,7 @@ def staff(c: Scenario, off: Officials, munis: Municipalities) -> Staff:
         capacity=np.bincount(muni, weights=o.capacity_per_week * off.skill * act, minlength=M) / munis.scale,
         in_post=cnt,
         skill=np.bincount(muni, weights=off.skill * act, minlength=M) / cnt,
-        ict=np.bincount(muni, weights=off.ict_skill * act, minlength=M) / cnt,
+        ict_skill=np.bincount(muni, weights=off.ict_skill * act, minlength=M) / cnt,
     )
 
 
