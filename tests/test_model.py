@@ -308,7 +308,7 @@ def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     twin = np.random.Generator(type(m.rng.bit_generator)())
     twin.bit_generator.state = m.rng.bit_generator.state
     full = twin.random((N_DRAWS, m.n))
-    u = m.draws(pol, t).copy()
+    u = m.week_draws(pol, t).copy()
     skipped = {IDP} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
     read = [row for row in range(N_DRAWS) if row not in skipped]
     np.testing.assert_array_equal(u[read], full[read])

@@ -173,7 +173,7 @@ class CoProductionModel(mesa.Model):
         self._policy_week, self.policy_now = t, now
         return now
 
-    def draws(self, policy: WeekPolicy, t: int) -> np.ndarray:
+    def week_draws(self, policy: WeekPolicy, t: int) -> np.ndarray:
         """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen."""
         skip = draws.idle_rows(self.citizens.hotspot_users.size == 0, not self.idp_window(t),
                                policy.levers["training"].seats_per_week <= 0)
@@ -196,7 +196,7 @@ class CoProductionModel(mesa.Model):
         # 2. infrastructure: nodes up or down
         stages.infrastructure(self.nodes, pol, self.rng_nodes)
         # 3. access: own data, a free hotspot or an access centre; channels open this week
-        u = self.draws(pol, t)
+        u = self.week_draws(pol, t)
         stages.access(cit, self.nodes, pol, u)
         portal_open = stages.portal_available(lv["channels"], munis, t)
         fc = stages.facilitating_conditions(c, cit, lv["channels"], portal_open)

@@ -10,7 +10,7 @@ so the fast engine means what these rules say.
 How the two are kept on the same random numbers: each week the engine draws
 one block ``u = rng.random((N_DRAWS, n))`` (a row per kind of decision, a
 column per citizen; rows nobody reads that week are skipped, see
-``CoProductionModel.draws`` and :mod:`cosim.model.draws`); the reference draws the same block from
+``CoProductionModel.week_draws`` and :mod:`cosim.model.draws`); the reference draws the same block from
 the same generator with the same method and citizen ``i`` reads column ``i``.  Municipal draws (node outages,
 seat rounding, breaches, officials leaving and being hired) come from the same
 generators in the same order.
@@ -325,7 +325,7 @@ class ReferenceModel(mesa.Model):
         w.nodes.up = np.array(node_up, dtype=bool)
 
         # the week's uniform draws: citizen i reads column i
-        draws = w.draws(policy, t)  # rows nobody reads this week are skipped (not drawn)
+        draws = w.week_draws(policy, t)  # rows nobody reads this week are skipped (not drawn)
         u = [draws[:, i].tolist() for i in range(w.n)]
 
         # 3. access: own data, then free hotspots, then access centres, each node's
