@@ -32,7 +32,7 @@ How each figure is measured:
 - ``build_s_100k``: time of ``CoProductionModel(...)`` at 100,000 citizens
   (network, officials, nodes and every Mesa agent included), best of 2.
 - ``collect_share_100k``: time spent on the metrics (each week's tallies in
-  ``model._record``, and the metrics of all weeks computed when the table is
+  ``model.record``, and the metrics of all weeks computed when the table is
   read) as a share of the run in the throughput measurement above.
 - ``kernel_ratio_100k``: engine time per week / time of one bare sparse
   network-averaging product ``W @ x`` (SciPy CSR, float64) on the same
@@ -170,14 +170,14 @@ def bench_100k(n: int, steps: int, repeats: int) -> dict:
         builds.append(build)
         n_agents = len(m.agents_by_type[Citizen])
         record_cpu = [0.0]
-        record = m._record
+        record = m.record
 
         def timed_record(record=record, acc=record_cpu):
             t = time.process_time()
             record()
             acc[0] += time.process_time() - t
 
-        m._record = timed_record
+        m.record = timed_record
         m.datacollector.tables  # noqa: B018 (the metrics of the initial state)
         with Timer() as run:
             m.run(steps)
@@ -186,12 +186,12 @@ def bench_100k(n: int, steps: int, repeats: int) -> dict:
             record_cpu[0] += time.process_time() - t
         runs.append(run)
         shares.append(record_cpu[0] / run.cpu)
-        if m.W is not None and not kernel:
+        if m.network is not None and not kernel:
             x = m.trust.copy()
             for _ in range(3):
                 with Timer() as k:
                     for _ in range(50):
-                        m.W @ x
+                        m.network @ x
                 kernel.append(k)
         del m
     best = min(range(repeats), key=lambda i: runs[i].cpu)

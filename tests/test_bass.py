@@ -81,10 +81,10 @@ def test_the_neutral_population_stays_neutral():
     p, q, _, n = CASES["fast"]
     m = CoProductionModel(_scenario(p, q, 30, n), rng=1)
     m.run()
-    for name, value in (("literacy", 0.5), ("trust", 0.5), ("awareness", 1.0), ("privacy", 0.0),
+    for name, value in (("literacy", 0.5), ("trust", 0.5), ("awareness", 1.0), ("privacy_concern", 0.0),
                         ("responsiveness", 0.5)):
-        assert (getattr(m, name) == value).all(), name
-    assert (m.device == 2).all()
+        assert (getattr(m.citizens, name) == value).all(), name
+    assert (m.citizens.device == 2).all()
     assert 0 < m.adopted.mean() < 1
 
 

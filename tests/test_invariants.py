@@ -125,8 +125,8 @@ def test_invariants_hold_for_random_parameters(drawn):
     n_m = s.region.n_municipalities
     for _ in range(s.run.steps):
         m.step()
-        for name in ("trust", "literacy", "awareness", "privacy"):
-            x = getattr(m, name)
+        for name in ("trust", "literacy", "awareness", "privacy_concern"):
+            x = getattr(m.citizens, name)
             assert ((x >= 0) & (x <= 1)).all(), name
         assert m.adopted.dtype == bool and m.online.dtype == bool
     df = m.timeseries()
@@ -140,7 +140,7 @@ def test_invariants_hold_for_random_parameters(drawn):
     assert (df[COUNTS] >= 0).all().all()
     # counts are conserved: submitted = resolved + backlog + dropped
     t = m.totals
-    assert t["submitted"] == t["resolved"] + t["dropped"] + m.pend_cit.size
+    assert t["submitted"] == t["resolved"] + t["dropped"] + m.queue.size
     for _, g in df.groupby("municipality"):
         flow = g["requests"].cumsum() - g["resolved"].cumsum() - g["dropped"].cumsum()
         assert (flow.to_numpy() == g["backlog"].to_numpy()).all()

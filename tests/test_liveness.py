@@ -82,6 +82,11 @@ CONTEXT: dict[str, tuple[dict[str, Any], str]] = {
     "channels.social": (
         {"channels.portal": False},
         "as for participation.cost_social: with the portal on, switching social media off changes only the spend"),
+    "trust.responsiveness_rate": (
+        {"adoption.open_data_weight": 0.0},
+        "all_levers opens the data fully, so performance expectancy = clip(responsiveness + 0.5 x openness) sits "
+        "at 1 and only falls in responsiveness below 0.5 show; without the open-data term every change reaches "
+        "intention (a weak effect on rare adoption events)"),
 }
 # Parameters whose generic nudge lands where they have no effect, nudged to a given value instead.
 NUDGE: dict[str, tuple[Any, str]] = {
@@ -90,11 +95,16 @@ NUDGE: dict[str, tuple[Any, str]] = {
     "infrastructure.training_km": (2.0, "nearly every citizen is within 5 km of a centre; farther changes nothing"),
     "infosec.breach_hazard": (0.02, "the top of its plausible range: breaches are rare events"),
     "run.n_citizens": (800, "halfway to the bound is a million citizens; any other size changes the sample"),
+    "infrastructure.service_centre_need_base": (
+        3.0, "three service centres per municipality, one weighted draw each: a nudge to 1.6 moves none of them "
+        "to another ward at these seeds; 3.0 (nearly uniform placement) does"),
 }
 # Parameters tested by their own function below instead of the generic nudge.
 OWN_TEST = {
     "run.seed": "a seed passed to simulate() wins; run.seed is the default seed (test_run_seed_is_the_default_seed)",
     "municipality.over_budget": "'refuse' refuses an over-budget plan at load (test_over_budget_choice_is_live)",
+    "officials.initial_tenure_weeks": "officials' tenure is state shown on the agents (Official.tenure) that no "
+    "weekly rule or metric reads; it sets the tenures at the start (test_initial_tenure_sets_the_tenures)",
 }
 PATHS = [p for p in ROWS if p not in OWN_TEST]
 
@@ -213,3 +223,15 @@ def test_nudging_an_event_changes_the_output(index, field):
     changed = _changed(before, after)
     assert set(changed) & set(BEHAVIOUR), f"events[{index}].{field}: {events[index][field]!r} -> " \
                                           f"{nudged[index][field]!r} changed only {changed}"
+
+
+def test_initial_tenure_sets_the_tenures():
+    """officials.initial_tenure_weeks bounds the tenures drawn at the start."""
+    from cosim import CoProductionModel
+
+    for weeks in (10, 520):
+        m = CoProductionModel(load_scenario(None, {"run.n_citizens": 200, "officials.initial_tenure_weeks": weeks}),
+                              rng=1)
+        tenure = m.officials.tenure
+        assert tenure.min() >= 0 and tenure.max() < weeks
+        assert tenure.max() >= weeks // 2

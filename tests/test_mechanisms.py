@@ -14,6 +14,7 @@ import pytest
 
 from cosim import CoProductionModel, load_scenario
 from cosim.model import mechanisms as mech
+from cosim.model import stages
 from cosim.scenario.loading import with_overrides
 
 # --------------------------------------------------------------------------- access
@@ -49,15 +50,15 @@ def test_capacity_is_shared_among_users():
 
 def _reach(m) -> np.ndarray:
     """Brute force: is each citizen within coverage + walking distance of a hotspot?"""
-    d = np.hypot(m.x[:, None] - m.hot_x[None, :], m.y[:, None] - m.hot_y[None, :])
-    return (d <= m.hot_radius_km + m.config.infrastructure.walk_km).any(axis=1)
+    d = np.hypot(m.x[:, None] - m.nodes.hotspot_x[None, :], m.y[:, None] - m.nodes.hotspot_y[None, :])
+    return (d <= m.nodes.hotspot_radius_km + m.config.infrastructure.walk_km).any(axis=1)
 
 
 def test_hotspot_reach_is_coverage_plus_walk():
     m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "wifi.hotspots": 3}), rng=1)
     in_reach = _reach(m)
     assert 0 < in_reach.sum() < m.n
-    assert np.array_equal(m.cit_hotspot >= 0, in_reach)
+    assert np.array_equal(m.citizens.hotspot >= 0, in_reach)
 
 
 def test_in_reach_without_data_is_online_out_of_reach_is_not():
@@ -76,9 +77,9 @@ def test_devices_and_own_data_by_hand():
     feature_in_reach = np.flatnonzero(in_reach)[:10]
     data_out_of_reach = np.flatnonzero(~in_reach)[:10]
     none_in_reach = np.flatnonzero(in_reach)[10:20]
-    m.device[feature_in_reach] = 1
-    m.device[none_in_reach] = 0
-    m.afford[data_out_of_reach] = 1.0
+    m.citizens.device[feature_in_reach] = 1
+    m.citizens.device[none_in_reach] = 0
+    m.citizens.data_affordability[data_out_of_reach] = 1.0
     m.step()
     expected = in_reach.copy()
     expected[feature_in_reach] = False
@@ -94,8 +95,8 @@ def test_no_one_is_online_through_a_hotspot_that_is_down():
     up = []
     for t in range(7):
         m.step()
-        up.append(bool(m.node_up[0]))
-        assert np.array_equal(m.online, in_reach & m.node_up[0]), t
+        up.append(bool(m.nodes.up[0]))
+        assert np.array_equal(m.online, in_reach & m.nodes.up[0]), t
     assert up == [True, True, False, False, False, True, True]
 
 
@@ -125,9 +126,9 @@ def test_access_centre_serves_citizens_without_a_device():
     town = {**HOTSPOT_TOWN, "wifi.hotspots": 0, "infrastructure.access_centres": 1,
             "infrastructure.access_centre_capacity": 1e5, "population.phone_share": 0.0}
     m = CoProductionModel(load_scenario(None, town), rng=5)
-    assert (m.device == 0).all()
+    assert (m.citizens.device == 0).all()
     reach = m.config.infrastructure.centre_radius_m / 1000 + m.config.infrastructure.walk_km
-    near = np.hypot(m.x - m.centre_x[0], m.y - m.centre_y[0]) <= reach
+    near = np.hypot(m.x - m.nodes.centre_x[0], m.y - m.nodes.centre_y[0]) <= reach
     assert 0 < near.sum() < m.n
     m.step()
     assert np.array_equal(m.online, near)
@@ -198,15 +199,18 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
     m.run(20)
     seen = {}
 
-    real = m._coproduce
+    real = stages.coproduction
 
     def spy(*args):
         who, outcome = real(*args)
-        seen.update(trust=m.trust.copy(), expectation=m.expectation.copy(), who=who, outcome=outcome)
+        seen.update(trust=m.trust.copy(), expectation=m.citizens.expectation.copy(), who=who, outcome=outcome)
         return who, outcome
 
-    m._coproduce = spy
-    m.step()
+    stages.coproduction = spy
+    try:
+        m.step()
+    finally:
+        stages.coproduction = real
     assert np.all(np.diff(seen["who"]) > 0)  # each citizen once, in order
     had = np.zeros(m.n, dtype=bool)
     had[seen["who"]] = True
@@ -216,7 +220,7 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
                                             s.trust.alpha_plus, s.trust.alpha_minus)
     np.testing.assert_allclose(m.trust[had], expected, rtol=0, atol=1e-12)
     # non-participants move toward their ward's service quality
-    q = m.ward_quality[m.ward[~had]]
+    q = m.wards.quality[m.ward[~had]]
     before = seen["trust"][~had]
     np.testing.assert_allclose(m.trust[~had], before + s.trust.quality_weight * (q - before), atol=1e-12)
 
@@ -249,7 +253,7 @@ def test_resolve_fifo_matches_a_plain_queue():
 
 def _conserved(m) -> None:
     tot = m.totals
-    assert tot["submitted"] == tot["resolved"] + tot["dropped"] + m.pend_cit.size
+    assert tot["submitted"] == tot["resolved"] + tot["dropped"] + m.queue.size
     df = m.timeseries()
     for name, g in df.groupby("municipality"):
         g = g.sort_values("step")
@@ -259,7 +263,7 @@ def _conserved(m) -> None:
     assert region["requests"].sum() == tot["submitted"]
     assert region["resolved"].sum() == tot["resolved"]
     assert region["dropped"].sum() == tot["dropped"]
-    assert region["backlog"].iloc[-1] == m.pend_cit.size
+    assert region["backlog"].iloc[-1] == m.queue.size
 
 
 @pytest.mark.parametrize("pooled", [False, True])
@@ -273,10 +277,10 @@ def test_queue_conservation_over_a_whole_run(small_all_levers, pooled):
     m = CoProductionModel(s, rng=10)
     m.run(80)
     _conserved(m)
-    assert m.totals["resolved"] > 0 and m.totals["dropped"] > 0 and m.pend_cit.size > 0
+    assert m.totals["resolved"] > 0 and m.totals["dropped"] > 0 and m.queue.size > 0
     # the queue keeps arrival order; nothing waits longer than max_wait_weeks
-    assert (np.diff(m.pend_week) >= 0).all()
-    assert (m.week - 1 - m.pend_week < s.participation.max_wait_weeks).all()
+    assert (np.diff(m.queue.week) >= 0).all()
+    assert (m.week - 1 - m.queue.week < s.participation.max_wait_weeks).all()
 
 
 def test_queue_conservation_with_ample_capacity(small):
@@ -295,15 +299,15 @@ def test_officials_resolve_capacity_times_skill():
     m = CoProductionModel(s, rng=12)
     carry = 0.0
     for _ in range(15):
-        cap = float((s.officials.capacity_per_week * m.off_skill * m.off_active).sum() / m.scale[0])
-        backlog_before = m.pend_cit.size
+        cap = float((s.officials.capacity_per_week * m.officials.skill * m.officials.active).sum() / m.municipalities.scale[0])
+        backlog_before = m.queue.size
         m.step()
         avail = carry + cap
         resolved = m.week_stats["resolved"][0]
         waiting = backlog_before + m.week_stats["requests"][0]
         assert resolved == min(math.floor(avail), waiting)
         carry = avail - math.floor(avail) if resolved == math.floor(avail) else 0.0
-    assert m.pend_cit.size > 0  # demand exceeded capacity: the bound was binding
+    assert m.queue.size > 0  # demand exceeded capacity: the bound was binding
 
 
 def test_official_ict_training_keeps_skill_at_most_one():
@@ -312,8 +316,8 @@ def test_official_ict_training_keeps_skill_at_most_one():
                              "talent.training_per_million": 1.0, "municipality.annual_budget_rand": 1e10})
     m = CoProductionModel(s, rng=1)
     m.run(3)
-    assert m.off_ict.max() <= 1.0
-    assert m.off_ict[m.off_active].min() == pytest.approx(1.0)
+    assert m.officials.ict_skill.max() <= 1.0
+    assert m.officials.ict_skill[m.officials.active].min() == pytest.approx(1.0)
 
 
 def test_coproduced_outcome_is_cobb_douglas():
@@ -345,15 +349,18 @@ def _training_week(targeting: str, seats: float = 25.0):
     m = CoProductionModel(s, rng=13)
     m.run(2)
     captured = []
-    real = m._training
+    real = stages.training
 
-    def spy(tr, key):
-        captured.append(real(tr, key))
+    def spy(*args):
+        captured.append(real(*args))
         return captured[-1]
 
-    m._training = spy
+    stages.training = spy
     lit, adopted, income = m.literacy.copy(), m.adopted.copy(), m.income.copy()
-    m.step()
+    try:
+        m.step()
+    finally:
+        stages.training = real
     return s, m, captured[0], lit, adopted, income
 
 
@@ -361,7 +368,7 @@ def _training_week(targeting: str, seats: float = 25.0):
 def test_training_seats_go_to_the_targeted_group(targeting):
     _, m, trained, lit, _, income = _training_week(targeting)
     assert trained.sum() == 25 == m.week_stats["trained"][0]
-    eligible = m.near_training & (lit < 0.999)
+    eligible = m.citizens.near_training & (lit < 0.999)
     assert 25 < eligible.sum() < m.n  # some are too far from a centre
     assert not trained[~eligible].any()
     waiting = eligible & ~trained
@@ -439,7 +446,7 @@ def test_contribution_metrics_match_brute_force(small_all_levers):
     assert last["municipality"].tolist() == ["m1", "m2", "region"]
     assert m.contributions.sum() > 50
     for i, (_, row) in enumerate(last.iterrows()):
-        x = m.contributions if row["municipality"] == "region" else m.contributions[m.muni == i]
+        x = m.contributions if row["municipality"] == "region" else m.contributions[m.citizens.municipality == i]
         assert row["gini_contributions"] == pytest.approx(_gini_brute(x), abs=1e-9)
         assert row["top1_share"] == pytest.approx(_top_share_brute(x, 0.01), abs=1e-9)
         assert row["top10_share"] == pytest.approx(_top_share_brute(x, 0.10), abs=1e-9)
@@ -466,6 +473,141 @@ def test_consultation_comments_only_in_the_idp_window(small):
     commented = []
     for _ in range(20):
         m.step()
-        commented.append(int(m.commented.sum()))
+        commented.append(int(m.citizens.commented.sum()))
     assert all(c == 0 for t, c in enumerate(commented) if not 5 <= t < 9)
     assert all(c > 0 for t, c in enumerate(commented) if 5 <= t < 9)
+
+
+# --------------------------------------------------------------------------- the named rules, on tiny inputs
+# (values chosen as sums of powers of two, so the expected numbers are exact)
+
+
+def test_facilitating_conditions():
+    online = np.array([True, True, False, False])
+    muni = np.array([0, 1, 0, 1])
+    phone = np.array([True, True, True, False])
+    # e-channel open in municipality 0 only; no USSD
+    assert mech.facilitating_conditions(online, np.array([True, False]), muni, False, 0.5, phone).tolist() == [
+        True, False, False, False]
+    # USSD gives its partial access to everyone with a phone and no online e-channel
+    assert mech.facilitating_conditions(online, np.array([True, False]), muni, True, 0.5, phone).tolist() == [
+        1.0, 0.5, 0.5, 0.0]
+    assert mech.facilitating_conditions(online, np.array([True, True]), muni, False, 0.5, phone).tolist() == [
+        True, True, False, False]
+    assert not mech.facilitating_conditions(online, np.array([False, False]), muni, False, 0.5, phone).any()
+
+
+def test_awareness_update():
+    a = np.array([0.0, 0.5, 1.0])
+    nbr = np.array([0.5, 1.0, 0.0])
+    # gain = 0.25 + 0.5 nbr = [0.5, 0.75, 0.25]; a + (1 - a) gain - 0.25 a
+    got = mech.awareness_update(a, 0.25, 0.5, nbr, 0.5, False, 0.25)
+    assert got.tolist() == [0.5, 0.75, 0.75]
+    # in the IDP window the boost is added, the gain capped at 1
+    got = mech.awareness_update(a, 0.25, 0.5, nbr, 0.5, True, 0.25)
+    assert got.tolist() == [1.0, 0.875, 0.75]
+
+
+def test_privacy_risk_and_performance_expectancy():
+    assert mech.privacy_risk(np.array([0.5, 1.0]), np.array([0.5, 0.75])).tolist() == [0.25, 0.25]
+    assert mech.privacy_risk(np.array([0.5, 1.0]), 0.5).tolist() == [0.25, 0.5]
+    got = mech.performance_expectancy(np.array([0.25, 0.75]), np.array([0.5, 1.0]), 0.5)
+    assert got.tolist() == [0.5, 1.0]  # clipped at 1
+
+
+def test_adaptive_expectation():
+    assert mech.adaptive_expectation(np.array([0.5, 0.5]), np.array([1.0, 0.0]), 0.25).tolist() == [0.625, 0.375]
+
+
+def test_cheapest_e_channel_table():
+    best, cost = mech.cheapest_e_channel(0.25, 0.5, 0.75, 0.25)
+    assert cost[0] == np.inf and best[0] == 0          # nothing open
+    assert (best[0b011], cost[0b011]) == (0, 0.25)    # portal beats USSD
+    assert (best[0b110], cost[0b110]) == (1, 0.5)     # USSD beats social media for an adult
+    assert (best[0b1110], cost[0b1110]) == (2, 0.1875)  # ... not for the young (0.75 x 0.25)
+    assert (best[0b100], cost[0b100]) == (2, 0.75)
+
+
+def test_efficacy_and_act_probability():
+    trust = np.array([0.0, 0.5, 1.0])
+    # (1 - w) + 2 w trust, w = 0.5: [0.5, 1, 1.5]; level 3 with e = 0.5: x 1.5
+    assert mech.efficacy(trust, 0.5, 0.5, 2).tolist() == [0.5, 1.0, 1.5]
+    assert mech.efficacy(trust, 0.5, 0.5, 3).tolist() == [0.75, 1.5, 2.25]
+    got = mech.act_probability(np.array([0.5, 0.5, 1.0, 0.5]), np.array([1.0, 1.5, 2.0, 1.0]),
+                               np.array([0.5, 0.0, 0.75, np.inf]))
+    assert got.tolist() == [0.25, 0.75, 0.5, 0.0]
+
+
+def test_idp_feedback_follows_the_level_offered():
+    assert [mech.idp_feedback(0.5, level) for level in range(1, 6)] == [0.5, 0.625, 0.75, 0.875, 1.0]
+
+
+def test_citizen_and_official_inputs():
+    got = mech.citizen_input(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.5, 1.0]), 0.5, 0.5)
+    # (0.5 + 0.5 lit)(1 + 0.5 open data) = [0.5, 0.9375, 1.5 -> 1]
+    assert got.tolist() == [0.5, 0.9375, 1.0]
+    got = mech.official_input(np.array([0.5, 0.5, 1.0]), np.array([0.25, 0.25, -0.5]), np.array([True, False, True]))
+    assert got.tolist() == [0.25, 0.5, 0.0]  # sqrt(ICT) for e-channels only; negative ICT counts as 0
+
+
+def test_timely_outcome():
+    got = mech.timely_outcome(np.array([1.0, 0.5]), np.array([0, 4]), 4.0)
+    assert got.tolist() == [1.0, 0.5 * math.exp(-1.0)]
+
+
+def test_ward_coverage_and_quality():
+    cov = mech.ward_coverage_update(np.array([0.0, 1.0, 0.5]), np.array([2.0, 0.0, 8.0]), np.array([4.0, 1.0, 4.0]),
+                                    0.25)
+    assert cov.tolist() == [0.125, 0.75, 0.625]  # 0.75 c + 0.25 min(1, work / needs)
+    q = mech.ward_quality_update(np.array([0.5, 0.5]), np.array([0.5, 0.0]), np.array([1.0, 0.5]), 0.5, 0.5)
+    # target = base + (1 - base) coverage gain = [0.75, 0.25]; q + 0.5 (target - q)
+    assert q.tolist() == [0.625, 0.375]
+
+
+def test_open_data_value_equals_the_level_at_the_reference_point():
+    got = mech.open_data_value(0.5, 13.0, np.array([0.5, 1.0, 0.0]), 13.0, 0.5, 0.5)
+    assert got[0] == 0.5  # interval 13 weeks, ICT 0.5: the level
+    assert got[1] == pytest.approx(0.5 / 0.75) and got[2] == pytest.approx(0.5 * 0.5 / 0.75)
+    assert mech.open_data_value(1.0, 39.0, np.array([0.5]), 13.0, 0.5, 0.5)[0] == 0.5  # fresh a quarter
+
+
+def test_trust_rules():
+    t = np.array([0.5, 0.25])
+    assert mech.quality_trust_update(t, np.array([1.0, 0.75]), 0.5).tolist() == [0.75, 0.5]
+    assert mech.transparency_update(t, 0.5, 0.5).tolist() == [0.625, 0.4375]
+    assert mech.transparency_update(t, 0.5, np.array([0.0, 1.0])).tolist() == [0.5, 0.625]
+
+
+def test_shock_rules():
+    assert mech.security_posture(0.5, 0.0, 1e6) == 0.5
+    assert mech.security_posture(0.5, 1e6 * math.log(2.0), 1e6) == pytest.approx(0.75)
+    assert mech.breach_hazard(0.25, np.array([0.5, 0.75, 1.0]), 0.5).tolist() == [0.25, 0.125, 0.0]
+    assert mech.legal_damping(0.5, 0.5) == 0.75
+    assert mech.breach_trust(np.array([0.5, 1.0]), 0.5, np.array([1.0, 0.5])).tolist() == [0.25, 0.75]
+    assert mech.breach_privacy(np.array([0.5, 0.0]), 0.5, np.array([1.0, 0.5])).tolist() == [0.75, 0.25]
+
+
+def test_talent_rules():
+    assert mech.attrition_probability(0.52, 52.0, 0.5, 0.0) == 0.01
+    assert mech.attrition_probability(0.52, 52.0, 0.5, 1.0) == 0.005
+    assert mech.attrition_probability(0.52, 52.0, 2.0, 1.0) == 0.0  # never negative
+    got = mech.hiring_skill_mean(0.5, np.array([1.0, 0.5]), 0.5, 1.0)
+    assert got.tolist() == [0.75, 0.375]
+    assert mech.hiring_skill_mean(1.0, np.array([1.0]), 1.0, 1.0).tolist() == [1.0]  # capped
+    assert mech.ict_training_rate(52e6, 4, 0.5, 52.0) == 0.125  # R13m each a year, 0.5 per million, weekly
+    assert mech.ict_training_rate(52e9, 1, 1.0, 52.0) == 1.0  # at most the whole gap
+
+
+def test_the_engine_calls_the_access_rule(monkeypatch):
+    """docs/ODD.md names mechanisms.online_access as the access rule: the step uses it."""
+    calls = []
+    real = mech.online_access
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(mech, "online_access", counted)
+    m = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=1)
+    m.step()
+    assert len(calls) == 1

@@ -45,7 +45,7 @@ def test_model_is_a_mesa_model_with_typed_agents(request, fixture):
         assert sorted(a.idx for a in agents) == list(range(count))  # one agent per array row
     assert len(m.agents) == sum(expected.values())
     assert m.trust.shape == m.literacy.shape == m.adopted.shape == (s.run.n_citizens,)
-    assert m.node_x.size == expected[ICTNode]
+    assert m.nodes.n == expected[ICTNode]
 
 
 def test_hotspot_agents_follow_the_wifi_schedule(small_all_levers):
@@ -55,9 +55,9 @@ def test_hotspot_agents_follow_the_wifi_schedule(small_all_levers):
     assert hotspots() == 2 * 30
     m.run(105)
     assert hotspots() == 2 * 60
-    assert int((m.node_kind == 0).sum()) == 2 * 60
-    assert len(m.agents_by_type[ICTNode]) == m.node_x.size
-    assert sorted(a.idx for a in m.agents_by_type[ICTNode]) == list(range(m.node_x.size))
+    assert int((m.nodes.kind == 0).sum()) == 2 * 60
+    assert len(m.agents_by_type[ICTNode]) == m.nodes.n
+    assert sorted(a.idx for a in m.agents_by_type[ICTNode]) == list(range(m.nodes.n))
 
 
 def test_citizen_attributes_are_views_of_the_arrays(small):
@@ -69,7 +69,7 @@ def test_citizen_attributes_are_views_of_the_arrays(small):
     assert c.adopted == bool(m.adopted[i])
     assert c.income == ("low", "mid", "high")[m.income[i]]
     assert c.ward == m.ward[i]
-    assert c.municipality == m.muni[i]
+    assert c.municipality == m.citizens.municipality[i]
     assert (c.x, c.y) == (m.x[i], m.y[i])
     # writing an attribute writes the array, and only that element
     before = m.trust.copy()
@@ -92,12 +92,12 @@ def test_citizen_attributes_are_views_of_the_arrays(small):
 def test_official_and_node_attributes_are_views(small):
     m = CoProductionModel(small, rng=4)
     o = m.agents_by_type[Official][3]
-    assert o.skill == m.off_skill[o.idx]
-    assert o.ict_skill == m.off_ict[o.idx]
+    assert o.skill == m.officials.skill[o.idx]
+    assert o.ict_skill == m.officials.ict_skill[o.idx]
     o.skill = 0.99
-    assert m.off_skill[o.idx] == 0.99
+    assert m.officials.skill[o.idx] == 0.99
     kinds = [a.kind for a in sorted(m.agents_by_type[ICTNode], key=lambda a: a.idx)]
-    assert kinds == [("hotspot", "access_centre", "service_centre")[k] for k in m.node_kind]
+    assert kinds == [("hotspot", "access_centre", "service_centre")[k] for k in m.nodes.kind]
     assert kinds.count("access_centre") == small.infrastructure.access_centres
     assert kinds.count("service_centre") == small.infrastructure.service_centres
 
@@ -298,17 +298,17 @@ def test_tables_are_tidy_and_typed(small_all_levers):
 @pytest.mark.parametrize("scenario", ["baseline", "all_levers"])
 def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     """Rows nobody reads are skipped, yet every row read and every later draw is what the full block gives."""
-    from cosim.model.model import HOTSPOT, IDP, N_DRAWS, TRAIN
+    from cosim.model.draws import HOTSPOT, IDP, N_DRAWS, TRAIN
 
     s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / f"{scenario}.toml",
                       {"run.n_citizens": 300})
     m = CoProductionModel(s, rng=4)
     t = 3  # outside the IDP window
-    pol = m._policy(t)
+    pol = m.policy(t)
     twin = np.random.Generator(type(m.rng.bit_generator)())
     twin.bit_generator.state = m.rng.bit_generator.state
     full = twin.random((N_DRAWS, m.n))
-    u = m._draw_block(pol, t).copy()
+    u = m.week_draws(pol, t).copy()
     skipped = {IDP} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
     read = [row for row in range(N_DRAWS) if row not in skipped]
     np.testing.assert_array_equal(u[read], full[read])

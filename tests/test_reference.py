@@ -106,12 +106,12 @@ def test_reference_and_engine_agree_over_a_full_idp_cycle():
     worst, metric, step = _max_difference(engine.timeseries(), reference.timeseries())
     assert worst <= TOL, f"{metric} differs by {worst:.3g} at week {step}"
     # the citizens' final state agrees too
-    for name in ("trust", "literacy", "awareness", "privacy", "expectation"):
+    for name in ("trust", "literacy", "awareness", "privacy_concern", "expectation"):
         ref = np.array([getattr(c, name) for c in reference.citizens])
-        np.testing.assert_allclose(getattr(engine, name), ref, rtol=0, atol=TOL, err_msg=name)
+        np.testing.assert_allclose(getattr(engine.citizens, name), ref, rtol=0, atol=TOL, err_msg=name)
     for name in ("adopted", "contributions", "channel", "level", "online"):
         ref = np.array([getattr(c, name) for c in reference.citizens])
-        assert (np.asarray(getattr(engine, name)) == ref).all(), name
+        assert (np.asarray(getattr(engine.citizens, name)) == ref).all(), name
 
 
 def test_the_comparison_detects_a_changed_rule(monkeypatch):
@@ -154,7 +154,7 @@ def test_metrics_match_plain_sums_over_the_citizens():
     row = reference.timeseries().iloc[-(scenario.region.n_municipalities + 1):].set_index("municipality")
     cs = reference.citizens
     for m in range(scenario.region.n_municipalities):
-        mine = [c for c in cs if c.muni == m]
+        mine = [c for c in cs if c.municipality == m]
         r = row.loc[f"m{m + 1}"]
         assert r["mean_trust"] == pytest.approx(sum(c.trust for c in mine) / len(mine), abs=TOL)
         assert r["share_online"] == pytest.approx(sum(c.online for c in mine) / len(mine), abs=TOL)

@@ -2,8 +2,9 @@
 
 A ``Citizen`` is a real ``mesa.Agent`` (it can be inspected, selected with
 AgentSet, drawn in the dashboard), but its attributes read and write one element
-of the model's arrays, so the weekly step can update every citizen at once.
-The same holds for officials and ICT nodes.
+of the model's arrays (:mod:`cosim.model.state`: ``model.citizens``,
+``model.officials``, ``model.nodes``), so the weekly step can update every
+citizen at once.  The same holds for officials and ICT nodes.
 """
 
 from __future__ import annotations
@@ -15,20 +16,24 @@ import numpy as np
 
 
 class ArrayAttribute:
-    """An agent attribute stored at ``model.<array>[agent.idx]``.
+    """An agent attribute stored at ``model.<container>.<array>[agent.idx]``.
 
     ``labels`` maps integer codes to names (e.g. income 0 -> "low").
     """
 
-    def __init__(self, array: str, labels: tuple[str, ...] | None = None, doc: str = ""):
+    def __init__(self, container: str, array: str, labels: tuple[str, ...] | None = None, doc: str = ""):
+        self.container = container
         self.array = array
         self.labels = labels
         self.__doc__ = doc
 
+    def _arrays(self, agent: Any) -> Any:
+        return getattr(agent.model, self.container)
+
     def __get__(self, agent: Any, owner: type | None = None) -> Any:
         if agent is None:
             return self
-        value = getattr(agent.model, self.array)[agent.idx]
+        value = getattr(self._arrays(agent), self.array)[agent.idx]
         if self.labels is not None:
             return self.labels[int(value)]
         return value.item() if isinstance(value, np.generic) else value
@@ -36,7 +41,7 @@ class ArrayAttribute:
     def __set__(self, agent: Any, value: Any) -> None:
         if self.labels is not None and isinstance(value, str):
             value = self.labels.index(value)
-        getattr(agent.model, self.array)[agent.idx] = value
+        getattr(self._arrays(agent), self.array)[agent.idx] = value
 
 
 class ArrayAgent(mesa.Agent):
@@ -65,23 +70,23 @@ class Citizen(ArrayAgent):
     (none/portal/ussd/social/meeting) and ``online`` this week.
     """
 
-    income = ArrayAttribute("income", ("low", "mid", "high"))
-    age = ArrayAttribute("age", ("youth", "adult", "senior"))
-    ward = ArrayAttribute("ward")
-    municipality = ArrayAttribute("muni")
-    device = ArrayAttribute("device", ("none", "feature", "smartphone"))
-    data_affordability = ArrayAttribute("afford")
-    literacy = ArrayAttribute("literacy")
-    trust = ArrayAttribute("trust")
-    privacy_concern = ArrayAttribute("privacy")
-    awareness = ArrayAttribute("awareness")
-    adopted = ArrayAttribute("adopted")
-    propensity = ArrayAttribute("propensity")
-    contributions = ArrayAttribute("contributions")
-    channel = ArrayAttribute("channel", ("none", "portal", "ussd", "social", "meeting"))
-    online = ArrayAttribute("online")
-    x = ArrayAttribute("x", doc="Position east, km.")
-    y = ArrayAttribute("y", doc="Position north, km.")
+    income = ArrayAttribute("citizens", "income", ("low", "mid", "high"))
+    age = ArrayAttribute("citizens", "age", ("youth", "adult", "senior"))
+    ward = ArrayAttribute("citizens", "ward")
+    municipality = ArrayAttribute("citizens", "municipality")
+    device = ArrayAttribute("citizens", "device", ("none", "feature", "smartphone"))
+    data_affordability = ArrayAttribute("citizens", "data_affordability")
+    literacy = ArrayAttribute("citizens", "literacy")
+    trust = ArrayAttribute("citizens", "trust")
+    privacy_concern = ArrayAttribute("citizens", "privacy_concern")
+    awareness = ArrayAttribute("citizens", "awareness")
+    adopted = ArrayAttribute("citizens", "adopted")
+    propensity = ArrayAttribute("citizens", "propensity")
+    contributions = ArrayAttribute("citizens", "contributions")
+    channel = ArrayAttribute("citizens", "channel", ("none", "portal", "ussd", "social", "meeting"))
+    online = ArrayAttribute("citizens", "online")
+    x = ArrayAttribute("citizens", "x", doc="Position east, km.")
+    y = ArrayAttribute("citizens", "y", doc="Position north, km.")
     _shown = ("income", "ward", "device", "literacy", "trust", "adopted")
 
 
@@ -92,11 +97,11 @@ class Official(ArrayAgent):
     vacant; ``tenure`` in weeks; ``municipality`` the employer.
     """
 
-    skill = ArrayAttribute("off_skill")
-    ict_skill = ArrayAttribute("off_ict")
-    active = ArrayAttribute("off_active")
-    tenure = ArrayAttribute("off_tenure")
-    municipality = ArrayAttribute("off_muni")
+    skill = ArrayAttribute("officials", "skill")
+    ict_skill = ArrayAttribute("officials", "ict_skill")
+    active = ArrayAttribute("officials", "active")
+    tenure = ArrayAttribute("officials", "tenure")
+    municipality = ArrayAttribute("officials", "municipality")
     _shown = ("skill", "ict_skill", "active")
 
 
@@ -106,9 +111,9 @@ class ICTNode(ArrayAgent):
     ``kind``; position ``x``, ``y`` in km; ``up`` this week; ``municipality``.
     """
 
-    kind = ArrayAttribute("node_kind", ("hotspot", "access_centre", "service_centre"))
-    x = ArrayAttribute("node_x")
-    y = ArrayAttribute("node_y")
-    up = ArrayAttribute("node_up")
-    municipality = ArrayAttribute("node_muni")
+    kind = ArrayAttribute("nodes", "kind", ("hotspot", "access_centre", "service_centre"))
+    x = ArrayAttribute("nodes", "x")
+    y = ArrayAttribute("nodes", "y")
+    up = ArrayAttribute("nodes", "up")
+    municipality = ArrayAttribute("nodes", "municipality")
     _shown = ("kind", "x", "y", "up")

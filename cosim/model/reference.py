@@ -10,7 +10,7 @@ so the fast engine means what these rules say.
 How the two are kept on the same random numbers: each week the engine draws
 one block ``u = rng.random((N_DRAWS, n))`` (a row per kind of decision, a
 column per citizen; rows nobody reads that week are skipped, see
-``CoProductionModel._draw_block``); the reference draws the same block from
+``CoProductionModel.week_draws`` and :mod:`cosim.model.draws`); the reference draws the same block from
 the same generator with the same method and citizen ``i`` reads column ``i``.  Municipal draws (node outages,
 seat rounding, breaches, officials leaving and being hired) come from the same
 generators in the same order.
@@ -21,15 +21,15 @@ per-citizen rule):
 - the initial state: the reference builds a ``CoProductionModel`` (``world``)
   with the same seed and copies each citizen's starting values from it; the
   world also holds the wards, ICT nodes, officials and the social network;
-- the policy schedule of the week (``world._policy``: levers in force, budget,
+- the policy schedule of the week (``world.policy``: levers in force, budget,
   events, node capacities), the officials' weekly turnover and training
-  (``world._talent``) and the effective openness of data
-  (``world._update_open_data``);
+  (:func:`cosim.model.stages.talent`) and the effective openness of data
+  (:func:`cosim.model.stages.open_data`);
 - the social network's structure (each citizen's neighbours are read from the
   world's sparse matrix) and, on a complete network, the municipality totals
   that the mean of everyone else is taken from;
 - the metrics: each week the citizens' state is copied into the world's arrays
-  and the world's :func:`cosim.outputs.metrics.metric_table` computes the table
+  and the world's ``record`` computes the table
   (tests/test_reference.py also checks some metrics against plain sums over
   the citizens).
 
@@ -48,8 +48,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from cosim.model import stages
+from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN
 from cosim.model.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
-from cosim.model.model import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, CoProductionModel
+from cosim.model.model import CoProductionModel
 from cosim.scenario.schema import Scenario
 
 PORTAL, USSD, SOCIAL, MEETING = range(4)  # channel indices, as in mechanisms.CHANNELS
@@ -85,29 +87,29 @@ class ReferenceCitizen(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, i: int):
         super().__init__(model)
-        w = model.world
+        w = model.world.citizens
         c = model.config
         self.i = i
         self.ward = int(w.ward[i])
-        self.muni = int(w.muni[i])
+        self.municipality = int(w.municipality[i])
         self.income = int(w.income[i])                  # 0 low, 1 mid, 2 high
         self.age = int(w.age[i])                        # 0 youth, 1 adult, 2 senior
         self.smartphone = bool(w.device[i] == 2)
         self.phone = bool(w.device[i] >= 1)
-        self.afford = float(w.afford[i])                # weekly chance of having own data
+        self.data_affordability = float(w.data_affordability[i])  # weekly chance of having own data
         self.literacy = float(w.literacy[i])
         self.trust = float(w.trust[i])
         self.trust_prior = float(w.trust_prior[i])
-        self.privacy = float(w.privacy[i])
+        self.privacy_concern = float(w.privacy_concern[i])
         self.awareness = float(w.awareness[i])
         self.adopted = bool(w.adopted[i])
         self.propensity = float(w.propensity[i])
         self.expectation = float(w.expectation[i])
         self.responsiveness = float(w.responsiveness[i])
         self.near_training = bool(w.near_training[i])
-        self.centre = int(w.cit_centre[i]) if w.cit_centre[i] >= 0 else None  # access centre in reach
+        self.centre = int(w.access_centre[i]) if w.access_centre[i] >= 0 else None  # access centre in reach
         # chance a service need arises this week; cost of reaching a ward meeting
-        self.need_chance = c.municipality.need_rate * float(w.ward_need_mult[self.ward])
+        self.need_chance = c.municipality.need_rate * float(model.world.wards.need_mult[self.ward])
         pc = c.participation
         self.meeting_cost = pc.cost_meeting * (1.0 + float(w.meeting_km[i]) / pc.meeting_distance_km)
         self.contributions = int(w.contributions[i])
@@ -125,7 +127,7 @@ class ReferenceCitizen(mesa.Agent):
 
     def want_hotspot(self, u: list[float], hotspot: int | None, data_factor: float, node_up: list[bool]) -> bool:
         """Own mobile data this week?  If not, does a smartphone owner try a working free hotspot?"""
-        self.has_data = u[DATA] < self.afford * data_factor
+        self.has_data = u[DATA] < self.data_affordability * data_factor
         self.hotspot = hotspot
         self.wants_hotspot = (self.smartphone and not self.has_data and hotspot is not None
                               and node_up[hotspot])
@@ -189,8 +191,10 @@ class ReferenceCitizen(mesa.Agent):
             e_channel = ad.ussd_access
         else:
             e_channel = 0.0
-        risk = self.privacy * (1.0 - float(w.posture[self.muni]))  # privacy calculus (Dinev & Hart 2006)
-        performance = clip(self.responsiveness + 0.5 * float(w.open_data_value[self.muni]))
+        munis = w.municipalities
+        # privacy calculus (Dinev & Hart 2006)
+        risk = self.privacy_concern * (1.0 - float(munis.posture[self.municipality]))
+        performance = clip(self.responsiveness + ad.open_data_weight * float(munis.open_data_value[self.municipality]))
         utility = (ad.beta_performance * (performance - 0.5) + ad.beta_effort * (self.literacy - 0.5)
                    + ad.beta_trust * (self.trust - 0.5) - ad.beta_privacy * risk)
         intention = 2.0 / (1.0 + math.exp(-utility))  # 1 for a neutral citizen
@@ -251,7 +255,7 @@ class ReferenceCitizen(mesa.Agent):
             gap = outcome - self.expectation
             trust = clip(trust + tc.alpha_plus * max(gap, 0.0) + tc.alpha_minus * min(gap, 0.0))
             self.expectation = self.expectation + tc.expectation_rate * (outcome - self.expectation)
-            self.responsiveness = self.responsiveness + 0.2 * (outcome - self.responsiveness)
+            self.responsiveness = self.responsiveness + tc.responsiveness_rate * (outcome - self.responsiveness)
         else:
             trust = trust + tc.quality_weight * (ward_quality - trust)
         trust = trust + transparency * (1.0 - trust)  # Grimmelikhuijsen et al. 2013
@@ -265,7 +269,8 @@ class ReferenceCitizen(mesa.Agent):
         ic = self.model.config.infosec
         if breach > 0:
             self.trust = self.trust * (1.0 - ic.breach_trust_drop * breach)
-            self.privacy = self.privacy + ic.breach_privacy_rise * breach * (1.0 - self.privacy)
+            self.privacy_concern = (self.privacy_concern
+                                    + ic.breach_privacy_rise * breach * (1.0 - self.privacy_concern))
         if scandal > 0:
             self.trust = self.trust * (1.0 - self.model.config.trust.scandal_drop * scandal)
 
@@ -291,8 +296,8 @@ class ReferenceModel(mesa.Model):
         self.collect = collect
         self.citizens = [ReferenceCitizen(self, i) for i in range(self.world.n)]
         w = self.world
-        if w.W is not None:
-            indptr, indices = w.W.indptr, w.W.indices
+        if w.network is not None:
+            indptr, indices = w.network.indptr, w.network.indices
             for i, citizen in enumerate(self.citizens):
                 citizen.neighbours = [self.citizens[j] for j in indices[indptr[i]:indptr[i + 1]]]
         self.queue: list[Request] = []
@@ -310,27 +315,27 @@ class ReferenceModel(mesa.Model):
         citizens = self.citizens
 
         # 1. policy schedule (shared with the engine)
-        policy = w._policy(t)
-        lv = w._levers = policy.levers
+        policy = w.policy(t)
+        lv = w.levers = policy.levers
         w.week_stats["spend"] = np.full(M, policy.spend)
-        w.spend_total += policy.spend
+        w.municipalities.spend_total += policy.spend
 
         # 2. ICT nodes up or down this week
-        node_up = (w.rng_nodes.random(w.node_x.size) >= policy.p_down).tolist()
-        w.node_up = np.array(node_up, dtype=bool)
+        node_up = (w.rng_nodes.random(w.nodes.n) >= policy.p_down).tolist()
+        w.nodes.up = np.array(node_up, dtype=bool)
 
         # the week's uniform draws: citizen i reads column i
-        draws = w._draw_block(policy, t)  # rows nobody reads this week are skipped (not drawn)
+        draws = w.week_draws(policy, t)  # rows nobody reads this week are skipped (not drawn)
         u = [draws[:, i].tolist() for i in range(w.n)]
 
         # 3. access: own data, then free hotspots, then access centres, each node's
         #    capacity shared among those who ask for it
         capacity = policy.node_capacity.tolist()
         data_factor = [1.0] * M if policy.data_factor is None else policy.data_factor.tolist()
-        hotspot_of = [None if h < 0 else int(h) + w.n_centres for h in w.cit_hotspot]
+        hotspot_of = [None if h < 0 else int(h) + w.nodes.n_centres for h in w.citizens.hotspot]
         demand = [0] * len(capacity)
         for ct in citizens:
-            if ct.want_hotspot(u[ct.i], hotspot_of[ct.i], data_factor[ct.muni], node_up):
+            if ct.want_hotspot(u[ct.i], hotspot_of[ct.i], data_factor[ct.municipality], node_up):
                 demand[ct.hotspot] += 1  # type: ignore[index]
         served = [served_share(d, cap) * policy.cap_factor for d, cap in zip(demand, capacity, strict=True)]
         for ct in citizens:
@@ -343,7 +348,7 @@ class ReferenceModel(mesa.Model):
         for ct in citizens:
             ct.use_centre(u[ct.i], served)
         ch = lv["channels"]
-        portal_open = [bool(ch.portal and w.portal_down_until[m] <= t) for m in range(M)]
+        portal_open = [bool(ch.portal and w.municipalities.portal_down_until[m] <= t) for m in range(M)]
 
         # 4. literacy: training seats, learning by doing, decay
         trained = self._training(lv["training"], u)
@@ -354,14 +359,15 @@ class ReferenceModel(mesa.Model):
         nbr = self._neighbour_means()
 
         # 5-7. awareness, adoption, participation (and effective openness of data)
-        w._update_open_data(lv["open_data"], lv["links"], w._staff().ict)
+        stages.open_data(c, w.municipalities, lv["open_data"], lv["links"], w.staff().ict_skill)
         window = w.idp_window(t)
         new_requests = len(self.queue)
         for ct in citizens:
-            ct.step(t, u[ct.i], nbr[ct.i][1], nbr[ct.i][2], policy, portal_open[ct.muni], window, self.queue)
+            ct.step(t, u[ct.i], nbr[ct.i][1], nbr[ct.i][2], policy, portal_open[ct.municipality], window,
+                    self.queue)
         requests = [0.0] * M
         for r in self.queue[new_requests:]:
-            requests[r.citizen.muni] += 1
+            requests[r.citizen.municipality] += 1
         w.week_stats["requests"] = np.array(requests)
         w.totals["submitted"] += len(self.queue) - new_requests
 
@@ -369,14 +375,14 @@ class ReferenceModel(mesa.Model):
         self._coproduce(t, lv["links"], policy.level_offered)
 
         # 9. trust, then shocks
-        transparency = [c.trust.transparency_weight * v for v in w.open_data_value.tolist()]
-        quality = w.ward_quality.tolist()
+        transparency = [c.trust.transparency_weight * v for v in w.municipalities.open_data_value.tolist()]
+        quality = w.wards.quality.tolist()
         for ct in citizens:
-            ct.update_trust(nbr[ct.i][0], quality[ct.ward], transparency[ct.muni])
+            ct.update_trust(nbr[ct.i][0], quality[ct.ward], transparency[ct.municipality])
         self._shocks(t, policy.events, lv["security"])
 
         # 10. officials: attrition, hiring, ICT training (shared with the engine)
-        w._talent(t, lv["talent"])
+        stages.talent(c, w.officials, w.municipalities, t, lv["talent"], w.rng_staff)
 
         # 11. record
         self.week += 1
@@ -388,7 +394,7 @@ class ReferenceModel(mesa.Model):
         w = self.world
         M = w.n_muni
         frac = w.rng.random(M).tolist()  # stochastic rounding of fractional seats
-        scale = w.scale.tolist()
+        scale = w.municipalities.scale.tolist()
         seats = [math.floor(tr.seats_per_week / scale[m] + frac[m]) if tr.seats_per_week > 0 else 0
                  for m in range(M)]
         w.week_stats["trained"] = np.array(seats, dtype=float)
@@ -406,14 +412,14 @@ class ReferenceModel(mesa.Model):
             if seats[m] == 0:
                 continue
             eligible = [ct for ct in self.citizens
-                        if ct.muni == m and ct.near_training and ct.literacy < 0.999]
+                        if ct.municipality == m and ct.near_training and ct.literacy < 0.999]
             trained.update(sorted(eligible, key=place_in_line)[: seats[m]])
         return trained
 
     def _neighbour_means(self) -> list[tuple[float, float, float]]:
         """Each citizen's neighbours' mean trust, adoption and awareness (DeGroot averaging)."""
         w = self.world
-        if w.W is not None:
+        if w.network is not None:
             out = []
             for ct in self.citizens:
                 k = len(ct.neighbours)
@@ -425,14 +431,14 @@ class ReferenceModel(mesa.Model):
         totals = [[0.0, 0.0, 0.0] for _ in range(w.n_muni)]
         size = [0] * w.n_muni
         for ct in self.citizens:
-            tot = totals[ct.muni]
+            tot = totals[ct.municipality]
             tot[0] += ct.trust
             tot[1] += ct.adopted
             tot[2] += ct.awareness
-            size[ct.muni] += 1
+            size[ct.municipality] += 1
         out = []
         for ct in self.citizens:
-            tot, others = totals[ct.muni], max(size[ct.muni] - 1.0, 1.0)
+            tot, others = totals[ct.municipality], max(size[ct.municipality] - 1.0, 1.0)
             out.append(((tot[0] - ct.trust) / others, (tot[1] - ct.adopted) / others,
                         (tot[2] - ct.awareness) / others))
         return out
@@ -442,8 +448,9 @@ class ReferenceModel(mesa.Model):
         w, c = self.world, self.config
         o, cp, pc = c.officials, c.coproduction, c.participation
         M = w.n_muni
-        active = w.off_active.tolist()
-        skill_of, ict_of, muni_of = w.off_skill.tolist(), w.off_ict.tolist(), w.off_muni.tolist()
+        off = w.officials
+        active = off.active.tolist()
+        skill_of, ict_of, muni_of = off.skill.tolist(), off.ict_skill.tolist(), off.municipality.tolist()
         cap, n_act, skill, ict = [0.0] * M, [0.0] * M, [0.0] * M, [0.0] * M
         for k in range(len(active)):
             m = muni_of[k]
@@ -451,7 +458,7 @@ class ReferenceModel(mesa.Model):
             n_act[m] += active[k]
             skill[m] += skill_of[k] * active[k]
             ict[m] += ict_of[k] * active[k]
-        scale = w.scale.tolist()
+        scale = w.municipalities.scale.tolist()
         cnt = [max(x, 1.0) for x in n_act]
         cap = [cap[m] / scale[m] for m in range(M)]
         skill = [skill[m] / cnt[m] for m in range(M)]
@@ -469,7 +476,7 @@ class ReferenceModel(mesa.Model):
         used = [0] * len(whole)
         resolved, waiting, dropped = [], [], []
         for r in self.queue:
-            pool = 0 if pooled else r.citizen.muni
+            pool = 0 if pooled else r.citizen.municipality
             if used[pool] < whole[pool]:
                 used[pool] += 1
                 resolved.append(r)
@@ -483,10 +490,10 @@ class ReferenceModel(mesa.Model):
         self.queue = waiting
 
         # co-produced quality: citizen input x official input (Cobb-Douglas; Ostrom 1996)
-        open_data = w.open_data_value.tolist()
+        open_data = w.municipalities.open_data_value.tolist()
         outcomes = []
         for r in resolved:
-            m = r.citizen.muni
+            m = r.citizen.municipality
             citizen_input = clip((cp.report_floor + (1.0 - cp.report_floor) * r.citizen.literacy)
                                  * (1.0 + cp.open_data_boost * open_data[m]))
             official_input = skill[m] * (math.sqrt(max(ict[m], 0.0)) if r.channel != 4 else 1.0)
@@ -497,38 +504,39 @@ class ReferenceModel(mesa.Model):
         n_res, n_drop, out_sum = [0.0] * M, [0.0] * M, [0.0] * M
         waits: list[list[int]] = [[] for _ in range(M)]
         for r, outcome in zip(resolved, outcomes, strict=True):
-            m = r.citizen.muni
+            m = r.citizen.municipality
             n_res[m] += 1
             out_sum[m] += outcome
             waits[m].append(t - r.week)
         for r in dropped:
-            n_drop[r.citizen.muni] += 1
+            n_drop[r.citizen.municipality] += 1
         for r in waiting:  # where nothing was resolved, the median age of what still waits
-            if n_res[r.citizen.muni] == 0:
-                waits[r.citizen.muni].append(t - r.week)
+            if n_res[r.citizen.municipality] == 0:
+                waits[r.citizen.municipality].append(t - r.week)
         ws = w.week_stats
         ws["median_wait"] = np.array([float(statistics.median(x)) if x else 0.0 for x in waits])
         ws["resolved"], ws["dropped"] = np.array(n_res), np.array(n_drop)
         ws["outcome"] = np.array([out_sum[m] / max(n_res[m], 1.0) for m in range(M)])
-        w.cum["resolved"] += ws["resolved"]
-        w.cum["dropped"] += ws["dropped"]
+        w.cumulative["resolved"] += ws["resolved"]
+        w.cumulative["dropped"] += ws["dropped"]
         w.totals["resolved"] += len(resolved)
         w.totals["dropped"] += len(dropped)
 
         # ward service quality follows resolved co-produced work (moving average of coverage)
         mc = c.municipality
-        done = [0.0] * w.n_wards
+        wards = w.wards
+        done = [0.0] * wards.n
         for r, outcome in zip(resolved, outcomes, strict=True):
             done[r.citizen.ward] += outcome
-        size = np.bincount(w.ward, minlength=w.n_wards).tolist()
-        need_mult, base = w.ward_need_mult.tolist(), w.ward_base_quality.tolist()
-        coverage, quality = w.ward_coverage.tolist(), w.ward_quality.tolist()
-        for k in range(w.n_wards):
+        size = np.bincount(w.citizens.ward, minlength=wards.n).tolist()
+        need_mult, base = wards.need_mult.tolist(), wards.base_quality.tolist()
+        coverage, quality = wards.coverage.tolist(), wards.quality.tolist()
+        for k in range(wards.n):
             expected = max(max(size[k], 1) * mc.need_rate * need_mult[k], 1e-12)
-            coverage[k] = 0.9 * coverage[k] + 0.1 * min(1.0, done[k] / expected)
+            coverage[k] = (1.0 - mc.coverage_rate) * coverage[k] + mc.coverage_rate * min(1.0, done[k] / expected)
             target = base[k] + (1.0 - base[k]) * coverage[k] * cp.quality_gain
             quality[k] = clip(quality[k] + mc.quality_response * (target - quality[k]))
-        w.ward_coverage, w.ward_quality = np.array(coverage), np.array(quality)
+        wards.coverage, wards.quality = np.array(coverage), np.array(quality)
 
         # each citizen's experiences: outcomes, dropped requests (0), IDP feedback
         for r, outcome in zip(resolved, outcomes, strict=True):
@@ -548,7 +556,7 @@ class ReferenceModel(mesa.Model):
         w, ic = self.world, self.config.infosec
         M = w.n_muni
         draw = w.rng.random(M).tolist()
-        posture = w.posture.tolist()
+        posture = w.municipalities.posture.tolist()
         breach = [1.0 if draw[m] < ic.breach_hazard * (1.0 - posture[m]) / max(1.0 - ic.base_posture, 1e-9)
                   else 0.0 for m in range(M)]
         scandal = [0.0] * M
@@ -564,10 +572,10 @@ class ReferenceModel(mesa.Model):
         w.week_stats["breaches"] = np.array([float(b > 0) for b in breach])
         damp = 1.0 - ic.legal_damping * sec.legal_strength
         for ct in self.citizens:
-            ct.suffer_shock(breach[ct.muni] * damp, scandal[ct.muni])
+            ct.suffer_shock(breach[ct.municipality] * damp, scandal[ct.municipality])
         for m in range(M):
             if breach[m] > 0:  # e-services down while the breach is handled
-                w.portal_down_until[m] = t + 1 + ic.breach_downtime_weeks
+                w.municipalities.portal_down_until[m] = t + 1 + ic.breach_downtime_weeks
 
     # ------------------------------------------------------------------ recording
 
@@ -575,18 +583,16 @@ class ReferenceModel(mesa.Model):
         """Copy the citizens' state into the world's arrays and record the world's metrics."""
         w = self.world
         cs = self.citizens
-        for name, dtype in (("trust", float), ("literacy", float), ("awareness", float), ("privacy", float),
+        for name, dtype in (("trust", float), ("literacy", float), ("awareness", float), ("privacy_concern", float),
                             ("expectation", float), ("responsiveness", float), ("adopted", bool),
-                            ("online", bool), ("contributions", np.int64), ("last_participation", np.int64)):
-            setattr(w, name, np.array([getattr(ct, name) for ct in cs], dtype=dtype))
-        w.channel = np.array([ct.channel for ct in cs], dtype=np.int8)
-        w.level = np.array([ct.level for ct in cs], dtype=np.int8)
-        w.commented = np.array([ct.commented for ct in cs], dtype=bool)
-        w.pend_cit = np.array([r.citizen.i for r in self.queue], dtype=np.int64)
-        w.pend_week = np.array([r.week for r in self.queue], dtype=np.int64)
-        w.pend_channel = np.array([r.channel for r in self.queue], dtype=np.int8)
+                            ("online", bool), ("contributions", np.int64), ("last_participation", np.int64),
+                            ("channel", np.int8), ("level", np.int8), ("commented", bool)):
+            setattr(w.citizens, name, np.array([getattr(ct, name) for ct in cs], dtype=dtype))
+        w.queue.citizen = np.array([r.citizen.i for r in self.queue], dtype=np.int64)
+        w.queue.week = np.array([r.week for r in self.queue], dtype=np.int64)
+        w.queue.channel = np.array([r.channel for r in self.queue], dtype=np.int8)
         w.week = self.week
-        w._record()
+        w.record()
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` weeks (default: the scenario's horizon)."""

@@ -11,11 +11,15 @@ governance); each is the plain mean of the indicators named in its function,
 an assumption about weights that docs/ODD.md states.
 
 The functions read a :class:`~cosim.model.model.CoProductionModel` (typed ``Any``:
-this layer sits below the model, which records its week through it).
+this layer sits below the model, which records its week through it), through
+its public state only: ``citizens``, ``officials``, ``nodes``, ``wards``,
+``municipalities``, ``queue``, ``week_stats``, ``cumulative``, ``levers``,
+``policy_now``, ``legal_strength``, ``week`` and ``config``.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,9 +152,10 @@ class _Keys:
 
     def __init__(self, model: Any):
         M = model.n_muni
+        cit = model.citizens
         self.M = M
         self.G = 9 * M
-        group = (model.muni.astype(np.intp) * 9 + model.income * 3 + model.lit_group).astype(np.intp)
+        group = (cit.municipality.astype(np.intp) * 9 + cit.income * 3 + cit.lit_group).astype(np.intp)
         self.group = group
         # members[g, i] = 1 when citizen i is in group g
         self.members = sp.csr_matrix((np.ones(group.size), (group, np.arange(group.size))),
@@ -173,10 +178,10 @@ class _Keys:
         self.ratio_factor = np.array([[factor] for _, factor, _ in RATIO_METRICS.values()])
         self.ratio_per = [per for _, _, per in RATIO_METRICS.values()]
         self.weighted_rows = [METRICS.index(name) for name in WEIGHTED_METRICS]
-        self.n_ward = np.bincount(model.ward, minlength=model.n_wards).astype(float)
-        self.posts = np.bincount(model.off_muni, minlength=M).astype(float)
+        self.n_ward = np.bincount(cit.ward, minlength=model.wards.n).astype(float)
+        self.posts = np.bincount(model.officials.municipality, minlength=M).astype(float)
         self._indicator_cache: dict[bytes, np.ndarray] = {}
-        self.muni = model.muni.astype(np.intp)
+        self.muni = cit.municipality.astype(np.intp)
         self.stride = 0
         self.muni_offset = self.muni
 
@@ -194,6 +199,9 @@ class _Keys:
             self.muni_offset = self.muni * self.stride
         return self.muni_offset, self.stride
 
+
+# each model's group keys, computed at its first recorded week (they go with the model)
+_KEYS: weakref.WeakKeyDictionary[Any, _Keys] = weakref.WeakKeyDictionary()
 
 # np.add.reduce is what ndarray.sum calls, without its Python wrapper (some 30
 # calls a week: 2-3% of the week at 2,000 citizens)
@@ -221,19 +229,20 @@ def _tally(model: Any, keys: _Keys) -> np.ndarray:
     citizen order as a bincount would add them.
     """
     u16 = np.uint16
-    code = np.asarray(model.channel, np.int8).astype(u16)  # * _CHANNEL (= 1)
-    code += np.multiply(model.online, _ONLINE, dtype=u16)
-    code += np.multiply(model.adopted, _ADOPTED, dtype=u16)
+    cit = model.citizens
+    code = np.asarray(cit.channel, np.int8).astype(u16)  # * _CHANNEL (= 1)
+    code += np.multiply(cit.online, _ONLINE, dtype=u16)
+    code += np.multiply(cit.adopted, _ADOPTED, dtype=u16)
     # participated in the last 52 weeks: week - 1 - last < 52
-    code += np.multiply(model.last_participation > model.week - 53, _RECENT, dtype=u16)
-    code += np.multiply(model.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
+    code += np.multiply(cit.last_participation > model.week - 53, _RECENT, dtype=u16)
+    code += np.multiply(cit.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
     counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
-    policy = model._policy_now  # None before the first week, when nobody has a channel
+    policy = model.policy_now  # None before the first week, when nobody has a channel
     level_of_channel = _NO_LEVELS if policy is None else policy.level_of_channel
     np.matmul(counts.astype(float), keys.indicators(level_of_channel), out=out[:, :TRUST])
     members = keys.members  # one product per attribute: faster than one with the attributes stacked
-    for col, attribute in enumerate((model.trust, model.literacy, model.awareness, model.privacy), TRUST):
+    for col, attribute in enumerate((cit.trust, cit.literacy, cit.awareness, cit.privacy_concern), TRUST):
         out[:, col] = members @ attribute
     return out.reshape(keys.M, 3, 3, _N_COLS)
 
@@ -282,34 +291,35 @@ class WeekTally:
 
 def week_tally(model: Any) -> WeekTally:
     """The week's tallies: everything the metrics need from the model's state, in small arrays."""
-    keys = getattr(model, "_metric_keys", None)
-    if not isinstance(keys, _Keys):
-        keys = model._metric_keys = _Keys(model)
+    keys = _KEYS.get(model)
+    if keys is None:
+        keys = _KEYS[model] = _Keys(model)
     M = keys.M
-    offset, stride = keys.contribution_key(int(model.contributions.max()) + 1)
-    hist = np.bincount(offset + model.contributions, minlength=M * stride).reshape(M, stride)
+    cit, off, nodes, munis = model.citizens, model.officials, model.nodes, model.municipalities
+    offset, stride = keys.contribution_key(int(cit.contributions.max()) + 1)
+    hist = np.bincount(offset + cit.contributions, minlength=M * stride).reshape(M, stride)
     ws = model.week_stats
-    act = model.off_active
+    act = off.active
     per_muni = np.array([
         ws["requests"], ws["resolved"], ws["dropped"],
-        np.bincount(model.muni[model.pend_cit], minlength=M),
-        ws["trained"], ws["breaches"], ws["spend"], model.spend_total,
-        np.bincount(model.off_muni, weights=act, minlength=M),
-        np.bincount(model.off_muni, weights=model.off_skill * act, minlength=M),
-        np.bincount(model.off_muni, weights=model.off_ict * act, minlength=M),
+        np.bincount(cit.municipality[model.queue.citizen], minlength=M),
+        ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
+        np.bincount(off.municipality, weights=act, minlength=M),
+        np.bincount(off.municipality, weights=off.skill * act, minlength=M),
+        np.bincount(off.municipality, weights=off.ict_skill * act, minlength=M),
         keys.posts,
-        np.bincount(model.hot_muni, minlength=M),
-        np.bincount(model.node_muni, weights=model.node_up, minlength=M),
-        np.bincount(model.node_muni, minlength=M),
-        model.cum["resolved"], model.cum["dropped"],
-        np.bincount(model.ward_muni, weights=model.ward_quality * keys.n_ward, minlength=M),
+        np.bincount(nodes.hotspot_municipality, minlength=M),
+        np.bincount(nodes.municipality, weights=nodes.up, minlength=M),
+        np.bincount(nodes.municipality, minlength=M),
+        model.cumulative["resolved"], model.cumulative["dropped"],
+        np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
     ], dtype=float)
     # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
     # openness and security posture (by citizens)
     w = keys.n_m[:M]
-    own = np.array([ws["median_wait"], ws["outcome"], model.open_data_value, model.posture])
+    own = np.array([ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture])
     weight = np.array([np.maximum(ws["resolved"], 1e-9), ws["resolved"], w, w])
-    links = model._levers["links"]
+    links = model.levers["links"]
     link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
     return WeekTally(keys, _tally(model, keys), hist, per_muni, own, weight,
                      float(model.legal_strength), float(link_score))

@@ -98,9 +98,18 @@ class MunicipalityConfig(Section):
     ward_inequality: float = param(0.6, 0.0, 1.0, unit="-", sa=(0.2, 0.9),
                                    desc="How strongly ward wealth falls from the core to the periphery.",
                                    source="assumption: spatial legacy of apartheid planning (seed 000)")
+    ward_wealth_noise: float = param(0.08, 0.0, 0.5, unit="-", sa=(0.0, 0.16),
+                                     desc="Spread (sd) of ward wealth around its core-to-periphery gradient.",
+                                     source=ASSUMPTION)
     baseline_service_quality: float = param(0.42, 0.0, 1.0, unit="-", sa=(0.3, 0.6),
                                             desc="Mean ward service quality at the start.",
                                             source="assumption near GCRO QoL 2017/18 (38% satisfied, Gauteng)")
+    quality_floor_factor: float = param(0.6, 0.0, 2.0, unit="-", sa=(0.4, 0.8),
+                                        desc="Base ward quality = baseline x (this + quality_wealth_factor x ward wealth): the poorest ward's share.",
+                                        source=ASSUMPTION)
+    quality_wealth_factor: float = param(0.8, 0.0, 2.0, unit="-", sa=(0.4, 1.2),
+                                         desc="How much ward wealth raises base ward quality (see quality_floor_factor).",
+                                         source="assumption: services follow the spatial legacy (seed 000)")
     need_rate: float = param(0.04, 0.0, 1.0, unit="1/week", sa=(0.02, 0.08),
                              desc="Weekly chance that a citizen has a service need (report, request).",
                              source=ASSUMPTION)
@@ -110,6 +119,9 @@ class MunicipalityConfig(Section):
     quality_response: float = param(0.05, 0.0, 1.0, unit="1/week", sa=(0.01, 0.1),
                                     desc="Rate at which ward service quality moves toward its co-produced target.",
                                     source=ASSUMPTION)
+    coverage_rate: float = param(0.1, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
+                                 desc="Weight of this week in the moving average of the share of a ward's needs met.",
+                                 source=ASSUMPTION)
     idp_window_weeks: int = param(6, 0, 26, unit="weeks",
                                   desc="Length of the annual IDP consultation window.",
                                   source="MODEL.md s2; MFMA 56 of 2003 s22-23 (draft budget consultation)")
@@ -181,6 +193,15 @@ class PopulationConfig(Section):
     age_literacy_effect: float = param(0.10, 0.0, 0.5, unit="-",
                                        desc="Literacy bonus for youth and penalty for seniors.",
                                        source=ASSUMPTION)
+    age_literacy_youth: float = param(1.0, -3.0, 3.0, unit="-", sa=(0.5, 1.5),
+                                      desc="Youth's literacy shift, in units of age_literacy_effect.",
+                                      source="assumption: the young are more digitally literate (van Deursen & van Dijk 2014)")
+    age_literacy_adult: float = param(0.0, -3.0, 3.0, unit="-", sa=(-0.5, 0.5),
+                                      desc="Adults' literacy shift, in units of age_literacy_effect.",
+                                      source=ASSUMPTION)
+    age_literacy_senior: float = param(-1.5, -3.0, 3.0, unit="-", sa=(-2.0, -1.0),
+                                       desc="Seniors' literacy shift, in units of age_literacy_effect.",
+                                       source="assumption: the second-level divide by age (van Deursen & van Dijk 2014)")
     trust_mean: float = param(0.42, 0.0, 1.0, unit="-", sa=(0.3, 0.55),
                               desc="Mean initial trust in the municipality.",
                               source="AB Round 8 (2021): under one third trust the local council; mean set so ~30% exceed 0.5")
@@ -190,6 +211,15 @@ class PopulationConfig(Section):
     privacy_sd: float = param(0.2, 0.0, 0.5, unit="-", desc="Spread of privacy concern.", source=ASSUMPTION)
     awareness_initial: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.05, 0.4),
                                      desc="Initial awareness of e-services.", source=ASSUMPTION)
+    awareness_literacy_base: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.25, 1.0),
+                                           desc="Initial awareness = awareness_initial x (this + literacy).",
+                                           source=ASSUMPTION)
+    income_noise_sd: float = param(0.35, 0.0, 2.0, unit="-", sa=(0.2, 0.5),
+                                   desc="Spread of a citizen's income index around their ward's wealth (before the cut into groups).",
+                                   source=ASSUMPTION)
+    township_density_base: float = param(0.5, 0.01, 5.0, unit="-", sa=(0.25, 1.0),
+                                         desc="Citizens per ward weigh this + (1 - ward wealth): lower = townships denser than the core.",
+                                         source="assumption: dense townships, sparse suburbs (seed 000)")
     adopted_initial: float = param(0.025, 0.0, 1.0, unit="share",
                                    desc="Share already using e-participation at the start (innovators).",
                                    source="Rogers 2003: innovators 2.5%")
@@ -249,6 +279,9 @@ class AdoptionConfig(Section):
     ussd_access: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.1, 0.6),
                                desc="Facilitating condition for adoption with USSD/SMS alone (1 = as good as being online).",
                                source="assumption: USSD menus carry reports and polls, not the portal's services (RIA 2017: devices and literacy are the barriers)")
+    open_data_weight: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.0, 1.0),
+                                    desc="Weight of the usefulness of open data in performance expectancy (added to responsiveness).",
+                                    source="assumption: civic tech makes e-services more useful (seed 000)")
     lapse_rate: float = param(0.005, 0.0, 1.0, unit="1/week", sa=(0.0, 0.05),
                               desc="Weekly lapse hazard of an adopter at zero intention (scaled by 1 - intention).",
                               source=ASSUMPTION)
@@ -298,6 +331,9 @@ class TrustConfig(Section):
     expectation_rate: float = param(0.1, 0.0, 1.0, unit="-",
                                     desc="How fast a citizen's expectation follows experienced outcomes.",
                                     source=ASSUMPTION)
+    responsiveness_rate: float = param(0.2, 0.0, 1.0, unit="-", sa=(0.1, 0.4),
+                                       desc="How fast a citizen's experienced responsiveness (performance expectancy) follows outcomes.",
+                                       source=ASSUMPTION)
     peer_weight: float = param(0.01, 0.0, 0.5, unit="1/week", sa=(0.0, 0.08),
                                desc="Weekly weight on neighbours' mean trust (DeGroot).",
                                source="DeGroot 1974; Friedkin & Johnsen 1990")
@@ -330,6 +366,15 @@ class CoproductionConfig(Section):
     open_data_boost: float = param(0.3, 0.0, 2.0, unit="-", sa=(0.0, 0.6),
                                    desc="Relative rise in a report's value at full data openness (civic tech).",
                                    source="assumption; Gonzalvez-Gallego & Nieto-Torrejon 2021 (small positive effect)")
+    open_data_reference_weeks: float = param(13.0, 1.0, 104.0, unit="weeks", sa=(6.0, 26.0),
+                                             desc="Update interval at which freshness is 1/2; data updated this often has value = openness level (at reference ICT skill).",
+                                             source="assumption: quarterly updates (seed 000: infrequent updates)")
+    open_data_reference_ict: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
+                                           desc="Officials' mean ICT skill at which the capability to publish is at its reference.",
+                                           source=ASSUMPTION)
+    open_data_capability_floor: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.25, 0.75),
+                                              desc="Capability to publish with no ICT skill (rises linearly to 1 at ICT skill 1).",
+                                              source=ASSUMPTION)
     quality_gain: float = param(0.8, 0.0, 1.0, unit="-",
                                 desc="Share of the quality gap closed when every need is met at full quality.",
                                 source=ASSUMPTION)
@@ -378,6 +423,15 @@ class OfficialsConfig(Section):
     ict_skill_mean: float = param(0.35, 0.0, 1.0, unit="-", sa=(0.2, 0.5),
                                   desc="Mean ICT skill of officials.",
                                   source="AGSA 2020-21: IT governance ineffective in 75% of municipalities")
+    skill_sd: float = param(0.12, 0.0, 0.5, unit="-", sa=(0.06, 0.2),
+                            desc="Spread of officials' skill and ICT skill, at the start and among hires.",
+                            source=ASSUMPTION)
+    skill_floor: float = param(0.05, 0.0, 0.5, unit="-",
+                               desc="Lowest general skill of an official (skills are clipped to [this, 1]).",
+                               source=ASSUMPTION)
+    initial_tenure_weeks: int = param(520, 1, 2_080, unit="weeks",
+                                      desc="Officials' tenure at the start is uniform on [0, this).",
+                                      source="assumption: up to ten years in post")
     attrition_annual: float = param(0.15, 0.0, 1.0, unit="1/year", sa=(0.05, 0.25),
                                     desc="Annual attrition hazard without incentives.",
                                     source="assumption: LGSETA 2020, over half in shortage occupations")
@@ -397,6 +451,12 @@ class InfrastructureConfig(Section):
     access_centres: int = param(12, 0, 1_000, unit="nodes",
                                 desc="Library/SmartCape-style access centres (computers, no device needed).",
                                 source="assumption: SmartCape (Cape Town libraries)")
+    access_centre_wealth_bias: float = param(0.2, 0.01, 2.0, unit="-", sa=(0.05, 0.5),
+                                             desc="Access centres are placed in wards with weight ward wealth + this (libraries in the core).",
+                                             source="assumption: SmartCape libraries in established suburbs")
+    service_centre_need_base: float = param(1.2, 1.01, 3.0, unit="-", sa=(1.05, 2.0),
+                                            desc="Service centres are placed in wards with weight this - ward wealth (Thusong centres in underserved areas).",
+                                            source="assumption: Thusong programme targets underserved areas (GCIS)")
     access_centre_capacity: float = param(400.0, 0.0, 1e5, unit="users/week",
                                           desc="Weekly users one access centre serves.",
                                           source=ASSUMPTION)
@@ -596,8 +656,12 @@ class SecurityLever(Lever):
                                   source="POPIA 4 of 2013; scenario")
 
 
-class SecurityConfig(Section):
-    """The municipality's security posture without extra investment."""
+class InfosecConfig(Section):
+    """Information security: the posture without extra investment, breaches and their effects.
+
+    This is the ``[infosec]`` section; the security lever (extra investment,
+    a legal framework) is :class:`SecurityLever`, the ``[security]`` section.
+    """
 
     base_posture: float = param(0.28, 0.0, 1.0, unit="-", sa=(0.15, 0.5),
                                 desc="Security posture without the lever.",
@@ -697,7 +761,7 @@ class Scenario(Section):
     awareness: AwarenessConfig = AwarenessConfig()
     officials: OfficialsConfig = OfficialsConfig()
     infrastructure: InfrastructureConfig = InfrastructureConfig()
-    infosec: SecurityConfig = SecurityConfig()
+    infosec: InfosecConfig = InfosecConfig()
     costs: CostsConfig = CostsConfig()
     # policy levers
     wifi: WifiLever = WifiLever()

@@ -1,0 +1,99 @@
+"""The model's mechanisms as pure array functions.
+
+Each function updates all citizens at once and is what the vectorised step
+(:mod:`cosim.model.stages`) calls; each is also tested on tiny hand-built
+populations with exact expectations (tests/test_mechanisms.py).  Each docstring
+gives the equation, the step of MODEL.md s3 / docs/ODD.md (Submodels) it
+belongs to, and its source or "assumption".  The arithmetic of each form is
+written in the order the golden outputs were produced with: reordering a
+product or a sum changes the last bits of the results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosim.model.mechanisms.access import capacity_share, facilitating_conditions, online_access
+from cosim.model.mechanisms.adoption import (
+    adaptive_expectation,
+    adoption_hazard,
+    awareness_update,
+    intention,
+    lapse_hazard,
+    literacy_update,
+    performance_expectancy,
+    privacy_risk,
+)
+from cosim.model.mechanisms.inequality import gini_from_counts, top_share_from_counts
+from cosim.model.mechanisms.participation import act_probability, cheapest_e_channel, efficacy, idp_feedback
+from cosim.model.mechanisms.services import (
+    citizen_input,
+    coproduced_outcome,
+    official_input,
+    open_data_value,
+    resolve_fifo,
+    timely_outcome,
+    ward_coverage_update,
+    ward_quality_update,
+)
+from cosim.model.mechanisms.talent import attrition_probability, hiring_skill_mean, ict_training_rate
+from cosim.model.mechanisms.trust import (
+    asymmetric_trust_update,
+    breach_hazard,
+    breach_privacy,
+    breach_trust,
+    legal_damping,
+    quality_trust_update,
+    security_posture,
+    social_trust_update,
+    transparency_update,
+)
+
+IAP2_LEVELS = ("inform", "consult", "involve", "collaborate", "empower")
+CHANNELS = ("portal", "ussd", "social", "meeting")
+# Deepest IAP2 level a channel can carry (1 = inform ... 5 = empower): USSD menus
+# can collect a vote or a complaint but not deliberation (assumption).
+CHANNEL_MAX_LEVEL = np.array([0, 5, 2, 3, 5], dtype=np.int8)  # index 0 = no channel
+
+__all__ = [
+    "CHANNELS",
+    "CHANNEL_MAX_LEVEL",
+    "IAP2_LEVELS",
+    "act_probability",
+    "adaptive_expectation",
+    "adoption_hazard",
+    "asymmetric_trust_update",
+    "attrition_probability",
+    "awareness_update",
+    "breach_hazard",
+    "breach_privacy",
+    "breach_trust",
+    "capacity_share",
+    "cheapest_e_channel",
+    "citizen_input",
+    "coproduced_outcome",
+    "efficacy",
+    "facilitating_conditions",
+    "gini_from_counts",
+    "hiring_skill_mean",
+    "ict_training_rate",
+    "idp_feedback",
+    "intention",
+    "lapse_hazard",
+    "legal_damping",
+    "literacy_update",
+    "official_input",
+    "online_access",
+    "open_data_value",
+    "performance_expectancy",
+    "privacy_risk",
+    "quality_trust_update",
+    "resolve_fifo",
+    "security_posture",
+    "social_trust_update",
+    "timely_outcome",
+    "top_share_from_counts",
+    "transparency_update",
+    "ward_coverage_update",
+    "ward_quality_update",
+]

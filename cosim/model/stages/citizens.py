@@ -1,0 +1,233 @@
+"""Stages 3-7 of the week (MODEL.md s3): access, literacy, awareness, adoption, participation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from cosim.model import mechanisms as mech
+from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, NEED
+from cosim.model.state import (
+    MEETING_CHANNEL,
+    Citizens,
+    Municipalities,
+    Nodes,
+    RequestQueue,
+    WeekPolicy,
+)
+from cosim.scenario.schema import Scenario
+
+
+def by_citizen(per_muni: np.ndarray, municipality: np.ndarray) -> Any:
+    """A municipality-level value for each citizen (one number when all municipalities agree)."""
+    if (per_muni == per_muni[0]).all():
+        return per_muni[0]
+    return per_muni[municipality]
+
+
+
+def access(cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray) -> None:
+    """Who is online: own data, else a free hotspot in reach, else an access centre (``cit.online``).
+
+    Each node's capacity is shared among those who ask for it
+    (mechanisms.capacity_share); only citizens in reach of a node are looked
+    at for that node.  The rule is mechanisms.online_access.
+    """
+    n_nodes = nodes.n
+    smartphone = cit.device == 2
+    afford = cit.data_affordability
+    if policy.data_factor is not None:
+        afford = afford * policy.data_factor[cit.municipality]
+    has_data = u[DATA] < afford
+    # those who ask for a hotspot: a smartphone, no data of their own, the hotspot up
+    # (a hotspot user has a smartphone, so smartphone & hotspot_ok = hotspot_ok)
+    hs, hs_node = cit.hotspot_users, cit.hotspot_user_node
+    ask = np.flatnonzero(smartphone[hs] & ~has_data[hs] & nodes.up[hs_node])
+    asker, asker_node = hs.take(ask), hs_node.take(ask)
+    served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float),
+                                 policy.node_capacity) * policy.cap_factor
+    hotspot_ok = np.zeros(cit.n, dtype=bool)
+    hotspot_ok[asker[u[HOTSPOT, asker] < served[asker_node]]] = True
+    on_phone = smartphone & has_data
+    on_phone |= hotspot_ok
+    # those still offline ask their access centre, if it is up
+    cc, cc_node = cit.centre_users, cit.centre_user_node
+    ask = np.flatnonzero(~on_phone[cc] & nodes.up[cc_node])
+    asker, asker_node = cc.take(ask), cc_node.take(ask)
+    served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float), policy.node_capacity)
+    centre_ok = np.zeros(cit.n, dtype=bool)
+    centre_ok[asker[u[CENTRE, asker] < served[asker_node]]] = True
+    cit.online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
+
+
+
+def portal_available(c_channels, munis: Municipalities, t: int) -> np.ndarray:
+    """Per municipality: is the portal open this week (a breach takes e-services down for a while)?"""
+    return c_channels.portal & (munis.portal_down_until <= t)
+
+
+
+def facilitating_conditions(c: Scenario, cit: Citizens, ch, portal_av: np.ndarray) -> np.ndarray:
+    """UTAUT facilitating conditions for each citizen (mechanisms.facilitating_conditions)."""
+    e_online = portal_av | ch.social  # per municipality: an e-channel for the online
+    return mech.facilitating_conditions(cit.online, e_online, cit.municipality, ch.ussd,
+                                        c.adoption.ussd_access, cit.device >= 1)
+
+
+
+def training(c: Scenario, cit: Citizens, munis: Municipalities, tr, key_draw: np.ndarray,
+             rng: np.random.Generator, week_stats: dict) -> np.ndarray:
+    """Who takes a digital-literacy seat this week (at access or service centres).
+
+    Seats per municipality are rounded stochastically; the eligible citizens
+    (near a venue, literacy below 0.999) first in line take them.
+    """
+    n = cit.n
+    trained = np.zeros(n, dtype=bool)
+    seats = tr.seats_per_week / munis.scale
+    frac_draw = rng.random(munis.n)  # stochastic rounding of fractional seats
+    k = np.floor(seats + frac_draw).astype(np.int64) if tr.seats_per_week > 0 else np.zeros(munis.n, int)
+    week_stats["trained"] = k.astype(float)
+    if not k.any():
+        return trained
+    for m, part in enumerate(cit.municipality_slices):  # citizens of municipality m
+        if k[m] == 0:
+            continue
+        eligible = cit.near_training[part] & (cit.literacy[part] < 0.999)
+        n_eligible = np.count_nonzero(eligible)
+        if n_eligible == 0:
+            continue
+        if k[m] >= n_eligible:
+            trained[part][eligible] = True
+            continue
+        # the k[m] eligible citizens first in line (lowest key) take the seats;
+        # the others are put at the back of the line
+        if tr.targeting == "random":
+            key = key_draw[part].copy()
+        elif tr.targeting == "low_literacy":
+            key = cit.literacy[part] + 1e-3 * key_draw[part]
+        else:
+            key = cit.income[part] + 0.5 * key_draw[part]
+        key[~eligible] = np.inf
+        if k[m] <= 4:  # a few seats (the usual case): take them one by one, faster than a partition
+            for _ in range(k[m]):
+                first = key.argmin()
+                trained[part.start + first] = True
+                key[first] = np.inf
+        else:
+            trained[part.start + np.argpartition(key, k[m] - 1)[: k[m]]] = True
+    return trained
+
+
+
+def literacy(c: Scenario, cit: Citizens, trained: np.ndarray) -> None:
+    """Training, learning by doing, decay (mechanisms.literacy_update)."""
+    lit = c.literacy
+    cit.literacy = mech.literacy_update(cit.literacy, cit.online & cit.adopted, trained,
+                                        lit.training_gain, lit.learning_by_doing, lit.decay)
+
+
+
+def awareness(c: Scenario, cit: Citizens, campaign, nbr_awareness: np.ndarray, window: bool) -> None:
+    """Campaigns, word of mouth, the IDP window (mechanisms.awareness_update)."""
+    aw = c.awareness
+    cit.awareness = mech.awareness_update(cit.awareness, campaign.reach_per_week, aw.word_of_mouth, nbr_awareness,
+                                          aw.idp_boost, window, aw.decay)
+
+
+
+def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.ndarray,
+             fc: np.ndarray, u_adopt: np.ndarray) -> None:
+    """Bass hazard x UTAUT intention x facilitating conditions; adopters may lapse."""
+    ad = c.adoption
+    risk = mech.privacy_risk(cit.privacy_concern, by_citizen(munis.posture, cit.municipality))
+    performance = mech.performance_expectancy(cit.responsiveness,
+                                              by_citizen(munis.open_data_value, cit.municipality),
+                                              ad.open_data_weight)
+    intent = mech.intention(performance, cit.literacy, cit.trust, risk, ad.beta_performance,
+                            ad.beta_effort, ad.beta_trust, ad.beta_privacy)
+    hazard = mech.adoption_hazard(ad.p, ad.q, nbr_adopted, intent, cit.awareness, fc)
+    lapse = mech.lapse_hazard(ad.lapse_rate, intent)
+    # adopters stay unless they lapse; others adopt with the hazard
+    # (np.where(adopted, u >= lapse, u < hazard) in boolean arithmetic, which is faster)
+    adopted = cit.adopted
+    cit.adopted = (adopted & (u_adopt >= lapse)) | (~adopted & (u_adopt < hazard))
+
+
+
+def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np.ndarray,
+                  portal_av: np.ndarray, window: bool, policy: WeekPolicy, e_best: np.ndarray,
+                  e_cost: np.ndarray, week_stats: dict, totals: dict) -> None:
+    """Needs and IDP consultations, acted on through each citizen's cheapest open channel.
+
+    ``e_best``, ``e_cost``: mechanisms.cheapest_e_channel's table.  New
+    requests join ``queue``; this week's channel, level and comments are set
+    on ``cit``.
+    """
+    pc = c.participation
+    ch = policy.levers["channels"]
+    n = cit.n
+    online = cit.online
+    # Who may act this week: citizens with a need and, in the IDP window, everyone
+    # (a comment needs no need).  Outside the window that is a few per cent of the
+    # citizens, so the channel and the chance to act are worked out for them only;
+    # ``sel`` picks them (a slice of all citizens in the window: views, no copies).
+    need = u[NEED] < cit.need_chance
+    sel: Any = slice(None) if window else np.flatnonzero(need)
+    adopted = cit.adopted[sel]
+    on = online[sel]
+    # The cheapest channel open to each, ties going to the first in CHANNELS
+    # order (as np.argmin over the four costs would).  E-channels need
+    # adoption, the portal and social media being online, USSD a phone; which
+    # e-channels are open is one of 8 patterns, so the best one is looked up.
+    adopted_online = adopted & on
+    if portal_av.all():
+        pattern = adopted_online.astype(np.uint8)
+    elif portal_av.any():
+        pattern = (adopted_online & portal_av[cit.municipality[sel]]).astype(np.uint8)
+    else:
+        pattern = np.zeros(adopted.size, dtype=np.uint8)
+    if ch.ussd:
+        pattern += (adopted & (cit.device >= 1)[sel]) * np.uint8(2)
+    if ch.social:
+        pattern += adopted_online * np.uint8(4)
+    pattern += cit.youth_bit[sel]  # youth find social media cheaper
+    best_cost = e_cost.take(pattern)  # inf when no e-channel is open (take: faster than [])
+    if ch.ward_meetings:  # open to everyone, at a cost rising with distance
+        best_cost = np.minimum(best_cost, cit.meeting_cost[sel])
+    level_offered = policy.level_offered
+    efficacy = mech.efficacy(cit.trust[sel], pc.efficacy_weight, pc.iap2_efficacy, level_offered)
+    act_p = mech.act_probability(cit.propensity[sel], efficacy, best_cost)
+    if window:
+        act = need & (u[ACT] < act_p)
+        comment = u[IDP] < pc.idp_rate * act_p
+        took = np.flatnonzero(act | comment)  # positions in sel = citizens
+        acting, commenters, who = np.flatnonzero(act), np.flatnonzero(comment), took
+    else:
+        took = np.flatnonzero(u[ACT, sel] < act_p)  # positions in sel
+        acting = who = sel[took]
+        commenters = np.zeros(0, dtype=np.int64)
+    # the channel of those who took part: the cheapest e-channel, or the meeting when cheaper
+    p = pattern[took]
+    best = e_best.take(p)
+    if ch.ward_meetings:
+        best[cit.meeting_cost[who] < e_cost.take(p)] = MEETING_CHANNEL - 1
+    channel = np.zeros(n, dtype=np.int8)  # 0 = none, else 1 + index in CHANNELS
+    channel[who] = best + 1
+    cit.channel = channel
+    level = np.zeros(n, dtype=np.int8)
+    level[who] = policy.level_of_channel.take(best + 1)
+    cit.level = level
+    cit.contributions[acting] += 1
+    cit.contributions[commenters] += 1
+    cit.last_participation[who] = t
+    cit.commented = np.zeros(n, dtype=bool)
+    cit.commented[commenters] = True
+    cit.commenters = commenters
+    queue.citizen = np.concatenate([queue.citizen, acting])
+    queue.week = np.concatenate([queue.week, np.full(acting.size, t, dtype=np.int64)])
+    queue.channel = np.concatenate([queue.channel, channel[acting]])
+    n_muni = len(cit.municipality_slices)
+    week_stats["requests"] = np.bincount(cit.municipality[acting], minlength=n_muni).astype(float)
+    totals["submitted"] += acting.size

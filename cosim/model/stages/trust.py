@@ -1,0 +1,68 @@
+"""Stage 9 of the week (MODEL.md s3): trust, then breaches and scandals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosim.model import mechanisms as mech
+from cosim.model.stages.citizens import by_citizen
+from cosim.model.stages.schedule import apply_to
+from cosim.model.state import (
+    Citizens,
+    Municipalities,
+    Wards,
+)
+from cosim.scenario.schema import Scenario
+
+
+def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: np.ndarray,
+          outcome: np.ndarray, nbr_trust: np.ndarray) -> None:
+    """Trust after the week; ``who`` had an experience this week, of mean ``outcome``.
+
+    Everyone moves with their ward's service quality; participants by
+    expectancy-disconfirmation instead, asymmetrically; then transparency
+    and Friedkin-Johnsen social influence.
+    """
+    tc = c.trust
+    old = cit.trust
+    # (np.repeat over the ward-sorted citizens is ward quality[ward], faster)
+    quality = np.repeat(wards.quality, wards.size)
+    new = mech.quality_trust_update(old, quality, tc.quality_weight)
+    if who.size:
+        # participants: expectancy-disconfirmation, asymmetric (Slovic 1993)
+        expectation = cit.expectation[who]
+        new[who] = mech.asymmetric_trust_update(old[who], outcome, expectation, tc.alpha_plus, tc.alpha_minus)
+        cit.expectation[who] = mech.adaptive_expectation(expectation, outcome, tc.expectation_rate)
+        cit.responsiveness[who] = mech.adaptive_expectation(cit.responsiveness[who], outcome, tc.responsiveness_rate)
+    # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
+    new = mech.transparency_update(new, tc.transparency_weight, by_citizen(munis.open_data_value, cit.municipality))
+    new = mech.social_trust_update(new, nbr_trust, cit.trust_prior, tc.peer_weight, tc.anchor_weight)
+    cit.trust = np.clip(new, 0.0, 1.0)
+
+
+
+def shocks(c: Scenario, cit: Citizens, munis: Municipalities, t: int, events, sec,
+           rng: np.random.Generator, week_stats: dict) -> None:
+    """Breaches (hazard falls with security), scandals; a legal framework damps both."""
+    ic = c.infosec
+    draw = rng.random(munis.n)
+    hazard = mech.breach_hazard(ic.breach_hazard, munis.posture, ic.base_posture)
+    severity = np.where(draw < hazard, 1.0, 0.0)
+    scandal = np.zeros(munis.n)
+    for e in events:
+        if e.step != t:
+            continue
+        if e.kind == "breach":
+            apply_to(severity, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+        elif e.kind == "scandal":
+            apply_to(scandal, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+    week_stats["breaches"] = (severity > 0).astype(float)
+    damp = mech.legal_damping(ic.legal_damping, sec.legal_strength)
+    if severity.any():
+        s = severity[cit.municipality] * damp
+        cit.trust = mech.breach_trust(cit.trust, ic.breach_trust_drop, s)
+        cit.privacy_concern = mech.breach_privacy(cit.privacy_concern, ic.breach_privacy_rise, s)
+        hit = severity > 0
+        munis.portal_down_until[hit] = t + 1 + ic.breach_downtime_weeks
+    if scandal.any():
+        cit.trust = mech.breach_trust(cit.trust, c.trust.scandal_drop, scandal[cit.municipality])
