@@ -79,6 +79,7 @@ def _pairs(y: np.ndarray) -> list[list[float]]:
 # run(s) and whether the scenario scheduled it.  Labels are drawn along the line (rotated), and
 # marks closer than MERGE_WEEKS share one label, so two labels never print on top of each other.
 MERGE_WEEKS = 6
+MARKED_CHARTS = ("adoption", "trust")  # the charts that carry the event marks
 RUN_WORDS = {"both": "both runs", "policy": "your policy only", "baseline": "baseline only"}
 MARK_COLOURS = {"both": BREACH, "policy": BREACH, "baseline": "#777777"}
 
