@@ -597,6 +597,15 @@ def test_dashboard_in_chromium(chromium_path, dashboard_url, tmp_path):
                 page.screenshot(path=str(shots[size]))
                 assert shots[size].stat().st_size > 50_000
 
+            # the dashboard-level teaching option: random breaches off in both runs, scheduled ones kept
+            page.get_by_test_id("random-breaches").click()
+            note = page.get_by_test_id("random-note")
+            expect(note).to_contain_text("Random breaches are off", timeout=60_000)
+            expect(note).to_contain_text("Breaches so far: breach wk 104, both runs.")
+            expect(page.get_by_test_id("loading")).to_be_hidden(timeout=60_000)
+            page.wait_for_timeout(800)
+            assert [t[0] for t in page.evaluate(BREACH_LABELS, "chart-trust")] == ["breach wk 104, both runs"]
+
             assert "Traceback" not in page.content()
             assert not errors, errors
             # the curated figures for the README and docs/dashboard.md (committed): COSIM_UPDATE_FIGURES=1
