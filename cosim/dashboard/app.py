@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from nicegui import Client, run, ui
 from nicegui.client import ClientConnectionTimeout
@@ -135,6 +135,13 @@ class Page:
         self.set_loading(False)
         self.timer = ui.timer(TICK_S, self.tick)
 
+    @property
+    def session(self) -> Dashboard:
+        """The page's two runs (built by :meth:`start`; no control exists before)."""
+        if self.dash is None:
+            raise RuntimeError("the page's runs are not built yet")
+        return self.dash
+
     # ------------------------------------------------------------------ layout
 
     def shell(self) -> None:
@@ -216,10 +223,9 @@ class Page:
 
     def build(self) -> None:
         """The body: the readout beside the gap charts, teaching notes, the map, the charts."""
-        assert self.dash is not None
         self.problem_box = ui.html("", sanitize=False).classes("w-full").props('data-testid="problems"')
-        frame = self.dash.sim.frame(with_map=False)
-        options = charts.all_charts(frame, self.dash.sim.pair.policy)
+        frame = self.session.sim.frame(with_map=False)
+        options = charts.all_charts(frame, self.session.sim.pair.policy)
         with ui.row().classes("w-full gap-3 no-wrap items-stretch"):
             with ui.column().classes("cosim-card gap-1").style("flex: 0 1 450px; min-width: 340px"):
                 ui.label("Now: baseline, your policy and the gap").classes("text-subtitle1 text-weight-bold")
@@ -245,7 +251,7 @@ class Page:
             with ui.row().classes("items-center gap-2"):
                 self.random_switch = ui.switch(
                     "random breaches (the scenario's weekly hazard)",
-                    value=self.dash.random_breaches,
+                    value=self.session.random_breaches,
                     on_change=lambda e: self.set_random_breaches(e.value),
                 ).props('dense data-testid="random-breaches"')
                 self.random_note = ui.label("").classes("text-body2").props('data-testid="random-note"')
@@ -281,15 +287,14 @@ class Page:
     @ui.refreshable_method
     def controls_panel(self) -> None:
         """Every control, generated from the schema, with values from the scenario now in force."""
-        assert self.dash is not None
-        horizon = self.dash.sim.horizon
+        horizon = self.session.sim.horizon
         ui.label("Your policy").classes("text-h6 q-mt-xs")
         ui.label(
             "Levers change the policy run only; the baseline keeps every lever off. "
             "A change re-runs your policy from week 0 to now with the same seed."
         ).classes("text-caption text-grey-8")
         for section, title in lever_sections():
-            changed = any(self.dash.value(c.path) != c.default for c in controls_for(section, horizon))
+            changed = any(self.session.value(c.path) != c.default for c in controls_for(section, horizon))
             with (
                 ui.expansion(title + ("  ●" if changed else ""), value=section == "wifi")
                 .classes("w-full cosim-group")
@@ -325,8 +330,7 @@ class Page:
 
     def control(self, c: Control) -> None:
         """One schema parameter as a widget; changes go to :meth:`changed`."""
-        assert self.dash is not None
-        value = self.dash.value(c.path)
+        value = self.session.value(c.path)
         testid = f'data-testid="ctl-{c.path}"'
         unit = "" if c.unit in ("-", "") or c.unit.lower() == c.label.lower() else f" ({c.unit})"
         if c.kind == "switch":
@@ -359,7 +363,7 @@ class Page:
 
             def show(val: Any, c=c, label=label, unit=unit) -> None:
                 text = f"{c.label}{unit}: {_pretty(val, c)}"
-                if c.kind == "week" and val is not None and val >= self.dash.sim.horizon:
+                if c.kind == "week" and val is not None and val >= self.session.sim.horizon:
                     text = f"{c.label}: never (runs to the end)"
                 label.text = text
 
@@ -378,7 +382,7 @@ class Page:
                     slider.value = val
                 show(val)
                 out: Any = val
-                if c.kind == "week" and val >= self.dash.sim.horizon:
+                if c.kind == "week" and val >= self.session.sim.horizon:
                     out = None
                 self.changed(c.path, out)
 
@@ -425,7 +429,7 @@ class Page:
         await asyncio.sleep(DEBOUNCE_S)
         async with self.busy:
             event = self._event() if self.event_on else None
-            ok = await run.io_bound(self.dash.apply, dict(self.pending), event)
+            ok = await run.io_bound(self.session.apply, dict(self.pending), event)
         if ok:
             self.pending.clear()
         await self.redraw(with_map=True)
@@ -442,18 +446,17 @@ class Page:
         runs are built; a file that is not a valid scenario leaves the runs as they were
         and shows why in the page.
         """
-        assert self.dash is not None
-        if Path(file) == self.dash.file:
+        if Path(file) == self.session.file:
             return
         self.running = False
         self._run_button()
         self.set_loading(True, f"Loading {Path(file).stem}: building the baseline and policy runs ...")
         try:
             async with self.busy, BUILD_SLOTS:
-                await run.io_bound(self.dash.load, Path(file))
+                await run.io_bound(self.session.load, Path(file))
         except Exception as exc:  # a broken file shows as a message, not a traceback
-            self.dash.problems = _problems_of(exc)
-            self.file_select.set_value(str(self.dash.file))  # back to the scenario still shown
+            self.session.problems = _problems_of(exc)
+            self.file_select.set_value(str(self.session.file))  # back to the scenario still shown
             await self.redraw(with_map=False)
             self.set_loading(False)
             return
@@ -462,19 +465,18 @@ class Page:
         self.event_values.clear()
         self.controls_panel.refresh()
         ui.run_javascript("document.querySelectorAll('.q-drawer__content').forEach(e => e.scrollTop = 0)")
-        self.random_switch.set_value(self.dash.random_breaches)
+        self.random_switch.set_value(self.session.random_breaches)
         await self.redraw(with_map=True)
         self.set_loading(False)
 
     async def set_random_breaches(self, on: bool) -> None:
         """The dashboard-level teaching option: random breaches on (as the file says) or off."""
-        assert self.dash is not None
-        if on == self.dash.random_breaches:
+        if on == self.session.random_breaches:
             return
         self.set_loading(True, "Random breaches " + ("on" if on else "off") + ": re-running both runs to now ...")
         try:
             async with self.busy:
-                await run.io_bound(self.dash.set_random_breaches, on)
+                await run.io_bound(self.session.set_random_breaches, on)
             self.controls_panel.refresh()
             await self.redraw(with_map=True)
         finally:
@@ -487,7 +489,7 @@ class Page:
     # ------------------------------------------------------------------ running
 
     def toggle_run(self) -> None:
-        if self.dash.sim.done:
+        if self.session.sim.done:
             ui.notify("The run has reached its horizon: press Reset to start again.")
             return
         self.running = not self.running
@@ -501,14 +503,14 @@ class Page:
         self.running = False
         self._run_button()
         async with self.busy:
-            await run.io_bound(self.dash.sim.step, weeks)
+            await run.io_bound(self.session.sim.step, weeks)
         await self.redraw(with_map=True)
 
     async def reset(self) -> None:
         self.running = False
         self._run_button()
         async with self.busy:
-            await run.io_bound(self.dash.reset)
+            await run.io_bound(self.session.reset)
         await self.redraw(with_map=True)
 
     async def tick(self) -> None:
@@ -530,14 +532,14 @@ class Page:
             weeks = max(1, int((self.weeks_per_s_measured or 20.0) * REDRAW_S))
         async with self.busy:
             start = time.perf_counter()
-            done = await run.io_bound(self.dash.sim.step, weeks)
+            done = await run.io_bound(self.session.sim.step, weeks)
             if done:
                 self.weeks_per_s_measured = done / max(time.perf_counter() - start, 1e-3)
         stepped = time.perf_counter()
-        if self.dash.sim.done:
+        if self.session.sim.done:
             self.running = False
             self._run_button()
-            ui.notify(f"End of the run: week {self.dash.sim.week}. Reset to run again.")
+            ui.notify(f"End of the run: week {self.session.sim.week}. Reset to run again.")
         await self.redraw(with_map=time.perf_counter() - self.last_map >= MAP_EVERY_S)
         if DEBUG:
             print(
@@ -550,8 +552,7 @@ class Page:
 
     async def redraw(self, with_map: bool = True) -> None:
         """Redraw from a fresh frame: charts and readout here, the map (a PNG) in a worker thread."""
-        assert self.dash is not None
-        frame = self.dash.sim.frame(with_map=with_map)
+        frame = self.session.sim.frame(with_map=with_map)
         self._draw_charts(frame)
         if with_map:
             self.last_map = time.perf_counter()
@@ -579,9 +580,8 @@ class Page:
         )
 
     def _draw_charts(self, frame: Frame) -> None:
-        assert self.dash is not None
         self.last_draw = time.perf_counter()
-        sim = self.dash.sim
+        sim = self.session.sim
         year, wk = divmod(frame.week, 52)
         self.week_label.text = f"Week {frame.week} of {frame.horizon} (year {year + 1}, week {wk + 1})"
         self.readout.content = _readout_html(frame, sim.pair.policy)
@@ -590,11 +590,11 @@ class Page:
             if sim.pair.same
             else f"Seed {sim.seed}, {sim.policy.n:,} citizens in each run (common random numbers)."
         )
-        notes = _notes_html(teaching_notes(self.dash.name), self.dash.description)
+        notes = _notes_html(teaching_notes(self.session.name), self.session.description)
         if self.notes.content != notes:
             self.notes.content = notes
-        self.random_note.text = _random_note(frame, sim.pair.baseline, sim.pair.policy, self.dash.random_breaches)
-        self.problem_box.content = _problems_html(self.dash.problems)
+        self.random_note.text = _random_note(frame, sim.pair.baseline, sim.pair.policy, self.session.random_breaches)
+        self.problem_box.content = _problems_html(self.session.problems)
         for name, options in charts.all_charts(frame, sim.pair.policy).items():
             # setOption in the browser, not chart.options: NiceGUI would wrap every
             # [week, value] pair in an observable list, which costs more than the model step
@@ -605,7 +605,7 @@ class Page:
 # --------------------------------------------------------------------------- HTML helpers
 
 
-def _renderer(chart: str) -> str:
+def _renderer(chart: str) -> Literal["svg", "canvas"]:
     """SVG for the charts with event marks (crisp labels, which a test can measure), canvas elsewhere.
 
     Canvas redraws faster in the browser; on the loaded 2-core machine a lever change showed
