@@ -398,14 +398,29 @@ def chromium_path():
 
 @pytest.fixture
 def dashboard_url(tmp_path):
+    """A ``cosim dashboard`` on a free localhost port, started on a copy of the baseline scenario."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env["NICEGUI_STORAGE_PATH"] = str(tmp_path / "nicegui")
     log = (tmp_path / "dashboard.log").open("w")
+    # a lecturer's own scenario file (the baseline's content), offered beside scenarios/*.toml
+    own = tmp_path / "my_class.toml"
+    own.write_text(BASELINE.read_text())
     started = time.monotonic()
     proc = subprocess.Popen(
         # the curated figures show the default size, at which the teaching notes are checked
-        [*COSIM, "dashboard", "--port", str(port), "--citizens", str(CITIZENS), "--max-citizens", str(MAX_CITIZENS)],
+        [
+            *COSIM,
+            "dashboard",
+            "--port",
+            str(port),
+            "--citizens",
+            str(CITIZENS),
+            "--max-citizens",
+            str(MAX_CITIZENS),
+            "--scenario",
+            str(own),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=log,
@@ -596,6 +611,15 @@ def test_dashboard_in_chromium(chromium_path, dashboard_url, tmp_path):
                 shots[size] = tmp_path / f"dashboard_{size[0]}x{size[1]}.png"
                 page.screenshot(path=str(shots[size]))
                 assert shots[size].stat().st_size > 50_000
+
+            # the lecturer's own file broken while the server runs: a message in the page, the runs kept
+            (tmp_path / "my_class.toml").write_text("run = 5\n")
+            page.get_by_test_id("scenario").click()
+            page.get_by_role("option", name="my_class", exact=True).click()
+            expect(problems).to_contain_text("run: expected a table", timeout=60_000)
+            expect(page.get_by_test_id("loading")).to_be_hidden(timeout=60_000)
+            expect(page.get_by_test_id("notes")).to_contain_text("scheduled data breach in week 104")
+            expect(week).to_contain_text("Week 156")
 
             # the dashboard-level teaching option: random breaches off in both runs, scheduled ones kept
             page.get_by_test_id("random-breaches").click()
