@@ -8,6 +8,7 @@ browser).  Outside CI it skips when /usr/bin/chromium is missing; in CI
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -22,7 +23,9 @@ import numpy as np
 import pytest
 
 from cosim import ScenarioError, load_scenario
-from cosim.dashboard.charts import all_charts, map_png
+from cosim.cli import main as cosim_main
+from cosim.dashboard import lan_addresses, urls
+from cosim.dashboard.charts import GAP_METRICS, MERGE_WEEKS, all_charts, event_marks, gap_charts, map_png
 from cosim.dashboard.controls import (
     BUDGET_PATHS,
     RUN_PATHS,
@@ -32,7 +35,17 @@ from cosim.dashboard.controls import (
     event_controls,
     lever_sections,
 )
-from cosim.dashboard.session import Dashboard, build_pair, scenario_files, teaching_notes
+from cosim.dashboard.session import (
+    HEADLINES,
+    Dashboard,
+    Frame,
+    build_pair,
+    random_breach_hazard,
+    scenario_files,
+    shown,
+    teaching_notes,
+)
+from cosim.outputs import catalogue
 from cosim.scenario.loading import read_toml
 from cosim.scenario.schema import LEVERS, iter_parameters, parameter_table
 
@@ -167,12 +180,159 @@ def test_charts_and_map_draw_from_a_frame():
     d.sim.step(4)
     f = d.sim.frame()
     charts = all_charts(f)
-    assert {"gap", "income", "channels", "adoption", "trust", "backlog", "sgi"} <= set(charts)
+    gaps = {f"gap-{m}" for m in GAP_METRICS}
+    assert gaps | {"income", "channels", "adoption", "trust", "backlog", "sgi"} <= set(charts)
     for opts in charts.values():
         assert opts["series"] and all(len(s["data"]) == f.week + 1 for s in opts["series"])
     for wards in ("access", "trust", "service quality"):
         png = map_png(f.baseline_map, f.policy_map, wards=wards, annotate=wards == "access")
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gap_small_multiples_each_have_their_own_scale_and_catalogue_label():
+    d = Dashboard(ROOT / "scenarios" / "all_levers.toml", n_citizens=400)
+    d.sim.step(30)
+    f = d.sim.frame(with_map=False)
+    charts = gap_charts(f, d.sim.pair.policy)
+    assert list(charts) == [f"gap-{m}" for m in GAP_METRICS] and len(charts) >= 4
+    for metric in GAP_METRICS:
+        opts = charts[f"gap-{metric}"]
+        s = shown(metric, d.sim.pair.policy)
+        assert len(opts["series"]) == 1  # one gap per chart: its own y axis, not a shared one
+        assert opts["title"]["text"].replace("\n", " ") == s.label
+        assert s.gap_unit in opts["title"]["subtext"]
+        expected = (f.policy[metric] - f.baseline[metric]) * s.scale
+        np.testing.assert_allclose([y for _, y in opts["series"][0]["data"]], np.round(expected, 3))
+    # the scales differ: participation and the index would flatten each other on one axis
+    assert shown("share_participated_year").scale == 100.0 and shown("participation_gap").scale == 1000.0
+
+
+def test_headline_readout_and_chart_labels_come_from_the_catalogue():
+    d = Dashboard(BASELINE, n_citizens=400)
+    assert d.apply({"trust.share_trusting_threshold": 0.6})
+    d.sim.step(2)
+    rows = d.sim.frame(with_map=False).readout(d.sim.pair.policy)
+    assert [r["metric"] for r in rows] == list(HEADLINES)
+    for r in rows:
+        o = catalogue.outcome(r["metric"])
+        assert r["better"] == o.better, r["metric"]
+        assert r["label"].replace("(0-100)", "(0-1)") == catalogue.label(r["metric"], d.sim.pair.policy)
+    trusting = next(r for r in rows if r["metric"] == "share_trusting")
+    assert "0.6" in trusting["label"]  # the scenario's threshold, not a re-declared "> 0.5"
+    assert next(r for r in rows if r["metric"] == "participation_gap")["better"] == -1
+    opts = all_charts(d.sim.frame(with_map=False), d.sim.pair.policy)
+    legend = opts["channels"]["legend"]["data"]
+    assert legend == [catalogue.CHANNEL_LABELS[c] for c in catalogue.CHANNELS]
+    assert catalogue.GROUP_LABELS["low"] in opts["income"]["legend"]["data"]
+    assert any("0.6" in name for name in opts["trust"]["legend"]["data"])
+
+
+def _frame(policy: list[int], baseline: list[int], scheduled: list[int]) -> Frame:
+    empty: dict[str, np.ndarray] = {}
+    return Frame(200, 260, empty, empty, breaches=policy, baseline_breaches=baseline, scheduled_breaches=scheduled)
+
+
+def test_event_marks_merge_close_weeks_say_which_run_and_never_share_a_label():
+    marks = event_marks(_frame([91, 104], [91, 93, 104, 150], [104]))
+    assert [m["text"] for m in marks] == [
+        "random breach wk 91 + 93, both runs",
+        "breach wk 104, both runs",
+        "random breach wk 150, baseline only",
+    ]
+    starts = [m["week"] for m in marks]
+    assert all(b - a >= MERGE_WEEKS for a, b in itertools.pairwise(starts))
+    assert event_marks(_frame([7], [], []))[0]["text"] == "random breach wk 7, your policy only"
+
+
+def test_security_breach_marks_the_scheduled_breach_and_explains_or_drops_random_ones():
+    d = Dashboard(ROOT / "scenarios" / "security_breach.toml", n_citizens=600)
+    d.sim.step(130)
+    texts = [m["text"] for m in event_marks(d.sim.frame(with_map=False))]
+    assert "breach wk 104, both runs" in texts
+    assert all(t.startswith("random") for t in texts if "104" not in t)
+    hb, hp = d.breach_hazard()
+    assert hb == random_breach_hazard(d.sim.pair.baseline) == pytest.approx(0.004) and 0 < hp < hb
+    assert d.set_random_breaches(False)
+    assert not d.random_breaches and d.sim.week == 130
+    f = d.sim.frame(with_map=False)
+    assert f.breaches == [104] and f.baseline_breaches == [104]
+    assert d.breach_hazard() == (0.0, 0.0)
+    assert d.set_random_breaches(True) and d.random_breaches
+
+
+@pytest.mark.slow
+def test_teaching_notes_name_the_breach_weeks_the_runs_show():
+    """The notes' breach weeks hold at the file's seed and the dashboard's default size."""
+    expected = {
+        "security_breach": ({91, 104}, {91, 104}),
+        "breach_no_security": ({91, 104}, {91, 104}),
+        "baseline": ({91}, {91}),
+        "all_levers": ({106, 120}, {38, 42, 106, 120, 252}),
+    }
+    for name, (policy, baseline) in expected.items():
+        d = Dashboard(ROOT / "scenarios" / f"{name}.toml")
+        d.sim.step(d.sim.horizon)
+        f = d.sim.frame(with_map=False)
+        assert (set(f.breaches), set(f.baseline_breaches)) == (policy, baseline), name
+        text = " ".join(teaching_notes(name)["watch"])
+        for w in policy | baseline:
+            assert str(w) in text, (name, w)
+
+
+def test_a_page_may_not_ask_for_more_citizens_than_the_lecturer_allows():
+    d = Dashboard(BASELINE, n_citizens=500, max_citizens=1_000)
+    sim = d.sim
+    assert not d.apply({"run.n_citizens": 1_001})
+    assert d.sim is sim and any("at most 1,000 citizens" in p and "--max-citizens" in p for p in d.problems)
+    assert d.apply({"run.n_citizens": 1_000}) and d.sim.policy.n == 1_000
+    assert Dashboard(BASELINE, n_citizens=5_000, max_citizens=700).sim.policy.n == 700
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("run = 5\n", "run: expected a table"),
+        ('[run]\nn_citizens = "many"\n', "run.n_citizens: expected a whole number"),
+        ("[run]\nn_citizens = 0\n", "run.n_citizens"),
+        ("[run]\nn_citizens = true\n", "run.n_citizens"),
+        ("[wifi]\nhotspots = -3\n", "wifi.hotspots"),
+        ("[wifi\n", "invalid TOML"),
+    ],
+)
+def test_a_bad_scenario_file_gives_a_message_and_keeps_the_runs(tmp_path, text, words):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    d = Dashboard(BASELINE, n_citizens=300)
+    sim, file = d.sim, d.file
+    with pytest.raises(ScenarioError) as err:
+        d.load(bad)
+    assert words in str(err.value) and "bad.toml" in str(err.value)
+    assert d.sim is sim and d.file == file
+
+
+def test_urls_for_a_class_name_this_computer_and_its_network_addresses():
+    assert urls("127.0.0.1", 8765) == [("open", "http://127.0.0.1:8765/")]
+    out = urls("0.0.0.0", 8765)
+    assert out[0] == ("this computer", "http://127.0.0.1:8765/")
+    lan = lan_addresses()
+    assert all(not a.startswith("127.") for a in lan)
+    assert [u for who, u in out[1:]] == ([f"http://{a}:8765/" for a in lan] or [out[1][1]])
+    assert all(who == "students on the network" for who, _ in out[1:])
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--host", "nosuch.invalid", "--port", "0"], "--host nosuch.invalid"),
+        (["--host", "203.0.113.7", "--port", "0"], "--host 203.0.113.7: not an address of this computer"),
+        (["--citizens", "30000"], "above --max-citizens 20,000"),
+        (["--max-citizens", "0"], "--max-citizens"),
+    ],
+)
+def test_bad_dashboard_options_give_a_clear_error(capsys, argv, words):
+    assert cosim_main(["dashboard", *argv]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
 
 
 @pytest.mark.slow
@@ -238,13 +398,29 @@ def chromium_path():
 
 @pytest.fixture
 def dashboard_url(tmp_path):
+    """A ``cosim dashboard`` on a free localhost port, started on a copy of the baseline scenario."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env["NICEGUI_STORAGE_PATH"] = str(tmp_path / "nicegui")
     log = (tmp_path / "dashboard.log").open("w")
+    # a lecturer's own scenario file (the baseline's content), offered beside scenarios/*.toml
+    own = tmp_path / "my_class.toml"
+    own.write_text(BASELINE.read_text())
     started = time.monotonic()
     proc = subprocess.Popen(
-        [*COSIM, "dashboard", "--port", str(port), "--citizens", "2000"],
+        # the curated figures show the default size, at which the teaching notes are checked
+        [
+            *COSIM,
+            "dashboard",
+            "--port",
+            str(port),
+            "--citizens",
+            str(CITIZENS),
+            "--max-citizens",
+            str(MAX_CITIZENS),
+            "--scenario",
+            str(own),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=log,
@@ -266,30 +442,89 @@ def dashboard_url(tmp_path):
         assert "Traceback" not in text, text[-3000:]
 
 
+FIGURES = ROOT / "results" / "figures"
+CITIZENS = 5_000 if os.environ.get("COSIM_UPDATE_FIGURES") == "1" else 2_000
+MAX_CITIZENS = CITIZENS + 1_000  # the lecturer's --max-citizens in the browser test
+VIEWPORTS = ((1280, 720), (1920, 1080))  # a classroom projector, a lecturer's screen
+# Records whether the loading overlay was ever shown, and whether the Run button was disabled then
+# (a scenario switch can take well under a second: polling could miss it, an observer cannot).
+WATCH_LOADING = """() => {
+  window.__sawLoading = false; window.__sawDisabled = false;
+  const overlay = document.querySelector('[data-testid="loading"]');
+  const run = document.querySelector('[data-testid="run"]');
+  new MutationObserver(() => {
+    if (!overlay.classList.contains('hidden')) {
+      window.__sawLoading = true;
+      if (run.disabled || run.classList.contains('disabled')) window.__sawDisabled = true;
+    }
+  }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['class', 'disabled']});
+}"""
+# The bounding boxes of every breach label drawn in a chart (SVG text of the event marks).
+BREACH_LABELS = """(id) => [...document.querySelectorAll(`[data-testid="${id}"] text`)]
+  .filter(t => t.textContent.includes('breach wk'))
+  .map(t => { const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })"""
+
+
+def _in_viewport(page, testid: str, size: tuple[int, int]) -> None:
+    box = page.get_by_test_id(testid).bounding_box()
+    assert box is not None, f"{testid} is not shown"
+    w, h = size
+    inside = (
+        box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= w + 0.5 and box["y"] + box["height"] <= h + 0.5
+    )
+    assert inside and box["width"] > 20 and box["height"] > 20, (testid, box, size)
+
+
+def _overlap(a: list, b: list) -> bool:
+    return a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+
+
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(300)
 def test_dashboard_in_chromium(chromium_path, dashboard_url, tmp_path):
+    """The lecturer's page at projector and desktop sizes: layout, levers, loading, events, errors."""
     from playwright.sync_api import expect, sync_playwright
 
     url, started = dashboard_url
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1400})
+            size = VIEWPORTS[0]
+            page = browser.new_page(viewport={"width": size[0], "height": size[1]})
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url)
             week = page.get_by_test_id("week")
             expect(week).to_have_text("Week 0 of 260 (year 1, week 1)", timeout=60_000)
-            usable = time.monotonic() - started
-            print(f"command to usable page: {usable:.1f} s")
+            expect(page.get_by_test_id("loading")).to_be_hidden(timeout=60_000)
+            print(f"command to usable page: {time.monotonic() - started:.1f} s")
             readout = page.get_by_test_id("readout")
-            expect(readout).to_contain_text("online this week")
+            expect(readout).to_contain_text("residents online in a typical week")
+
+            # 1280x720: a one-row header, the gap readout and a chart on screen together, lever panel open
+            for testid in ("header", "readout", "chart-gap-share_participated_year", "toggle-levers", "week"):
+                _in_viewport(page, testid, size)
+            assert page.get_by_test_id("header").bounding_box()["height"] < 90  # one row
+            # collapsing the lever panel gives the charts the full width, and it opens again
+            levers = page.get_by_test_id("levers")
+            gap_box = page.get_by_test_id("chart-gap-share_participated_year").bounding_box()
+            page.get_by_test_id("toggle-levers").click()
+            expect(page.get_by_test_id("num-wifi.hotspots")).not_to_be_in_viewport(timeout=10_000)
+            page.wait_for_timeout(600)  # the drawer's slide
+            assert levers.bounding_box() is None or levers.bounding_box()["x"] + levers.bounding_box()["width"] <= 1
+            wide = page.get_by_test_id("chart-gap-share_participated_year").bounding_box()
+            assert wide["width"] > gap_box["width"] + 50 and page.get_by_test_id("readout").bounding_box()["x"] < 60
+            for testid in ("header", "readout", "chart-gap-share_participated_year", "toggle-levers"):
+                _in_viewport(page, testid, size)
+            page.get_by_test_id("toggle-levers").click()
+            expect(page.get_by_test_id("num-wifi.hotspots")).to_be_in_viewport(timeout=10_000)
+
+            gap_chart = page.get_by_test_id("chart-gap-share_adopted")
+            trust_chart = page.get_by_test_id("chart-trust")
             map_img = page.get_by_test_id("map").locator("img")
             map_before = map_img.get_attribute("src")
-            gap_chart = page.get_by_test_id("chart-gap")
-            trust_chart = page.get_by_test_id("chart-trust")
+            page.wait_for_timeout(500)
             gap_before, trust_before = gap_chart.screenshot(), trust_chart.screenshot()
             readout_before = readout.inner_text()
 
@@ -297,7 +532,6 @@ def test_dashboard_in_chromium(chromium_path, dashboard_url, tmp_path):
             hotspots = page.get_by_test_id("num-wifi.hotspots")
             hotspots.fill("120")
             hotspots.press("Enter")
-            expect(page.get_by_test_id("readout")).to_contain_text("online this week")
             expect(page.locator("text=Your policy is the same as the baseline")).to_have_count(0, timeout=30_000)
 
             # step: a year, then one week
@@ -308,8 +542,8 @@ def test_dashboard_in_chromium(chromium_path, dashboard_url, tmp_path):
 
             # the side-by-side readout: baseline and policy differ in who is online
             expect(readout).not_to_have_text(readout_before, timeout=30_000)
-            row = readout.locator("tr", has_text="online this week").inner_text().split("\t")
-            baseline, policy, gap = float(row[1].rstrip(" %")), float(row[2].rstrip(" %")), float(row[3])
+            row = readout.locator("tr", has_text="residents online in a typical week").inner_text().split("\t")
+            baseline, policy, gap = float(row[1]), float(row[2]), float(row[3])
             assert policy > baseline and gap > 1.0, row
 
             # the charts and the map were redrawn
@@ -324,19 +558,83 @@ def test_dashboard_in_chromium(chromium_path, dashboard_url, tmp_path):
             page.get_by_test_id("run").click()
 
             # a bad combination shows a message in the page, not a traceback
+            page.get_by_test_id("group-run").scroll_into_view_if_needed()
             budget = page.get_by_test_id("num-municipality.annual_budget_rand")
             budget.fill("5000000")
             budget.press("Enter")
             problems = page.get_by_test_id("problems")
             expect(problems).to_contain_text("Not applied", timeout=30_000)
             expect(problems).to_contain_text("municipality.annual_budget_rand")
+            # more citizens than the lecturer allows (the server runs with --max-citizens MAX_CITIZENS)
+            page.get_by_test_id("group-run").click()
+            citizens = page.get_by_test_id("num-run.n_citizens")
+            citizens.fill(str(MAX_CITIZENS + 1_000))
+            citizens.press("Enter")
+            expect(problems).to_contain_text(f"at most {MAX_CITIZENS:,} citizens", timeout=30_000)
+            citizens.fill(str(CITIZENS))  # back to a valid size (the budget stays refused until the switch)
+            citizens.press("Enter")
+
+            # switching scenario shows the loading state (controls disabled) until the new runs exist
+            page.evaluate(WATCH_LOADING)
+            page.get_by_test_id("scenario").click()
+            page.get_by_role("option", name="security_breach", exact=True).click()
+            expect(page.get_by_test_id("notes")).to_contain_text("scheduled data breach in week 104", timeout=60_000)
+            expect(page.get_by_test_id("loading")).to_be_hidden(timeout=60_000)
+            assert page.evaluate("window.__sawLoading") and page.evaluate("window.__sawDisabled")
+            expect(week).to_have_text("Week 0 of 260 (year 1, week 1)")
+            expect(problems).to_have_text("")
+
+            # a scheduled and a random breach: marks say which run, labels never overlap, the page explains
+            for _ in range(3):
+                page.get_by_test_id("step-year").click()
+                page.wait_for_timeout(300)
+            expect(week).to_contain_text("Week 156", timeout=60_000)
+            expect(page.get_by_test_id("random-note")).to_contain_text("a random breach may occur", timeout=30_000)
+            expect(page.get_by_test_id("random-note")).to_contain_text("breach wk 104, both runs")
+            page.wait_for_timeout(800)
+            for chart in ("chart-trust", "chart-adoption"):
+                labels = page.evaluate(BREACH_LABELS, chart)
+                texts = [t[0] for t in labels]
+                assert any("breach wk 104" in t for t in texts) and all(
+                    t.endswith(("both runs", "only")) for t in texts
+                ), texts
+                clashes = [(a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1 :] if _overlap(a, b)]
+                assert not clashes, clashes
+            page.evaluate("window.scrollTo(0, 0)")
+            page.wait_for_timeout(300)
+            shots = {}
+            for size in VIEWPORTS:
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                page.wait_for_timeout(1200)  # charts resize
+                for testid in ("header", "readout", "chart-gap-share_participated_year", "toggle-levers", "week"):
+                    _in_viewport(page, testid, size)
+                shots[size] = tmp_path / f"dashboard_{size[0]}x{size[1]}.png"
+                page.screenshot(path=str(shots[size]))
+                assert shots[size].stat().st_size > 50_000
+
+            # the lecturer's own file broken while the server runs: a message in the page, the runs kept
+            (tmp_path / "my_class.toml").write_text("run = 5\n")
+            page.get_by_test_id("scenario").click()
+            page.get_by_role("option", name="my_class", exact=True).click()
+            expect(problems).to_contain_text("run: expected a table", timeout=60_000)
+            expect(page.get_by_test_id("loading")).to_be_hidden(timeout=60_000)
+            expect(page.get_by_test_id("notes")).to_contain_text("scheduled data breach in week 104")
+            expect(week).to_contain_text("Week 156")
+
+            # the dashboard-level teaching option: random breaches off in both runs, scheduled ones kept
+            page.get_by_test_id("random-breaches").click()
+            note = page.get_by_test_id("random-note")
+            expect(note).to_contain_text("Random breaches are off", timeout=60_000)
+            expect(note).to_contain_text("Breaches so far: breach wk 104, both runs.")
+            expect(page.get_by_test_id("loading")).to_be_hidden(timeout=60_000)
+            page.wait_for_timeout(800)
+            assert [t[0] for t in page.evaluate(BREACH_LABELS, "chart-trust")] == ["breach wk 104, both runs"]
+
             assert "Traceback" not in page.content()
             assert not errors, errors
-
-            shot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(shot))
-            assert shot.stat().st_size > 50_000
-            if os.environ.get("COSIM_DASHBOARD_SCREENSHOT"):
-                shutil.copy(shot, os.environ["COSIM_DASHBOARD_SCREENSHOT"])
+            # the curated figures for the README and docs/dashboard.md (committed): COSIM_UPDATE_FIGURES=1
+            if os.environ.get("COSIM_UPDATE_FIGURES") == "1":
+                for shot in shots.values():
+                    shutil.copy(shot, FIGURES / shot.name)
         finally:
             browser.close()

@@ -343,9 +343,8 @@ def test_equal_levels_are_duplicates(tmp_path):
 
 def test_calibration_files_are_strict_and_read_through_a_byte_order_mark(tmp_path):
     """params files once took "0.5" for 0.5; a targets CSV saved by Excel (with a BOM) lost its metric column."""
-    from cosim.analysis.calibration import read_params, read_targets
-
     from cosim import ScenarioError
+    from cosim.analysis.calibration import read_params, read_targets
 
     params = tmp_path / "params.toml"
     params.write_text('[calibration]\nalpha = "0.5"\n[parameters]\n"population.trust_mean" = [0.3, 0.6]\n')

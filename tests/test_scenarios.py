@@ -307,7 +307,6 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
 def test_typos_get_a_suggestion_in_experiment_and_calibration_files_too(tmp_path):
     """Scenario, experiment and calibration files report a typo the same way: key path and did-you-mean."""
     from cosim.analysis.calibration import read_params
-
     from cosim.runs.experiment import load_experiment
 
     exp = tmp_path / "exp.toml"

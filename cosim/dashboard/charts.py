@@ -18,13 +18,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
 
-from cosim.dashboard.session import Frame, MapFrame
-from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
+from cosim.dashboard.session import Frame, MapFrame, shown
+from cosim.outputs.catalogue import CHANNEL_LABELS, GROUP_LABELS
+from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
+from cosim.outputs.catalogue import INCOME_GROUPS as INCOME
 from cosim.reports.figures import CHANNEL_COLOURS, GROUP_COLOURS, SMOOTH
 
 BAND = "rgba(255, 193, 7, 0.35)"  # the highlighted gap between policy and baseline
 BREACH = "#d62728"
 EVERYONE = "#222222"
+# The gap small multiples: one chart each (their scales differ by an order of magnitude)
+GAP_METRICS = ("share_participated_year", "share_adopted", "mean_trust", "sgi")
 GAP_COLOURS = {
     "share_participated_year": "#1b9e77",
     "share_adopted": "#1f78b4",
@@ -32,20 +36,30 @@ GAP_COLOURS = {
     "sgi": "#e7298a",
     "participation_gap": "#d95f02",
 }
-SGI_PARTS = {
-    "sgi": ("index", EVERYONE),
-    "sgi_national": ("national space (G2G)", "#1b9e77"),
-    "sgi_organisational": ("organisational (G2E)", "#7570b3"),
-    "sgi_service": ("service space (G2C)", "#1f78b4"),
-    "sgi_community": ("community", "#d95f02"),
+SGI_PARTS = {  # metric: colour (labels from the outcome catalogue)
+    "sgi": EVERYONE,
+    "sgi_national": "#1b9e77",
+    "sgi_organisational": "#7570b3",
+    "sgi_service": "#1f78b4",
+    "sgi_community": "#d95f02",
 }
 
 
-
 def _week_axis(horizon: int) -> dict:
-    """The x axis every chart shares: weeks from 0 to the horizon."""
-    return {"type": "value", "min": 0, "max": horizon, "name": "week", "nameLocation": "middle",
-            "nameGap": 22, "splitLine": {"show": False}}
+    """The x axis every chart shares: weeks from 0 to the horizon, ticks a year (52 weeks) apart."""
+    axis = {
+        "type": "value",
+        "min": 0,
+        "max": horizon,
+        "name": "week",
+        "nameLocation": "middle",
+        "nameGap": 22,
+        "splitLine": {"show": False},
+    }
+    if horizon >= 104:
+        axis["interval"] = 52
+    return axis
+
 
 def _smooth(x: np.ndarray, k: int) -> np.ndarray:
     """Trailing k-week mean (the first weeks average what there is), as in cosim.reports.figures."""
@@ -61,17 +75,65 @@ def _pairs(y: np.ndarray) -> list[list[float]]:
     return np.column_stack([np.arange(y.size), np.round(y, 3)]).tolist()
 
 
-def _breach_marks(weeks: list[int]) -> list[dict[str, Any]]:
-    """Vertical marks at breach weeks; a label only when 10+ weeks after the last labelled one."""
-    marks, last = [], -(10**9)
+# Event marks: one vertical line per week with a breach in either run; the label says which
+# run(s) and whether the scenario scheduled it.  Labels are drawn along the line (rotated), and
+# marks closer than MERGE_WEEKS share one label, so two labels never print on top of each other.
+MERGE_WEEKS = 6
+MARKED_CHARTS = ("adoption", "trust")  # the charts that carry the event marks
+RUN_WORDS = {"both": "both runs", "policy": "your policy only", "baseline": "baseline only"}
+MARK_COLOURS = {"both": BREACH, "policy": BREACH, "baseline": "#777777"}
+
+
+def event_marks(frame: Frame) -> list[dict[str, Any]]:
+    """Breach marks of both runs: ``{"week", "runs", "scheduled", "text"}`` per labelled group.
+
+    ``runs`` is "both", "policy" or "baseline"; breaches within :data:`MERGE_WEEKS`
+    of the first in a group share its label ("breach wk 91 + 93, both runs").
+    """
+    pol, base = set(frame.breaches), set(frame.baseline_breaches)
+    scheduled = set(frame.scheduled_breaches)
+    weeks = sorted(pol | base)
+    marks: list[dict[str, Any]] = []
     for w in weeks:
-        mark: dict[str, Any] = {"xAxis": w}
-        if w - last < 10:
-            mark["label"] = {"show": False}
-        else:
-            last = w
-        marks.append(mark)
+        runs = "both" if (w in pol and w in base) else ("policy" if w in pol else "baseline")
+        if marks and w - marks[-1]["weeks"][0] < MERGE_WEEKS:
+            m = marks[-1]
+            m["weeks"].append(w)
+            m["runs"] = m["runs"] if m["runs"] == runs else "both"
+            m["scheduled"] = m["scheduled"] and w in scheduled
+            continue
+        marks.append({"week": w, "weeks": [w], "runs": runs, "scheduled": w in scheduled})
+    for m in marks:
+        kind = "breach" if m["scheduled"] else "random breach"
+        when = " + ".join(str(w) for w in m["weeks"])
+        m["text"] = f"{kind} wk {when}, {RUN_WORDS[m['runs']]}"
     return marks
+
+
+def _mark_line(frame: Frame) -> dict[str, Any] | None:
+    """The ECharts ``markLine`` of :func:`event_marks` (None when there is no breach)."""
+    marks = event_marks(frame)
+    if not marks:
+        return None
+    data = []
+    for m in marks:
+        colour = MARK_COLOURS[m["runs"]]
+        for i, w in enumerate(m["weeks"]):
+            data.append(
+                {
+                    "xAxis": w,
+                    "lineStyle": {"color": colour, "type": "dashed" if m["runs"] != "baseline" else "dotted"},
+                    # the label along the line, from the top; only the group's first line has one
+                    "label": {
+                        "show": i == 0,
+                        "formatter": m["text"],
+                        "color": colour,
+                        "position": "insideEndTop",
+                        "fontSize": 10,
+                    },
+                }
+            )
+    return {"symbol": "none", "silent": True, "lineStyle": {"width": 1.2}, "data": data}
 
 
 def overlay_chart(
@@ -84,10 +146,13 @@ def overlay_chart(
     band: str | None = None,
     smooth: int = 1,
     y_range: tuple[float | None, float | None] = (None, None),
+    marks: bool = False,
+    subtitle: str = "",
 ) -> dict[str, Any]:
     """An ECharts line chart: policy solid, baseline dashed, gap of ``band`` shaded.
 
     ``lines`` are ``(metric, label, colour)``; values are multiplied by ``scale``.
+    ``marks`` draws the breach marks of both runs (:func:`event_marks`).
     """
     series: list[dict[str, Any]] = []
     for metric, label, colour in lines:
@@ -144,24 +209,9 @@ def overlay_chart(
                     "z": 1,
                 }
             )
-    if frame.breaches and series:
-        series[0]["markLine"] = {
-            "symbol": "none",
-            "silent": True,
-            "label": {"formatter": "breach", "color": BREACH, "fontSize": 10},
-            "lineStyle": {"color": BREACH, "type": "dashed", "width": 1.2},
-            "data": _breach_marks(frame.breaches),
-        }
-    only_baseline = [w for w in frame.baseline_breaches if w not in frame.breaches]
-    if only_baseline and len(series) > 1:
-        # a breach the policy avoided (e.g. with security investment): grey, on the baseline line
-        series[1]["markLine"] = {
-            "symbol": "none",
-            "silent": True,
-            "label": {"formatter": "breach (baseline)", "color": "#777777", "fontSize": 10, "position": "insideEndTop"},
-            "lineStyle": {"color": "#777777", "type": "dotted", "width": 1.2},
-            "data": _breach_marks(only_baseline),
-        }
+    mark_line = _mark_line(frame) if marks else None
+    if mark_line and series:
+        series[0]["markLine"] = mark_line
     y_axis: dict[str, Any] = {
         "type": "value",
         "name": unit,
@@ -174,14 +224,22 @@ def overlay_chart(
         y_axis["max"] = y_range[1]
     return {
         "animation": False,
-        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 14, "fontWeight": "bold"}},
+        "title": {
+            "text": title,
+            "subtext": subtitle,
+            "left": 8,
+            "top": 4,
+            "itemGap": 6,
+            "textStyle": {"fontSize": 14, "fontWeight": "bold"},
+            "subtextStyle": {"fontSize": 11, "color": "#555"},
+        },
         "legend": {
             "data": [label for _, label, _ in lines],
             "bottom": 0,
-            "type": "scroll",
             "textStyle": {"fontSize": 11},
+            "itemGap": 8,
         },
-        "grid": {"left": 52, "right": 18, "top": 42, "bottom": 58},
+        "grid": {"left": 52, "right": 18, "top": 68 if subtitle else 42, "bottom": 66},
         "tooltip": {"trigger": "axis"},
         "xAxis": _week_axis(frame.horizon),
         "yAxis": y_axis,
@@ -189,111 +247,156 @@ def overlay_chart(
     }
 
 
-def gap_chart(frame: Frame) -> dict[str, Any]:
-    """Policy minus baseline over time for the headline outcomes, each gap shaded."""
-    items = (
-        ("share_participated_year", "took part in the last year (pp)"),
-        ("share_adopted", "use e-participation (pp)"),
-        ("mean_trust", "mean trust (points of 100)"),
-        ("sgi", "smart-governance index (points of 100)"),
-    )
-    series = []
-    for metric, label in items:
-        d = (frame.policy[metric] - frame.baseline[metric]) * 100.0
-        c = GAP_COLOURS[metric]
-        series.append(
-            {
-                "name": label,
-                "type": "line",
-                "data": _pairs(d),
-                "showSymbol": False,
-                "lineStyle": {"width": 2, "color": c},
-                "itemStyle": {"color": c},
-                "areaStyle": {"color": c, "opacity": 0.15},
-            }
-        )
-    series[0]["markLine"] = {
-        "symbol": "none",
-        "silent": True,
-        "label": {"show": False},
-        "lineStyle": {"color": "#555555", "width": 1},
-        "data": [{"yAxis": 0}],
+def gap_chart(frame: Frame, metric: str, scenario: Any = None) -> dict[str, Any]:
+    """One small chart: policy minus baseline of ``metric`` over time, on its own scale.
+
+    Label, unit and better direction come from the outcome catalogue
+    (:func:`cosim.dashboard.session.shown`); the title says which way is better.
+    """
+    s = shown(metric, scenario)
+    d = (frame.policy[metric] - frame.baseline[metric]) * s.scale
+    colour = GAP_COLOURS.get(metric, EVERYONE)
+    better = {1: "higher is better", -1: "lower is better", 0: ""}[s.better]
+    series: dict[str, Any] = {
+        "name": f"gap ({s.gap_unit})",
+        "type": "line",
+        "data": _pairs(d),
+        "showSymbol": False,
+        "lineStyle": {"width": 2, "color": colour},
+        "itemStyle": {"color": colour},
+        "areaStyle": {"color": colour, "opacity": 0.15},
+        "markLine": {
+            "symbol": "none",
+            "silent": True,
+            "label": {"show": False},
+            "lineStyle": {"color": "#555555", "width": 1, "type": "solid"},
+            "data": [{"yAxis": 0}],
+        },
     }
     return {
         "animation": False,
         "title": {
-            "text": "The gap: your policy minus the baseline",
-            "left": 8,
-            "top": 4,
-            "textStyle": {"fontSize": 14, "fontWeight": "bold"},
+            "text": _wrap(s.label, 26),
+            "subtext": f"gap in {s.gap_unit}" + (f", {better}" if better else ""),
+            "left": 6,
+            "top": 2,
+            "itemGap": 2,
+            "textStyle": {"fontSize": 12, "fontWeight": "bold", "lineHeight": 14},
+            "subtextStyle": {"fontSize": 10, "color": "#555"},
         },
-        "legend": {"bottom": 0, "type": "scroll", "textStyle": {"fontSize": 11}},
-        "grid": {"left": 52, "right": 18, "top": 42, "bottom": 58},
-        "tooltip": {"trigger": "axis"},
-        "xAxis": _week_axis(frame.horizon),
+        "grid": {"left": 40, "right": 10, "top": 22 + 14 * (_wrap(s.label, 26).count("\n") + 1) + 16, "bottom": 22},
+        "tooltip": {"trigger": "axis", "valueFormatter": None},
+        "xAxis": {**_week_axis(frame.horizon), "name": "", "axisLabel": {"fontSize": 9}},
         "yAxis": {
             "type": "value",
-            "name": "policy - baseline",
             "scale": True,
+            "axisLabel": {"fontSize": 9},
+            "splitNumber": 3,
             "splitLine": {"lineStyle": {"color": "#eeeeee"}},
         },
-        "series": series,
+        "series": [series],
     }
 
 
-def all_charts(frame: Frame) -> dict[str, dict[str, Any]]:
-    """Every live chart of the page, by name."""
-    inc = [(f"share_participated_year_{g}", f"{g} income", GROUP_COLOURS[g]) for g in INCOME]
+def _wrap(text: str, width: int) -> str:
+    """Break a catalogue label into lines of at most about ``width`` characters, at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def gap_charts(frame: Frame, scenario: Any = None) -> dict[str, dict[str, Any]]:
+    """The gap as small multiples: one chart per headline outcome, each on its own scale."""
+    return {f"gap-{m}": gap_chart(frame, m, scenario) for m in GAP_METRICS}
+
+
+def all_charts(frame: Frame, scenario: Any = None) -> dict[str, dict[str, Any]]:
+    """Every live chart of the page, by name: the gap small multiples, then the overlays."""
+    inc = [(f"share_participated_year_{g}", GROUP_LABELS[g], GROUP_COLOURS[g]) for g in INCOME]
+    sh = shown("share_participated_year", scenario)
+    ad = shown("share_adopted", scenario)
+    tr = shown("mean_trust", scenario)
+    bl = shown("backlog_per_1000", scenario)
+    sg = shown("sgi", scenario)
+    ch = shown("participation_rate", scenario)
     return {
-        "gap": gap_chart(frame),
+        **gap_charts(frame, scenario),
         "income": overlay_chart(
             frame,
-            "Who takes part: share who took part in the last year",
+            f"Who takes part, by income ({sh.unit})",
             [("share_participated_year", "everyone", EVERYONE), *inc],
+            scale=sh.scale,
+            unit=sh.unit,
             band="share_participated_year",
+            subtitle=sh.label,
         ),
         "channels": overlay_chart(
             frame,
-            f"Participation by channel, % per week ({SMOOTH}-week mean)",
-            [(f"participation_rate_{c}", c, CHANNEL_COLOURS[c]) for c in CHANNEL_NAMES],
+            f"Participation by channel ({ch.unit}, {SMOOTH}-week mean)",
+            [(f"participation_rate_{c}", CHANNEL_LABELS[c], CHANNEL_COLOURS[c]) for c in CHANNEL_NAMES],
+            scale=ch.scale,
+            unit=ch.unit,
             smooth=SMOOTH,
+            subtitle=ch.label,
         ),
         "adoption": overlay_chart(
             frame,
-            "Adoption of e-participation (the S-curve)",
+            f"Adoption, the S-curve ({ad.unit})",
             [
                 ("share_adopted", "everyone", EVERYONE),
-                *[(f"share_adopted_{g}", f"{g} income", GROUP_COLOURS[g]) for g in INCOME],
+                *[(f"share_adopted_{g}", GROUP_LABELS[g], GROUP_COLOURS[g]) for g in INCOME],
             ],
+            scale=ad.scale,
+            unit=ad.unit,
             band="share_adopted",
+            marks=True,
+            subtitle=ad.label,
         ),
         "trust": overlay_chart(
             frame,
-            "Trust in the municipality by income group (0-100)",
+            f"Trust by income group ({tr.unit}), breaches marked",
             [
                 ("mean_trust", "everyone", EVERYONE),
-                *[(f"mean_trust_{g}", f"{g} income", GROUP_COLOURS[g]) for g in INCOME],
+                *[(f"mean_trust_{g}", GROUP_LABELS[g], GROUP_COLOURS[g]) for g in INCOME],
+                ("share_trusting", _short_trusting(scenario), "#999999"),
             ],
-            unit="trust",
+            scale=tr.scale,
+            unit=tr.unit,
             band="mean_trust",
+            marks=True,
+            subtitle=f"{tr.label}; grey: {shown('share_trusting', scenario).label} (%)",
         ),
         "backlog": overlay_chart(
             frame,
-            "Backlog of requests per 1,000 citizens",
+            f"Backlog ({bl.unit})",
             [("backlog_per_1000", "backlog", "#b2182b")],
-            scale=1.0,
-            unit="per 1,000",
+            scale=bl.scale,
+            unit=bl.unit,
             band="backlog_per_1000",
             y_range=(0, None),
+            subtitle=bl.label.replace(" at the end", ""),
         ),
         "sgi": overlay_chart(
             frame,
-            "Smart-governance index and its four parts (0-100)",
-            [(m, label, c) for m, (label, c) in SGI_PARTS.items()],
-            unit="index",
+            f"Smart-governance index and its four parts ({sg.unit})",
+            [(m, shown(m, scenario).label if m != "sgi" else "index", c) for m, c in SGI_PARTS.items()],
+            scale=sg.scale,
+            unit=sg.unit,
             band="sgi",
+            subtitle=sg.label,
         ),
     }
+
+
+def _short_trusting(scenario: Any) -> str:
+    """The legend entry of share_trusting: the catalogue label's threshold part ("trust above 0.5")."""
+    text = shown("share_trusting", scenario).label
+    inner = text[text.find("(") + 1 : text.rfind(")")] if "(" in text else text
+    return f"{inner}, % of residents"
 
 
 # --------------------------------------------------------------------------- map
@@ -407,7 +510,7 @@ def legend_items(citizens: str) -> list[tuple[str, str, str]]:
     ]
     if citizens == "participation":
         items += [("circle", NONE_COLOUR, "not taking part this week")]
-        items += [("circle", CHANNEL_COLOURS[c], f"took part via {c}") for c in CHANNEL_NAMES]
+        items += [("circle", CHANNEL_COLOURS[c], f"took part via {CHANNEL_LABELS[c]}") for c in CHANNEL_NAMES]
     elif citizens == "adopted":
         items += [("circle", "#1f78b4", "uses e-participation"), ("circle", NONE_COLOUR, "does not")]
     else:
@@ -500,7 +603,7 @@ def _legend_handles(citizens: str) -> list[Line2D]:
     ]
     if citizens == "participation":
         h += [dot(NONE_COLOUR, "citizen, not taking part this week", size=4)]
-        h += [dot(CHANNEL_COLOURS[c], f"via {c}") for c in CHANNEL_NAMES]
+        h += [dot(CHANNEL_COLOURS[c], f"via {CHANNEL_LABELS[c]}") for c in CHANNEL_NAMES]
     elif citizens == "adopted":
         h += [dot("#1f78b4", "uses e-participation"), dot(NONE_COLOUR, "does not", size=4)]
     else:

@@ -24,7 +24,7 @@ import numpy as np
 
 from cosim.errors import ScenarioError
 from cosim.model.model import CoProductionModel
-from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
+from cosim.outputs import catalogue
 from cosim.scenario import library
 from cosim.scenario.loading import read_toml, scenario_from_dict
 from cosim.scenario.schema import LEVERS, Scenario
@@ -39,21 +39,64 @@ DEFAULT_CITIZENS = 5_000
 # Citizens drawn on the map per run (a fixed random sample, the same in both runs).
 MAP_SAMPLE = 1_500
 
-# Headline readout: (metric, label, scale, unit, better) with better = +1 when
-# higher is better, -1 when lower is better, 0 when neither.  Scaled values are shown.
-HEADLINES: tuple[tuple[str, str, float, str, int], ...] = (
-    ("share_participated_year", "took part in the last year", 100.0, "%", 1),
-    ("share_participated_year_low", "... low income", 100.0, "%", 1),
-    ("share_adopted", "use e-participation", 100.0, "%", 1),
-    ("share_online", "online this week", 100.0, "%", 1),
-    ("participation_gap", "participation gap, high - low income", 100.0, "pp", -1),
-    ("mean_trust", "mean trust (0-100)", 100.0, "", 1),
-    ("mean_trust_low", "... low income", 100.0, "", 1),
-    ("backlog_per_1000", "backlog per 1,000 citizens", 1.0, "", -1),
-    ("service_quality", "service quality (0-100)", 100.0, "", 1),
-    ("sgi", "smart-governance index (0-100)", 100.0, "", 1),
-    ("spend_cumulative", "lever spend so far", 1e-6, "R m", 0),
+# A lecturer's cap on citizens per run (``cosim dashboard --max-citizens``): a page may not
+# ask for more, so one student cannot slow the server down for the class.
+DEFAULT_MAX_CITIZENS = 20_000
+
+# Headline readout, in this order.  Labels, units and the better direction come from the
+# outcome catalogue (cosim.outputs.catalogue); the dashboard only picks the rows.
+HEADLINES: tuple[str, ...] = (
+    "share_participated_year",
+    "share_participated_year_low",
+    "share_adopted",
+    "share_online",
+    "participation_gap",
+    "mean_trust",
+    "mean_trust_low",
+    "share_trusting",
+    "backlog_per_1000",
+    "service_quality",
+    "sgi",
+    "spend_cumulative",
 )
+
+# How the page shows a catalogue kind: (scale, unit of a value, unit of a difference).
+# Shares in %, weekly shares per 1,000 residents a week, 0-1 indices as points of 100.
+DISPLAY: dict[str, tuple[float, str, str]] = {
+    "share": (100.0, "%", "pp"),
+    "weekly": (1000.0, "per 1,000 a week", "per 1,000 a week"),
+    "index": (100.0, "0-100", "points of 100"),
+    "per1000": (1.0, "per 1,000", "per 1,000"),
+    "weeks": (1.0, "weeks", "weeks"),
+    "count": (1.0, "", ""),
+    "residents": (1.0, "residents", "residents"),
+    "rand": (1e-6, "R m", "R m"),
+}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A catalogue outcome as the page shows it: label, scale, units and better direction."""
+
+    name: str
+    label: str
+    scale: float
+    unit: str
+    gap_unit: str
+    better: int
+
+
+def shown(name: str, scenario: Any = None) -> Shown:
+    """How the page shows outcome ``name`` (labels from :func:`cosim.outputs.catalogue.label`).
+
+    0-1 indices are shown as points of 100, so their "(0-1)" becomes "(0-100)".
+    """
+    o = catalogue.outcome(name)
+    scale, unit, gap_unit = DISPLAY[o.kind]
+    text = catalogue.label(name, scenario)
+    if o.kind == "index":
+        text = text.replace("(0-1)", "(0-100)")
+    return Shown(name, text, scale, unit, gap_unit, o.better)
 
 
 def scenario_files(folder: Path = SCENARIO_DIR) -> list[Path]:
@@ -156,19 +199,25 @@ class Frame:
     baseline_map: MapFrame | None = None
     breaches: list[int] = field(default_factory=list)
     baseline_breaches: list[int] = field(default_factory=list)
+    scheduled_breaches: list[int] = field(default_factory=list)
 
-    def readout(self) -> list[dict[str, Any]]:
-        """Headline values now: one dict per metric with baseline, policy and gap (scaled)."""
+    def readout(self, scenario: Any = None) -> list[dict[str, Any]]:
+        """Headline values now: one dict per metric with baseline, policy and gap (scaled).
+
+        ``scenario`` (the policy scenario) fills thresholds into labels, e.g. "trust above 0.5".
+        """
         rows = []
-        for metric, label, scale, unit, better in HEADLINES:
-            b = float(self.baseline[metric][-1]) * scale
-            p = float(self.policy[metric][-1]) * scale
+        for metric in HEADLINES:
+            s = shown(metric, scenario)
+            b = float(self.baseline[metric][-1]) * s.scale
+            p = float(self.policy[metric][-1]) * s.scale
             rows.append(
                 {
                     "metric": metric,
-                    "label": label,
-                    "unit": unit,
-                    "better": better,
+                    "label": s.label,
+                    "unit": s.unit,
+                    "gap_unit": s.gap_unit,
+                    "better": s.better,
                     "baseline": b,
                     "policy": p,
                     "gap": p - b,
@@ -243,7 +292,8 @@ class SideBySide:
             pm = self._map(self.policy) if with_map else None
             bm = self._map(self.baseline) if with_map else None
             week = self.week
-        return Frame(week, self.horizon, pol, base, pm, bm, _breach_weeks(pol), _breach_weeks(base))
+        scheduled = [e.step for e in self.pair.policy.events if e.kind == "breach" and e.step < self.week]
+        return Frame(week, self.horizon, pol, base, pm, bm, _breach_weeks(pol), _breach_weeks(base), scheduled)
 
     def _map(self, m: CoProductionModel) -> MapFrame:
         counts = np.maximum(np.bincount(m.ward, minlength=m.n_wards), 1)
@@ -268,6 +318,48 @@ class SideBySide:
         )
 
 
+def prepare(path: Path, n_citizens: int, seed: int | None = None) -> tuple[dict[str, Any], dict[str, Any], Pair]:
+    """Read and validate a scenario file at the dashboard's size, building no model.
+
+    Returns the file as read, the page's starting settings and the validated pair.
+    The file may ask for fewer citizens than ``n_citizens`` (e.g. a docking test),
+    never more.  Raises :class:`ScenarioError` naming the file and the key.
+    """
+    raw = read_toml(path)
+    raw.setdefault("name", path.stem)
+    source = _source_of(path)
+    run = raw.get("run", {})
+    if not isinstance(run, Mapping):
+        raise ScenarioError([f"{source}: run: expected a table ([run] with run size, steps and seed), got {run!r}"])
+    file_n = run.get("n_citizens")
+    if file_n is not None and (isinstance(file_n, bool) or not isinstance(file_n, int) or file_n < 1):
+        raise ScenarioError([f"{source}: run.n_citizens: expected a whole number of citizens >= 1, got {file_n!r}"])
+    settings: dict[str, Any] = {"run.n_citizens": n_citizens if file_n is None else min(n_citizens, file_n)}
+    if seed is not None:
+        settings["run.seed"] = int(seed)
+    return raw, settings, build_pair(raw, source, settings)
+
+
+def random_breach_hazard(scenario: Scenario) -> float:
+    """Weekly chance of a random breach in a run of ``scenario`` with its security lever on.
+
+    The model's shock stage (cosim.model.model ``_shocks``) draws a breach with chance
+    ``breach_hazard * (1 - posture) / (1 - base_posture)``, and the lever raises the posture to
+    ``1 - (1 - base_posture) * exp(-investment / investment_scale)`` (``_update_posture``), so
+    the chance is ``breach_hazard * exp(-investment / investment_scale)``.
+    """
+    ic = scenario.infosec
+    return float(ic.breach_hazard * np.exp(-scenario.security.investment_rand / ic.investment_scale))
+
+
+def _source_of(path: Path) -> str:
+    """A scenario file as messages name it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _breach_weeks(history: dict[str, np.ndarray]) -> list[int]:
     """Weeks with a breach, numbered as the scenario's ``event.step``.
 
@@ -288,40 +380,58 @@ class Dashboard:
     ``settings`` maps dotted paths to values set on the page; ``event`` is an
     extra shock (a dict of Event fields) or None; ``problems`` holds the last
     validation messages (the runs keep the last valid settings meanwhile).
+    ``max_citizens`` is the lecturer's cap on citizens per run (``--max-citizens``).
     """
 
-    def __init__(self, scenario_file: str | Path, n_citizens: int = DEFAULT_CITIZENS, seed: int | None = None):
+    def __init__(
+        self,
+        scenario_file: str | Path,
+        n_citizens: int = DEFAULT_CITIZENS,
+        seed: int | None = None,
+        max_citizens: int = DEFAULT_MAX_CITIZENS,
+    ):
         self.settings: dict[str, Any] = {}
         self.event: dict[str, Any] | None = None
         self.problems: list[str] = []
-        self.n_citizens = n_citizens
+        self.max_citizens = max_citizens
+        self.n_citizens = min(n_citizens, max_citizens)
         self.load(scenario_file, seed)
 
     # ------------------------------------------------------------ scenario file
 
     def load(self, scenario_file: str | Path, seed: int | None = None) -> None:
-        """Pick a scenario file: clears the page's settings and restarts both runs."""
+        """Pick a scenario file: clears the page's settings and restarts both runs.
+
+        Raises :class:`ScenarioError` (file, key, what was expected) for a file that is
+        not a valid scenario; the runs and settings then stay as they were.
+        """
         path = Path(scenario_file)
-        raw = read_toml(path)
-        raw.setdefault("name", path.stem)
-        self.file = path
-        self.raw = raw
-        # the dashboard's size, unless the file asks for fewer citizens (e.g. a docking test)
-        file_n = raw.get("run", {}).get("n_citizens")
-        n = min(self.n_citizens, int(file_n)) if isinstance(file_n, int) else self.n_citizens
-        self.settings = {"run.n_citizens": n}
-        if seed is not None:
-            self.settings["run.seed"] = int(seed)
-        self.event = None
-        pair = build_pair(raw, self._source(), self.settings)
-        self.sim = SideBySide(pair, pair.policy.run.seed)
+        raw, settings, pair = prepare(path, self.n_citizens, seed)
+        sim = SideBySide(pair, pair.policy.run.seed)
+        self.file, self.raw, self.settings, self.event, self.sim = path, raw, settings, None, sim
         self.problems = []
 
+    @property
+    def random_breaches(self) -> bool:
+        """Are the scenario's random breaches on (``infosec.breach_hazard`` as in the file)?"""
+        return self.settings.get("infosec.breach_hazard") != 0.0
+
+    def set_random_breaches(self, on: bool) -> bool:
+        """Switch random breaches off (hazard 0 in both runs) for teaching, or back to the file's hazard.
+
+        Scheduled events (the file's ``[[events]]`` and the page's shock) are kept.
+        """
+        settings = {k: v for k, v in self.settings.items() if k != "infosec.breach_hazard"}
+        if not on:
+            settings["infosec.breach_hazard"] = 0.0
+        return self._rebuild(settings, self.event)
+
+    def breach_hazard(self) -> tuple[float, float]:
+        """Weekly random-breach chance of the (baseline, policy) run: see :func:`random_breach_hazard`."""
+        return random_breach_hazard(self.sim.pair.baseline), random_breach_hazard(self.sim.pair.policy)
+
     def _source(self) -> str:
-        try:
-            return str(self.file.resolve().relative_to(ROOT))
-        except ValueError:
-            return str(self.file)
+        return _source_of(self.file)
 
     @property
     def name(self) -> str:
@@ -357,6 +467,16 @@ class Dashboard:
         """
         settings = {**self.settings, **changes}
         new_event = self.event if isinstance(event, EllipsisType) else event
+        n = settings.get("run.n_citizens")
+        if isinstance(n, int | float) and n > self.max_citizens:
+            self.problems = [
+                f"run.n_citizens: at most {self.max_citizens:,} citizens per run on this dashboard, got {n:,.0f} "
+                "(the lecturer's limit, cosim dashboard --max-citizens)"
+            ]
+            return False
+        return self._rebuild(settings, new_event)
+
+    def _rebuild(self, settings: dict[str, Any], new_event: dict[str, Any] | None) -> bool:
         events = (new_event,) if new_event else ()
         try:
             pair = build_pair(self.raw, self._source(), settings, events)
@@ -385,16 +505,19 @@ class Dashboard:
 
 
 __all__ = [
-    "CHANNEL_NAMES",
     "DEFAULT_CITIZENS",
+    "DEFAULT_MAX_CITIZENS",
     "HEADLINES",
-    "INCOME",
     "Dashboard",
     "Frame",
     "MapFrame",
     "Pair",
+    "Shown",
     "SideBySide",
     "build_pair",
+    "prepare",
+    "random_breach_hazard",
     "scenario_files",
+    "shown",
     "teaching_notes",
 ]
