@@ -12,11 +12,13 @@ function of :mod:`cosim.model.stages`, each rule a pure function of
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 
+from cosim.errors import UsageError
 from cosim.model import build, draws, stages
 from cosim.model import mechanisms as mech
 from cosim.model.agents import Citizen, ICTNode, Official
@@ -25,7 +27,22 @@ from cosim.model.network import complete_mean
 from cosim.model.state import RequestQueue, Staff, WeekPolicy, new_week_stats
 from cosim.outputs.metrics import METRICS, MetricsCollector, metric_tables, week_tally
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
+from cosim.scenario.loading import load_scenario, with_overrides
 from cosim.scenario.schema import LEVERS, Scenario
+
+
+def resolve_config(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
+    """The scenario a model runs: a Scenario, a file or bundled name, or the defaults, plus ``a__b=v`` overrides."""
+    if scenario is not None and not isinstance(scenario, Scenario | str | Path):
+        raise UsageError(f"expected a Scenario, a scenario file or a bundled scenario's name, got "
+                         f"{type(scenario).__name__}", argument="scenario")
+    dotted = {key.replace("__", "."): value.item() if isinstance(value, np.generic) else value
+              for key, value in overrides.items()}
+    if isinstance(scenario, Scenario):
+        return with_overrides(scenario, dotted) if dotted else scenario
+    if scenario is None and not dotted:
+        return Scenario()
+    return load_scenario(scenario, dotted)
 
 
 def _citizen_array(name: str) -> property:
@@ -37,9 +54,19 @@ class CoProductionModel(mesa.Model):
     """A region of one or more municipalities working through an IDP cycle.
 
     Args:
-        scenario: a validated :class:`~cosim.scenario.schema.Scenario` (defaults if None).
+        scenario: a validated :class:`~cosim.scenario.schema.Scenario`, a scenario
+            file, or a bundled scenario's name (``"open_data"``); None gives the
+            schema's defaults.
         rng: seed or ``numpy.random.Generator`` for every random draw.
         collect: record metrics every step into ``datacollector``.
+        **overrides: scenario parameters by dotted path with ``__`` for dots
+            (``wifi__hotspots=40``), validated like a scenario file, as
+            ``cosim.evaluate`` takes them; so ``mesa.batch_run(CoProductionModel,
+            parameters={"scenario": ["baseline", "open_data"], "wifi__hotspots": [0, 40]})``
+            works as Mesa's docs show.
+
+    ``running`` turns False at the scenario's horizon (``run.steps``), so
+    ``mesa.batch_run`` stops there.
 
     One step is one week.  ``agents_by_type[Citizen]`` holds the citizens,
     ``agents_by_type[Official]`` the officials and ``agents_by_type[ICTNode]``
@@ -66,10 +93,14 @@ class CoProductionModel(mesa.Model):
     x = _citizen_array("x")
     y = _citizen_array("y")
 
-    def __init__(self, scenario: Scenario | None = None, rng: Any = None, *, collect: bool = True):
+    def __init__(self, scenario: Scenario | str | Path | None = None, rng: Any = None, *, collect: bool = True,
+                 **overrides: Any):
+        config = resolve_config(scenario, overrides)
+        if not isinstance(collect, bool):
+            raise UsageError(f"expected True or False, got {collect!r}", argument="collect")
         super().__init__(rng=rng)
         # Mesa 3.5 reserves ``Model.scenario``; the configuration is ``config``.
-        c = self.config = scenario if scenario is not None else Scenario()
+        c = self.config = config
         # Separate streams, seeded from model.rng, for draws whose number depends on
         # the policy (hotspot placement, node outages, hiring): scenarios compared
         # with the same seed then share every citizen-level draw (common random numbers).
@@ -226,6 +257,8 @@ class CoProductionModel(mesa.Model):
         self.week += 1
         if self.collect:
             self.record()
+        if self.week >= c.run.steps:
+            self.running = False  # the horizon: mesa.batch_run and other Mesa runners stop here
 
     # ------------------------------------------------------------------ recording
 

@@ -746,6 +746,13 @@ LEVERS = ("wifi", "open_data", "talent", "training", "security", "channels", "ca
 class Scenario(Section):
     """A fully resolved scenario: the world, the citizens, the policies and the events."""
 
+    def __repr__(self) -> str:
+        # short, so tables that hold scenarios (mesa.batch_run's rows) stay readable;
+        # every value is in model_dump()
+        return f"Scenario({self.name!r})"
+
+    __str__ = __repr__
+
     name: str = Field("scenario", description="Short name, used for the results folder.")
     description: str = Field("", description="What the scenario asks.")
     run: RunConfig = RunConfig()
