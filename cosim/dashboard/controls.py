@@ -22,16 +22,7 @@ from cosim.scenario.schema import LEVERS, Event, Scenario, iter_parameters
 # Groups of controls: (title, schema section, applies to, expanded at start).
 # "policy" controls change the policy run only; "world" controls change both
 # runs (they are uncertainties or constants, not levers; EMA Workbench's words).
-LEVER_TITLES = {
-    "wifi": "Free public Wi-Fi",
-    "open_data": "Open data",
-    "talent": "Talent incentives (officials)",
-    "training": "Digital-literacy training",
-    "security": "Information security and legal framework",
-    "channels": "Participation channels and IAP2 level",
-    "campaign": "Informing campaign (media advocacy)",
-    "links": "Inter-municipal links",
-}
+LEVER_TITLES = {lv: type(getattr(Scenario(), lv)).title for lv in LEVERS}  # declared with each lever
 WORLD_SECTIONS = {
     "adoption": "Adoption (world)",
     "trust": "Trust dynamics (world)",

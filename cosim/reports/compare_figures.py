@@ -23,7 +23,7 @@ from scipy import stats
 from cosim.analysis.compare import HEADLINE, outcome_info, outcome_label
 from cosim.outputs.catalogue import GROUP_LABELS
 from cosim.scenario.budget import WEEKS_PER_YEAR
-from cosim.scenario.schema import LEVERS
+from cosim.scenario.schema import LEVERS, Scenario
 
 if TYPE_CHECKING:
     from cosim.analysis.compare import CompareResult
@@ -48,9 +48,7 @@ def short(outcome: str, scenario: Any = None) -> str:
     return SHORT.get(outcome, outcome_label(outcome, scenario)).format(threshold=f"{threshold:g}")
 LEVER_COLOURS = {"wifi": "#1f78b4", "open_data": "#33a02c", "talent": "#6a3d9a", "training": "#ff7f00",
                  "security": "#e31a1c", "channels": "#999999", "campaign": "#b15928", "links": "#a6cee3"}
-LEVER_NAMES = {"wifi": "free Wi-Fi", "open_data": "open data", "talent": "talent incentives",
-               "training": "literacy training", "security": "security & legal", "channels": "channels",
-               "campaign": "campaign", "links": "links"}
+LEVER_NAMES = {lv: type(getattr(Scenario(), lv)).short_title for lv in LEVERS}  # declared with each lever
 DPI = 110
 
 
@@ -238,7 +236,7 @@ def fig_costs(result: CompareResult, path: Path) -> Path:
         for lever in LEVERS:
             v = float(mean.get(lever, 0.0)) / 1e6
             if v > 0:
-                ax.barh(y, v, left=left, color=LEVER_COLOURS[lever], height=0.6,
+                ax.barh(y, v, left=left, color=LEVER_COLOURS.get(lever, f"C{LEVERS.index(lever) % 10}"), height=0.6,
                         label=LEVER_NAMES[lever])
                 left += v
         budget = float(result.budget[result.budget["scenario"] == name]["budget"].iloc[0]) / 1e6

@@ -11,47 +11,16 @@ annual budget), so a plan over budget is over budget whatever the horizon.
 
 from __future__ import annotations
 
-from math import floor, sqrt
+from math import floor
 from typing import Any
 
 from cosim.errors import ScenarioError
-from cosim.scenario.schema import LEVERS, Lever, Scenario
-
-WEEKS_PER_YEAR = 52
-
-# The fields of each lever that scale with money (used by over_budget = "scale").
-SCALABLE = {
-    "wifi": ("hotspots",),
-    "open_data": ("level",),
-    "talent": ("salary_premium", "training_rand"),
-    "training": ("seats_per_week",),
-    "security": ("investment_rand", "legal_strength"),
-    "campaign": ("reach_per_week",),
-}
+from cosim.scenario.schema import LEVERS, WEEKS_PER_YEAR, Lever, Scenario
 
 
 def weekly_cost(lever: str, cfg: Any, s: Scenario) -> float:
-    """Rand per week of one lever configuration in one municipality."""
-    c = s.costs
-    if lever == "wifi":
-        return cfg.hotspots * (c.hotspot_capex / 5.0 + c.hotspot_opex) / WEEKS_PER_YEAR
-    if lever == "open_data":
-        # fresher data costs more: sqrt of updates per quarter (assumption)
-        return cfg.level * c.open_data_full * sqrt(13.0 / cfg.update_interval_weeks) / WEEKS_PER_YEAR
-    if lever == "talent":
-        payroll = cfg.salary_premium * s.officials.salary_rand * s.officials.n_officials
-        return (payroll + cfg.training_rand) / WEEKS_PER_YEAR
-    if lever == "training":
-        return cfg.seats_per_week * c.training_seat
-    if lever == "security":
-        return (cfg.investment_rand + cfg.legal_strength * c.legal_framework) / WEEKS_PER_YEAR
-    if lever == "channels":
-        on = (cfg.portal * c.channel_portal + cfg.ussd * c.channel_ussd
-              + cfg.social * c.channel_social + cfg.ward_meetings * c.channel_meetings)
-        return on / WEEKS_PER_YEAR
-    if lever == "campaign":
-        return cfg.reach_per_week * s.municipality.population * cfg.cost_per_reach
-    return 0.0  # links cost nothing themselves; they discount the others
+    """Rand per week of one lever configuration in one municipality (the lever's own ``weekly_cost``)."""
+    return cfg.weekly_cost(s)
 
 
 def sharing_factor(s: Scenario, links: Any) -> float:
@@ -121,10 +90,10 @@ class BudgetPlan:
 
 
 def _scaled(cfg: Lever, lever: str, f: float) -> Lever:
-    if f >= 1.0 or lever not in SCALABLE:
+    if f >= 1.0 or not cfg.scalable:
         return cfg
     update = {}
-    for field in SCALABLE[lever]:
+    for field in cfg.scalable:
         v = getattr(cfg, field)
         update[field] = floor(v * f) if isinstance(v, int) and not isinstance(v, bool) else v * f
     return cfg.model_copy(update=update)

@@ -15,7 +15,8 @@ lever is at its defaults (which are "off" for every policy).
 from __future__ import annotations
 
 import itertools
-from typing import Any, Literal, get_args
+from math import sqrt
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -513,6 +514,9 @@ class CostsConfig(Section):
 # --------------------------------------------------------------------------- levers
 
 
+WEEKS_PER_YEAR = 52  # a calendar fact, not a parameter
+
+
 class Lever(Section):
     """A policy lever active for weeks ``[start, stop)``, with optional later phases.
 
@@ -521,7 +525,20 @@ class Lever(Section):
     A window without ``stop`` ends where the next one starts (or at the end of
     the run); an explicit ``stop`` past the next window's start is an
     overlapping schedule and is refused.
+
+    Each lever declares its ``title`` and ``short_title`` (as the dashboard and
+    the reports' legends show it),
+    the fields that scale with money (``scalable``, for ``over_budget =
+    "scale"``) and its ``weekly_cost`` in Rand per municipality.
     """
+
+    title: ClassVar[str] = ""
+    short_title: ClassVar[str] = ""
+    scalable: ClassVar[tuple[str, ...]] = ()
+
+    def weekly_cost(self, s: Scenario) -> float:
+        """Rand per week of this configuration in one municipality (0: the lever costs nothing itself)."""
+        return 0.0
 
     start: int = param(0, 0, None, unit="week", desc="First week the lever is active.",
                        source="scenario")
@@ -589,6 +606,14 @@ def _first_error(exc: Exception) -> str:
 class WifiLever(Lever):
     """Free public Wi-Fi hotspots (ICT nodes)."""
 
+    title: ClassVar[str] = "Free public Wi-Fi"
+    short_title: ClassVar[str] = "free Wi-Fi"
+    scalable: ClassVar[tuple[str, ...]] = ("hotspots",)
+
+    def weekly_cost(self, s: Scenario) -> float:
+        c = s.costs
+        return self.hotspots * (c.hotspot_capex / 5.0 + c.hotspot_opex) / WEEKS_PER_YEAR
+
     hotspots: int = param(0, 0, 20_000, unit="hotspots", sa=(0, 200),
                           desc="Number of free Wi-Fi hotspots.",
                           source="Western Cape 2016: 384 planned, one per ward")
@@ -610,6 +635,14 @@ class WifiLever(Lever):
 class OpenDataLever(Lever):
     """Open municipal data (transparency; civic tech)."""
 
+    title: ClassVar[str] = "Open data"
+    short_title: ClassVar[str] = "open data"
+    scalable: ClassVar[tuple[str, ...]] = ("level",)
+
+    def weekly_cost(self, s: Scenario) -> float:
+        # fresher data costs more: sqrt of updates per quarter (assumption)
+        return self.level * s.costs.open_data_full * sqrt(13.0 / self.update_interval_weeks) / WEEKS_PER_YEAR
+
     level: float = param(0.0, 0.0, 1.0, unit="-", sa=(0.0, 1.0),
                          desc="Share of high-demand datasets published.", source="seed 000 (data transparency)")
     update_interval_weeks: int = param(26, 1, 260, unit="weeks", sa=(4, 52),
@@ -619,6 +652,14 @@ class OpenDataLever(Lever):
 
 class TalentLever(Lever):
     """Talent incentives for ICT-skilled officials."""
+
+    title: ClassVar[str] = "Talent incentives (officials)"
+    short_title: ClassVar[str] = "talent incentives"
+    scalable: ClassVar[tuple[str, ...]] = ("salary_premium", "training_rand")
+
+    def weekly_cost(self, s: Scenario) -> float:
+        payroll = self.salary_premium * s.officials.salary_rand * s.officials.n_officials
+        return (payroll + self.training_rand) / WEEKS_PER_YEAR
 
     salary_premium: float = param(0.0, 0.0, 1.0, unit="share of salary", sa=(0.0, 0.3),
                                   desc="Scarce-skills allowance as a share of salary.",
@@ -639,6 +680,13 @@ class TalentLever(Lever):
 class TrainingLever(Lever):
     """Digital-literacy training for citizens at access centres."""
 
+    title: ClassVar[str] = "Digital-literacy training"
+    short_title: ClassVar[str] = "literacy training"
+    scalable: ClassVar[tuple[str, ...]] = ("seats_per_week",)
+
+    def weekly_cost(self, s: Scenario) -> float:
+        return self.seats_per_week * s.costs.training_seat
+
     seats_per_week: float = param(0.0, 0.0, 1e6, unit="seats/week", sa=(0.0, 1000.0),
                                   desc="Training seats offered per week across access centres.",
                                   source="scenario")
@@ -648,6 +696,13 @@ class TrainingLever(Lever):
 
 class SecurityLever(Lever):
     """Information security investment and legal framework."""
+
+    title: ClassVar[str] = "Information security and legal framework"
+    short_title: ClassVar[str] = "security & legal"
+    scalable: ClassVar[tuple[str, ...]] = ("investment_rand", "legal_strength")
+
+    def weekly_cost(self, s: Scenario) -> float:
+        return (self.investment_rand + self.legal_strength * s.costs.legal_framework) / WEEKS_PER_YEAR
 
     investment_rand: float = param(0.0, 0.0, 1e9, unit="R/year", sa=(0.0, 1e7),
                                    desc="Annual information-security investment.", source="scenario")
@@ -689,6 +744,15 @@ class InfosecConfig(Section):
 class ChannelsLever(Lever):
     """Participation channels and the IAP2 level the municipality offers."""
 
+    title: ClassVar[str] = "Participation channels and IAP2 level"
+    short_title: ClassVar[str] = "channels"
+
+    def weekly_cost(self, s: Scenario) -> float:
+        c = s.costs
+        on = (self.portal * c.channel_portal + self.ussd * c.channel_ussd
+              + self.social * c.channel_social + self.ward_meetings * c.channel_meetings)
+        return on / WEEKS_PER_YEAR
+
     portal: bool = param(True, unit="-", desc="Portal/app for reports and comments.", source="scenario")
     ussd: bool = param(True, unit="-", desc="USSD/SMS line (any phone).", source="scenario")
     social: bool = param(True, unit="-", desc="Social media and chat.", source="seed 002 (blogging, chat rooms)")
@@ -702,6 +766,13 @@ class ChannelsLever(Lever):
 class CampaignLever(Lever):
     """Informing campaigns (media advocacy)."""
 
+    title: ClassVar[str] = "Informing campaign (media advocacy)"
+    short_title: ClassVar[str] = "campaign"
+    scalable: ClassVar[tuple[str, ...]] = ("reach_per_week",)
+
+    def weekly_cost(self, s: Scenario) -> float:
+        return self.reach_per_week * s.municipality.population * self.cost_per_reach
+
     reach_per_week: float = param(0.0, 0.0, 1.0, unit="share/week", sa=(0.0, 0.05),
                                   desc="Share of citizens a campaign reaches each week.",
                                   source="seed 002 (media advocacy)")
@@ -711,6 +782,9 @@ class CampaignLever(Lever):
 
 class LinksLever(Lever):
     """Inter-municipal links (G2G), meaningful with two or more municipalities."""
+
+    title: ClassVar[str] = "Inter-municipal links"
+    short_title: ClassVar[str] = "links"
 
     shared_data_platform: bool = param(False, unit="-",
                                        desc="All municipalities publish at the best member's openness.",
