@@ -282,7 +282,8 @@ def test_interrupted_fit_resumes_to_the_uninterrupted_result(synthetic, monkeypa
 
     def args(out):
         return ["calibrate", str(synthetic / "targets.csv"), "--scenario", BASELINE, "--params",
-                str(synthetic / "params.toml"), "--budget", "90", "--out", str(out), "--quiet", "--no-figures"]
+                str(synthetic / "params.toml"), "--budget", "90", "--out", str(out), "--quiet", "--no-figures",
+                "--workers", "1"]  # in this process, where the interruption is patched in
 
     assert main(args(synthetic / "clean")) == 0
     real = cal.simulate_targets
