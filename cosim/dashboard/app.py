@@ -5,6 +5,9 @@ Each browser tab gets its own :class:`~cosim.dashboard.session.Dashboard`
 and passes values between them and the session: it holds no model logic, and
 every slider, switch and choice is generated from the scenario schema by
 :mod:`cosim.dashboard.controls`.
+
+Longer than 400 lines: the page's layout is declarative widget code, kept with
+the page it builds (the logic lives in ``session.py`` and ``controls.py``).
 """
 
 from __future__ import annotations

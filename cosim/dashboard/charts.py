@@ -4,6 +4,8 @@ Charts are ECharts option dicts (the browser draws them, so the server only
 sends numbers); the city map is a matplotlib PNG (circles in km need data
 units).  Nothing here builds or steps a model.  Colours are those of
 ``cosim.reports.figures`` so the dashboard and ``cosim run`` figures agree.
+
+Longer than 400 lines: one declarative chart definition per panel.
 """
 
 from __future__ import annotations

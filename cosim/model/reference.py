@@ -7,6 +7,9 @@ way a lecturer would write the model on a board.  For the same scenario and
 seed both produce the same table of metrics (to within 1e-9; tests/test_reference.py),
 so the fast engine means what these rules say.
 
+Longer than 400 lines on purpose: the whole week per citizen in one file that
+reads top to bottom beside MODEL.md s3.
+
 How the two are kept on the same random numbers: each week the engine draws
 one block ``u = rng.random((N_DRAWS, n))`` (a row per kind of decision, a
 column per citizen; rows nobody reads that week are skipped, see

@@ -15,6 +15,9 @@ this layer sits below the model, which records its week through it), through
 its public state only: ``citizens``, ``officials``, ``nodes``, ``wards``,
 ``municipalities``, ``queue``, ``week_stats``, ``cumulative``, ``levers``,
 ``policy_now``, ``legal_strength``, ``week`` and ``config``.
+
+Longer than 400 lines: the tally's column layout and the formulas that read it
+must stay side by side (a column added to one is read by the other).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
 from cosim.outputs.catalogue import INCOME_GROUPS as INCOME
 from cosim.outputs.catalogue import LITERACY_TERCILES as LIT
 from cosim.outputs.catalogue import run_outcomes
+from cosim.scenario.schema import WEEKS_PER_YEAR
 
 METRICS: tuple[str, ...] = (
     "share_online", *(f"share_online_{g}" for g in INCOME),
@@ -234,7 +238,7 @@ def _tally(model: Any, keys: _Keys) -> np.ndarray:
     code += np.multiply(cit.online, _ONLINE, dtype=u16)
     code += np.multiply(cit.adopted, _ADOPTED, dtype=u16)
     # participated in the last 52 weeks: week - 1 - last < 52
-    code += np.multiply(cit.last_participation > model.week - 53, _RECENT, dtype=u16)
+    code += np.multiply(cit.last_participation > model.week - 1 - WEEKS_PER_YEAR, _RECENT, dtype=u16)
     code += np.multiply(cit.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
     counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
@@ -502,7 +506,7 @@ def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
     """Scalar outcomes of one run from its time series (see ``OUTCOMES``)."""
     df = timeseries[timeseries["municipality"] == municipality]
     df = df[df["step"] > 0]
-    last_year = df[df["step"] > df["step"].max() - 52]
+    last_year = df[df["step"] > df["step"].max() - WEEKS_PER_YEAR]
     result = {}
     for name, (metric, how) in OUTCOMES.items():
         if how == "final":
