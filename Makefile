@@ -10,6 +10,9 @@ $(BIN)/cosim: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test,dev]"
+	@# a .venv made before the distribution was renamed (cosim -> cosim-coproduction) still lists the old one
+	@if $(BIN)/pip show cosim >/dev/null 2>&1; then \
+		$(BIN)/pip uninstall --quiet -y cosim && $(BIN)/pip install --quiet --no-deps -e .; fi
 	@touch $@
 
 setup: $(BIN)/cosim
