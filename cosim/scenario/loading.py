@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cosim.errors import ScenarioError
+from cosim.errors import ScenarioError, UsageError, expect_path
 from cosim.scenario.library import resolve_scenario, scenario_names
 from cosim.scenario.schema import LEVERS, Scenario
 from cosim.scenario.validation import format_validation_error
@@ -94,13 +94,13 @@ def load_scenario(
     """Load and validate a scenario file, or a bundled scenario by name (``None`` gives the defaults).
 
     ``overrides`` maps dotted paths to values (``{"wifi.hotspots": 40}``) or is a
-    list of ``"KEY=VALUE"`` strings as given to ``--set``.
+    list of ``"KEY=VALUE"`` strings as given to ``--set``.  A wrong argument
+    raises :class:`~cosim.errors.UsageError` naming it; a bad file a ScenarioError.
     """
-    if overrides is not None and not isinstance(overrides, Mapping):
-        overrides = parse_overrides(overrides)
+    overrides = override_argument(overrides)
     if path is None:
         return scenario_from_dict({}, "<defaults>", overrides)
-    path = resolve_scenario(path)  # a file, else a bundled scenario by name ("baseline")
+    path = resolve_scenario(expect_path(path, "path", what="a scenario file path or a bundled scenario name"))  # a file, else a bundled scenario by name ("baseline")
     if not path.is_file() and path.parent == Path(".") and path.suffix in ("", ".toml"):
         raise ScenarioError([f"{path}: no such file, and no bundled scenario of that name "
                              f"(bundled: {', '.join(scenario_names())}; see `cosim scenarios`)"])
@@ -110,6 +110,27 @@ def load_scenario(
     for line in horizon_warnings(scenario, str(path)):
         print(f"warning: {line}", file=sys.stderr)
     return scenario
+
+
+def override_argument(overrides: Any, argument: str = "overrides") -> dict[str, Any] | None:
+    """Overrides as given to the API: None, ``{"wifi.hotspots": 40}`` or ``["wifi.hotspots=40", ...]``."""
+    if overrides is None:
+        return None
+    expected = 'a mapping {"wifi.hotspots": 40} or a list of "KEY=VALUE" strings'
+    if isinstance(overrides, Mapping):
+        bad = [k for k in overrides if not isinstance(k, str) or not k.strip()]
+        if bad:
+            raise UsageError(f"expected {expected}; the key {bad[0]!r} is not a dotted parameter path",
+                             argument=argument)
+        return dict(overrides)
+    if isinstance(overrides, str | bytes) or not isinstance(overrides, Iterable):
+        raise UsageError(f"expected {expected}, got {type(overrides).__name__} {overrides!r:.60}",
+                         argument=argument)
+    pairs = list(overrides)
+    bad = [p for p in pairs if not isinstance(p, str)]
+    if bad:
+        raise UsageError(f"expected {expected}; {bad[0]!r} is not a string", argument=argument)
+    return parse_overrides(pairs)
 
 
 def horizon_warnings(scenario: Scenario, source: str) -> list[str]:

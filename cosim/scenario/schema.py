@@ -833,3 +833,11 @@ def parameter_table() -> list[dict[str, Any]]:
             "source": extra.get("source", ""), "sa_range": extra.get("sa_range"),
         })
     return rows
+
+
+def parameter_bounds(path: str) -> tuple[Any, Any]:
+    """The ``(min, max)`` the schema allows for the parameter at ``path`` (``run.steps`` -> ``(1, 5200)``)."""
+    for row in parameter_table():
+        if row["path"] == path:
+            return row["min"], row["max"]
+    raise KeyError(path)
