@@ -67,15 +67,38 @@ def expect_int(value: object, argument: str, *, minimum: int | None = None, maxi
     return number
 
 
-def expect_path(value: object, argument: str, *, what: str = "a file path (str or pathlib.Path)") -> str:
-    """``value`` as a path string: a ``str`` or ``os.PathLike`` of ``str``, not empty, without NUL bytes."""
+#: the longest file or folder name common file systems take (ext4, APFS, NTFS: 255 bytes or characters)
+NAME_MAX = 255
+
+
+def path_problem(text: str, *, max_name: int = NAME_MAX) -> str | None:
+    """Why ``text`` cannot name a file on this system (a NUL byte, a name too long), or None.
+
+    Checked before the path reaches the operating system, whose own answer
+    (``ValueError: embedded null byte``, ``OSError: File name too long``) would be a traceback.
+    """
+    if not text:
+        return "is empty"
+    if "\x00" in text:
+        return "contains a NUL byte"
+    longest = max(text.replace("\\", "/").split("/"), key=lambda part: len(part.encode("utf-8", "replace")))
+    size = len(longest.encode("utf-8", "replace"))
+    if size > max_name:
+        return f"has a part {size} bytes long; file systems take names of at most {max_name}"
+    return None
+
+
+def expect_path(value: object, argument: str, *, what: str = "a file path (str or pathlib.Path)",
+                max_name: int = NAME_MAX) -> str:
+    """``value`` as a path string: a ``str`` or ``os.PathLike`` of ``str`` the file system can take."""
     import os
 
     text = os.fspath(value) if isinstance(value, str | os.PathLike) else None
     if not isinstance(text, str):
         raise UsageError(f"expected {what}, got {_shown(value)}", argument=argument)
-    if not text or "\x00" in text:
-        raise UsageError(f"expected {what}, got {text!r}", argument=argument)
+    problem = path_problem(text, max_name=max_name)
+    if problem:
+        raise UsageError(f"expected {what}; {text[:60]!r} {problem}", argument=argument)
     return text
 
 

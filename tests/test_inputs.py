@@ -25,6 +25,7 @@ import pytest
 
 from cosim import CoProductionModel, ScenarioError, evaluate, load_scenario, outcomes, run_seed, simulate
 from cosim.analysis.compare import compare
+from cosim.cli import main as cli
 from cosim.errors import CosimError, UsageError, expect_int, expect_path
 from cosim.runs.experiment import load_experiment, run_experiment
 
@@ -63,8 +64,8 @@ API_CALLS = {
     "load_scenario(b'baseline')": (lambda c: load_scenario(b"baseline"), "path"),
     "load_scenario(['a.toml'])": (lambda c: load_scenario(["a.toml"]), "path"),
     "load_scenario(a Scenario)": (lambda c: load_scenario(c.tiny), "path"),
-    "load_scenario('')": (lambda c: load_scenario(""), "path"),
-    "load_scenario('a\\0b')": (lambda c: load_scenario("a\x00b"), "path"),
+    "load_scenario('')": (lambda c: load_scenario(""), None),  # a file name no file can have: ScenarioError
+    "load_scenario('a\\0b')": (lambda c: load_scenario("a\x00b"), None),
     "load_scenario(path, overrides=5)": (lambda c: load_scenario(c.file, overrides=5), "overrides"),
     "load_scenario(path, overrides='k=v')": (lambda c: load_scenario(c.file, overrides="wifi.hotspots=3"), "overrides"),
     "load_scenario(path, overrides={1: 2})": (lambda c: load_scenario(c.file, overrides={1: 2}), "overrides"),
@@ -199,3 +200,89 @@ def test_model_constructor_arguments_raise_a_cosim_error(ctx, name):
     with pytest.raises(UsageError) as info:
         call(ctx)
     assert info.value.argument == argument
+
+
+# ------------------------------------------------------------------ the command line
+# Every case benchmarks/hostile_inputs.py found ending in a traceback (at 72ed6ea or later), as
+# (argv, files written first, the --out folder that must not appear, a phrase the message holds)
+PARAMS = """[calibration]
+method = "optimize"
+seed = 1
+budget = 4
+[constants]
+"run.n_citizens" = 50
+"run.steps" = 3
+[parameters]
+"population.trust_mean" = [0.30, 0.65]
+"""
+TARGETS = "metric,step,value,sd\nshare_trusting,2,0.30,0.04\n"
+ISHIGAMI = ISHIGAMI_GRID.replace('design = "grid"', 'design = "sobol"\nsamples = 16').replace(
+    "values = [0.0, 1.0]", "min = 0.0\nmax = 1.0").replace("values = [0.0]", "min = 0.0\nmax = 1.0")
+DEEP = "{a = " * 5000 + "1" + "}" * 5000
+CALIBRATE = ["calibrate", "t.csv", "--scenario", "tiny.toml", "--params", "p.toml", "--out", "o", "--quiet",
+             "--workers", "1"]
+CLI_CASES = {
+    "check: 5,000 nested inline tables": (["check", "s.toml"], {"s.toml": f"x = {DEEP}\n"}, None, "nested too deeply"),
+    "check: 5,000 nested arrays": (["check", "s.toml"], {"s.toml": "x = " + "[" * 5000 + "]" * 5000 + "\n"}, None,
+                                   "nested too deeply"),
+    "check: a 5,000-part table header": (["check", "s.toml"], {"s.toml": "[" + ".".join("a" * 5000) + "]\n"}, None,
+                                         "nested too deeply"),
+    "check: deep nesting under a lever": (["check", "s.toml"], {"s.toml": f"[wifi]\nhotspots = {DEEP}\n"}, None,
+                                          "nested too deeply"),
+    "check: a 300-character file name": (["check", "p" * 300 + ".toml"], {}, None, "not a usable file name"),
+    "check: a folder given as a file": (["check", "d"], {"d/x": ""}, None, "is a folder"),
+    "run: --seed 2**64": (["run", "tiny.toml", "--seed", str(2**64), "--out", "o"], {}, "o", "--seed"),
+    "run: --out under a file": (["run", "tiny.toml", "--out", "afile/o"], {"afile": "x"}, "afile/o", "is a file"),
+    "run: --out 300 characters": (["run", "tiny.toml", "--out", "o" * 300], {}, "o" * 300, "--out"),
+    "run: a 300-character scenario name": (["run", "long.toml"], {"long.toml": TINY.replace("tiny", "n" * 300)},
+                                           "results", "name"),
+    "run: a NUL in the scenario name": (["run", "nul.toml"], {"nul.toml": TINY.replace("tiny", "a\\u0000b")},
+                                        "results", "name"),
+    "run: a 300-character scenario path": (["run", "s" * 300 + ".toml"], {}, "results", "not a usable file name"),
+    "experiment: --dask 'not an address'": (["experiment", "e.toml", "--out", "o", "--dask", "not an address"],
+                                            {"e.toml": ISHIGAMI}, "o", "--dask"),
+    "sensitivity: --dask 'not an address'": (["sensitivity", "e.toml", "--out", "o", "--dask", "not an address"],
+                                             {"e.toml": ISHIGAMI}, "o", "--dask"),
+    "calibrate: --dask 'not an address'": ([*CALIBRATE[:-2], "--dask", "not an address"], {}, "o", "--dask"),
+    "calibrate: [parameters] not a table": (CALIBRATE, {"p.toml": 'parameters = 0\n[calibration]\nbudget = 4\n'}, "o",
+                                            "parameters: expected a table"),
+    "calibrate: [constants] not a table": (CALIBRATE, {"p.toml": PARAMS.replace('[constants]\n"run.n_citizens" = 50\n'
+                                                                                 '"run.steps" = 3\n', "")
+                                                       .replace("[calibration]", "constants = 3\n[calibration]")},
+                                           "o", "constants: expected a table"),
+    "calibrate: a stray quote in the targets": (CALIBRATE, {"t.csv": 'metric,step,value,sd\n"\nshare_online\n'}, "o",
+                                                "expected 4 columns"),
+    "calibrate: a NUL in the targets": (CALIBRATE, {"t.csv": "metric,step,value,sd\nshare_trusting\x00,2,0.3,0.04\n"},
+                                        "o", "column metric"),
+    "calibrate: a 5,000-deep params file": (CALIBRATE, {"p.toml": f"[parameters]\nx = {DEEP}\n"}, "o",
+                                            "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("name", list(CLI_CASES))
+def test_hostile_command_lines_are_refused_cleanly(tmp_path, monkeypatch, capsys, name):
+    argv, files, out, phrase = CLI_CASES[name]
+    monkeypatch.chdir(tmp_path)
+    for rel, text in {"tiny.toml": TINY, "p.toml": PARAMS, "t.csv": TARGETS, **files}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    code = cli([*argv, *(["--quiet"] if argv[0] in ("run", "experiment", "sensitivity") else [])])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert errors and any(phrase in line for line in errors), err
+    if out:
+        assert not os.path.lexists(tmp_path / out[:200]), f"{out} was written"
+
+
+@pytest.mark.parametrize("folder", ["experiments", "experiments/calibration", "my experiments/experiments"])
+def test_cosim_check_reads_a_scenario_under_a_folder_named_experiments_as_a_scenario(tmp_path, capsys, folder):
+    """cosim check decided by path (anything under experiments/ was an experiment file); now by the tables."""
+    path = tmp_path / folder / "s.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(TINY)
+    assert cli(["check", str(path)]) == 0, capsys.readouterr().err
+    path.write_text(TINY + "[wifi]\nhotspot = 3\n")
+    assert cli(["check", str(path)]) == 2
+    assert "wifi.hotspot: unknown key (did you mean 'hotspots'?)" in capsys.readouterr().err
