@@ -239,6 +239,12 @@ CLI_CASES = {
     "run: a NUL in the scenario name": (["run", "nul.toml"], {"nul.toml": TINY.replace("tiny", "a\\u0000b")},
                                         "results", "name"),
     "run: a 300-character scenario path": (["run", "s" * 300 + ".toml"], {}, "results", "not a usable file name"),
+    "experiment: noise_sd = 1e308 (figures' axes overflowed)": (
+        ["experiment", "e.toml", "--out", "o", "--workers", "1"],
+        {"e.toml": ISHIGAMI.replace("samples = 16", "samples = 16\nnoise_sd = 1e308")}, "o", "noise_sd"),
+    "experiment: noise_sd = inf": (["experiment", "e.toml", "--out", "o", "--workers", "1"],
+                                   {"e.toml": ISHIGAMI.replace("samples = 16", "samples = 16\nnoise_sd = inf")}, "o",
+                                   "noise_sd"),
     "experiment: --dask 'not an address'": (["experiment", "e.toml", "--out", "o", "--dask", "not an address"],
                                             {"e.toml": ISHIGAMI}, "o", "--dask"),
     "sensitivity: --dask 'not an address'": (["sensitivity", "e.toml", "--out", "o", "--dask", "not an address"],
