@@ -239,6 +239,8 @@ CLI_CASES = {
     "run: a NUL in the scenario name": (["run", "nul.toml"], {"nul.toml": TINY.replace("tiny", "a\\u0000b")},
                                         "results", "name"),
     "run: a 300-character scenario path": (["run", "s" * 300 + ".toml"], {}, "results", "not a usable file name"),
+    "experiment: a 300-character file name": (["experiment", "e" * 300 + ".toml", "--out", "o"], {}, "o",
+                                              "not a usable file name"),
     "experiment: noise_sd = 1e308 (figures' axes overflowed)": (
         ["experiment", "e.toml", "--out", "o", "--workers", "1"],
         {"e.toml": ISHIGAMI.replace("samples = 16", "samples = 16\nnoise_sd = 1e308")}, "o", "noise_sd"),

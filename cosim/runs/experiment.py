@@ -121,9 +121,10 @@ def _fmt(v: Any) -> str:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ScenarioError listing every problem."""
-    from cosim.errors import expect_path
+    from cosim.errors import expect_type
 
-    path = Path(expect_path(path, "path", what="an experiment file path (str or pathlib.Path)"))
+    expect_type(path, "path", str | os.PathLike, "an experiment file path (str or pathlib.Path)")
+    path = Path(path)
     source = str(path)
     raw = read_toml(path)
     problems = [f"{source}: {k}: unknown top-level table (expected [experiment] and [[factors]])"
