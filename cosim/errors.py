@@ -6,6 +6,8 @@ command line (``cosim.cli``) prints them as ``error: ...`` lines and exits 2.
 
 from __future__ import annotations
 
+from types import UnionType
+
 
 class CosimError(Exception):
     """Base of cosim's own errors."""
@@ -102,7 +104,7 @@ def expect_path(value: object, argument: str, *, what: str = "a file path (str o
     return text
 
 
-def expect_type(value: object, argument: str, types: type | tuple[type, ...], what: str) -> None:
+def expect_type(value: object, argument: str, types: type | UnionType | tuple[type, ...], what: str) -> None:
     """Raise ``UsageError`` naming ``argument`` unless ``value`` is an instance of ``types``."""
     if not isinstance(value, types):
         raise UsageError(f"expected {what}, got {_shown(value)}", argument=argument)

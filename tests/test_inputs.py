@@ -239,6 +239,8 @@ CLI_CASES = {
     "run: a NUL in the scenario name": (["run", "nul.toml"], {"nul.toml": TINY.replace("tiny", "a\\u0000b")},
                                         "results", "name"),
     "run: a 300-character scenario path": (["run", "s" * 300 + ".toml"], {}, "results", "not a usable file name"),
+    "scenarios copy --to under a file": (["scenarios", "copy", "baseline", "--to", "afile/x"], {"afile": "x"},
+                                         "afile/x", "is a file"),
     "experiment: a 300-character file name": (["experiment", "e" * 300 + ".toml", "--out", "o"], {}, "o",
                                               "not a usable file name"),
     "experiment: noise_sd = 1e308 (figures' axes overflowed)": (

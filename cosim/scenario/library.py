@@ -83,9 +83,15 @@ def copy_scenarios(names: list[str], dest: str | Path) -> list[Path]:
         sources.append(src)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder", argument="dest")
+    under = next((p for p in dest.absolute().parents if p.exists()), None)
+    if under is not None and not under.is_dir():
+        raise UsageError(f"{dest}: {under} is a file, so no folder can be made under it", argument="dest")
     taken = [dest / s.name for s in sources if (dest / s.name).exists()]
     if taken:
         raise UsageError(f"{', '.join(map(str, taken))} already exist(s); nothing was copied "
                          "(move or rename them first)", argument="dest")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{dest}: cannot make the folder ({exc.strerror or exc})", argument="dest") from None
     return [Path(shutil.copy2(s, dest / s.name)) for s in sources]
