@@ -129,11 +129,22 @@ def compare(
     (default: all cores; 1 runs in this process).  A run that fails is listed in
     ``failures`` (and left out of the summaries), never silently dropped.
     """
-    from cosim.runs.backends import map_runs
+    from cosim.errors import UsageError, expect_int, expect_type
+    from cosim.runs.backends import check_workers, map_runs
     from cosim.runs.evaluators import RunTask, evaluate_run
+    from cosim.runs.ids import MAX_SEED, REPLICATION_STRIDE
 
+    expect_type(scenarios, "scenarios", list | tuple, "a list of Scenario objects (from cosim.load_scenario)")
+    for s in scenarios:
+        expect_type(s, "scenarios", Scenario, "a list of Scenario objects (from cosim.load_scenario), "
+                    "not file names or bundled names")
+    replications = expect_int(replications, "replications", minimum=1, maximum=REPLICATION_STRIDE - 1)
+    if root_seed is not None:
+        root_seed = expect_int(root_seed, "root_seed", minimum=0, maximum=MAX_SEED)
+    if workers is not None:
+        check_workers(expect_int(workers, "workers", minimum=1))
     if not scenarios:
-        raise ValueError("compare needs at least one scenario")
+        raise UsageError("compare needs at least one scenario", argument="scenarios")
     if replications < 1:
         raise ValueError("replications must be at least 1")
     names = unique_names([s.name for s in scenarios])

@@ -18,7 +18,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from cosim.errors import UsageError
+from cosim.errors import UsageError, expect_int
 from cosim.model import build, draws, stages
 from cosim.model import mechanisms as mech
 from cosim.model.agents import Citizen, ICTNode, Official
@@ -28,7 +28,7 @@ from cosim.model.state import RequestQueue, Staff, WeekPolicy, new_week_stats
 from cosim.outputs.metrics import METRICS, MetricsCollector, metric_tables, week_tally
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
 from cosim.scenario.loading import load_scenario, with_overrides
-from cosim.scenario.schema import LEVERS, Scenario
+from cosim.scenario.schema import LEVERS, RunConfig, Scenario
 
 
 def resolve_config(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
@@ -43,6 +43,11 @@ def resolve_config(scenario: Scenario | str | Path | None, overrides: dict[str, 
     if scenario is None and not dotted:
         return Scenario()
     return load_scenario(scenario, dotted)
+
+
+def _bound(metadata: list[Any], which: str) -> int | None:
+    """The ``le``/``ge`` bound pydantic keeps in a field's metadata (the schema's range)."""
+    return next((getattr(m, which) for m in metadata if hasattr(m, which)), None)
 
 
 def _citizen_array(name: str) -> property:
@@ -98,6 +103,10 @@ class CoProductionModel(mesa.Model):
         config = resolve_config(scenario, overrides)
         if not isinstance(collect, bool):
             raise UsageError(f"expected True or False, got {collect!r}", argument="collect")
+        if not (rng is None or isinstance(rng, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator)):
+            seed_field = RunConfig.model_fields["seed"].metadata  # the same bounds as run.seed
+            expect_int(rng, "rng", minimum=0, maximum=_bound(seed_field, "le"),
+                       what="a seed (an integer) or a numpy.random.Generator")
         super().__init__(rng=rng)
         # Mesa 3.5 reserves ``Model.scenario``; the configuration is ``config``.
         c = self.config = config
@@ -275,6 +284,9 @@ class CoProductionModel(mesa.Model):
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` weeks (default: the scenario's horizon)."""
+        if steps is not None:
+            steps = expect_int(steps, "steps", minimum=0, maximum=_bound(RunConfig.model_fields["steps"].metadata, "le"),
+                               what="a number of weeks")
         for _ in range(self.config.run.steps if steps is None else steps):
             self.step()
 

@@ -30,6 +30,7 @@ import mesa
 import numpy as np
 import scipy.sparse as sp
 
+from cosim.errors import UsageError, expect_table
 from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
 from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
 from cosim.outputs.catalogue import INCOME_GROUPS as INCOME
@@ -504,8 +505,17 @@ OUTCOMES: dict[str, tuple[str, str]] = {name: (name, how) for name, how in run_o
 
 def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
     """Scalar outcomes of one run from its time series (see ``OUTCOMES``)."""
+    expect_table(timeseries, "timeseries", ["step", "municipality", *(m for m, _ in OUTCOMES.values())],
+                 what="a run's time series (the table simulate() returns)")
     df = timeseries[timeseries["municipality"] == municipality]
     df = df[df["step"] > 0]
+    if df.empty:
+        known = sorted(map(str, timeseries["municipality"].unique()))
+        if municipality not in known:
+            raise UsageError(f"expected one of the table's municipalities {known}, got {municipality!r}",
+                             argument="municipality")
+        raise UsageError(f"expected a run's time series with weeks after week 0 for {municipality!r}",
+                         argument="timeseries")
     last_year = df[df["step"] > df["step"].max() - WEEKS_PER_YEAR]
     result = {}
     for name, (metric, how) in OUTCOMES.items():

@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cosim.errors import UsageError
+from cosim.errors import NAME_MAX, UsageError, expect_path
 
 PACKAGES = ("cosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "SALib", "pydantic", "dask")
 
@@ -97,7 +97,8 @@ def check_output_location(out: str | Path, kind: str | None = None, *, replace: 
     folder and check its contents themselves) only the location is checked:
     not a file, not under a file, not a dangling link, writable, some free space.
     """
-    out = Path(out)
+    # a name the file system takes (no NUL, not too long: atomic_output adds a ~30-character suffix)
+    out = Path(expect_path(out, "out", what="an output folder", max_name=NAME_MAX - 40))
     if out.is_symlink() and not out.exists():
         raise UsageError(f"{out}: is a link to {os.readlink(out)}, which does not exist; "
                          "choose another folder or fix the link", argument="out")

@@ -76,6 +76,8 @@ def check_backend_arguments(args: Any) -> None:
         raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
     check_workers(args.workers, "workers")
     check_workers(args.dask_local, "dask_local")
+    if getattr(args, "dask", None) is not None:
+        check_dask_address(args.dask)
     if args.workers is None:
         args.workers = default_workers()
 
@@ -386,6 +388,19 @@ def _tracked_call(fn: Callable[[Any], Any], task: Any, token: int) -> RunResult:
             _slots[_slot] = _IDLE
 
 
+def check_dask_address(address: str) -> None:
+    """Refuse an address Dask cannot parse (``tcp://10.0.0.5:8786`` or ``10.0.0.5:8786``) before any work."""
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+
+        parse_host_port(parse_address(address)[1])
+    except ImportError:  # pragma: no cover - dask is a dependency; _dask says so
+        return
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"expected a Dask scheduler address such as tcp://10.0.0.5:8786, got {address!r} ({exc})",
+                         argument="dask") from None
+
+
 def _dask(fn, tasks, address, n_local) -> Iterator[tuple[int, RunResult]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -396,7 +411,7 @@ def _dask(fn, tasks, address, n_local) -> Iterator[tuple[int, RunResult]]:
         if address:
             try:
                 client = Client(address, timeout="10s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: not an address
                 raise BackendError(f"--dask {address}: cannot reach a Dask scheduler there ({exc})") from None
         else:
             cluster = LocalCluster(n_workers=int(n_local), threads_per_worker=1, processes=True,

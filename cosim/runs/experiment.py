@@ -121,6 +121,9 @@ def _fmt(v: Any) -> str:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ScenarioError listing every problem."""
+    from cosim.errors import expect_type
+
+    expect_type(path, "path", str | os.PathLike, "an experiment file path (str or pathlib.Path)")
     path = Path(path)
     source = str(path)
     raw = read_toml(path)
@@ -518,9 +521,12 @@ def run_experiment(
     ``retry_failed``.  Raises :class:`cosim.errors.UsageError` when ``out`` holds another
     experiment or the backend cannot start (nothing is written then).
     """
-    from cosim.runs.backends import map_runs
+    from cosim.errors import expect_int, expect_path, expect_type
+    from cosim.runs.backends import check_workers, map_runs
 
-    out = Path(out)
+    expect_type(exp, "exp", Experiment, "an Experiment (from cosim.runs.experiment.load_experiment(path))")
+    out = Path(expect_path(out, "out", what="a results folder path (str or pathlib.Path)"))
+    check_workers(expect_int(workers, "workers", minimum=1))
     too_big = scale_problem(exp, count_points(exp), workers)  # e.g. replications raised after loading
     if too_big:
         raise UsageError(too_big, argument="replications")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cosim.errors import expect_int
+
 #: The largest seed a results table can hold (seeds are stored as signed 64-bit integers).
 MAX_SEED = 2**63 - 1
 
@@ -54,9 +56,11 @@ def run_seed(root: int, run_id: int) -> int:
 
     From ``numpy.random.SeedSequence(root, spawn_key=(run_id,))``, so run k gets
     the same seed however many runs there are and however they are split; it
-    is the common-random-numbers seed of replication ``run_id``.
+    is the common-random-numbers seed of replication ``run_id``.  Both are
+    integers from 0 to 2**63 - 1 (a UsageError names the one that is not).
     """
-    return _seed(root, (int(run_id),))
+    root = expect_int(root, "root", minimum=0, maximum=MAX_SEED)
+    return _seed(root, (expect_int(run_id, "run_id", minimum=0, maximum=MAX_SEED),))
 
 
 #: Calibration (ABC-SMC) seeds are ``run_seed(root, point * 1000 + replication)``:

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from cosim.runs.ids import REPLICATION_STRIDE
 
+#: the largest ``noise_sd`` accepted (in units of the Ishigami function's output)
+MAX_NOISE_SD = 1000.0
+
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
 
 
@@ -95,7 +98,8 @@ class Experiment(BaseModel):
     common_random_numbers: StrictBool = False
     second_order: StrictBool = False
     levels: StrictInt | None = Field(None, ge=2, le=100)
-    noise_sd: StrictFloat = Field(0.0, ge=0.0)
+    # Ishigami's y lies in about [-11, 18]; noise far beyond that only overflows the figures' axes
+    noise_sd: StrictFloat = Field(0.0, ge=0.0, le=MAX_NOISE_SD, allow_inf_nan=False)
     constants: dict[str, Any] = Field(default_factory=dict)
     factors: tuple[Factor, ...] = Field(min_length=1)
     source: str = "<experiment>"

@@ -14,7 +14,7 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from cosim.errors import UsageError
+from cosim.errors import UsageError, expect_path, path_problem
 
 KINDS = ("scenarios", "experiments", "docs", "notebooks")
 _PACKAGE = Path(__file__).resolve().parents[1]  # cosim/
@@ -37,7 +37,7 @@ def scenario_names() -> list[str]:
 def scenario_path(name: str) -> Path | None:
     """The bundled scenario file called ``name`` (with or without ``.toml``), or None."""
     stem = name.removesuffix(".toml")
-    if not stem or any(sep in stem for sep in ("/", "\\")) or stem.startswith("."):
+    if not stem or any(sep in stem for sep in ("/", "\\")) or stem.startswith(".") or path_problem(f"{stem}.toml"):
         return None
     path = folder("scenarios") / f"{stem}.toml"
     return path if path.is_file() else None
@@ -50,7 +50,7 @@ def resolve_scenario(path_or_name: str | Path) -> Path:
     library.  Anything else is returned unchanged, for the loader to report.
     """
     p = Path(path_or_name)
-    if p.is_file():
+    if path_problem(str(path_or_name)) or p.is_file():  # a name no file can have: the loader says why
         return p
     bundled = scenario_path(str(path_or_name)) if p.parent == Path(".") else None
     return bundled if bundled is not None else p
@@ -73,7 +73,7 @@ def describe(path: Path) -> str:
 
 def copy_scenarios(names: list[str], dest: str | Path) -> list[Path]:
     """Copy bundled scenarios into ``dest`` (created if needed) to edit; never overwrite a file."""
-    dest = Path(dest)
+    dest = Path(expect_path(dest, "dest", what="a destination folder"))
     sources = []
     for name in names:
         src = scenario_path(name)
@@ -83,9 +83,15 @@ def copy_scenarios(names: list[str], dest: str | Path) -> list[Path]:
         sources.append(src)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is not a folder", argument="dest")
+    under = next((p for p in dest.absolute().parents if p.exists()), None)
+    if under is not None and not under.is_dir():
+        raise UsageError(f"{dest}: {under} is a file, so no folder can be made under it", argument="dest")
     taken = [dest / s.name for s in sources if (dest / s.name).exists()]
     if taken:
         raise UsageError(f"{', '.join(map(str, taken))} already exist(s); nothing was copied "
                          "(move or rename them first)", argument="dest")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{dest}: cannot make the folder ({exc.strerror or exc})", argument="dest") from None
     return [Path(shutil.copy2(s, dest / s.name)) for s in sources]

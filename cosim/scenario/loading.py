@@ -7,6 +7,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cosim.errors import ScenarioError
+from cosim.errors import ScenarioError, UsageError, expect_type, path_problem
 from cosim.scenario.library import resolve_scenario, scenario_names
 from cosim.scenario.schema import LEVERS, Scenario
 from cosim.scenario.validation import format_validation_error
@@ -54,18 +55,79 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def check_file_name(path: str | Path) -> None:
+    """Refuse (ScenarioError) a path no file can have: empty, a NUL byte, a name too long for the file system."""
+    problem = path_problem(os.fspath(path))
+    if problem:
+        raise ScenarioError([f"{os.fspath(path)[:80]!r}: not a usable file name: it {problem}"])
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning a missing file or bad syntax into a ScenarioError."""
+    check_file_name(path)
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError([f"{p}: is a folder; expected a TOML file"])
     if not p.is_file():
         raise ScenarioError([f"{p}: no such file"])
     try:
         # a byte-order mark (Windows editors) is not TOML, but not the user's mistake either
-        return tomllib.loads(p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+        data = tomllib.loads(p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{p}: invalid TOML: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{p}: not a UTF-8 text file"]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{p}: not a UTF-8 text file (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
+                             "save it as UTF-8"]) from None
+    except RecursionError:  # tomllib parses nested inline tables and arrays recursively
+        raise ScenarioError([f"{p}: nested too deeply: cosim files nest tables at most {MAX_DEPTH} levels"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{p}: cannot be read ({exc.strerror or exc})"]) from None
+    where = _too_deep(data)
+    if where is not None:
+        raise ScenarioError([f"{p}: {where}: nested too deeply: cosim files nest tables at most {MAX_DEPTH} levels"])
+    return data
+
+
+#: the deepest nesting any cosim file needs is 3 (``[wifi]`` > ``phases`` > a phase table); far deeper
+#: input would only exhaust the recursion of the validators
+MAX_DEPTH = 16
+
+
+def _too_deep(data: Any) -> str | None:
+    """The key path of the first value nested more than MAX_DEPTH levels, or None (iterative: no recursion)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return where[:80] + ("..." if len(where) > 80 else "")
+        if isinstance(node, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(node))
+    return None
+
+
+#: top-level tables that make a TOML file an experiment design or a calibration params file
+EXPERIMENT_TABLES = ("experiment", "factors")
+CALIBRATION_TABLES = ("calibration", "parameters")
+
+
+def file_kind(path: str | Path) -> str:
+    """What a TOML file is, by its top-level tables: ``"experiment"``, ``"calibration"`` or ``"scenario"``.
+
+    Decided by the content, never by the folder the file sits in (a scenario
+    under ``experiments/`` is a scenario).  A file that cannot be read or
+    parsed counts as a scenario, so the scenario loader reports why.
+    """
+    try:
+        data = read_toml(path)
+    except ScenarioError:
+        return "scenario"
+    if any(k in data for k in EXPERIMENT_TABLES):
+        return "experiment"
+    if any(k in data for k in CALIBRATION_TABLES):
+        return "calibration"
+    return "scenario"
 
 
 def scenario_from_dict(
@@ -94,14 +156,16 @@ def load_scenario(
     """Load and validate a scenario file, or a bundled scenario by name (``None`` gives the defaults).
 
     ``overrides`` maps dotted paths to values (``{"wifi.hotspots": 40}``) or is a
-    list of ``"KEY=VALUE"`` strings as given to ``--set``.
+    list of ``"KEY=VALUE"`` strings as given to ``--set``.  A wrong argument
+    raises :class:`~cosim.errors.UsageError` naming it; a bad file a ScenarioError.
     """
-    if overrides is not None and not isinstance(overrides, Mapping):
-        overrides = parse_overrides(overrides)
+    overrides = override_argument(overrides)
     if path is None:
         return scenario_from_dict({}, "<defaults>", overrides)
-    path = resolve_scenario(path)  # a file, else a bundled scenario by name ("baseline")
-    if not path.is_file() and path.parent == Path(".") and path.suffix in ("", ".toml"):
+    expect_type(path, "path", str | os.PathLike, "a scenario file path or a bundled scenario name")
+    check_file_name(path)
+    path = resolve_scenario(os.fspath(path))  # a file, else a bundled scenario by name ("baseline")
+    if not path_problem(str(path)) and not path.exists() and path.parent == Path(".") and path.suffix in ("", ".toml"):
         raise ScenarioError([f"{path}: no such file, and no bundled scenario of that name "
                              f"(bundled: {', '.join(scenario_names())}; see `cosim scenarios`)"])
     data = read_toml(path)
@@ -110,6 +174,27 @@ def load_scenario(
     for line in horizon_warnings(scenario, str(path)):
         print(f"warning: {line}", file=sys.stderr)
     return scenario
+
+
+def override_argument(overrides: Any, argument: str = "overrides") -> dict[str, Any] | None:
+    """Overrides as given to the API: None, ``{"wifi.hotspots": 40}`` or ``["wifi.hotspots=40", ...]``."""
+    if overrides is None:
+        return None
+    expected = 'a mapping {"wifi.hotspots": 40} or a list of "KEY=VALUE" strings'
+    if isinstance(overrides, Mapping):
+        bad = [k for k in overrides if not isinstance(k, str) or not k.strip()]
+        if bad:
+            raise UsageError(f"expected {expected}; the key {bad[0]!r} is not a dotted parameter path",
+                             argument=argument)
+        return dict(overrides)
+    if isinstance(overrides, str | bytes) or not isinstance(overrides, Iterable):
+        raise UsageError(f"expected {expected}, got {type(overrides).__name__} {overrides!r:.60}",
+                         argument=argument)
+    pairs = list(overrides)
+    bad = [p for p in pairs if not isinstance(p, str)]
+    if bad:
+        raise UsageError(f"expected {expected}; {bad[0]!r} is not a string", argument=argument)
+    return parse_overrides(pairs)
 
 
 def horizon_warnings(scenario: Scenario, source: str) -> list[str]:

@@ -814,6 +814,9 @@ class Event(Section):
                                      desc="Which municipality (none = all).", source="scenario")
 
 
+#: the longest scenario name: it names the results folder, and reports and figures show it
+MAX_NAME = 100
+
 LEVERS = ("wifi", "open_data", "talent", "training", "security", "channels", "campaign", "links")
 
 
@@ -859,9 +862,12 @@ class Scenario(Section):
     @classmethod
     def _folder_name(cls, v: str) -> str:
         # the name becomes results/<name>/: an empty name would replace results/ itself
-        if not v.strip() or v.startswith(".") or any(c in v for c in "/\\"):
-            raise ValueError(f"expected a plain folder name (not empty, no '/' or '\\', "
-                             f"not starting with '.'), got {v!r}")
+        # (and one the file system takes: not too long, no NUL or other control characters)
+        if not v.strip() or v.startswith(".") or any(c in v for c in "/\\") or len(v) > MAX_NAME \
+                or any(ord(c) < 32 or ord(c) == 127 for c in v):
+            raise ValueError(f"expected a plain folder name (1 to {MAX_NAME} characters, no '/' or '\\', "
+                             f"no control characters, not starting with '.'), got {v[:40]!r}"
+                             + (f"... ({len(v)} characters)" if len(v) > 40 else ""))
         return v
 
     @model_validator(mode="after")
@@ -914,3 +920,11 @@ def parameter_table() -> list[dict[str, Any]]:
             "source": extra.get("source", ""), "sa_range": extra.get("sa_range"),
         })
     return rows
+
+
+def parameter_bounds(path: str) -> tuple[Any, Any]:
+    """The ``(min, max)`` the schema allows for the parameter at ``path`` (``run.steps`` -> ``(1, 5200)``)."""
+    for row in parameter_table():
+        if row["path"] == path:
+            return row["min"], row["max"]
+    raise KeyError(path)

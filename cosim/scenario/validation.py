@@ -77,7 +77,7 @@ def format_validation_error(exc: ValidationError, source: str, *, model: type[Ba
     fails every member of a union gets one line listing what it may be.
     """
     bare = tuple(bare)
-    by_path: dict[str, list[dict[str, Any]]] = {}
+    by_path: dict[str, list[Any]] = {}  # pydantic ErrorDetails, grouped by the key path
     for err in exc.errors():
         by_path.setdefault(key_path(err["loc"], prefix, bare), []).append(err)
     lines: list[str] = []

@@ -17,9 +17,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from cosim.errors import ScenarioError, UsageError
+from cosim.errors import ScenarioError, UsageError, path_problem
 from cosim.outputs.metrics import METRICS
-from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
+from cosim.scenario.loading import check_file_name, read_toml, scenario_from_dict, set_path
 from cosim.scenario.schema import parameter_table
 from cosim.scenario.validation import format_validation_error
 
@@ -48,18 +48,24 @@ class Target:
 
 def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Target]:
     """Read and check TARGETS.csv; raise ScenarioError naming file, row and column for every problem."""
+    check_file_name(path)
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError([f"{p}: is a folder; expected a CSV file"])
     if not p.is_file():
         raise ScenarioError([f"{p}: no such file"])
     try:
         text = p.read_text(encoding="utf-8-sig")  # utf-8-sig: Excel saves CSV with a byte-order mark
     except UnicodeDecodeError:
         raise ScenarioError([f"{p}: not a UTF-8 text file"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{p}: cannot be read ({exc.strerror or exc})"]) from None
     lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise ScenarioError([f"{p}: empty: expected a header 'metric,step,value,sd' and at least one row"])
-    rows = list(csv.reader([line for _, line in lines]))
-    header = [h.strip() for h in rows[0]]
+    # one line, one row: a stray quote must not swallow the lines after it
+    rows = [_csv_row(line) for _, line in lines]
+    header = [h.strip() for h in rows[0] or []]
     need = ("metric", "step", "value", "sd")
     missing = [c for c in need if c not in header]
     if missing:
@@ -73,6 +79,9 @@ def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Ta
         problems.append(f"{p}: no target rows after the header")
     for k, ((line_no, _), row) in enumerate(zip(lines[1:], rows[1:], strict=True), start=1):
         where = f"{p}, row {k} (line {line_no})"
+        if row is None:
+            problems.append(f"{where}: expected comma-separated text, got a line with a NUL byte")
+            continue
         if len(row) != len(header):
             problems.append(f"{where}: expected {len(header)} columns like the header, got {len(row)}")
             continue
@@ -113,6 +122,14 @@ def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Ta
     if problems:
         raise ScenarioError(problems)
     return targets
+
+
+def _csv_row(line: str) -> list[str] | None:
+    """One CSV line as its cells, or None when it is not CSV (a NUL byte)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return None
 
 
 def _as_int(text: str) -> int | None:
@@ -211,6 +228,10 @@ def read_params(path: str | Path) -> CalibrationSpec:
     unknown = set(data) - {"calibration", "constants", "parameters"}
     for key in sorted(unknown):
         problems.append(f"{src}: {key}: unknown table (expected [calibration], [constants] and [parameters])")
+    for table in ("calibration", "constants", "parameters"):
+        if not isinstance(data.get(table, {}), dict):
+            problems.append(f"{src}: {table}: expected a table [{table}], got {data[table]!r:.60}")
+            data = {**data, table: {}}
     try:
         settings = Settings.model_validate(data.get("calibration", {}))
     except ValidationError as exc:
@@ -263,11 +284,9 @@ def check_params_files(paths: Sequence[str | Path]) -> list[str]:
 
 def is_params_file(path: str | Path) -> bool:
     """A calibration params file has a [parameters] or [calibration] table and no [experiment] table."""
-    try:
-        tables = {line.strip() for line in Path(path).read_text().splitlines() if line.strip().startswith("[")}
-    except (OSError, UnicodeDecodeError):
-        return False
-    return bool(tables & {"[parameters]", "[calibration]"}) and "[experiment]" not in tables
+    from cosim.scenario.loading import file_kind
+
+    return file_kind(path) == "calibration"
 
 
 def _unknown_path(key: str, schema: dict[str, Any]) -> str:
@@ -362,7 +381,7 @@ def load_problem(targets_path: str, scenario_path: str, params_path: str, method
                  budget: int | None) -> Problem:
     """Read and check the three input files; raise ScenarioError/UsageError on any problem."""
     for label, f in (("targets file", targets_path), ("base scenario", scenario_path), ("params file", params_path)):
-        if not Path(f).is_file():
+        if path_problem(str(f)) or not Path(f).is_file():
             raise ScenarioError([f"{f}: no such file ({label})"])
     spec = read_params(params_path)
     base = read_toml(scenario_path)
