@@ -19,9 +19,9 @@ def main(args: argparse.Namespace) -> int:
         for path in docs.values():
             print(path)
         return 0
-    path = docs.get(args.name.lower().removesuffix(".md"))
-    if path is None:
+    found = docs.get(args.name.lower().removesuffix(".md"))
+    if found is None:
         raise UsageError(f"no document called {args.name!r}; there are: {', '.join(p.stem for p in docs.values())}",
                          argument="name")
-    print(path)
+    print(found)
     return 0
