@@ -10,10 +10,18 @@ on a network file system that supports file locks).
 Outcomes are stored as JSON text, which round-trips every float exactly
 (Python writes the shortest repr that reads back to the same double), so a
 resumed table equals, bit for bit, an uninterrupted one.
+
+A run may also keep its weekly time series (``cosim compare`` does): Parquet
+bytes in the ``timeseries`` table, committed in the same transaction as the
+run's row, so a run is stored whole or not at all.  A full disk while
+committing is raised as ``OSError(ENOSPC)`` (SQLite's own error says less).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import json
 import math
 import sqlite3
@@ -44,6 +52,7 @@ CREATE TABLE IF NOT EXISTS runs (
     attempts INTEGER NOT NULL DEFAULT 1,
     finished TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS timeseries (run_id INTEGER PRIMARY KEY, parquet BLOB NOT NULL);
 """
 
 
@@ -144,17 +153,43 @@ class RunStore:
     # ------------------------------------------------------------------ runs
 
     def record(self, run_id: int, point_id: int, replication: int, seed: int, ok: bool, error: str,
-               outcomes: Mapping[str, float] | None, seconds: float) -> None:
-        """Commit one finished run (a retry replaces the earlier attempt)."""
+               outcomes: Mapping[str, float] | None, seconds: float, timeseries: pd.DataFrame | None = None) -> None:
+        """Commit one finished run (a retry replaces the earlier attempt), with its time series if given."""
         assert self.con is not None
-        self.con.execute(
-            "INSERT INTO runs (run_id, point_id, replication, seed, status, error, outcomes, seconds, finished) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
-            "status = excluded.status, error = excluded.error, outcomes = excluded.outcomes, "
-            "seconds = excluded.seconds, finished = excluded.finished, attempts = attempts + 1",
-            (run_id, point_id, replication, seed, "ok" if ok else "failed", error,
-             json.dumps({k: float(v) for k, v in (outcomes or {}).items()}), float(seconds),
-             datetime.now(UTC).isoformat(timespec="seconds")))
+        blob = None
+        if timeseries is not None:
+            buffer = io.BytesIO()
+            timeseries.to_parquet(buffer, index=False)
+            blob = buffer.getvalue()
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+            self.con.execute(
+                "INSERT INTO runs (run_id, point_id, replication, seed, status, error, outcomes, seconds, "
+                "finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
+                "status = excluded.status, error = excluded.error, outcomes = excluded.outcomes, "
+                "seconds = excluded.seconds, finished = excluded.finished, attempts = attempts + 1",
+                (run_id, point_id, replication, seed, "ok" if ok else "failed", error,
+                 json.dumps({k: float(v) for k, v in (outcomes or {}).items()}), float(seconds),
+                 datetime.now(UTC).isoformat(timespec="seconds")))
+            if blob is not None:
+                self.con.execute("INSERT OR REPLACE INTO timeseries VALUES (?, ?)", (run_id, blob))
+            else:
+                self.con.execute("DELETE FROM timeseries WHERE run_id = ?", (run_id,))
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            if self.con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.con.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and (
+                    getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)):
+                raise OSError(errno.ENOSPC, f"no space left on the disk of {self.folder} (run store)") from None
+            raise
+
+    def timeseries(self, run_id: int) -> pd.DataFrame | None:
+        """The stored time series of one run, or None."""
+        assert self.con is not None
+        row = self.con.execute("SELECT parquet FROM timeseries WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else pd.read_parquet(io.BytesIO(row[0]))
 
     def statuses(self) -> dict[int, str]:
         """``run_id -> "ok" | "failed"`` for every stored run."""
