@@ -89,9 +89,14 @@ class RunStore:
         return con
 
     def open(self) -> None:
-        """Open an existing store (and lock it)."""
-        self.con = self._connect()
-        self.con.executescript(_SCHEMA)
+        """Open the store (made if missing) and lock it."""
+        try:
+            self.con = self._connect()
+            self.con.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            self._raise_if_full(exc)
+            raise
 
     def create(self, meta: Mapping[str, Any]) -> None:
         """Create the folder and the store, recording ``meta`` (JSON values)."""
@@ -104,7 +109,9 @@ class RunStore:
         """Checkpoint the WAL into the main file and release the lock."""
         if self.con is not None:
             try:
-                self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # may fail on a full disk: every commit is safe in the WAL, which the next open reads
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 self.con.close()
                 self.con = None
@@ -142,13 +149,16 @@ class RunStore:
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Run ``sql`` for every row in one transaction."""
         assert self.con is not None
-        self.con.execute("BEGIN")
         try:
+            self.con.execute("BEGIN")
             self.con.executemany(sql, rows)
-        except BaseException:
-            self.con.execute("ROLLBACK")
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            if self.con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.con.execute("ROLLBACK")
+            self._raise_if_full(exc)
             raise
-        self.con.execute("COMMIT")
 
     # ------------------------------------------------------------------ runs
 
@@ -180,10 +190,14 @@ class RunStore:
             if self.con.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     self.con.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError) and (
-                    getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)):
-                raise OSError(errno.ENOSPC, f"no space left on the disk of {self.folder} (run store)") from None
+            self._raise_if_full(exc)
             raise
+
+    def _raise_if_full(self, exc: BaseException) -> None:
+        """SQLite's "database or disk is full" as ``OSError(ENOSPC)``, which callers can tell apart."""
+        if isinstance(exc, sqlite3.OperationalError) and (
+                getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)):
+            raise OSError(errno.ENOSPC, f"No space left on device: the run store in {self.folder}") from None
 
     def timeseries(self, run_id: int) -> pd.DataFrame | None:
         """The stored time series of one run, or None."""
