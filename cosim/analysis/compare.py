@@ -247,6 +247,7 @@ def _run_into_store(folder: Path, ident: dict[str, Any], tasks: list[Any], keys:
 
     store, made = _claim(folder, ident)
     new = 0
+    fresh: dict[int, pd.DataFrame] = {}  # this session's runs, kept as computed (a Parquet round trip is exact)
     try:
         statuses = store.statuses()
         todo = [j for j, t in enumerate(tasks) if statuses.get(t.run_id) != "ok"]
@@ -263,6 +264,8 @@ def _run_into_store(folder: Path, ident: dict[str, Any], tasks: list[Any], keys:
             store.record(task.run_id, task.run_id // REPLICATION_STRIDE, k, seed, res.ok,
                          "" if res.ok else res.error.strip(), res.value["outcomes"] if res.ok else None,
                          res.seconds, timeseries=res.value["timeseries"] if res.ok else None)
+            if res.ok:
+                fresh[j] = res.value["timeseries"]
             new += 1
         frames: dict[int, pd.DataFrame] = {}
         failures: list[dict[str, Any]] = []
@@ -270,7 +273,7 @@ def _run_into_store(folder: Path, ident: dict[str, Any], tasks: list[Any], keys:
         for j, task in enumerate(tasks):
             name, k, seed = keys[j]
             if stored.at[task.run_id, "status"] == "ok":
-                frames[j] = store.timeseries(task.run_id)
+                frames[j] = fresh[j] if j in fresh else store.timeseries(task.run_id)
             else:
                 failures.append({"scenario": name, "replication": k, "seed": seed,
                                  "error": str(stored.at[task.run_id, "error"])})
