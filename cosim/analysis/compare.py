@@ -21,6 +21,9 @@ Python API (for notebooks and the dashboard)::
 The command line wraps it and writes ``results/compare-<names>/``: ``runs.parquet``,
 ``outcomes.parquet`` (one row per run), ``summary.csv``, ``budget.csv``,
 ``cost_effectiveness.csv``, figures, ``manifest.json`` and ``report.html``.
+It passes ``store=out``: each finished run is committed to ``out/runs.sqlite``
+as it finishes, so an interrupted comparison resumes (docs/compare.md,
+"Resuming an interrupted comparison").
 """
 
 from __future__ import annotations
