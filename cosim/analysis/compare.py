@@ -34,6 +34,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,7 @@ def compare(
     progress: bool = True,
     sources: list[str] | None = None,
     store: str | Path | None = None,
+    write: Callable[[CompareResult], Any] | None = None,
 ) -> CompareResult:
     """Run every scenario ``replications`` times with common random numbers and summarise.
 
@@ -147,8 +149,10 @@ def compare(
     the runs not stored yet (or stored as failed) run, and the result equals,
     bit for bit, that of an uninterrupted call.  A folder holding the unfinished
     runs of a different comparison is refused (``UsageError``), never mixed.
-    The store stays until the results replace the folder
-    (:func:`cosim.reports.compare.write_outputs`).
+    The store stays until the results replace the folder: ``write`` (e.g.
+    ``lambda r: cosim.reports.compare.write_outputs(r, folder)``) is called with
+    the result while the store is still locked, so no second process takes the
+    folder before the results are in place.
     """
     from cosim.runs.backends import map_runs
     from cosim.runs.evaluators import RunTask, evaluate_run
@@ -179,10 +183,32 @@ def compare(
                 frames[j] = res.value["timeseries"]
             else:
                 failures.append({"scenario": name, "replication": k, "seed": seed, "error": res.error.strip()})
-        reused = 0
-    else:
-        frames, failures, reused = _run_into_store(Path(store), identity(names, scenarios, root), tasks, keys,
-                                                   workers, progress)
+        result = _result(names, scenarios, root, replications, seeds, frames, failures, keys, start, workers)
+        if write is not None:
+            write(result)
+        return result
+    run_store, made = _claim(Path(store), identity(names, scenarios, root))
+    new: list[int] = []
+    try:
+        frames, failures, reused = _run_into_store(run_store, tasks, keys, workers, progress, new)
+        result = _result(names, scenarios, root, replications, seeds, frames, failures, keys, start, workers)
+        result.reused = reused
+        if write is not None:
+            # still locked: no other process takes the store until the results have replaced it
+            run_store.checkpoint()
+            write(result)
+        return result
+    except BaseException:
+        if made and not new:  # nothing of value stored: leave nothing behind
+            _unclaim(run_store, made)
+        raise
+    finally:
+        run_store.close()
+
+
+def _result(names: list[str], scenarios: list[Scenario], root: int, replications: int, seeds: list[int],
+            frames: dict[int, pd.DataFrame], failures: list[dict[str, Any]], keys: list[tuple[str, int, int]],
+            start: float, workers: int) -> CompareResult:
     wall = time.perf_counter() - start
     failures.sort(key=lambda f: (names.index(f["scenario"]), f["replication"]))
     if not frames:
@@ -193,7 +219,7 @@ def compare(
         names=names, scenarios=list(scenarios), root_seed=root, replications=replications, seeds=seeds,
         runs=runs, outcomes=per_run, summary=summarise(per_run, names),
         budget=budget_table(scenarios, names), cost_effectiveness=cost_effectiveness(per_run, names),
-        failures=failures, wall_time_s=wall, workers=workers, reused=reused)
+        failures=failures, wall_time_s=wall, workers=workers)
 
 
 # --------------------------------------------------------------------------- the run store
@@ -242,51 +268,46 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _run_into_store(folder: Path, ident: dict[str, Any], tasks: list[Any], keys: list[tuple[str, int, int]],
-                    workers: int, progress: bool) -> tuple[dict[int, pd.DataFrame], list[dict[str, Any]], int]:
-    """Run the tasks not yet stored in ``folder``, committing each as it finishes; read every run back."""
+def _run_into_store(store: RunStore, tasks: list[Any], keys: list[tuple[str, int, int]], workers: int,
+                    progress: bool, new: list[int]) -> tuple[dict[int, pd.DataFrame], list[dict[str, Any]], int]:
+    """Run the tasks not yet stored, committing each as it finishes (its run id appended to ``new``).
+
+    Returns every task's time series (this session's as computed, earlier ones
+    read back), the failures, and how many runs an earlier session had stored.
+    """
     from cosim.runs.backends import map_runs
     from cosim.runs.evaluators import evaluate_run
 
-    store, made = _claim(folder, ident)
-    new = 0
+    statuses = store.statuses()
+    todo = [j for j, t in enumerate(tasks) if statuses.get(t.run_id) != "ok"]
+    wanted = {t.run_id for t in tasks}
+    if progress and len(todo) < len(tasks):
+        extra = sum(1 for r in statuses if r not in wanted)
+        print(f"{store.folder}: resuming: {len(tasks) - len(todo)} of {len(tasks)} runs already done, "
+              f"{len(todo)} to run" + (f" ({extra} stored runs of other replications are not used)"
+                                       if extra else ""), file=sys.stderr)
     fresh: dict[int, pd.DataFrame] = {}  # this session's runs, kept as computed (a Parquet round trip is exact)
-    try:
-        statuses = store.statuses()
-        todo = [j for j, t in enumerate(tasks) if statuses.get(t.run_id) != "ok"]
-        wanted = {t.run_id for t in tasks}
-        if progress and len(todo) < len(tasks):
-            extra = sum(1 for r in statuses if r not in wanted)
-            print(f"{folder}: resuming: {len(tasks) - len(todo)} of {len(tasks)} runs already done, "
-                  f"{len(todo)} to run" + (f" ({extra} stored runs of other replications are not used)"
-                                           if extra else ""), file=sys.stderr)
-        for jj, res in map_runs(evaluate_run, [tasks[j] for j in todo], workers=workers, progress=progress,
-                                desc="compare"):
-            j = todo[jj]
-            task, (_, k, seed) = tasks[j], keys[j]
-            store.record(task.run_id, task.run_id // REPLICATION_STRIDE, k, seed, res.ok,
-                         "" if res.ok else res.error.strip(), res.value["outcomes"] if res.ok else None,
-                         res.seconds, timeseries=res.value["timeseries"] if res.ok else None)
-            if res.ok:
-                fresh[j] = res.value["timeseries"]
-            new += 1
-        frames: dict[int, pd.DataFrame] = {}
-        failures: list[dict[str, Any]] = []
-        stored = store.runs(t.run_id for t in tasks).set_index("run_id")
-        for j, task in enumerate(tasks):
-            name, k, seed = keys[j]
-            if stored.at[task.run_id, "status"] == "ok":
-                frames[j] = fresh[j] if j in fresh else store.timeseries(task.run_id)
-            else:
-                failures.append({"scenario": name, "replication": k, "seed": seed,
-                                 "error": str(stored.at[task.run_id, "error"])})
-        return frames, failures, len(tasks) - len(todo)
-    except BaseException:
-        if made and new == 0:  # nothing of value stored: leave nothing behind
-            _unclaim(store, made)
-        raise
-    finally:
-        store.close()
+    for jj, res in map_runs(evaluate_run, [tasks[j] for j in todo], workers=workers, progress=progress,
+                            desc="compare"):
+        j = todo[jj]
+        task, (_, k, seed) = tasks[j], keys[j]
+        store.record(task.run_id, task.run_id // REPLICATION_STRIDE, k, seed, res.ok,
+                     "" if res.ok else res.error.strip(), res.value["outcomes"] if res.ok else None,
+                     res.seconds, timeseries=res.value["timeseries"] if res.ok else None)
+        if res.ok:
+            fresh[j] = res.value["timeseries"]
+        new.append(task.run_id)
+    frames: dict[int, pd.DataFrame] = {}
+    failures: list[dict[str, Any]] = []
+    stored = store.runs(t.run_id for t in tasks).set_index("run_id")
+    for j, task in enumerate(tasks):
+        name, k, seed = keys[j]
+        if stored.at[task.run_id, "status"] == "ok":
+            frames[j] = fresh[j] if j in fresh else store.timeseries(task.run_id)
+        else:
+            failures.append({"scenario": name, "replication": k, "seed": seed,
+                             "error": str(stored.at[task.run_id, "error"])})
+    return frames, failures, len(tasks) - len(todo)
 
 
 def _claim(folder: Path, ident: dict[str, Any]) -> tuple[RunStore, str]:

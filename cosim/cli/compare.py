@@ -72,8 +72,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         # every finished run is committed to out/runs.sqlite as it finishes; the results replace the folder
         result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
-                         progress=not args.quiet, sources=[str(p) for p in args.scenarios], store=out)
-        write_outputs(result, out, files=args.scenarios, overrides=overrides)
+                         progress=not args.quiet, sources=[str(p) for p in args.scenarios], store=out,
+                         write=lambda r: write_outputs(r, out, files=args.scenarios, overrides=overrides))
     except KeyboardInterrupt:
         if (out / STORE_FILE).is_file():
             print(f"interrupted: every finished run is saved in {out / STORE_FILE}; rerun the same command "

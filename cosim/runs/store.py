@@ -105,6 +105,11 @@ class RunStore:
         self.con.executescript(_SCHEMA)
         self.set_meta(meta)
 
+    def checkpoint(self) -> None:
+        """Move every commit from the write-ahead log into the main file; the lock is kept."""
+        assert self.con is not None
+        self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         """Checkpoint the WAL into the main file and release the lock."""
         if self.con is not None:
