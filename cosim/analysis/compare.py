@@ -46,6 +46,7 @@ from scipy import stats
 from cosim.errors import StoreBusy, UsageError
 from cosim.outputs.catalogue import CATALOGUE, INCOME_GROUPS, LITERACY_TERCILES, Outcome, label
 from cosim.outputs.metrics import outcomes
+from cosim.outputs.results import check_output_location, manifest, remove_stale_temporaries, write_json
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.store import STORE_FILE, RunStore
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
@@ -316,8 +317,6 @@ def _claim(folder: Path, ident: dict[str, Any]) -> tuple[RunStore, str]:
     Returns the store and what this call made: ``"folder"``, ``"store"`` (in an
     existing folder, e.g. earlier results) or ``""``.
     """
-    from cosim.outputs.results import check_output_location, manifest, remove_stale_temporaries, write_json
-
     check_output_location(folder, "compare")
     store = RunStore(folder)
     made = "" if store.exists() else "store" if folder.exists() else "folder"

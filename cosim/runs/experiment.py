@@ -56,7 +56,7 @@ from pydantic import ValidationError
 
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import OUTCOMES
-from cosim.outputs.results import write_parquet
+from cosim.outputs.results import remove_stale_temporaries, write_parquet
 from cosim.runs import evaluators
 from cosim.runs.backends import batch_problem, seconds_per_run
 from cosim.runs.design import count_points, design, salib_problem
@@ -515,8 +515,6 @@ def _claim(store: RunStore, exp: Experiment, out: Path, X: np.ndarray, points: p
 
 def _remove_stale_temporaries(out: Path) -> None:
     """What a killed experiment left in its folder (hidden temporary files of dead processes)."""
-    from cosim.outputs.results import remove_stale_temporaries
-
     for folder in (out, out / "timeseries"):
         remove_stale_temporaries(folder)
 
