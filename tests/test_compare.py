@@ -201,7 +201,7 @@ def test_bad_arguments_exit_2_and_write_nothing(files, args, message, tmp_path, 
     assert not out.exists()
 
 
-def test_ctrl_c_leaves_no_half_written_report(monkeypatch, tmp_path, capsys):
+def test_ctrl_c_leaves_no_half_written_report_and_keeps_the_runs(monkeypatch, tmp_path, capsys):
     import cosim.reports.compare
 
     def interrupted(*args, **kwargs):
@@ -210,11 +210,19 @@ def test_ctrl_c_leaves_no_half_written_report(monkeypatch, tmp_path, capsys):
     # interrupted while the figures are being drawn, after the tables were written
     monkeypatch.setattr(cosim.reports.compare, "figures", interrupted)
     out = tmp_path / "cmp"
-    code = main(["compare", str(SCENARIOS / "baseline.toml"), "--set", "run.n_citizens=300", "--steps", "10",
-                 "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)])
-    assert code == 130
-    assert "interrupted" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
+    argv = ["compare", str(SCENARIOS / "baseline.toml"), "--set", "run.n_citizens=300", "--steps", "10",
+            "--replications", "2", "--workers", "1", "--quiet", "--out", str(out)]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "rerun the same command to resume" in err
+    # no report, no table, no temporary folder: only the finished runs and the folder's mark
+    assert [p.name for p in tmp_path.iterdir()] == ["cmp"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.sqlite"]
+    monkeypatch.undo()
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", interrupted)  # no run may run again
+    assert main(argv) == 0
+    assert "2 of 2 runs finished, 2 of them from an earlier, interrupted session" in capsys.readouterr().out
+    assert not (out / "runs.sqlite").exists() and (out / "report.html").is_file()
 
 
 def test_ctrl_c_during_the_runs_writes_nothing(monkeypatch, tmp_path):
@@ -269,3 +277,96 @@ def test_every_report_template_extends_the_one_base():
         assert source.startswith('{% extends "base.html.j2" %}'), name
         assert environment().get_template(name) is not None
     assert environment().autoescape
+
+
+# --------------------------------------------------------------------------- resuming (issue 15)
+
+TINY_ARGS = ["--set", "run.n_citizens=300", "--steps", "10", "--workers", "1", "--quiet", "--seed", "3"]
+TABLES = ("runs.parquet", "outcomes.parquet", "summary.csv", "budget.csv", "cost_effectiveness.csv")
+
+
+def _compare_argv(out, *more):
+    return ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "open_data.toml"), *TINY_ARGS,
+            *more, "--out", str(out)]
+
+
+def _interrupt_after(monkeypatch, n_stored):
+    """Ctrl-C the moment run ``n_stored + 1`` is about to be committed."""
+    from cosim.runs.store import RunStore
+
+    real, calls = RunStore.record, []
+
+    def record(self, *args, **kwargs):
+        calls.append(args[0])
+        if len(calls) > n_stored:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunStore, "record", record)
+
+
+def _count_runs(monkeypatch):
+    real, ran = cosim.runs.evaluators.evaluate_run, []
+
+    def counted(task):
+        ran.append(task.run_id)
+        return real(task)
+
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counted)
+    return ran
+
+
+def _stored(out):
+    from cosim.runs.store import RunStore
+
+    with RunStore(out) as store:
+        store.open()
+        return store.statuses()
+
+
+@pytest.mark.slow
+def test_an_interrupted_comparison_resumes_to_identical_tables(monkeypatch, tmp_path, capsys):
+    """Once all-or-nothing: Ctrl-C lost every finished run.  Now they are kept and only the rest run again."""
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    assert main(_compare_argv(whole, "--replications", "3")) == 0
+    with monkeypatch.context() as m:
+        _interrupt_after(m, 4)
+        assert main(_compare_argv(out, "--replications", "3")) == 130
+    assert "every finished run is saved in" in capsys.readouterr().err
+    assert len(_stored(out)) == 4 and not (out / "runs.parquet").exists()
+    ran = _count_runs(monkeypatch)
+    assert main(_compare_argv(out, "--replications", "3")) == 0
+    assert len(ran) == 2  # only the unfinished runs
+    assert "4 of them from an earlier, interrupted session" in capsys.readouterr().out
+    for name in TABLES:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+    assert not (out / "runs.sqlite").exists()  # the results replaced the store
+    assert json.loads((out / "manifest.json").read_text())["runs_reused"] == 4
+
+
+@pytest.mark.slow
+def test_a_different_comparison_never_mixes_with_stored_runs(monkeypatch, tmp_path, capsys):
+    """Another seed, steps, override or scenario list on a folder with unfinished runs is refused, the runs kept."""
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        _interrupt_after(m, 3)
+        assert main(_compare_argv(out, "--replications", "2")) == 130
+    capsys.readouterr()
+    before = (out / "runs.sqlite").read_bytes()
+    ran = _count_runs(monkeypatch)
+    for more, differs in ((["--seed", "4"], "root seed"), (["--steps", "11"], "baseline: run.steps"),
+                          (["--set", "wifi.hotspots=7"], "wifi.hotspots")):
+        assert main(_compare_argv(out, "--replications", "2", *more)) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --out: {out}: holds 3 finished run(s) of an unfinished comparison"), err
+        assert differs in err and "Traceback" not in err, err
+    assert main(["compare", str(SCENARIOS / "baseline.toml"), *TINY_ARGS, "--replications", "2",
+                 "--out", str(out)]) == 2
+    assert "scenarios (baseline, open_data before, baseline now)" in capsys.readouterr().err
+    assert ran == [] and (out / "runs.sqlite").read_bytes() == before
+    # more replications are the same comparison extended: the stored runs are used, the tables as if run whole
+    assert main(_compare_argv(out, "--replications", "3")) == 0
+    assert len(ran) == 6 - 3
+    assert main(_compare_argv(tmp_path / "whole", "--replications", "3")) == 0
+    for name in TABLES:
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name

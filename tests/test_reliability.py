@@ -6,6 +6,7 @@ Each test here failed before its fix; docs/testing.md ("Fault tests") lists what
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -421,3 +422,348 @@ def test_plans_after_the_horizon_are_a_warning_naming_the_key(tmp_path, capsys):
         assert f"warning: {path}: {key}: week" in err, (key, err)
     load_scenario(path, {"run.steps": 52})
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- 7. every batch survives a crash
+# (issue 15): a comparison commits each finished run to <out>/runs.sqlite; a rerun of the same
+# command runs only the rest, and its tables equal an uninterrupted run's, bit for bit.
+
+COMPARE_TABLES = ("runs.parquet", "outcomes.parquet", "summary.csv", "budget.csv", "cost_effectiveness.csv")
+# 2 scenarios x 4 replications of about 0.3 s each: long enough to be killed in the middle
+SLOW_COMPARE = ["compare", str(BASELINE), str(OPEN_DATA), "--steps", "52", "--set", "run.n_citizens=1500",
+                "--replications", "4", "--seed", "9", "--quiet"]
+N_SLOW = 8
+
+# `cosim ARGV` in a subprocess, touching MARKS/<run id> after each run is committed to a store
+# (so a test can kill it once some runs are stored) and, with COSIM_TEST_HOLD_REPORT set,
+# holding still once the results are being written (so a test can kill it there)
+MARKED_CLI = """
+import os, sys, time
+from pathlib import Path
+from cosim.runs.store import RunStore
+marks, real = Path(sys.argv[1]), RunStore.record
+def record(self, *args, **kwargs):
+    real(self, *args, **kwargs)
+    (marks / str(args[0])).touch()
+RunStore.record = record
+if os.environ.get("COSIM_TEST_HOLD_REPORT"):
+    import cosim.reports.compare as rc
+    drawn = rc.figures
+    def figures(*args, **kwargs):
+        paths = drawn(*args, **kwargs)
+        (marks / "writing").touch()
+        time.sleep(120)
+        return paths
+    rc.figures = figures
+import cosim.cli
+sys.exit(cosim.cli.main(sys.argv[2:]))
+"""
+
+
+def _marked(marks: Path, argv: list[str], cwd: Path, **env: str) -> subprocess.Popen:
+    """Start MARKED_CLI; its stderr goes to ``marks/../MARKS.stderr`` (read it with :func:`_stderr`)."""
+    marks.mkdir(exist_ok=True)
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    with open(marks.with_name(f"{marks.name}.stderr"), "w") as err:
+        return subprocess.Popen([sys.executable, "-c", MARKED_CLI, str(marks), *argv], cwd=cwd, env=environ,
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+
+
+def _stderr(marks: Path) -> str:
+    return marks.with_name(f"{marks.name}.stderr").read_text()
+
+
+def _wait_for(condition, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"exited {proc.returncode} too early"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _stored(out: Path) -> dict[int, str]:
+    from cosim.runs.store import RunStore
+
+    with RunStore(out) as store:
+        store.open()
+        return store.statuses()
+
+
+def _counting_runs(monkeypatch) -> list[int]:
+    """Count the runs this process runs from now on (``--workers 1`` runs them here)."""
+    import cosim.runs.evaluators
+
+    real, ran = cosim.runs.evaluators.evaluate_run, []
+
+    def counted(task):
+        ran.append(task.run_id)
+        return real(task)
+
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counted)
+    return ran
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    """The slow comparison, run in one go."""
+    out = tmp_path_factory.mktemp("whole") / "cmp"
+    assert main([*SLOW_COMPARE, "--workers", "1", "--out", str(out)]) == 0
+    return out
+
+
+def _same_tables(out: Path, whole: Path) -> None:
+    for name in COMPARE_TABLES:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), f"{name} differs from an uninterrupted run"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_compare_killed_mid_batch_resumes_where_it_stopped(tmp_path, monkeypatch, uninterrupted, capsys):
+    """kill -9 of `cosim compare` once lost every finished run; now a rerun runs only the others."""
+    out, marks = tmp_path / "cmp", tmp_path / "marks"
+    proc = _marked(marks, [*SLOW_COMPARE, "--workers", "1", "--out", str(out)], tmp_path)
+    try:
+        _wait_for(lambda: len(list(marks.iterdir())) >= 2, proc)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    saved = _stored(out)
+    assert 2 <= len(saved) < N_SLOW and set(saved.values()) == {"ok"}, saved
+    assert not (out / "runs.parquet").exists()
+    ran = _counting_runs(monkeypatch)
+    assert main([*SLOW_COMPARE, "--workers", "1", "--out", str(out)]) == 0
+    assert len(ran) == N_SLOW - len(saved) and not set(ran) & set(saved), (ran, saved)
+    assert f"{len(saved)} of them from an earlier, interrupted session" in capsys.readouterr().out
+    _same_tables(out, uninterrupted)
+    assert not (out / "runs.sqlite").exists() and not list(tmp_path.glob(".cmp*"))
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_killed_during_a_compare_is_replaced(tmp_path, uninterrupted):
+    """compare runs on the WorkerPool: a worker killed by the OOM killer costs one retried run, not the batch."""
+    out, marks = tmp_path / "cmp", tmp_path / "marks"
+    proc = _marked(marks, [*SLOW_COMPARE, "--workers", "2", "--out", str(out)], tmp_path)
+    try:
+        _wait_for(lambda: len(list(marks.iterdir())) >= 1, proc)
+        workers = [p for p in _children(proc.pid)
+                   if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        assert workers, "no worker process found"
+        os.kill(workers[0], signal.SIGKILL)
+        proc.wait(timeout=300)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, _stderr(marks)
+    assert len(list(marks.iterdir())) == N_SLOW  # every run stored once: the killed worker's run was sent again
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["runs_failed"] == 0 and meta["runs_finished"] == N_SLOW
+    _same_tables(out, uninterrupted)
+
+
+def _race(tmp_path: Path, argv: list[str]) -> tuple[list[int], list[str]]:
+    """Start two `cosim ARGV` at once on one fresh folder; their exit codes and stderr, winner first."""
+    procs = [_marked(tmp_path / f"marks{i}", argv, tmp_path) for i in range(2)]
+    for p in procs:
+        p.wait(timeout=300)
+    order = sorted(range(2), key=lambda i: procs[i].returncode)
+    return [procs[i].returncode for i in order], [_stderr(tmp_path / f"marks{i}") for i in order]
+
+
+@pytest.mark.slow
+def test_two_experiments_started_at_once_on_one_folder(tmp_path):
+    """The second once died with a StoreBusy traceback (after overwriting the first one's manifest)."""
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'[experiment]\nname = "race"\nbase = "{BASELINE}"\ndesign = "grid"\nreplications = 4\n'
+                   'root_seed = 5\n[experiment.constants]\n"run.n_citizens" = 4000\n"run.steps" = 104\n'
+                   '[[factors]]\npath = "wifi.hotspots"\nmin = 0\nmax = 40\nsteps = 5\n')
+    # 20 runs of 0.2-0.6 s: the second process's first run ends while the first holds the store (an
+    # experiment locks its store at its first finished run), however late it started
+    out = tmp_path / "out"
+    codes, errs = _race(tmp_path, ["experiment", str(exp), "--workers", "1", "--quiet", "--no-figures",
+                                   "--out", str(out)])
+    assert codes == [0, 2], errs
+    assert "another cosim experiment is writing to this folder" in errs[1] and "Traceback" not in errs[1], errs[1]
+    import pandas as pd
+
+    table = pd.read_parquet(out / "runs.parquet")
+    assert len(table) == 20 and (table["status"] == "ok").all()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.slow
+def test_two_compares_started_at_once_on_one_folder(tmp_path, uninterrupted):
+    out = tmp_path / "cmp"
+    codes, errs = _race(tmp_path, [*SLOW_COMPARE, "--workers", "1", "--out", str(out)])
+    assert codes == [0, 2], errs
+    assert f"error: --out: {out}: another cosim compare is writing to this folder" in errs[1], errs[1]
+    assert "Traceback" not in errs[1]
+    _same_tables(out, uninterrupted)
+    assert not (out / "runs.sqlite").exists()
+
+
+# ------------------------------------------------------------------ a full disk
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+TINY_CMP = [str(BASELINE), str(OPEN_DATA), *TINY, "--replications", "3", "--workers", "1"]
+
+
+@pytest.mark.slow
+def test_a_full_disk_while_runs_are_stored_keeps_them_and_the_earlier_results(tmp_path, monkeypatch, capsys):
+    """The disk fills up after two runs are stored: a message (exit 2), earlier results untouched, runs kept."""
+    from cosim.runs.store import RunStore
+
+    out = tmp_path / "cmp"
+    assert main(["compare", *TINY_CMP, "--seed", "1", "--out", str(out)]) == 0
+    earlier = _tree(out)
+    real, calls = RunStore.record, []
+
+    def record(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs) if len(calls) <= 2 else _no_space()
+
+    monkeypatch.setattr(RunStore, "record", record)
+    capsys.readouterr()
+    assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --out: {out}: the disk is full") and "Traceback" not in err, err
+    assert "every finished run is saved in" in err and "rerun the same command" in err
+    assert {k: v for k, v in _tree(out).items() if not k.startswith("runs.sqlite")} == earlier
+    assert len(_stored(out)) == 2
+    monkeypatch.undo()
+    ran = _counting_runs(monkeypatch)
+    assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 0
+    assert len(ran) == 6 - 2
+    assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(tmp_path / "whole")]) == 0
+    _same_tables(out, tmp_path / "whole")
+
+
+@pytest.mark.slow
+def test_a_full_disk_while_the_results_are_written_keeps_everything(tmp_path, monkeypatch, capsys):
+    """The report no longer fits: the earlier results stay whole, every run stays stored, no temporary is left."""
+    import cosim.reports.compare
+
+    out = tmp_path / "cmp"
+    assert main(["compare", *TINY_CMP, "--seed", "1", "--out", str(out)]) == 0
+    earlier = _tree(out)
+    monkeypatch.setattr(cosim.reports.compare, "write_text", _no_space)
+    capsys.readouterr()
+    assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err, err
+    assert {k: v for k, v in _tree(out).items() if not k.startswith("runs.sqlite")} == earlier
+    assert set(_stored(out).values()) == {"ok"} and len(_stored(out)) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 4 MB tmpfs (root only); unmounted whatever happens."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+@pytest.mark.slow
+def test_a_really_full_disk(tiny_disk, monkeypatch, capsys):
+    """The same on a real full file system (SQLite, Parquet, PNG writers each meet ENOSPC their own way)."""
+    import cosim.outputs.results
+
+    monkeypatch.setattr(cosim.outputs.results, "MIN_FREE_BYTES", 0)  # let it start on the almost full disk
+    out = tiny_disk / "cmp"
+    assert main(["compare", *TINY_CMP, "--seed", "1", "--out", str(out)]) == 0
+    earlier = _tree(out)
+    ballast = tiny_disk / "ballast"
+    free = os.statvfs(tiny_disk).f_bavail * os.statvfs(tiny_disk).f_frsize
+    ballast.write_bytes(b"\0" * max(0, free - 96 * 1024))  # room for the store and a run or two
+    capsys.readouterr()
+    assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err, err
+    assert {k: v for k, v in _tree(out).items() if not k.startswith("runs.sqlite")} == earlier
+    saved = _stored(out) if (out / "runs.sqlite").exists() else {}
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["ballast", "cmp"]  # no temporary left
+    ballast.unlink()
+    ran = _counting_runs(monkeypatch)
+    assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 0
+    assert len(ran) == 6 - len(saved)
+
+
+# ------------------------------------------------------------------ what a kill leaves behind
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_compare_killed_while_writing_its_results_leaves_nothing_behind(tmp_path, monkeypatch, uninterrupted):
+    """kill -9 while the report was written left a hidden .cmp.partial-* folder for good; now the next run
+    removes it, and runs nothing again (every run is stored)."""
+    out, marks = tmp_path / "cmp", tmp_path / "marks"
+    for _ in range(2):  # twice: temporaries must not pile up
+        proc = _marked(marks, [*SLOW_COMPARE, "--workers", "1", "--out", str(out)], tmp_path,
+                       COSIM_TEST_HOLD_REPORT="1")
+        try:
+            _wait_for(lambda: (marks / "writing").exists(), proc, timeout=300)
+            os.killpg(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+        (marks / "writing").unlink()
+    assert len(list(tmp_path.glob(".cmp.partial-*"))) == 1  # the second run removed what the first kill left
+    assert len(_stored(out)) == N_SLOW
+    ran = _counting_runs(monkeypatch)
+    assert main([*SLOW_COMPARE, "--workers", "1", "--out", str(out)]) == 0
+    assert ran == []
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    _same_tables(out, uninterrupted)
+
+
+def test_only_cosims_own_stale_temporaries_are_removed(tmp_path):
+    """A name of cosim's pattern whose process is gone: removed.  A live process's, or any other name: kept."""
+    from cosim.outputs.results import remove_stale_temporaries
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone, alive = dead.pid, os.getppid()
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "summary.csv").write_text("kept")
+    stale = [tmp_path / f".cmp.partial-{gone}-0a1b2c3d", tmp_path / f".cmp.old-{gone}-0a1b2c3d",
+             out / f".summary.csv.tmp-{gone}-0a1b2c3d"]
+    kept = [tmp_path / f".cmp.partial-{alive}-0a1b2c3d", tmp_path / ".cmp.partial-notes",
+            tmp_path / f".other.partial-{gone}-0a1b2c3d", tmp_path / f"cmp.partial-{gone}-0a1b2c3d",
+            out / f".notes.txt.bak-{gone}"]
+    for p in stale + kept:
+        p.mkdir() if "csv" not in p.name and "notes.txt" not in p.name else p.write_text("x")
+    assert sorted(remove_stale_temporaries(out)) == sorted(stale)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in stale)
+    assert (out / "summary.csv").read_text() == "kept"
+    # killed between moving the old results aside and the new ones in: the old ones come back
+    shutil.rmtree(out)
+    old = tmp_path / f".cmp.old-{gone}"
+    old.mkdir()
+    (old / "summary.csv").write_text("earlier")
+    remove_stale_temporaries(out)
+    assert (out / "summary.csv").read_text() == "earlier" and not old.exists()

@@ -21,12 +21,20 @@ Python API (for notebooks and the dashboard)::
 The command line wraps it and writes ``results/compare-<names>/``: ``runs.parquet``,
 ``outcomes.parquet`` (one row per run), ``summary.csv``, ``budget.csv``,
 ``cost_effectiveness.csv``, figures, ``manifest.json`` and ``report.html``.
+It passes ``store=out``: each finished run is committed to ``out/runs.sqlite``
+as it finishes, so an interrupted comparison resumes (docs/compare.md,
+"Resuming an interrupted comparison").
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,9 +43,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cosim.errors import StoreBusy, UsageError
 from cosim.outputs.catalogue import CATALOGUE, INCOME_GROUPS, LITERACY_TERCILES, Outcome, label
 from cosim.outputs.metrics import outcomes
-from cosim.runs.ids import run_id_of, run_seed_of
+from cosim.outputs.results import check_output_location, manifest, remove_stale_temporaries, write_json
+from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
+from cosim.runs.store import STORE_FILE, RunStore
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
 from cosim.scenario.schema import LEVERS, Scenario
 
@@ -105,6 +116,7 @@ class CompareResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_time_s: float = 0.0
     workers: int = 1
+    reused: int = 0           # runs read back from the run store of an earlier, interrupted call
 
     @property
     def reference(self) -> str:
@@ -121,6 +133,8 @@ def compare(
     workers: int | None = None,
     progress: bool = True,
     sources: list[str] | None = None,
+    store: str | Path | None = None,
+    write: Callable[[CompareResult], Any] | None = None,
 ) -> CompareResult:
     """Run every scenario ``replications`` times with common random numbers and summarise.
 
@@ -128,6 +142,18 @@ def compare(
     every scenario uses ``run_seed(root_seed, k)``.  ``workers`` local processes
     (default: all cores; 1 runs in this process).  A run that fails is listed in
     ``failures`` (and left out of the summaries), never silently dropped.
+
+    ``store``: a results folder in which every finished run (its time series) is
+    committed the moment it finishes (``store/runs.sqlite``, see
+    :mod:`cosim.runs.store`), so a crash, Ctrl-C or kill -9 loses no finished
+    run; called again with the same scenarios and seed on the same folder, only
+    the runs not stored yet (or stored as failed) run, and the result equals,
+    bit for bit, that of an uninterrupted call.  A folder holding the unfinished
+    runs of a different comparison is refused (``UsageError``), never mixed.
+    The store stays until the results replace the folder: ``write`` (e.g.
+    ``lambda r: cosim.reports.compare.write_outputs(r, folder)``) is called with
+    the result while the store is still locked, so no second process takes the
+    folder before the results are in place.
     """
     from cosim.errors import UsageError, expect_int, expect_type
     from cosim.runs.backends import check_workers, map_runs
@@ -160,14 +186,41 @@ def compare(
                                  source=sources[i], keep_timeseries=True))
             keys.append((names[i], k, seed))
     start = time.perf_counter()
-    frames: dict[int, pd.DataFrame] = {}
-    failures: list[dict[str, Any]] = []
-    for j, res in map_runs(evaluate_run, tasks, workers=workers, progress=progress, desc="compare"):
-        name, k, seed = keys[j]
-        if res.ok:
-            frames[j] = res.value["timeseries"]
-        else:
-            failures.append({"scenario": name, "replication": k, "seed": seed, "error": res.error.strip()})
+    if store is None:
+        frames: dict[int, pd.DataFrame] = {}
+        failures: list[dict[str, Any]] = []
+        for j, res in map_runs(evaluate_run, tasks, workers=workers, progress=progress, desc="compare"):
+            name, k, seed = keys[j]
+            if res.ok:
+                frames[j] = res.value["timeseries"]
+            else:
+                failures.append({"scenario": name, "replication": k, "seed": seed, "error": res.error.strip()})
+        result = _result(names, scenarios, root, replications, seeds, frames, failures, keys, start, workers)
+        if write is not None:
+            write(result)
+        return result
+    run_store, made = _claim(Path(store), identity(names, scenarios, root))
+    new: list[int] = []
+    try:
+        frames, failures, reused = _run_into_store(run_store, tasks, keys, workers, progress, new)
+        result = _result(names, scenarios, root, replications, seeds, frames, failures, keys, start, workers)
+        result.reused = reused
+        if write is not None:
+            # still locked: no other process takes the store until the results have replaced it
+            run_store.checkpoint()
+            write(result)
+        return result
+    except BaseException:
+        if made and not new:  # nothing of value stored: leave nothing behind
+            _unclaim(run_store, made)
+        raise
+    finally:
+        run_store.close()
+
+
+def _result(names: list[str], scenarios: list[Scenario], root: int, replications: int, seeds: list[int],
+            frames: dict[int, pd.DataFrame], failures: list[dict[str, Any]], keys: list[tuple[str, int, int]],
+            start: float, workers: int) -> CompareResult:
     wall = time.perf_counter() - start
     failures.sort(key=lambda f: (names.index(f["scenario"]), f["replication"]))
     if not frames:
@@ -179,6 +232,144 @@ def compare(
         runs=runs, outcomes=per_run, summary=summarise(per_run, names),
         budget=budget_table(scenarios, names), cost_effectiveness=cost_effectiveness(per_run, names),
         failures=failures, wall_time_s=wall, workers=workers)
+
+
+# --------------------------------------------------------------------------- the run store
+
+
+def identity(names: list[str], scenarios: list[Scenario], root_seed: int) -> dict[str, Any]:
+    """What makes two comparisons' runs the same: the scenarios (resolved, in order) and the root seed.
+
+    Replications are left out, as in experiments: replication k's seed is
+    ``run_seed(root_seed, k)`` whatever their number, so more replications
+    extend a comparison and fewer use the first ones.  Descriptions are left out
+    (they change no run).
+    """
+    return {"kind": "compare", "root_seed": int(root_seed),
+            "scenarios": [{**{k: v for k, v in s.model_dump(mode="json").items() if k != "description"}, "name": n}
+                          for n, s in zip(names, scenarios, strict=True)]}
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Where two comparison identities differ, in a few words (``root seed``, ``open_data: run.steps``)."""
+    if old.get("kind") != "compare":
+        return ["not a comparison"]
+    out = ["root seed"] if old.get("root_seed") != new.get("root_seed") else []
+    before, after = old.get("scenarios", []), new.get("scenarios", [])
+    if [s.get("name") for s in before] != [s.get("name") for s in after]:
+        return [*out, "scenarios ({} before, {} now)".format(", ".join(str(s.get("name")) for s in before),
+                                                              ", ".join(str(s.get("name")) for s in after))]
+    for a, b in zip(before, after, strict=True):
+        flat_a, flat_b = _flatten(a), _flatten(b)
+        keys = sorted(k for k in flat_a.keys() | flat_b.keys() if flat_a.get(k) != flat_b.get(k))
+        out += [f"{b['name']}: {k}" for k in keys[:5]] + ([f"{b['name']}: {len(keys) - 5} more"] if len(keys) > 5 else [])
+    return out or ["identity"]
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            flat.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            flat[f"{prefix}{k}"] = json.dumps(v, sort_keys=True, default=str)
+    return flat
+
+
+def _run_into_store(store: RunStore, tasks: list[Any], keys: list[tuple[str, int, int]], workers: int,
+                    progress: bool, new: list[int]) -> tuple[dict[int, pd.DataFrame], list[dict[str, Any]], int]:
+    """Run the tasks not yet stored, committing each as it finishes (its run id appended to ``new``).
+
+    Returns every task's time series (this session's as computed, earlier ones
+    read back), the failures, and how many runs an earlier session had stored.
+    """
+    from cosim.runs.backends import map_runs
+    from cosim.runs.evaluators import evaluate_run
+
+    statuses = store.statuses()
+    todo = [j for j, t in enumerate(tasks) if statuses.get(t.run_id) != "ok"]
+    wanted = {t.run_id for t in tasks}
+    if progress and len(todo) < len(tasks):
+        extra = sum(1 for r in statuses if r not in wanted)
+        print(f"{store.folder}: resuming: {len(tasks) - len(todo)} of {len(tasks)} runs already done, "
+              f"{len(todo)} to run" + (f" ({extra} stored runs of other replications are not used)"
+                                       if extra else ""), file=sys.stderr)
+    fresh: dict[int, pd.DataFrame] = {}  # this session's runs, kept as computed (a Parquet round trip is exact)
+    for jj, res in map_runs(evaluate_run, [tasks[j] for j in todo], workers=workers, progress=progress,
+                            desc="compare"):
+        j = todo[jj]
+        task, (_, k, seed) = tasks[j], keys[j]
+        store.record(task.run_id, task.run_id // REPLICATION_STRIDE, k, seed, res.ok,
+                     "" if res.ok else res.error.strip(), res.value["outcomes"] if res.ok else None,
+                     res.seconds, timeseries=res.value["timeseries"] if res.ok else None)
+        if res.ok:
+            fresh[j] = res.value["timeseries"]
+        new.append(task.run_id)
+    frames: dict[int, pd.DataFrame] = {}
+    failures: list[dict[str, Any]] = []
+    stored = store.runs(t.run_id for t in tasks).set_index("run_id")
+    for j, task in enumerate(tasks):
+        name, k, seed = keys[j]
+        if stored.at[task.run_id, "status"] == "ok":
+            frames[j] = fresh[j] if j in fresh else store.timeseries(task.run_id)
+        else:
+            failures.append({"scenario": name, "replication": k, "seed": seed,
+                             "error": str(stored.at[task.run_id, "error"])})
+    return frames, failures, len(tasks) - len(todo)
+
+
+def _claim(folder: Path, ident: dict[str, Any]) -> tuple[RunStore, str]:
+    """Open (or create) the run store in ``folder``, locked for this process; check it is this comparison's.
+
+    Returns the store and what this call made: ``"folder"``, ``"store"`` (in an
+    existing folder, e.g. earlier results) or ``""``.
+    """
+    check_output_location(folder, "compare")
+    store = RunStore(folder)
+    made = "" if store.exists() else "store" if folder.exists() else "folder"
+    if made:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "manifest.json").exists():  # marks the folder as a comparison's (kept: earlier results)
+            write_json(folder / "manifest.json", manifest(kind="compare", status="running", store=STORE_FILE,
+                                                          names=[s["name"] for s in ident["scenarios"]]))
+    try:
+        store.open()
+    except StoreBusy:
+        raise UsageError(f"{folder}: another cosim compare is writing to this folder; wait for it to finish "
+                         "or choose another output folder", argument="out") from None
+    meta = store.meta()
+    if not meta:
+        store.set_meta({"identity": ident, "identity_sha256": _hash(ident), "command": _command()})
+    elif meta.get("identity_sha256") != _hash(ident):
+        n = len(store.statuses())
+        store.close()
+        differs = "; ".join(_differences(meta.get("identity", {}), ident))
+        raise UsageError(
+            f"{folder}: holds {n} finished run(s) of an unfinished comparison that differs from this one "
+            f"(in: {differs}); started by: {meta.get('command', '?')}. They are kept and not mixed with this "
+            f"one: run that comparison again to finish it, choose another output folder, or delete "
+            f"{folder / STORE_FILE} to drop those runs", argument="out")
+    remove_stale_temporaries(folder)  # ours now: nothing else writes here
+    return store, made
+
+
+def _unclaim(store: RunStore, made: str) -> None:
+    """Remove the empty store (and the folder) this process made."""
+    store.close()
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-journal"):
+        (store.folder / name).unlink(missing_ok=True)
+    if made == "folder":
+        (store.folder / "manifest.json").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            store.folder.rmdir()
+
+
+def _command() -> str:
+    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -303,8 +494,6 @@ def cost_effectiveness(per_run: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 def load_result(folder: str | Path) -> CompareResult:
     """A comparison written by ``cosim compare``, read back from its folder (no run is repeated)."""
-    import json
-
     from cosim.scenario.loading import scenario_from_dict
 
     folder = Path(folder)

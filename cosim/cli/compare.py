@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import os
 import sys
@@ -14,6 +15,7 @@ from cosim.outputs.metrics import METRICS
 from cosim.outputs.results import check_output_location
 from cosim.runs.backends import batch_problem, check_workers, default_workers, seconds_per_run, workers_help
 from cosim.runs.ids import MAX_SEED
+from cosim.runs.store import STORE_FILE
 from cosim.scenario.library import resolve_scenario
 from cosim.scenario.loading import load_scenario, parse_overrides
 
@@ -67,9 +69,26 @@ def main(args: argparse.Namespace) -> int:
     names = unique_names([s.name for s in scenarios])
     out = Path(args.out) if args.out else Path("results") / default_folder(names)
     check_output_location(out, "compare")  # before the runs, not after them
-    result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
-                     progress=not args.quiet, sources=[str(p) for p in args.scenarios])
-    write_outputs(result, out, files=args.scenarios, overrides=overrides)
+    try:
+        # every finished run is committed to out/runs.sqlite as it finishes; the results replace the folder
+        result = compare(scenarios, replications=args.replications, root_seed=args.seed, workers=args.workers,
+                         progress=not args.quiet, sources=[str(p) for p in args.scenarios], store=out,
+                         write=lambda r: write_outputs(r, out, files=args.scenarios, overrides=overrides))
+    except KeyboardInterrupt:
+        if (out / STORE_FILE).is_file():
+            print(f"interrupted: every finished run is saved in {out / STORE_FILE}; rerun the same command "
+                  "to resume (only the unfinished runs will run)", file=sys.stderr)
+        else:
+            print("interrupted: no run had finished; nothing was written", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT) and "No space left" not in str(exc):
+            raise
+        kept = (f"every finished run is saved in {out / STORE_FILE}" if (out / STORE_FILE).is_file()
+                else "no run had been saved")
+        raise UsageError(f"{out}: the disk is full ({exc.strerror or exc}); {kept} and earlier results there "
+                         "are untouched: free some space (or choose another --out) and rerun the same command "
+                         "to finish", argument="out") from None
     print_summary(result, out)
     return 1 if result.failures else 0
 
@@ -88,8 +107,9 @@ def print_summary(result: CompareResult, out: Path) -> None:
 
     ok = len(result.outcomes)
     total = len(result.names) * result.replications
+    reused = f", {result.reused} of them from an earlier, interrupted session" if result.reused else ""
     print(f"compared {len(result.names)} scenarios x {result.replications} replications "
-          f"({ok} of {total} runs finished) in {result.wall_time_s:.0f} s on {result.workers} worker(s); "
+          f"({ok} of {total} runs finished{reused}) in {result.wall_time_s:.0f} s on {result.workers} worker(s); "
           f"results in {out}/")
     for name in result.names[1:]:
         print(f"  {name} vs {result.reference}:")

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -75,10 +76,13 @@ def write_json(path: Path, data: Any) -> None:
 
 #: What each command writes into a results folder it replaces whole.  A folder
 #: holding anything else (scenario files, an experiment's runs.sqlite, a
-#: calibration's subfolders, a user's notes) is never replaced.
+#: calibration's subfolders, a user's notes) is never replaced.  A comparison
+#: keeps its run store (``runs.sqlite``, and its write-ahead log while open) in
+#: its folder until the results are written, so an interrupted one resumes.
 OUTPUT_FILES = {
     "run": ("manifest.json", "timeseries.parquet", "*.png"),
-    "compare": ("manifest.json", "*.parquet", "*.csv", "*.png", "report.html"),
+    "compare": ("manifest.json", "*.parquet", "*.csv", "*.png", "report.html", "runs.sqlite", "runs.sqlite-wal",
+                "runs.sqlite-journal"),
     "sensitivity": ("manifest.json", "*.csv", "*.png", "report.html"),
 }
 #: Free space a command needs before it starts (a run's results are a few MB).
@@ -162,7 +166,8 @@ def _check_replaceable(out: Path, kind: str | None) -> None:
                          "choose another output folder", argument="out")
     patterns = OUTPUT_FILES[found]
     foreign = sorted(p.name for p in entries
-                     if p.is_dir() or p.is_symlink() or not any(fnmatch.fnmatch(p.name, pat) for pat in patterns))
+                     if not is_stale_temporary(p)
+                     and (p.is_dir() or p.is_symlink() or not any(fnmatch.fnmatch(p.name, pat) for pat in patterns)))
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise UsageError(f"{out}: holds files cosim {found} did not write ({shown}); cosim replaces the folder "
@@ -180,6 +185,7 @@ def atomic_output(out: str | Path, kind: str | None = None) -> Iterator[Path]:
     out = Path(out)
     check_output_location(out, kind, replace=True)
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)
     # mkdir honours the umask (tempfile.mkdtemp made every results folder private, mode 0700)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{os.urandom(4).hex()}"
     tmp.mkdir()
@@ -255,6 +261,7 @@ def replace_folder(folder: str | Path) -> Iterator[Path]:
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
     tmp = _tmp_name(folder, "partial")
     tmp.mkdir()
     try:
@@ -267,3 +274,68 @@ def replace_folder(folder: str | Path) -> Iterator[Path]:
         os.replace(folder, old)
     os.replace(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ what a killed cosim leaves behind
+# A process killed (kill -9, the out-of-memory killer, a power cut) while writing
+# leaves its hidden temporaries: ``.NAME.partial-PID-HEX`` (a results folder being
+# written), ``.NAME.old-PID[-HEX]`` (the results it was replacing), ``.NAME.tmp-PID-HEX``
+# (a file).  The next command writing the same place removes them, and only them:
+# the name must be one of these and the process PID must be gone.
+
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<what>partial|old|tmp)-(?P<pid>\d+)(?:-[0-9a-f]{8})?$")
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OverflowError:
+        return False
+    try:  # a zombie (dead, not yet reaped) is gone
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def is_stale_temporary(path: Path, name: str | None = None) -> bool:
+    """Whether ``path`` is a hidden temporary cosim left when it was killed (of ``name``, if given)."""
+    m = _TEMPORARY.match(path.name)
+    return bool(m) and (name is None or m["name"] == name) and not _process_alive(int(m["pid"]))
+
+
+def remove_stale_temporaries(target: str | Path) -> list[Path]:
+    """Remove what killed cosim processes left beside ``target`` and inside it; return what was removed.
+
+    Beside it: ``.TARGET.partial-*`` and ``.TARGET.old-*`` of dead processes.  If
+    ``target`` itself is missing and a stale ``.TARGET.old-*`` exists, the process
+    died between moving the old results aside and moving the new ones in: the old
+    results are moved back (nothing of them is lost).  Inside a folder: the
+    ``.FILE.tmp-*`` files of dead processes.  A name that does not fit, or whose
+    process is alive, is never touched.
+    """
+    target = Path(target)
+    removed: list[Path] = []
+    try:
+        beside = [p for p in target.parent.iterdir() if is_stale_temporary(p, target.name)]
+    except OSError:
+        return removed
+    olds = sorted((p for p in beside if _TEMPORARY.match(p.name)["what"] == "old"),  # type: ignore[index]
+                  key=lambda p: p.stat().st_mtime)
+    if olds and not target.exists() and not target.is_symlink():
+        os.replace(olds[-1], target)
+        beside.remove(olds[-1])
+    inside = [p for p in target.iterdir() if is_stale_temporary(p)] if target.is_dir() else []
+    for p in beside + inside:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        removed.append(p)
+    return removed

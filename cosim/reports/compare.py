@@ -351,6 +351,7 @@ def write_outputs(result: CompareResult, out: str | Path, files: list[str] | Non
             root_seed=result.root_seed, replications=result.replications, seeds=result.seeds,
             workers=result.workers, wall_time_s=round(result.wall_time_s, 2),
             runs_finished=len(result.outcomes), runs_failed=len(result.failures), failures=result.failures,
+            runs_reused=result.reused,
             intervals=INTERVALS, summary_columns=SUMMARY_COLUMNS,
             figures=[p.name for p in figure_paths])
         write_json(tmp / "manifest.json", meta)

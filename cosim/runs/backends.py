@@ -255,18 +255,20 @@ class WorkerPool:
         self._tokens = itertools.count()
         self._pool: ProcessPoolExecutor | None = None
         self._slots: Any = None
+        self._pids: Any = None
         self._processes: list[Any] = []
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
             self._slots = ctx.Array("q", [_IDLE] * self.workers, lock=False)
+            self._pids = ctx.Array("q", [0] * self.workers, lock=False)
             counter = ctx.Value("i", 0)
             # PR_SET_PDEATHSIG fires when the *thread* that started a worker ends: use it
             # only when that is the main thread (workers are started at the first submit)
             main = threading.current_thread() is threading.main_thread()
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
-                                             initargs=(os.getpid(), self._slots, counter, main))
+                                             initargs=(os.getpid(), self._slots, counter, main, self._pids))
             self._processes = []
         return self._pool
 
@@ -325,12 +327,17 @@ class WorkerPool:
                 raise
             if not broken:
                 break
-            running = {int(t) for t in self._slots if t != _IDLE}
+            running = {int(t): int(pid) for t, pid in zip(self._slots, self._pids, strict=True) if t != _IDLE}
             self._discard()  # joins the workers first, so the dead one's exit code is known
             cause = self._death_cause()
+            # the executor terminates (SIGTERM) the surviving workers of a broken pool: their runs did
+            # not kill anything and are not charged (once, a run that kept running beside the killer
+            # was charged at every break and failed with it)
+            exits = {p.pid: p.exitcode for p in self._processes}
+            guilty = {t for t, pid in running.items() if exits.get(pid) != -signal.SIGTERM} or set(running)
             breaks_without_progress += 1
             for token, i in sorted(broken.items(), key=lambda kv: kv[1]):
-                if token in running or breaks_without_progress > self.max_attempts:
+                if token in guilty or breaks_without_progress > self.max_attempts:
                     attempts[i] += 1
                 if attempts[i] >= self.max_attempts or breaks_without_progress > self.max_attempts:
                     yield i, RunResult(False, error=f"WorkerDied: {cause} while running this run, "
@@ -339,13 +346,15 @@ class WorkerPool:
                     todo.append(i)
 
 
-def _worker_init(parent_pid: int, slots: Any, counter: Any, main_thread: bool) -> None:
-    """In each worker: die with the parent, and take a slot to note the run in progress."""
+def _worker_init(parent_pid: int, slots: Any, counter: Any, main_thread: bool, pids: Any = None) -> None:
+    """In each worker: die with the parent, and take a slot to note the run in progress (and its pid)."""
     global _slots, _slot
     with counter.get_lock():
         _slot = counter.value
         counter.value += 1
     _slots = slots
+    if pids is not None and _slot < len(pids):
+        pids[_slot] = os.getpid()
     die_with_parent(parent_pid, use_prctl=main_thread)
 
 

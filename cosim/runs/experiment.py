@@ -56,7 +56,7 @@ from pydantic import ValidationError
 
 from cosim.errors import BackendError, ScenarioError, StoreBusy, UsageError
 from cosim.outputs.metrics import OUTCOMES
-from cosim.outputs.results import write_parquet
+from cosim.outputs.results import remove_stale_temporaries, write_parquet
 from cosim.runs import evaluators
 from cosim.runs.backends import batch_problem, seconds_per_run
 from cosim.runs.design import count_points, design, salib_problem
@@ -489,6 +489,39 @@ def _open_store(store: RunStore, ident: dict[str, Any], X: np.ndarray) -> dict[i
     return store.statuses()
 
 
+def _claim(store: RunStore, exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFrame,
+           ident: dict[str, Any], resolved: dict[str, Any]) -> None:
+    """Create the store, locked, then the manifest (at the first finished run of a fresh folder).
+
+    The lock comes first: of two processes started at once on a fresh folder,
+    the second is refused here with a usage error (exit 2) and writes nothing
+    (it once died with a ``StoreBusy`` traceback after overwriting the first
+    one's manifest).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        store.open()
+    except StoreBusy:
+        raise UsageError(f"--out {out}: another cosim experiment is writing to this folder "
+                         "(wait for it to finish or choose another --out)") from None
+    meta = store.meta()
+    if meta and meta.get("identity_sha256") != _hash(ident):  # another process wrote here meanwhile
+        store.close()
+        raise UsageError(f"--out {out}: another cosim experiment wrote a different experiment to this folder "
+                         "meanwhile; choose another --out")
+    store.set_meta({"identity": ident, "identity_sha256": _hash(ident),
+                    "experiment_file": exp.source, "name": exp.name})
+    store.add_points(X)
+    _write_manifest(exp, out, X, points, ident, resolved, status="running", extra={})
+    _remove_stale_temporaries(out)
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """What a killed experiment left in its folder (hidden temporary files of dead processes)."""
+    for folder in (out, out / "timeseries"):
+        remove_stale_temporaries(folder)
+
+
 def _is_our_fresh_folder(out: Path, ident: dict[str, Any]) -> bool:
     """A folder with only our manifest (killed before the first run finished) may be reused."""
     try:
@@ -552,14 +585,12 @@ def run_experiment(
                   + (f" ({before['failed']} failed{'; retrying them' if retry_failed else ''})"
                      if before["failed"] else ""), file=sys.stderr)
 
-        def begin() -> None:  # the manifest first, then the store: only once a run has finished
+        def begin() -> None:  # only once a run has finished: the store (locked) first, then the manifest
             if store.con is None:
-                out.mkdir(parents=True, exist_ok=True)
-                _write_manifest(exp, out, X, points, ident, resolved, status="running", extra={})
-                store.create({"identity": ident, "identity_sha256": _hash(ident),
-                              "experiment_file": exp.source, "name": exp.name})
-                store.add_points(X)
+                _claim(store, exp, out, X, points, ident, resolved)
 
+        if store.con is not None:
+            _remove_stale_temporaries(out)
         new = failed = 0
         try:
             with _one_blas_thread(workers > 1 and not (dask_address or dask_local)):

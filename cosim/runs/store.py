@@ -10,10 +10,18 @@ on a network file system that supports file locks).
 Outcomes are stored as JSON text, which round-trips every float exactly
 (Python writes the shortest repr that reads back to the same double), so a
 resumed table equals, bit for bit, an uninterrupted one.
+
+A run may also keep its weekly time series (``cosim compare`` does): Parquet
+bytes in the ``timeseries`` table, committed in the same transaction as the
+run's row, so a run is stored whole or not at all.  A full disk while
+committing is raised as ``OSError(ENOSPC)`` (SQLite's own error says less).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import json
 import math
 import sqlite3
@@ -44,6 +52,7 @@ CREATE TABLE IF NOT EXISTS runs (
     attempts INTEGER NOT NULL DEFAULT 1,
     finished TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS timeseries (run_id INTEGER PRIMARY KEY, parquet BLOB NOT NULL);
 """
 
 
@@ -80,9 +89,14 @@ class RunStore:
         return con
 
     def open(self) -> None:
-        """Open an existing store (and lock it)."""
-        self.con = self._connect()
-        self.con.executescript(_SCHEMA)
+        """Open the store (made if missing) and lock it."""
+        try:
+            self.con = self._connect()
+            self.con.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            self._raise_if_full(exc)
+            raise
 
     def create(self, meta: Mapping[str, Any]) -> None:
         """Create the folder and the store, recording ``meta`` (JSON values)."""
@@ -91,11 +105,18 @@ class RunStore:
         self.con.executescript(_SCHEMA)
         self.set_meta(meta)
 
+    def checkpoint(self) -> None:
+        """Move every commit from the write-ahead log into the main file; the lock is kept."""
+        assert self.con is not None
+        self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         """Checkpoint the WAL into the main file and release the lock."""
         if self.con is not None:
             try:
-                self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # may fail on a full disk: every commit is safe in the WAL, which the next open reads
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 self.con.close()
                 self.con = None
@@ -133,28 +154,61 @@ class RunStore:
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Run ``sql`` for every row in one transaction."""
         assert self.con is not None
-        self.con.execute("BEGIN")
         try:
+            self.con.execute("BEGIN")
             self.con.executemany(sql, rows)
-        except BaseException:
-            self.con.execute("ROLLBACK")
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            if self.con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.con.execute("ROLLBACK")
+            self._raise_if_full(exc)
             raise
-        self.con.execute("COMMIT")
 
     # ------------------------------------------------------------------ runs
 
     def record(self, run_id: int, point_id: int, replication: int, seed: int, ok: bool, error: str,
-               outcomes: Mapping[str, float] | None, seconds: float) -> None:
-        """Commit one finished run (a retry replaces the earlier attempt)."""
+               outcomes: Mapping[str, float] | None, seconds: float, timeseries: pd.DataFrame | None = None) -> None:
+        """Commit one finished run (a retry replaces the earlier attempt), with its time series if given."""
         assert self.con is not None
-        self.con.execute(
-            "INSERT INTO runs (run_id, point_id, replication, seed, status, error, outcomes, seconds, finished) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
-            "status = excluded.status, error = excluded.error, outcomes = excluded.outcomes, "
-            "seconds = excluded.seconds, finished = excluded.finished, attempts = attempts + 1",
-            (run_id, point_id, replication, seed, "ok" if ok else "failed", error,
-             json.dumps({k: float(v) for k, v in (outcomes or {}).items()}), float(seconds),
-             datetime.now(UTC).isoformat(timespec="seconds")))
+        blob = None
+        if timeseries is not None:
+            buffer = io.BytesIO()
+            timeseries.to_parquet(buffer, index=False)
+            blob = buffer.getvalue()
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+            self.con.execute(
+                "INSERT INTO runs (run_id, point_id, replication, seed, status, error, outcomes, seconds, "
+                "finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
+                "status = excluded.status, error = excluded.error, outcomes = excluded.outcomes, "
+                "seconds = excluded.seconds, finished = excluded.finished, attempts = attempts + 1",
+                (run_id, point_id, replication, seed, "ok" if ok else "failed", error,
+                 json.dumps({k: float(v) for k, v in (outcomes or {}).items()}), float(seconds),
+                 datetime.now(UTC).isoformat(timespec="seconds")))
+            if blob is not None:
+                self.con.execute("INSERT OR REPLACE INTO timeseries VALUES (?, ?)", (run_id, blob))
+            else:
+                self.con.execute("DELETE FROM timeseries WHERE run_id = ?", (run_id,))
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            if self.con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.con.execute("ROLLBACK")
+            self._raise_if_full(exc)
+            raise
+
+    def _raise_if_full(self, exc: BaseException) -> None:
+        """SQLite's "database or disk is full" as ``OSError(ENOSPC)``, which callers can tell apart."""
+        if isinstance(exc, sqlite3.OperationalError) and (
+                getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)):
+            raise OSError(errno.ENOSPC, f"No space left on device: the run store in {self.folder}") from None
+
+    def timeseries(self, run_id: int) -> pd.DataFrame | None:
+        """The stored time series of one run, or None."""
+        assert self.con is not None
+        row = self.con.execute("SELECT parquet FROM timeseries WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else pd.read_parquet(io.BytesIO(row[0]))
 
     def statuses(self) -> dict[int, str]:
         """``run_id -> "ok" | "failed"`` for every stored run."""
