@@ -541,7 +541,9 @@ max = 100
 steps = 6
 """)  # 24 runs of about 0.1 s each
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-c", CLI, "experiment", str(path), "--out", str(out), "--quiet", "--no-figures"]
+    # one process, as the timing below assumes (every core, the default, finishes the batch too soon)
+    cmd = [sys.executable, "-c", CLI, "experiment", str(path), "--out", str(out), "--quiet", "--no-figures",
+           "--workers", "1"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:

@@ -26,6 +26,8 @@ from typing import Any
 from cosim.errors import NAME_MAX, UsageError, expect_path
 
 PACKAGES = ("cosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "SALib", "pydantic", "dask")
+#: installed under another name than imported (the name cosim on the package index is another project's)
+DISTRIBUTIONS = {"cosim": "cosim-coproduction"}
 
 
 def versions() -> dict[str, str]:
@@ -33,7 +35,7 @@ def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
-            out[name] = metadata.version(name)
+            out[name] = metadata.version(DISTRIBUTIONS.get(name, name))
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
