@@ -24,6 +24,9 @@ The command line wraps it and writes ``results/compare-<names>/``: ``runs.parque
 It passes ``store=out``: each finished run is committed to ``out/runs.sqlite``
 as it finishes, so an interrupted comparison resumes (docs/compare.md,
 "Resuming an interrupted comparison").
+
+Over 400 lines: the comparison, its summaries and the identity that keeps a
+resumed comparison from mixing runs of another one belong together.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ run (the same file with every policy lever at its schema default, i.e. off).
 Their difference is the policy, not the noise.  The page only asks this object
 for frames (copies of the recorded metrics and of the map arrays) and tells it
 to step, so model logic stays out of the UI (the Mesa examples' model/app split).
+
+Over 400 lines: everything the page asks of the runs (frames, the map sample,
+lever changes, input problems as messages) in one place the UI can call.
 """
 
 from __future__ import annotations

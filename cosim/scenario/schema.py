@@ -10,6 +10,10 @@ levers (``wifi``, ``open_data``, ``talent``, ``training``, ``security``,
 ``channels``, ``campaign``, ``links``) can be switched on for a window of weeks
 ``[start, stop)`` and can change in later ``phases``; outside every window the
 lever is at its defaults (which are "off" for every policy).
+
+Over 400 lines on purpose: the one source of truth for every parameter (about
+190, a few lines each); the ODD tables, the dashboard and the sensitivity
+bounds read it together (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 settings) and the checked :class:`Problem` built from them with the base scenario.
 
 Every problem in the files is reported at once, naming file, row or key (ScenarioError).
+Just over 400 lines: the two file formats are checked against each other.
 """
 
 from __future__ import annotations
