@@ -463,34 +463,41 @@ def _open_store(store: RunStore, ident: dict[str, Any], X: np.ndarray) -> dict[i
         return {}
     if not store.exists():
         if any(out.iterdir()) and not _is_our_fresh_folder(out, ident):
-            raise UsageError(f"--out {out}: the folder exists and holds no experiment results "
-                               f"(no {STORE_FILE}); choose another --out or remove it")
+            raise UsageError(f"{out}: the folder exists and holds no experiment results "
+                             f"(no {STORE_FILE}); choose another output folder or remove it", argument="out")
         return {}
-    try:
-        store.open()
-    except StoreBusy:
-        raise UsageError(f"--out {out}: another cosim experiment is writing to this folder "
-                           "(wait for it to finish or choose another --out)") from None
+    _open_locked(store)
     meta = store.meta()
     stored = meta.get("identity", {})
     if meta.get("identity_sha256") != _hash(ident):
         keys = sorted(k for k in set(stored) | set(ident) if stored.get(k) != ident.get(k))
         store.close()
         raise UsageError(
-            f"--out {out}: the folder holds results of a different experiment "
+            f"{out}: the folder holds results of a different experiment "
             f"({meta.get('experiment_file', '?')}; differs in: {', '.join(keys) or 'identity'}). "
-            "Existing results are untouched; choose another --out (or remove the folder to start afresh)")
+            "Existing results are untouched; choose another output folder (or remove it to start afresh)",
+            argument="out")
     old = store.points()
     for pid, row in old.items():
         if pid < len(X) and [float(v) for v in X[pid]] != row:
             store.close()
             raise UsageError(
-                f"--out {out}: design point {pid} differs from the one stored there, so this is a different "
+                f"{out}: design point {pid} differs from the one stored there, so this is a different "
                 "design (a new LHS sample size or grid changes every point; only Sobol and Morris designs "
-                "extend as prefixes). Existing results are untouched; choose another --out")
+                "extend as prefixes). Existing results are untouched; choose another output folder",
+                argument="out")
     if len(X) > len(old):
         store.add_points(X, start=len(old))
     return store.statuses()
+
+
+def _open_locked(store: RunStore) -> None:
+    """Open the store and hold its lock; another process holding it is a usage error (exit 2), not a crash."""
+    try:
+        store.open()
+    except StoreBusy:
+        raise UsageError(f"{store.folder}: another cosim experiment is writing to this folder "
+                         "(wait for it to finish or choose another output folder)", argument="out") from None
 
 
 def _claim(store: RunStore, exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFrame,
@@ -503,16 +510,12 @@ def _claim(store: RunStore, exp: Experiment, out: Path, X: np.ndarray, points: p
     one's manifest).
     """
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        store.open()
-    except StoreBusy:
-        raise UsageError(f"--out {out}: another cosim experiment is writing to this folder "
-                         "(wait for it to finish or choose another --out)") from None
+    _open_locked(store)
     meta = store.meta()
     if meta and meta.get("identity_sha256") != _hash(ident):  # another process wrote here meanwhile
         store.close()
-        raise UsageError(f"--out {out}: another cosim experiment wrote a different experiment to this folder "
-                         "meanwhile; choose another --out")
+        raise UsageError(f"{out}: another cosim experiment wrote a different experiment to this folder "
+                         "meanwhile; choose another output folder", argument="out")
     store.set_meta({"identity": ident, "identity_sha256": _hash(ident),
                     "experiment_file": exp.source, "name": exp.name})
     store.add_points(X)

@@ -25,7 +25,7 @@ import io
 import json
 import math
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -153,10 +153,16 @@ class RunStore:
 
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Run ``sql`` for every row in one transaction."""
+        with self._transaction("BEGIN") as con:
+            con.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed whole, or rolled back (a full disk raised as ``OSError(ENOSPC)``)."""
         assert self.con is not None
         try:
-            self.con.execute("BEGIN")
-            self.con.executemany(sql, rows)
+            self.con.execute(begin)
+            yield self.con
             self.con.execute("COMMIT")
         except BaseException as exc:
             if self.con.in_transaction:
@@ -176,9 +182,8 @@ class RunStore:
             buffer = io.BytesIO()
             timeseries.to_parquet(buffer, index=False)
             blob = buffer.getvalue()
-        try:
-            self.con.execute("BEGIN IMMEDIATE")
-            self.con.execute(
+        with self._transaction("BEGIN IMMEDIATE") as con:
+            con.execute(
                 "INSERT INTO runs (run_id, point_id, replication, seed, status, error, outcomes, seconds, "
                 "finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
                 "status = excluded.status, error = excluded.error, outcomes = excluded.outcomes, "
@@ -187,16 +192,9 @@ class RunStore:
                  json.dumps({k: float(v) for k, v in (outcomes or {}).items()}), float(seconds),
                  datetime.now(UTC).isoformat(timespec="seconds")))
             if blob is not None:
-                self.con.execute("INSERT OR REPLACE INTO timeseries VALUES (?, ?)", (run_id, blob))
+                con.execute("INSERT OR REPLACE INTO timeseries VALUES (?, ?)", (run_id, blob))
             else:
-                self.con.execute("DELETE FROM timeseries WHERE run_id = ?", (run_id,))
-            self.con.execute("COMMIT")
-        except BaseException as exc:
-            if self.con.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.con.execute("ROLLBACK")
-            self._raise_if_full(exc)
-            raise
+                con.execute("DELETE FROM timeseries WHERE run_id = ?", (run_id,))
 
     def _raise_if_full(self, exc: BaseException) -> None:
         """SQLite's "database or disk is full" as ``OSError(ENOSPC)``, which callers can tell apart."""
