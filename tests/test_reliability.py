@@ -767,3 +767,29 @@ def test_only_cosims_own_stale_temporaries_are_removed(tmp_path):
     (old / "summary.csv").write_text("earlier")
     remove_stale_temporaries(out)
     assert (out / "summary.csv").read_text() == "earlier" and not old.exists()
+
+
+def test_a_full_disk_in_any_command_is_a_message_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """cosim run on a full disk: exit 2, one error line, the earlier results untouched."""
+    import errno
+
+    import pandas as pd
+
+    from cosim.cli import main
+
+    out = tmp_path / "res"
+    args = ["run", "baseline", "--steps", "3", "--set", "run.n_citizens=200", "--out", str(out), "--no-figures",
+            "--quiet"]
+    assert main(args) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full(self, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.parquet"))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the disk is full") and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]  # no temporary left beside it

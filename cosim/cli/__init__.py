@@ -9,6 +9,7 @@ message per problem to stderr and exits 2, with no traceback and nothing written
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
@@ -62,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written for the unfinished job", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # every command writes through a temporary and a rename, so nothing half written is in place
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: the disk is full{where}: nothing half written was left in place and earlier results are "
+              "untouched; free some space and rerun the same command (batches resume from their run store)",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly, as Unix tools do
         import os
 
