@@ -63,18 +63,10 @@ def main(args: argparse.Namespace) -> int:
 def _print_summary(scenario, seed: int, o: dict[str, float], wall: float, out: Path) -> None:
     """The headline outcomes in the catalogue's words (cosim.outputs.catalogue), with their column names."""
     from cosim.outputs.catalogue import GROUP_LABELS, label, outcome
+    from cosim.reports.compare import fmt_value
 
     def value(name: str) -> str:
-        kind, x = outcome(name).kind, o[name]
-        if kind == "share":
-            return f"{100 * x:.1f}%"
-        if kind == "weekly":
-            return f"{1000 * x:.2f} per 1,000 a week"
-        if kind == "rand":
-            return f"R{x / 1e6:.1f} m"
-        if kind in ("per1000", "weeks"):
-            return f"{x:.2f}" if kind == "per1000" else f"{x:.1f}"
-        return f"{x:.3f}"
+        return fmt_value(o[name], outcome(name).kind)  # as the compare report shows it
 
     def by_income(name: str) -> str:
         return (f"{value(name)} ({GROUP_LABELS['low']} {value(name + '_low')}, "
