@@ -308,7 +308,9 @@ def _process_alive(pid: int) -> bool:
 def is_stale_temporary(path: Path, name: str | None = None) -> bool:
     """Whether ``path`` is a hidden temporary cosim left when it was killed (of ``name``, if given)."""
     m = _TEMPORARY.match(path.name)
-    return bool(m) and (name is None or m["name"] == name) and not _process_alive(int(m["pid"]))
+    if m is None:
+        return False
+    return (name is None or m["name"] == name) and not _process_alive(int(m["pid"]))
 
 
 def remove_stale_temporaries(target: str | Path) -> list[Path]:
