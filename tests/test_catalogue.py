@@ -9,13 +9,18 @@ from cosim.outputs.catalogue import CATALOGUE, UNITS, label, outcome, run_outcom
 
 
 def test_every_metric_is_in_the_catalogue_and_nothing_else():
-    assert set(CATALOGUE) == set(METRICS)
+    assert {name for name, o in CATALOGUE.items() if o.of is None} == set(METRICS)
+    # the other entries are per-run outcomes of a metric's last-year mean
+    for name, o in CATALOGUE.items():
+        if o.of is not None:
+            assert o.of in METRICS and o.aggregation == "year" and name == f"{o.of}_year"
 
 
 def test_per_run_outcomes_come_from_the_catalogue():
     assert list(OUTCOMES) == list(run_outcomes())
     for name, (metric, how) in OUTCOMES.items():
-        assert metric == name and CATALOGUE[name].aggregation == how
+        assert metric == CATALOGUE[name].metric and CATALOGUE[name].aggregation == how
+    assert OUTCOMES["mean_trust_year"] == ("mean_trust", "year")
 
 
 def test_entries_are_complete():

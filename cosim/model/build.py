@@ -71,7 +71,7 @@ def build_wards(c: Scenario, rng: np.random.Generator) -> Wards:
     return Wards(
         # municipalities sit side by side, one ward-width apart
         x0=(q + m * (cols + 1)) * km, y0=r * km, municipality=m, centrality=centrality, wealth=wealth,
-        need_mult=need_mult, base_quality=base_quality, quality=base_quality.copy(), coverage=np.zeros(n_w))
+        need_mult=need_mult, base_quality=base_quality, quality=base_quality.copy(), work=np.zeros(n_w))
 
 
 def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citizens:
@@ -130,12 +130,19 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     lit_group = np.where(literacy <= t1, 0, np.where(literacy <= t2, 1, 2)).astype(np.int8)
     if p.homogeneous:
         lit_group[:] = 1
+    # perceived service quality = ward quality + a fixed disposition, so that trust
+    # follows performance (Van Ryzin 2004) and stays heterogeneous; the municipality's
+    # initial mean quality is taken out, so mean trust starts at population.trust_mean
+    citizen_quality = wards.base_quality[ward]
+    mean_quality = np.bincount(muni, weights=citizen_quality, minlength=n_muni) / np.maximum(
+        np.bincount(muni, minlength=n_muni), 1)
     return Citizens(
         ward=ward, municipality=muni, x=x, y=y, income=income, age=age, device=device,
         data_affordability=data_affordability, literacy=literacy, trust=trust,
         privacy_concern=privacy_concern, awareness=awareness, adopted=adopted, propensity=propensity,
-        trust_prior=trust.copy(), expectation=np.full(n, 0.5), responsiveness=np.full(n, 0.5),
-        lit_group=lit_group)
+        generalised=trust.copy(), disposition=trust - mean_quality[muni], efficacy=np.full(n, 0.5),
+        literacy_floor=c.literacy.floor_share * literacy,
+        expectation=np.full(n, 0.5), responsiveness=np.full(n, 0.5), lit_group=lit_group)
 
 
 def build_network(c: Scenario, citizens: Citizens, rng: np.random.Generator):
@@ -278,11 +285,11 @@ def start_dynamics(c: Scenario, citizens: Citizens, wards: Wards, muni_wealth: n
     citizens.level = np.zeros(n, dtype=np.int8)    # this week's IAP2 level (0 = none)
     citizens.online = np.zeros(n, dtype=bool)
     wards.quality = wards.base_quality.copy()
-    wards.coverage = np.zeros(wards.n)
+    wards.work = np.full(wards.n, c.coproduction.reference_work_per_need)  # at the reference: quality = base
     return Municipalities(
         scale=c.municipality.population / np.bincount(citizens.municipality, minlength=n_muni),
         wealth=muni_wealth,
-        capacity_carry=np.zeros(n_muni),
+        delivery=np.ones(n_muni),
         portal_down_until=np.zeros(n_muni, dtype=np.int64),
         posture=np.full(n_muni, c.infosec.base_posture),
         open_data_value=np.zeros(n_muni),
@@ -304,6 +311,8 @@ def week_constants(c: Scenario, citizens: Citizens, wards: Wards) -> None:
     citizens.meeting_cost = pc.cost_meeting * (1.0 + citizens.meeting_km / pc.meeting_distance_km)
     expected_w = np.maximum(wards.size, 1) * c.municipality.need_rate * wards.need_mult
     wards.expected_requests = np.maximum(expected_w, 1e-12)  # requests a ward needs each week
+    wards.idp_input = np.zeros(wards.n)
+    wards.priority = wards.expected_requests.copy()  # planned work follows needs until IDP input moves it
     # citizens are created municipality by municipality, ward by ward
     assert np.all(np.diff(citizens.ward) >= 0), "citizens must be sorted by ward"
     bounds = np.searchsorted(citizens.municipality, np.arange(n_muni + 1)).tolist()

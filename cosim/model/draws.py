@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 # Rows of the block: own data, hotspot access, access-centre access, a service
-# need, acting on it, an IDP comment, adoption (or lapse), a place in line for training.
-DATA, HOTSPOT, CENTRE, NEED, ACT, IDP, ADOPT, TRAIN = range(8)
-N_DRAWS = 8
+# need, acting on it, an IDP comment, adoption (or lapse), a place in line for
+# training, going online given access (literacy).
+DATA, HOTSPOT, CENTRE, NEED, ACT, IDP, ADOPT, TRAIN, USE = range(9)
+N_DRAWS = 9
 
 
 def week_block(rng: np.random.Generator, out: np.ndarray, skip: set[int]) -> np.ndarray:

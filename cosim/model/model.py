@@ -113,8 +113,9 @@ class CoProductionModel(mesa.Model):
         # Separate streams, seeded from model.rng, for draws whose number depends on
         # the policy (hotspot placement, node outages, hiring): scenarios compared
         # with the same seed then share every citizen-level draw (common random numbers).
-        self.rng_place, self.rng_nodes, self.rng_staff = (
-            np.random.default_rng(s) for s in self.rng.integers(0, 2**63, size=3))
+        # (the request queue's draws too: their number follows the queue's length)
+        self.rng_place, self.rng_nodes, self.rng_staff, self.rng_queue = (
+            np.random.default_rng(s) for s in self.rng.integers(0, 2**63, size=4))
         self.plan = BudgetPlan(c)
         self.week = 0
         self.n_muni = c.region.n_municipalities
@@ -128,7 +129,8 @@ class CoProductionModel(mesa.Model):
             add_array_agents(self, Citizen, self.citizens.n)
             self.network = build.build_network(c, self.citizens, self.rng)
             muni_wealth = build.municipality_wealth(c)
-            self.officials = build.build_officials(c, self.rng, muni_wealth)
+            # officials from their own stream: the number of posts leaves the citizens' draws unchanged
+            self.officials = build.build_officials(c, self.rng_staff, muni_wealth)
             add_array_agents(self, Official, self.officials.n)
             self.nodes = build.build_centres(c, self.rng, self.wards, self.citizens)
             self.levers = {lv: self.plan.config(lv, 0) for lv in LEVERS}
@@ -156,6 +158,7 @@ class CoProductionModel(mesa.Model):
         self.policy_now: WeekPolicy | None = None  # the policy of the week last stepped (None before)
         self.collect = collect
         self.datacollector = MetricsCollector(self.n_muni)
+        self.burn_in(c.run.burn_in_weeks)
         if collect:
             self.record()
 
@@ -201,17 +204,48 @@ class CoProductionModel(mesa.Model):
                 and t % WEEKS_PER_YEAR != 0):
             self._policy_week = t
             return now
-        c, cit = self.config, self.citizens
         levers = {name: self.plan.config(name, t) for name in LEVERS}
+        now = self._put_in_force(levers, sum(self.plan.spend(t).values()), t)
+        self._policy_week, self.policy_now = t, now
+        return now
+
+    def _put_in_force(self, levers: dict[str, Any], spend: float, t: int) -> WeekPolicy:
+        """Place the hotspots and set the security posture for ``levers``; the week's policy."""
+        c, cit = self.config, self.citizens
         self._place_hotspots(levers["wifi"])
         stages.update_posture(c, self.municipalities, levers["security"])
         self.legal_strength = levers["security"].legal_strength
-        now = stages.week_policy(c, levers, sum(self.plan.spend(t).values()), t, self.nodes, self.municipalities)
+        now = stages.week_policy(c, levers, spend, t, self.nodes, self.municipalities)
         # citizens within reach of a hotspot, and their hotspot's node
         cit.hotspot_users = np.flatnonzero(cit.hotspot >= 0)
         cit.hotspot_user_node = cit.hotspot[cit.hotspot_users] + self.nodes.n_centres
-        self._policy_week, self.policy_now = t, now
         return now
+
+    def burn_in(self, weeks: int) -> None:
+        """Simulate ``weeks`` of history before week 0 with every lever at its default (the status quo).
+
+        MODEL.md s2: the model starts warm.  Weeks -weeks .. -1 run the same
+        stages as :meth:`step` with no policy and no scheduled events, so
+        scenarios that share a seed share their history (common random
+        numbers) and differ from week 0 on.  Afterwards the run's counters
+        (contributions, requests, spend, attrition) start from zero, while
+        what carries over is the state: who took part in the last year,
+        trust, adoption, literacy, the queue, the officials, service quality.
+        """
+        if weeks <= 0:
+            return
+        status_quo = self._put_in_force({lv: type(getattr(self.config, lv))() for lv in LEVERS}, 0.0, -weeks)
+        for t in range(-weeks, 0):
+            self._advance(t, status_quo)
+        self.citizens.contributions[:] = 0
+        self.totals = dict.fromkeys(self.totals, 0)
+        self.cumulative = {key: np.zeros(self.n_muni) for key in self.cumulative}
+        self.week_stats = new_week_stats(self.n_muni)
+        self.municipalities.spend_total[:] = 0.0
+        self.municipalities.attrition_count[:] = 0.0
+        # week 0's levers in force again (hotspots, posture), as without a burn-in
+        self.levers = self.policy(0).levers
+        self._policy_week, self.policy_now = None, None
 
     def week_draws(self, policy: WeekPolicy, t: int) -> np.ndarray:
         """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen."""
@@ -227,17 +261,26 @@ class CoProductionModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one week (MODEL.md s3, steps 1-11)."""
-        c, t = self.config, self.week
-        cit, munis, stats = self.citizens, self.municipalities, self.week_stats
         # 1. policy schedule: levers in force this week (budget-scaled) and spend
-        pol = self.policy(t)
+        self._advance(self.week, self.policy(self.week))
+        # 11. record
+        self.week += 1
+        if self.collect:
+            self.record()
+        if self.week >= self.config.run.steps:
+            self.running = False  # the horizon: mesa.batch_run and other Mesa runners stop here
+
+    def _advance(self, t: int, pol: WeekPolicy) -> None:
+        """Steps 1-10 of week ``t`` under the policy ``pol`` (MODEL.md s3)."""
+        c = self.config
+        cit, munis, stats = self.citizens, self.municipalities, self.week_stats
         lv = self.levers = pol.levers
         stages.spend(munis, stats, pol)
         # 2. infrastructure: nodes up or down
         stages.infrastructure(self.nodes, pol, self.rng_nodes)
         # 3. access: own data, a free hotspot or an access centre; channels open this week
         u = self.week_draws(pol, t)
-        stages.access(cit, self.nodes, pol, u)
+        stages.access(c, cit, self.nodes, pol, u)
         portal_open = stages.portal_available(lv["channels"], munis, t)
         fc = stages.facilitating_conditions(c, cit, lv["channels"], portal_open)
         # 4. literacy: training seats at centres, learning by doing, decay
@@ -254,20 +297,16 @@ class CoProductionModel(mesa.Model):
         # 7. participation: needs and IDP consultations, through the cheapest channel
         stages.participation(c, cit, self.queue, t, u, portal_open, window, pol, self.e_channel_best,
                              self.e_channel_cost, stats, self.totals)
-        # 8. co-production: officials resolve requests FIFO up to capacity x skill
+        # 8. co-production and service production: triage of the queue, planned work, ward quality
+        stages.plans(c, cit, self.wards, window, pol.level_offered)
         experienced, outcome = stages.coproduction(c, cit, self.wards, munis, self.queue, t, lv["links"], staff,
-                                                   pol.level_offered, stats, self.totals, self.cumulative)
+                                                   pol.level_offered, stats, self.totals, self.cumulative,
+                                                   self.rng_queue.random(self.queue.size))
         # 9. trust: experiences, service quality, transparency, neighbours; then shocks
         stages.trust(c, cit, self.wards, munis, experienced, outcome, nbr_trust)
         stages.shocks(c, cit, munis, t, pol.events, lv["security"], self.rng, stats)
         # 10. talent: attrition, hiring, ICT training of officials
         stages.talent(c, self.officials, munis, t, lv["talent"], self.rng_staff)
-        # 11. record
-        self.week += 1
-        if self.collect:
-            self.record()
-        if self.week >= c.run.steps:
-            self.running = False  # the horizon: mesa.batch_run and other Mesa runners stop here
 
     # ------------------------------------------------------------------ recording
 

@@ -33,8 +33,9 @@ MEETING_CHANNEL = 4  # channel code of a ward meeting (1 + index in CHANNELS)
 class Wards:
     """The wards of every municipality, municipality by municipality (row = ward id).
 
-    Positions in km; ``wealth``, ``centrality``, ``base_quality``, ``quality`` and
-    ``coverage`` in [0, 1]; ``expected_requests`` in simulated requests a week.
+    Positions in km; ``wealth``, ``centrality``, ``base_quality`` and ``quality``
+    in [0, 1]; ``work`` in need-equivalents served per need a week;
+    ``expected_requests`` (the ward's needs) in simulated needs a week.
     """
 
     x0: np.ndarray            # west edge, km
@@ -43,11 +44,13 @@ class Wards:
     centrality: np.ndarray    # 1 at the grid's centre, 0 at its farthest corner
     wealth: np.ndarray        # socio-economic index (core rich, periphery poor)
     need_mult: np.ndarray     # multiplier of the need rate (poorer wards need more)
-    base_quality: np.ndarray  # service quality without co-produced work
+    base_quality: np.ndarray  # service quality at the reference work per need
     quality: np.ndarray       # service quality this week
-    coverage: np.ndarray      # moving average of the share of needs met by resolved work
+    work: np.ndarray          # moving average of the service work per need (need-equivalents served / needs)
     size: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # citizens in each ward
     expected_requests: np.ndarray = field(default_factory=lambda: np.zeros(0))  # needs a week (>= 1e-12)
+    idp_input: np.ndarray = field(default_factory=lambda: np.zeros(0))  # moving average of IDP comments per resident
+    priority: np.ndarray = field(default_factory=lambda: np.zeros(0))   # weight of the ward in planned work
 
     @property
     def n(self) -> int:
@@ -77,7 +80,10 @@ class Citizens:
     awareness: np.ndarray            # awareness of e-services [0, 1]
     adopted: np.ndarray              # uses e-participation (bool)
     propensity: np.ndarray           # heavy-tailed will to contribute [0, 1]
-    trust_prior: np.ndarray          # trust at week 0: the Friedkin-Johnsen anchor
+    generalised: np.ndarray          # generalised trust: the slow Friedkin-Johnsen anchor, learnt from experience
+    disposition: np.ndarray          # fixed offset to perceived service quality (initial trust - municipality's mean quality)
+    efficacy: np.ndarray             # personal efficacy [0, 1]: resolved requests raise it, ignored ones lower it
+    literacy_floor: np.ndarray       # literacy does not decay below this
     expectation: np.ndarray          # expected outcome of an experience [0, 1]
     responsiveness: np.ndarray       # experienced responsiveness [0, 1]
     lit_group: np.ndarray            # literacy tercile at week 0 (int8: 0 low, 1 mid, 2 high)
@@ -170,7 +176,7 @@ class Municipalities:
 
     scale: np.ndarray              # real residents per simulated citizen
     wealth: np.ndarray             # the municipality's wealth factor (1 for the first)
-    capacity_carry: np.ndarray     # officials' unused fractional capacity, in requests
+    delivery: np.ndarray           # chance a waiting request is resolved this week / its maximum [0, 1]
     portal_down_until: np.ndarray  # week e-services come back after a breach
     posture: np.ndarray            # security posture [0, 1]
     open_data_value: np.ndarray    # effective openness of data [0, 1]
@@ -200,7 +206,7 @@ class RequestQueue:
 class Staff(NamedTuple):
     """Officials in post per municipality this week (:func:`cosim.model.stages.staff`)."""
 
-    capacity: np.ndarray  # requests they can resolve this week, in simulated requests (capacity x skill)
+    capacity: np.ndarray  # requests they can resolve this week, in simulated requests (capacity x skill x ICT)
     in_post: np.ndarray   # officials in post (at least 1)
     skill: np.ndarray     # their mean skill
     ict_skill: np.ndarray  # their mean ICT skill

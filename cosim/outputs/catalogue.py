@@ -56,6 +56,12 @@ class Outcome:
     better: int  # +1 higher is better, -1 lower is better, 0 neither (a cost, a count)
     group: str  # access, participation, inequality, trust, services, officials, infrastructure, budget, governance
     aggregation: Aggregation | None = None  # None: a metric only, not a per-run outcome
+    of: str | None = None  # the metric a per-run outcome aggregates, when it is not a metric itself
+
+    @property
+    def metric(self) -> str:
+        """The metric column this entry reads (its own name unless it aggregates another metric)."""
+        return self.of or self.name
 
     @property
     def unit(self) -> str:
@@ -99,7 +105,10 @@ _BASE: tuple[Outcome, ...] = (
     _o("requests_per_1000", "service requests per 1,000 residents a week", "per1000", 0, "services", "year"),
     _o("backlog_per_1000", "unresolved requests per 1,000 residents at the end", "per1000", -1, "services",
        "final"),
-    _o("median_response_weeks", "median response time (weeks)", "weeks", -1, "services", "year"),
+    _o("median_response_weeks", "median time to resolution of the requests resolved (weeks)", "weeks", -1,
+       "services", "year"),
+    _o("share_dropped", "requests closed unresolved (share of the requests closed in a week)", "share", -1,
+       "services", "year"),
     _o("mean_outcome", "value of a resolved co-produced request (0-1)", "index", 1, "services"),
     _o("service_quality", "service quality (0-1)", "index", 1, "services", "final"),
     _o("officials_active", "officials in post", "count", 1, "officials"),
@@ -128,6 +137,9 @@ _BY_GROUP: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("share_participated_year", INCOME_GROUPS), ("mean_trust", INCOME_GROUPS + LITERACY_TERCILES),
     ("share_trusting", INCOME_GROUPS), ("mean_literacy", INCOME_GROUPS),
 )
+# Final-value outcomes also reported as their mean over the last 52 weeks (``<name>_year``):
+# a breach or a bad week late in the run should not decide the comparison alone.
+_YEAR_MEANS = ("mean_trust", "share_trusting", "service_quality")
 _GROUP_OUTCOMES = {  # per-group outcomes each run reports (cosim.outcomes)
     "share_participated_year_low", "share_participated_year_high", "e_participation_rate_low",
     "e_participation_rate_high", "mean_trust_low", "mean_trust_high", "mean_literacy_low",
@@ -142,6 +154,10 @@ def _build() -> dict[str, Outcome]:
             name = f"{base}_{g}"
             out[name] = replace(b, name=name, label=f"{b.label}, {GROUP_LABELS[g]}",
                                 aggregation=b.aggregation if name in _GROUP_OUTCOMES else None)
+    for base in _YEAR_MEANS:  # per-run outcomes only: a metric's mean over the last 52 weeks
+        b = out[base]
+        name = f"{base}_year"
+        out[name] = replace(b, name=name, label=f"{b.label}, mean over the last year", aggregation="year", of=base)
     for c in CHANNELS:
         name = f"participation_rate_{c}"
         out[name] = _o(name, f"residents taking part through {CHANNEL_LABELS[c]} in a typical week", "weekly", 1,
@@ -172,10 +188,14 @@ _RUN_ORDER = (
     "share_adopted", "share_online", "participation_rate", "e_participation_rate", "share_participated_year",
     "share_participated_year_low", "share_participated_year_high", "participation_gap", "e_participation_gap",
     "e_participation_rate_low", "e_participation_rate_high", "top1_share", "top10_share", "gini_contributions",
-    "mean_trust", "mean_trust_low", "mean_trust_high", "share_trusting", "mean_literacy", "mean_literacy_low",
-    "requests_per_1000", "backlog_per_1000", "median_response_weeks", "service_quality", "official_skill",
+    "mean_trust", "mean_trust_year", "mean_trust_low", "mean_trust_high", "share_trusting", "share_trusting_year",
+    "mean_literacy", "mean_literacy_low", "requests_per_1000", "backlog_per_1000", "median_response_weeks",
+    "share_dropped", "service_quality", "service_quality_year", "official_skill",
     "official_ict_skill", "spend", "sgi_national", "sgi_organisational", "sgi_service", "sgi_community", "sgi",
 )
+
+
+METRIC_NAMES: tuple[str, ...] = tuple(name for name, o in CATALOGUE.items() if o.of is None)
 
 
 def run_outcomes() -> dict[str, Aggregation]:

@@ -31,11 +31,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from cosim.errors import UsageError, expect_table
+from cosim.outputs.catalogue import CATALOGUE, run_outcomes
 from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
 from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
 from cosim.outputs.catalogue import INCOME_GROUPS as INCOME
 from cosim.outputs.catalogue import LITERACY_TERCILES as LIT
-from cosim.outputs.catalogue import run_outcomes
 from cosim.scenario.schema import WEEKS_PER_YEAR
 
 METRICS: tuple[str, ...] = (
@@ -52,7 +52,7 @@ METRICS: tuple[str, ...] = (
     "share_trusting", *(f"share_trusting_{g}" for g in INCOME),
     "mean_literacy", *(f"mean_literacy_{g}" for g in INCOME), "mean_awareness", "mean_privacy",
     "requests", "resolved", "dropped", "backlog", "requests_per_1000", "backlog_per_1000",
-    "median_response_weeks", "mean_outcome", "service_quality",
+    "median_response_weeks", "share_dropped", "mean_outcome", "service_quality",
     "officials_active", "official_skill", "official_ict_skill",
     "hotspots", "nodes_up_share", "trained", "breaches", "open_data_value", "security_posture",
     "spend", "spend_cumulative",
@@ -389,6 +389,8 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     retention = n_off / v["posts"]
     out["sgi_organisational"] = (table[:, ROW["official_skill"]] + table[:, ROW["official_ict_skill"]]
                                  + retention) / 3.0
+    closed_now = v["resolved"] + v["dropped"]
+    out["share_dropped"] = np.where(closed_now > 0, v["dropped"] / np.maximum(closed_now, 1.0), 0.0)
     closed = v["cum_resolved"] + v["cum_dropped"]
     resolution = np.where(closed > 0, v["cum_resolved"] / np.maximum(closed, 1.0), 1.0)
     out["sgi_service"] = (table[:, ROW["service_quality"]] + resolution + col("share_online")) / 3.0
@@ -500,7 +502,7 @@ def compute_metrics(model: Any) -> list[dict[str, Any]]:
 # "final" (value at the last step), "year" (mean over the last 52 weeks) or
 # "total" (sum over the run).
 # Per-run scalar outcomes: name -> (metric, how), from the outcome catalogue.
-OUTCOMES: dict[str, tuple[str, str]] = {name: (name, how) for name, how in run_outcomes().items()}
+OUTCOMES: dict[str, tuple[str, str]] = {name: (CATALOGUE[name].metric, how) for name, how in run_outcomes().items()}
 
 
 def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:

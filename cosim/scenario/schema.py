@@ -85,6 +85,9 @@ class RunConfig(Section):
     seed: int = param(1, 0, 2**63 - 1, unit="-",
                       desc="Default root seed when none is given on the command line.",
                       source=ASSUMPTION)
+    burn_in_weeks: int = param(104, 0, 1040, unit="weeks",
+                               desc="Weeks of history simulated before week 0 with every lever at its default (no policy), so that yearly measures, trust and the request queue are in steady state at week 0 (MODEL.md s2: a warm start).",
+                               source="assumption: two years cover the 52-week measures and the trust and queue time scales (docs/ODD.md, Initialisation)")
 
 
 class MunicipalityConfig(Section):
@@ -107,7 +110,7 @@ class MunicipalityConfig(Section):
                                      desc="Spread (sd) of ward wealth around its core-to-periphery gradient.",
                                      source=ASSUMPTION)
     baseline_service_quality: float = param(0.42, 0.0, 1.0, unit="-", sa=(0.3, 0.6),
-                                            desc="Mean ward service quality at the start.",
+                                            desc="Mean ward service quality when the municipality delivers the reference service work per need (coproduction.reference_work_per_need).",
                                             source="assumption near GCRO QoL 2017/18 (38% satisfied, Gauteng)")
     quality_floor_factor: float = param(0.6, 0.0, 2.0, unit="-", sa=(0.4, 0.8),
                                         desc="Base ward quality = baseline x (this + quality_wealth_factor x ward wealth): the poorest ward's share.",
@@ -122,10 +125,10 @@ class MunicipalityConfig(Section):
                                  desc="Extra need in the poorest ward relative to the richest.",
                                  source=ASSUMPTION)
     quality_response: float = param(0.05, 0.0, 1.0, unit="1/week", sa=(0.01, 0.1),
-                                    desc="Rate at which ward service quality moves toward its co-produced target.",
+                                    desc="Rate at which ward service quality moves toward the quality its service work produces.",
                                     source=ASSUMPTION)
     coverage_rate: float = param(0.1, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
-                                 desc="Weight of this week in the moving average of the share of a ward's needs met.",
+                                 desc="Weight of this week in the moving average of a ward's service work per need.",
                                  source=ASSUMPTION)
     idp_window_weeks: int = param(6, 0, 26, unit="weeks",
                                   desc="Length of the annual IDP consultation window.",
@@ -177,7 +180,7 @@ class PopulationConfig(Section):
                                   source="assumption anchored to GHS 2023 (metro 74.6%)")
     smartphone_high: float = param(0.95, 0.0, 1.0, unit="share",
                                    desc="Smartphone ownership, high income.", source=ASSUMPTION)
-    data_low: float = param(0.35, 0.0, 1.0, unit="prob/week", sa=(0.2, 0.5),
+    data_low: float = param(0.85, 0.0, 1.0, unit="prob/week", sa=(0.5, 1.0),
                             desc="Chance a low-income smartphone owner can afford data in a given week.",
                             source="assumption: 1 GB costs > 14% of monthly income for the poorest 20% (DATA.md)")
     data_mid: float = param(0.70, 0.0, 1.0, unit="prob/week",
@@ -207,7 +210,7 @@ class PopulationConfig(Section):
     age_literacy_senior: float = param(-1.5, -3.0, 3.0, unit="-", sa=(-2.0, -1.0),
                                        desc="Seniors' literacy shift, in units of age_literacy_effect.",
                                        source="assumption: the second-level divide by age (van Deursen & van Dijk 2014)")
-    trust_mean: float = param(0.42, 0.0, 1.0, unit="-", sa=(0.3, 0.55),
+    trust_mean: float = param(0.466, 0.0, 1.0, unit="-", sa=(0.35, 0.6),
                               desc="Mean initial trust in the municipality.",
                               source="AB Round 8 (2021): under one third trust the local council; mean set so ~30% exceed 0.5")
     trust_sd: float = param(0.15, 0.0, 0.5, unit="-", desc="Spread of initial trust.", source=ASSUMPTION)
@@ -231,7 +234,7 @@ class PopulationConfig(Section):
     propensity_alpha: float = param(1.15, 1.01, 5.0, unit="-", sa=(1.1, 2.0),
                                     desc="Pareto tail index of the contribution propensity (lower = more unequal).",
                                     source="assumption tuned to 90-9-1 participation inequality (Nielsen 2006)")
-    propensity_scale: float = param(0.04, 0.0, 1.0, unit="-", sa=(0.04, 0.15),
+    propensity_scale: float = param(0.156, 0.0, 1.0, unit="-", sa=(0.08, 0.25),
                                     desc="Propensity of the least active citizen (Pareto minimum).",
                                     source=ASSUMPTION)
     homogeneous: bool = param(False, unit="-",
@@ -320,8 +323,14 @@ class ParticipationConfig(Section):
                                  desc="Relative rise in acting per IAP2 level offered above consult.",
                                  source="assumption; OECD 2024 (a say raises trust and efficacy); Arnstein 1969")
     max_wait_weeks: int = param(12, 1, 260, unit="weeks",
-                                desc="A request pending this long is dropped (abandoned).",
-                                source=ASSUMPTION)
+                                desc="Mean weeks a waiting request stays open before it is closed unresolved (weekly closure chance 1/this); also the time scale over which a late answer loses value.",
+                                source="assumption: abandonment in queues with impatient customers (Palm 1943; Garnett, Mandelbaum & Reiman 2002)")
+    efficacy_learning: float = param(0.1, 0.0, 1.0, unit="-", sa=(0.0, 0.3),
+                                     desc="Share of the gap to 1 (resolved) or to 0 (closed unresolved) that a citizen's personal efficacy moves after a request.",
+                                     source="Sjoberg, Mellon & Peixoto 2017 (FixMyStreet: a fixed first report makes a second likelier); magnitude assumption, kept modest")
+    personal_efficacy_weight: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.0, 0.5),
+                                            desc="How much acting depends on personal efficacy: multiplier (1 - w) + 2 w x efficacy (1 at efficacy 1/2).",
+                                            source="Sjoberg, Mellon & Peixoto 2017; weight assumption")
 
 
 class TrustConfig(Section):
@@ -342,14 +351,20 @@ class TrustConfig(Section):
     peer_weight: float = param(0.01, 0.0, 0.5, unit="1/week", sa=(0.0, 0.08),
                                desc="Weekly weight on neighbours' mean trust (DeGroot).",
                                source="DeGroot 1974; Friedkin & Johnsen 1990")
-    anchor_weight: float = param(0.02, 0.0, 0.5, unit="1/week",
-                                 desc="Weekly pull back to the citizen's prior trust (Friedkin-Johnsen).",
-                                 source="Friedkin & Johnsen 1990")
-    quality_weight: float = param(0.01, 0.0, 0.5, unit="1/week", sa=(0.0, 0.03),
-                                  desc="Weekly pull of non-participants toward their ward's service quality.",
-                                  source=ASSUMPTION)
+    anchor_weight: float = param(0.02, 0.0, 0.5, unit="1/week", sa=(0.005, 0.05),
+                                 desc="Weekly pull of trust toward the citizen's generalised trust (Friedkin-Johnsen anchor).",
+                                 source="Friedkin & Johnsen 1990; generalised vs specific trust, Van de Walle & Bouckaert 2003")
+    quality_weight: float = param(0.02, 0.0, 0.5, unit="1/week", sa=(0.005, 0.05),
+                                  desc="Weekly pull of everyone's trust toward the service quality they perceive in their ward (performance).",
+                                  source="Van Ryzin 2004, 2006; Van de Walle & Bouckaert 2003; rate assumption")
+    generalised_up: float = param(0.002, 0.0, 0.1, unit="1/week", sa=(0.0005, 0.005),
+                                  desc="Weekly rate at which generalised trust rises toward a citizen's higher current trust.",
+                                  source="assumption; learning from own experience (Kampen, Van de Walle & Bouckaert 2006)")
+    generalised_down: float = param(0.006, 0.0, 0.1, unit="1/week", sa=(0.0015, 0.015),
+                                    desc="Weekly rate at which generalised trust falls toward a citizen's lower current trust (> generalised_up: bad is learnt faster).",
+                                    source="Kampen, Van de Walle & Bouckaert 2006 (negative experiences weigh more); Slovic 1993")
     transparency_weight: float = param(0.0005, 0.0, 0.1, unit="1/week", sa=(0.0, 0.005),
-                                       desc="Weekly trust gain from full data openness (small on purpose).",
+                                       desc="Weekly trust gain from fully valuable open data for a fully aware citizen (small on purpose).",
                                        source="Grimmelikhuijsen et al. 2013 (PAR 73(4)): transparency alone moves trust little")
     scandal_drop: float = param(0.15, 0.0, 1.0, unit="-",
                                 desc="Share of trust lost in a scandal of severity 1.",
@@ -372,19 +387,43 @@ class CoproductionConfig(Section):
                                    desc="Relative rise in a report's value at full data openness (civic tech).",
                                    source="assumption; Gonzalvez-Gallego & Nieto-Torrejon 2021 (small positive effect)")
     open_data_reference_weeks: float = param(13.0, 1.0, 104.0, unit="weeks", sa=(6.0, 26.0),
-                                             desc="Update interval at which freshness is 1/2; data updated this often has value = openness level (at reference ICT skill).",
+                                             desc="Update interval at which the data's freshness is 1/2 (freshness = T / (T + interval)).",
                                              source="assumption: quarterly updates (seed 000: infrequent updates)")
-    open_data_reference_ict: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
-                                           desc="Officials' mean ICT skill at which the capability to publish is at its reference.",
-                                           source=ASSUMPTION)
     open_data_capability_floor: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.25, 0.75),
                                               desc="Capability to publish with no ICT skill (rises linearly to 1 at ICT skill 1).",
                                               source=ASSUMPTION)
-    quality_gain: float = param(0.8, 0.0, 1.0, unit="-",
-                                desc="Share of the quality gap closed when every need is met at full quality.",
-                                source=ASSUMPTION)
+    reference_work_per_need: float = param(0.11, 1e-4, 10.0, unit="need-equivalents per need",
+                                           desc="Service work per weekly need at which a ward's quality equals its baseline; the default is what the default municipality delivers (docs/ODD.md).",
+                                           source="assumption: sets the scale of the production function (Boyne 2003)")
+    production_elasticity: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.25, 1.0),
+                                         desc="Elasticity of ward quality in the saturating production index 1 - exp(-work / reference): higher, services follow capacity more.",
+                                         source="assumption; Boyne 2003 (resources and staff quality improve services, modestly)")
+    report_leverage: float = param(2.0, 0.0, 10.0, unit="need-equivalents", sa=(1.0, 4.0),
+                                   desc="Needs served by a resolved report of value 1: a report points officials to a fault that affects others too.",
+                                   source="assumption; Parks et al. 1981, Ostrom 1996 (citizens' information as an input to production)")
+    unreported_discount: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.25, 0.75),
+                                       desc="Needs served per unit of capacity spent on unreported needs (officials must find them).",
+                                       source="assumption; Brudney & England 1983 (co-production supplements officials' work)")
+    planned_share: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
+                                 desc="Share of officials' capacity kept for planned work (IDP priorities); the rest serves reports first.",
+                                 source="assumption: municipal planned vs reactive maintenance")
+    max_resolution_rate: float = param(0.5, 0.01, 1.0, unit="1/week", sa=(0.3, 0.8),
+                                       desc="Weekly chance that a waiting request is resolved when officials have capacity to spare (processing time).",
+                                       source=ASSUMPTION)
+    ict_productivity: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.1, 0.5),
+                                    desc="Share of officials' capacity that depends on ICT skill: factor 1 - w (1 - ICT skill).",
+                                    source="assumption; AGSA 2020-21 (IT governance ineffective in 75% of municipalities); seed 000 (ICT skills short)")
+    idp_plan_weight: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.0, 1.0),
+                                   desc="How far IDP input moves planned work toward the wards that gave it, at IAP2 'empower' (scaled by (level - 1) / 4).",
+                                   source="Grossman, Humphreys & Sacramone-Lutz 2014; Fox 2015 (voice needs teeth); weight assumption")
+    plan_rate: float = param(0.3, 0.0, 1.0, unit="1/window week", sa=(0.1, 0.6),
+                             desc="Weight of one IDP-window week in the moving average of each ward's input (comments per resident).",
+                             source=ASSUMPTION)
+    promise_weight: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.0, 0.6),
+                                  desc="Disappointment a commenter feels per unit of IAP2 promise above 'consult' (a deeper promise raises expectations).",
+                                  source="Arnstein 1969 (tokenism); IAP2 promise to the public; magnitude assumption")
     feedback_floor: float = param(0.3, 0.0, 1.0, unit="-",
-                                  desc="Outcome a consultation comment is worth at 'inform'; rises linearly to 1 at 'empower'.",
+                                  desc="Outcome a consultation comment is worth at 'inform'; rises to 1 at 'empower' when officials can deliver.",
                                   source="assumption; IAP2 promise to the public; Arnstein 1969")
 
 
@@ -394,11 +433,21 @@ class LiteracyConfig(Section):
     training_gain: float = param(0.2, 0.0, 1.0, unit="-", sa=(0.05, 0.3),
                                  desc="Share of the gap to 1 closed by one training seat.",
                                  source=ASSUMPTION)
-    learning_by_doing: float = param(0.01, 0.0, 0.2, unit="1/week",
-                                     desc="Weekly share of the gap closed by going online.",
-                                     source=ASSUMPTION)
-    decay: float = param(0.001, 0.0, 0.1, unit="1/week",
-                         desc="Weekly decay of literacy without use.", source=ASSUMPTION)
+    learning_by_doing: float = param(0.003, 0.0, 0.2, unit="1/week", sa=(0.0, 0.01),
+                                     desc="Weekly share of the gap to 1 closed by using e-services online.",
+                                     source="assumption; learning by doing (Arrow 1962); van Deursen & van Dijk 2014")
+    decay: float = param(0.002, 0.0, 0.1, unit="1/week", sa=(0.0, 0.01),
+                         desc="Weekly share of the gap to the citizen's floor lost in a week offline.",
+                         source=ASSUMPTION)
+    floor_share: float = param(0.9, 0.0, 1.0, unit="-", sa=(0.7, 1.0),
+                               desc="Literacy floor as a share of the citizen's literacy at the start: skills decay toward it, not to zero.",
+                               source=ASSUMPTION)
+    use_floor: float = param(0.4, 0.0, 1.0, unit="-", sa=(0.2, 0.7),
+                             desc="Weekly chance of going online, given access, at literacy 0; rises linearly to 1 at literacy 1 (second-level divide).",
+                             source="Hargittai 2002; van Deursen & van Dijk 2014; RIA After Access 2017 (literacy a barrier); value assumption")
+    training_awareness: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.2, 0.8),
+                                      desc="Share of the gap to full awareness of e-services closed by a training seat (trainees are also signed up).",
+                                      source="assumption: assisted sign-up at SmartCape/Thusong-style centres")
 
 
 class AwarenessConfig(Section):
@@ -420,7 +469,7 @@ class OfficialsConfig(Section):
     n_officials: int = param(80, 1, 5_000, unit="officials",
                              desc="Officials handling citizen requests and participation.",
                              source=ASSUMPTION)
-    capacity_per_week: float = param(50.0, 1.0, 1_000.0, unit="requests/week",
+    capacity_per_week: float = param(240.0, 1.0, 5_000.0, unit="requests/week",
                                      desc="Requests one fully skilled official resolves per week.",
                                      source=ASSUMPTION)
     skill_mean: float = param(0.55, 0.0, 1.0, unit="-", sa=(0.4, 0.7),
@@ -732,8 +781,14 @@ class InfosecConfig(Section):
                                     desc="Investment that closes 63% of the gap to full posture.",
                                     source=ASSUMPTION)
     breach_trust_drop: float = param(0.2, 0.0, 1.0, unit="-", sa=(0.1, 0.4),
-                                     desc="Share of trust lost by citizens in a breach (undamped).",
+                                     desc="Share of trust lost in a breach (undamped) by a citizen who uses e-services; others lose breach_exposure_floor times as much.",
                                      source="assumption; City of Johannesburg ransomware, Oct 2019")
+    breach_exposure_floor: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.1, 0.6),
+                                         desc="Exposure to a breach of a citizen who does not use e-services, relative to a user (news reaches everyone, the data loss only users).",
+                                         source="assumption; Slovic 1993 (risk perception follows personal exposure)")
+    breach_lasting_share: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.2, 0.8),
+                                        desc="Share of a breach's trust drop that also hits generalised trust: the lasting mark.",
+                                        source="assumption; Slovic 1993 (trust is quickly destroyed and slowly rebuilt)")
     breach_privacy_rise: float = param(0.3, 0.0, 1.0, unit="-",
                                        desc="Share of the gap to 1 added to privacy concern in a breach.",
                                        source=ASSUMPTION)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cosim.model.mechanisms.access import capacity_share, facilitating_conditions, online_access
+from cosim.model.mechanisms.access import capacity_share, facilitating_conditions, online_access, use_chance
 from cosim.model.mechanisms.adoption import (
     adaptive_expectation,
     adoption_hazard,
@@ -21,27 +21,42 @@ from cosim.model.mechanisms.adoption import (
     intention,
     lapse_hazard,
     literacy_update,
+    open_data_reach,
     performance_expectancy,
     privacy_risk,
 )
 from cosim.model.mechanisms.inequality import gini_from_counts, top_share_from_counts
-from cosim.model.mechanisms.participation import act_probability, cheapest_e_channel, efficacy, idp_feedback
+from cosim.model.mechanisms.participation import (
+    act_probability,
+    cheapest_e_channel,
+    efficacy,
+    efficacy_update,
+    idp_feedback,
+    personal_efficacy,
+)
 from cosim.model.mechanisms.services import (
     citizen_input,
     coproduced_outcome,
+    effective_capacity,
     official_input,
     open_data_value,
-    resolve_fifo,
+    plan_priorities,
+    production_target,
+    queue_fate,
+    resolution_chance,
     timely_outcome,
-    ward_coverage_update,
+    unreported_value,
     ward_quality_update,
+    ward_work_update,
 )
 from cosim.model.mechanisms.talent import attrition_probability, hiring_skill_mean, ict_training_rate
 from cosim.model.mechanisms.trust import (
     asymmetric_trust_update,
+    breach_exposure,
     breach_hazard,
     breach_privacy,
     breach_trust,
+    generalised_trust_update,
     legal_damping,
     quality_trust_update,
     security_posture,
@@ -65,6 +80,7 @@ __all__ = [
     "asymmetric_trust_update",
     "attrition_probability",
     "awareness_update",
+    "breach_exposure",
     "breach_hazard",
     "breach_privacy",
     "breach_trust",
@@ -72,8 +88,11 @@ __all__ = [
     "cheapest_e_channel",
     "citizen_input",
     "coproduced_outcome",
+    "effective_capacity",
     "efficacy",
+    "efficacy_update",
     "facilitating_conditions",
+    "generalised_trust_update",
     "gini_from_counts",
     "hiring_skill_mean",
     "ict_training_rate",
@@ -84,16 +103,23 @@ __all__ = [
     "literacy_update",
     "official_input",
     "online_access",
+    "open_data_reach",
     "open_data_value",
     "performance_expectancy",
+    "personal_efficacy",
+    "plan_priorities",
     "privacy_risk",
+    "production_target",
     "quality_trust_update",
-    "resolve_fifo",
+    "queue_fate",
+    "resolution_chance",
     "security_posture",
     "social_trust_update",
     "timely_outcome",
     "top_share_from_counts",
     "transparency_update",
-    "ward_coverage_update",
+    "unreported_value",
+    "use_chance",
     "ward_quality_update",
+    "ward_work_update",
 ]

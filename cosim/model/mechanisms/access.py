@@ -17,6 +17,17 @@ def online_access(
 
 
 
+def use_chance(literacy: np.ndarray, use_floor: float) -> np.ndarray:
+    """Weekly chance of going online given access: f + (1 - f) x literacy.
+
+    MODEL.md s3 step 3: the second-level digital divide, skills shape use
+    given access (Hargittai 2002; van Deursen & van Dijk 2014; RIA After
+    Access 2017: digital literacy a barrier); the floor f is an assumption.
+    """
+    return use_floor + (1.0 - use_floor) * literacy
+
+
+
 def capacity_share(demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Chance that a user of a node is served: capacity shared among its users.
 

@@ -33,13 +33,25 @@ def privacy_risk(privacy_concern: np.ndarray, posture: np.ndarray | float) -> np
 
 
 
+def open_data_reach(awareness: np.ndarray, online: np.ndarray, literacy: np.ndarray) -> np.ndarray:
+    """How much of the open data's value reaches a citizen: awareness x online x (1 + literacy) / 2.
+
+    MODEL.md s3 step 6: open data works through its users, those aware of it
+    and online, more so the more literate (van Deursen & van Dijk 2014); the
+    form is an assumption.
+    """
+    return awareness * online * (0.5 + 0.5 * literacy)
+
+
+
 def performance_expectancy(
     responsiveness: np.ndarray, open_data_value: np.ndarray | float, open_data_weight: float,
 ) -> np.ndarray:
-    """Performance expectancy = clip(experienced responsiveness + w x usefulness of open data).
+    """Performance expectancy = clip(experienced responsiveness + w x usefulness of open data to the citizen).
 
-    MODEL.md s3 step 6 (UTAUT, Venkatesh et al. 2003); the open-data term is
-    civic-tech usefulness (seed 000); the weight is an assumption.
+    MODEL.md s3 step 6 (UTAUT, Venkatesh et al. 2003); ``open_data_value`` is
+    the data's value times its reach to this citizen (:func:`open_data_reach`;
+    civic-tech usefulness, seed 000); the weight is an assumption.
     """
     return np.clip(responsiveness + open_data_weight * open_data_value, 0.0, 1.0)
 
@@ -104,14 +116,16 @@ def adaptive_expectation(value: np.ndarray, outcome: np.ndarray, rate: float) ->
 
 def literacy_update(
     literacy: np.ndarray, used_online: np.ndarray, trained: np.ndarray,
-    training_gain: float, learning_by_doing: float, decay: float,
+    training_gain: float, learning_by_doing: float, decay: float, floor: np.ndarray,
 ) -> np.ndarray:
-    """Training closes a share of the gap; use teaches; disuse slowly erodes.
+    """Training closes a share of the gap to 1; use teaches; disuse erodes toward the citizen's floor.
 
-    Learning by doing (Arrow 1962) and skill decay; van Deursen & van Dijk 2014
-    on digital skills.  Magnitudes are assumptions.
+    l' = l + g (1 - l) for a seat; then + b (1 - l) for a week of use, else
+    - d max(l - floor, 0).  Learning by doing (Arrow 1962) and skill decay
+    toward a floor, not to zero (van Deursen & van Dijk 2014 on digital
+    skills).  Magnitudes are assumptions.
     """
     lit = literacy.copy()
     lit[trained] += training_gain * (1.0 - literacy[trained])  # the few trained this week
-    lit = np.where(used_online, lit + learning_by_doing * (1.0 - lit), lit - decay * lit)
+    lit = np.where(used_online, lit + learning_by_doing * (1.0 - lit), lit - decay * np.maximum(lit - floor, 0.0))
     return np.clip(lit, 0.0, 1.0)

@@ -49,10 +49,37 @@ def act_probability(propensity: np.ndarray, efficacy_: np.ndarray, channel_cost:
 
 
 
-def idp_feedback(feedback_floor: float, level_offered: int) -> float:
-    """Outcome of an IDP comment: f + (1 - f) (level - 1) / 4, from 'inform' (f) to 'empower' (1).
+def personal_efficacy(efficacy_: np.ndarray, weight: float) -> np.ndarray:
+    """Acting multiplier from personal efficacy e in [0, 1]: (1 - w) + 2 w e, 1 at e = 1/2.
 
-    MODEL.md s3 step 7-9: feedback on consultation input follows the IAP2
-    level offered (Arnstein 1969; IAP2); the floor is an assumption.
+    MODEL.md s3 step 9 (efficacy loop): a citizen whose report was resolved
+    reports again more readily (Sjoberg, Mellon & Peixoto 2017); the weight
+    is an assumption, kept modest.
     """
-    return feedback_floor + (1.0 - feedback_floor) * (level_offered - 1) / 4.0
+    return (1.0 - weight) + 2.0 * weight * efficacy_
+
+
+
+def efficacy_update(efficacy_: np.ndarray, resolved: np.ndarray, rate: float) -> np.ndarray:
+    """Personal efficacy after a request's fate: e + r (1 - e) when resolved, e - r e when closed unresolved.
+
+    Sjoberg, Mellon & Peixoto 2017; the rate is an assumption.
+    """
+    return np.where(resolved, efficacy_ + rate * (1.0 - efficacy_), efficacy_ - rate * efficacy_)
+
+
+
+def idp_feedback(feedback_floor: float, level_offered: int, delivery: np.ndarray | float,
+                 promise_weight: float) -> np.ndarray:
+    """Outcome of an IDP comment: clip(f + (1 - f) L x delivery - p (L - 1/4)), L = (level - 1) / 4.
+
+    MODEL.md s3 steps 7-9: feedback on consultation input follows the IAP2
+    level offered (Arnstein 1969; IAP2) only as far as officials can deliver
+    (``delivery`` in [0, 1]: the chance a waiting request is resolved relative
+    to its maximum); a deeper promise raises expectations (p, disappointment
+    per unit of promise above 'consult'), so 'empower' without capacity
+    disappoints (Fox 2015: voice without teeth).  Floor and p are assumptions.
+    """
+    promise = (level_offered - 1) / 4.0
+    return np.clip(feedback_floor + (1.0 - feedback_floor) * promise * delivery - promise_weight * (promise - 0.25),
+                   0.0, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -50,66 +52,114 @@ def timely_outcome(outcome: np.ndarray, wait_weeks: np.ndarray, max_wait_weeks: 
 
 
 
-def resolve_fifo(
-    pool: np.ndarray, capacity: np.ndarray
-) -> np.ndarray:
-    """Indices of the pending requests resolved this week, first in first out.
+def effective_capacity(capacity: np.ndarray, skill: np.ndarray, ict_skill: np.ndarray,
+                       ict_productivity: float) -> np.ndarray:
+    """Requests an official resolves a week: capacity x skill x (1 - w (1 - ICT skill)).
 
-    ``pool`` is each pending request's pool (municipality, or 0 when officials are
-    pooled); ``capacity[k]`` the whole number of requests pool ``k`` resolves.
-    Requests are stored in arrival order.
+    MODEL.md s3 step 8: effective capacity is officials in post x capacity x
+    skill x ICT (Boyne 2003: staff quality; seed 000 and AGSA 2020-21: ICT
+    skills short); the share w of work that needs ICT skill is an assumption.
     """
-    order = np.argsort(pool, kind="stable")
-    sorted_pool = pool[order]
-    first = np.searchsorted(sorted_pool, np.arange(capacity.size))
-    rank = np.arange(pool.size) - first[sorted_pool]
-    take = rank < capacity[sorted_pool]
-    return np.sort(order[take])
+    return capacity * skill * (1.0 - ict_productivity * (1.0 - ict_skill))
 
 
 
-def ward_coverage_update(
-    coverage: np.ndarray, resolved_work: np.ndarray, expected_requests: np.ndarray, rate: float,
-) -> np.ndarray:
-    """Share of a ward's needs met, as an exponential moving average: (1 - r) c + r min(1, work / needs).
+def resolution_chance(capacity: np.ndarray, waiting: np.ndarray, max_rate: float) -> np.ndarray:
+    """Weekly chance that a waiting request is resolved: min(max rate, capacity / requests waiting).
 
-    MODEL.md s3 step 8; ``resolved_work`` sums the co-produced outcomes
-    resolved in the ward this week, ``expected_requests`` its needs a week.
-    The averaging rate is an assumption.
+    Triage under load (MODEL.md s3 step 8): officials share their reactive
+    capacity over the requests waiting, so the chance falls smoothly as the
+    load rises instead of a first-in-first-out line that hits a timeout
+    (processor sharing; Kleinrock 1976); ``max_rate`` is the processing time
+    when capacity is to spare (assumption).
     """
-    return (1.0 - rate) * coverage + rate * np.minimum(1.0, resolved_work / expected_requests)
+    return np.minimum(max_rate, capacity / np.maximum(waiting, 1e-12))
 
 
 
-def ward_quality_update(
-    quality: np.ndarray, base_quality: np.ndarray, coverage: np.ndarray, quality_gain: float, response: float,
-) -> np.ndarray:
-    """Service quality moves toward base + (1 - base) x coverage x gain at rate ``response``.
+def queue_fate(u: np.ndarray, resolve_p: np.ndarray, close_p: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which waiting requests are resolved and which closed unresolved this week, from one uniform draw each.
 
-    MODEL.md s3 step 8: quality is an output of the municipality's capacity,
-    co-produced reports telling officials where to act (Ostrom 1996; Boyne
-    2003).  Rates are assumptions.
+    Resolved when u < r; else closed when u >= 1 - c (1 - r): a request not
+    resolved is closed with chance c (abandonment at rate 1 / mean wait;
+    Palm 1943; Garnett, Mandelbaum & Reiman 2002), so the share closed
+    rises smoothly with the load.
     """
-    target = base_quality + (1.0 - base_quality) * coverage * quality_gain
-    quality = quality + response * (target - quality)
-    return np.clip(quality, 0.0, 1.0)
+    resolved = u < resolve_p
+    closed = u >= 1.0 - close_p * (1.0 - resolve_p)
+    return resolved, closed
 
 
 
-def open_data_value(
-    level: float, update_interval_weeks: float, ict_skill: np.ndarray,
-    reference_weeks: float, reference_ict: float, capability_floor: float,
-) -> np.ndarray:
-    """Effective openness of data: level x (freshness / f0) x (capability / c0), unclipped.
+def plan_priorities(needs: np.ndarray, ward_input: np.ndarray, mean_input: np.ndarray, shift: float) -> np.ndarray:
+    """Planned work per ward: needs x max(0, 1 + s (input / mean input - 1)).
 
-    freshness = T / (T + interval), capability = c + (1 - c) x officials' mean
-    ICT skill; f0 = 1/2 and c0 (the capability at the reference ICT skill)
-    make the value equal the openness level at interval T and the reference
-    ICT skill (defaults: T = 13 weeks, ICT 0.5, c = 0.5, so c0 = 0.75).
-    MODEL.md s3 step 8; seed 000 on infrequent updates; the forms are assumptions.
+    MODEL.md s3 step 8: IDP input moves plans toward the wards that gave it,
+    more at deeper IAP2 levels (``shift`` = plan weight x (level - 1) / 4;
+    Grossman, Humphreys & Sacramone-Lutz 2014; Fox 2015); unequal input can
+    widen gaps.  ``mean_input`` is each ward's municipality's need-weighted
+    mean input (with none, plans follow needs).
+    """
+    relative = np.divide(ward_input, mean_input, out=np.ones_like(ward_input), where=mean_input > 0)
+    return needs * np.maximum(0.0, 1.0 + shift * (relative - 1.0))
+
+
+
+def unreported_value(discount: float, open_data_boost: float, open_data_value: np.ndarray) -> np.ndarray:
+    """Needs served per unit of capacity spent on unreported needs: min(1, d x (1 + b x open data)).
+
+    MODEL.md s3 step 8: without a report officials must find the need (the
+    discount d; Brudney & England 1983); open data lets intermediaries and
+    civic tech point to it (seed 000; Gonzalvez-Gallego & Nieto-Torrejon
+    2021: small positive).  Magnitudes are assumptions.
+    """
+    return np.minimum(1.0, discount * (1.0 + open_data_boost * open_data_value))
+
+
+
+def ward_work_update(work: np.ndarray, this_week: np.ndarray, rate: float) -> np.ndarray:
+    """Service work per need, as an exponential moving average: (1 - r) w + r x this week's work / needs.
+
+    MODEL.md s3 step 8; the averaging rate is an assumption.
+    """
+    return (1.0 - rate) * work + rate * this_week
+
+
+
+def production_target(base_quality: np.ndarray, work_per_need: np.ndarray, reference: float,
+                      elasticity: float) -> np.ndarray:
+    """Ward quality the service work produces: min(1, base x (P(w / w0) / P(1))^e), P(x) = 1 - exp(-x).
+
+    MODEL.md s3 step 8 and pattern 8: quality is an output of effective
+    capacity per need with diminishing returns (Boyne 2003; Parks et al.
+    1981); equal to the ward's base quality at the reference work per need
+    ``w0``, 0 with no work, at most base / P(1)^e.  The form is an assumption.
+    """
+    index = (1.0 - np.exp(-work_per_need / reference)) / (1.0 - math.exp(-1.0))
+    return np.minimum(1.0, base_quality * index**elasticity)
+
+
+
+def ward_quality_update(quality: np.ndarray, target: np.ndarray, response: float) -> np.ndarray:
+    """Service quality moves toward the quality its work produces at rate ``response``: q + r (target - q).
+
+    MODEL.md s3 step 8 (services take time to improve or decay); the rate is
+    an assumption.
+    """
+    return np.clip(quality + response * (target - quality), 0.0, 1.0)
+
+
+
+def open_data_value(level: float, update_interval_weeks: float, ict_skill: np.ndarray, reference_weeks: float,
+                    capability_floor: float) -> np.ndarray:
+    """Value of the open data to its users: level x T / (T + interval) x (c + (1 - c) x officials' ICT skill).
+
+    In [0, 1] with no clip, so every openness level and update interval
+    counts: freshness T / (T + interval) is 1/2 at the reference interval T
+    (13 weeks) and rises with more frequent updates; the capability to publish
+    rises with officials' mean ICT skill from the floor c.  MODEL.md s3 step 8;
+    seed 000 on infrequent updates; the forms are assumptions.
     """
     freshness = reference_weeks / (reference_weeks + update_interval_weeks)
     capability = capability_floor + (1.0 - capability_floor) * ict_skill
-    reference_freshness = reference_weeks / (reference_weeks + reference_weeks)
-    reference_capability = capability_floor + (1.0 - capability_floor) * reference_ict
-    return level * (freshness / reference_freshness) * (capability / reference_capability)
+    return level * freshness * capability

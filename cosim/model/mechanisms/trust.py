@@ -26,35 +26,56 @@ def asymmetric_trust_update(
 
 
 def social_trust_update(
-    trust: np.ndarray, neighbour_mean: np.ndarray, prior: np.ndarray,
+    trust: np.ndarray, neighbour_mean: np.ndarray, generalised: np.ndarray,
     peer_weight: float, anchor_weight: float,
 ) -> np.ndarray:
-    """Friedkin-Johnsen: DeGroot averaging with neighbours, anchored to a prior.
+    """Friedkin-Johnsen: DeGroot averaging with neighbours, anchored to the citizen's generalised trust.
 
-    DeGroot 1974; Friedkin & Johnsen 1990.
+    DeGroot 1974; Friedkin & Johnsen 1990; the anchor is each citizen's own
+    slowly learnt generalised trust (:func:`generalised_trust_update`), not a
+    fixed prior.
     """
-    return trust + peer_weight * (neighbour_mean - trust) + anchor_weight * (prior - trust)
+    return trust + peer_weight * (neighbour_mean - trust) + anchor_weight * (generalised - trust)
 
 
 
-def quality_trust_update(trust: np.ndarray, quality: np.ndarray, quality_weight: float) -> np.ndarray:
-    """Everyone's trust moves toward their ward's service quality: t + w (q - t).
+def generalised_trust_update(generalised: np.ndarray, trust: np.ndarray, up: float, down: float) -> np.ndarray:
+    """Generalised trust learns from the citizen's own trust, bad faster than good: g + u (t - g)+ - d (g - t)+.
 
-    MODEL.md s3 step 9; performance drives trust (Van Ryzin 2004; Van de
-    Walle & Bouckaert 2003); the weight is an assumption.
+    MODEL.md s3 step 9: a slow generalised component (Van de Walle &
+    Bouckaert 2003; Kampen, Van de Walle & Bouckaert 2006) that follows each
+    citizen's experience, with ``down`` > ``up`` (Slovic 1993), so that shocks
+    leave a lasting mark and heterogeneity is kept (each citizen learns from
+    their own trust).  Rates are assumptions.
     """
-    return trust + quality_weight * (quality - trust)
+    gap = trust - generalised
+    return generalised + up * np.maximum(gap, 0.0) + down * np.minimum(gap, 0.0)
+
+
+
+def quality_trust_update(trust: np.ndarray, perceived: np.ndarray, quality_weight: float) -> np.ndarray:
+    """Everyone's trust moves toward the service quality they perceive: t + w (q_ward + disposition - t).
+
+    MODEL.md s3 step 9 and pattern 8: performance drives trust for
+    participants and non-participants alike (Van Ryzin 2004, 2006; Van de
+    Walle & Bouckaert 2003); ``perceived`` is the ward's quality plus the
+    citizen's fixed disposition (their initial trust minus the municipality's
+    initial mean quality), which keeps trust heterogeneous.  The rate is an
+    assumption.
+    """
+    return trust + quality_weight * (perceived - trust)
 
 
 
 def transparency_update(trust: np.ndarray, transparency_weight: float,
-                        open_data_value: np.ndarray | float) -> np.ndarray:
-    """Direct effect of openness on trust: t + (w x open data) (1 - t), small.
+                        open_data_value: np.ndarray | float, awareness: np.ndarray) -> np.ndarray:
+    """Direct effect of openness on trust: t + w x open data x awareness x (1 - t), small.
 
     MODEL.md s3 step 9; transparency is a weak lever on its own
-    (Grimmelikhuijsen et al. 2013).
+    (Grimmelikhuijsen et al. 2013); it reaches those aware of the municipality's
+    e-services.
     """
-    return trust + (transparency_weight * open_data_value) * (1.0 - trust)
+    return trust + (transparency_weight * open_data_value) * awareness * (1.0 - trust)
 
 
 
@@ -84,6 +105,16 @@ def legal_damping(damping: float, legal_strength: float) -> float:
     POPIA); assumption.
     """
     return 1.0 - damping * legal_strength
+
+
+
+def breach_exposure(uses_e_services: np.ndarray, exposure_floor: float) -> np.ndarray:
+    """Exposure to a breach: 1 for a user of e-services, the floor for everyone else.
+
+    MODEL.md s3 step 9: breaches hurt in proportion to exposure (users' own
+    data; Slovic 1993 on personal exposure); the floor is an assumption.
+    """
+    return exposure_floor + (1.0 - exposure_floor) * uses_e_services
 
 
 

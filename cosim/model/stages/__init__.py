@@ -30,7 +30,7 @@ from cosim.model.stages.schedule import (
     update_posture,
     week_policy,
 )
-from cosim.model.stages.services import coproduction, group_medians, open_data, staff
+from cosim.model.stages.services import coproduction, group_medians, open_data, plans, staff
 from cosim.model.stages.talent import talent
 from cosim.model.stages.trust import shocks, trust
 
@@ -49,6 +49,7 @@ __all__ = [
     "node_capacity",
     "open_data",
     "participation",
+    "plans",
     "portal_available",
     "shocks",
     "spend",

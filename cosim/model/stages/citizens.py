@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from cosim.model import mechanisms as mech
-from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, NEED
+from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, NEED, USE
 from cosim.model.state import (
     MEETING_CHANNEL,
     Citizens,
@@ -27,12 +27,14 @@ def by_citizen(per_muni: np.ndarray, municipality: np.ndarray) -> Any:
 
 
 
-def access(cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray) -> None:
-    """Who is online: own data, else a free hotspot in reach, else an access centre (``cit.online``).
+def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray) -> None:
+    """Who is online: own data, else a free hotspot in reach, else an access centre, and literate enough to use it.
 
     Each node's capacity is shared among those who ask for it
     (mechanisms.capacity_share); only citizens in reach of a node are looked
-    at for that node.  The rule is mechanisms.online_access.
+    at for that node.  The rule is mechanisms.online_access; given access, a
+    citizen goes online with mechanisms.use_chance of their literacy (the
+    second-level divide), so ``cit.online`` is access and use.
     """
     n_nodes = nodes.n
     smartphone = cit.device == 2
@@ -58,7 +60,8 @@ def access(cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray) -> No
     served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float), policy.node_capacity)
     centre_ok = np.zeros(cit.n, dtype=bool)
     centre_ok[asker[u[CENTRE, asker] < served[asker_node]]] = True
-    cit.online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
+    cit.online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok) & (
+        u[USE] < mech.use_chance(cit.literacy, c.literacy.use_floor))
 
 
 
@@ -122,10 +125,18 @@ def training(c: Scenario, cit: Citizens, munis: Municipalities, tr, key_draw: np
 
 
 def literacy(c: Scenario, cit: Citizens, trained: np.ndarray) -> None:
-    """Training, learning by doing, decay (mechanisms.literacy_update)."""
+    """Training, learning by doing, decay toward a floor (mechanisms.literacy_update).
+
+    A training seat also makes the trainee aware of e-services and signs up
+    those with a phone (assisted sign-up; assumption, see LiteracyConfig).
+    """
     lit = c.literacy
     cit.literacy = mech.literacy_update(cit.literacy, cit.online & cit.adopted, trained,
-                                        lit.training_gain, lit.learning_by_doing, lit.decay)
+                                        lit.training_gain, lit.learning_by_doing, lit.decay, cit.literacy_floor)
+    who = np.flatnonzero(trained)
+    if who.size:
+        cit.awareness[who] += lit.training_awareness * (1.0 - cit.awareness[who])
+        cit.adopted[who] |= cit.device[who] >= 1
 
 
 
@@ -142,8 +153,9 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
     """Bass hazard x UTAUT intention x facilitating conditions; adopters may lapse."""
     ad = c.adoption
     risk = mech.privacy_risk(cit.privacy_concern, by_citizen(munis.posture, cit.municipality))
+    reach = mech.open_data_reach(cit.awareness, cit.online, cit.literacy)
     performance = mech.performance_expectancy(cit.responsiveness,
-                                              by_citizen(munis.open_data_value, cit.municipality),
+                                              by_citizen(munis.open_data_value, cit.municipality) * reach,
                                               ad.open_data_weight)
     intent = mech.intention(performance, cit.literacy, cit.trust, risk, ad.beta_performance,
                             ad.beta_effort, ad.beta_trust, ad.beta_privacy)
@@ -198,6 +210,7 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
         best_cost = np.minimum(best_cost, cit.meeting_cost[sel])
     level_offered = policy.level_offered
     efficacy = mech.efficacy(cit.trust[sel], pc.efficacy_weight, pc.iap2_efficacy, level_offered)
+    efficacy = efficacy * mech.personal_efficacy(cit.efficacy[sel], pc.personal_efficacy_weight)
     act_p = mech.act_probability(cit.propensity[sel], efficacy, best_cost)
     if window:
         act = need & (u[ACT] < act_p)

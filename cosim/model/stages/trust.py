@@ -19,25 +19,31 @@ def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: 
           outcome: np.ndarray, nbr_trust: np.ndarray) -> None:
     """Trust after the week; ``who`` had an experience this week, of mean ``outcome``.
 
-    Everyone moves with their ward's service quality; participants by
-    expectancy-disconfirmation instead, asymmetrically; then transparency
-    and Friedkin-Johnsen social influence.
+    Everyone moves toward the service quality they perceive in their ward
+    (performance); participants add their own experience by
+    expectancy-disconfirmation, asymmetrically; then transparency (small,
+    for the aware), Friedkin-Johnsen social influence anchored to each
+    citizen's generalised trust, which then learns from the new trust (bad
+    faster than good).
     """
     tc = c.trust
     old = cit.trust
     # (np.repeat over the ward-sorted citizens is ward quality[ward], faster)
-    quality = np.repeat(wards.quality, wards.size)
-    new = mech.quality_trust_update(old, quality, tc.quality_weight)
+    perceived = np.repeat(wards.quality, wards.size) + cit.disposition
+    new = mech.quality_trust_update(old, perceived, tc.quality_weight)
     if who.size:
         # participants: expectancy-disconfirmation, asymmetric (Slovic 1993)
         expectation = cit.expectation[who]
-        new[who] = mech.asymmetric_trust_update(old[who], outcome, expectation, tc.alpha_plus, tc.alpha_minus)
+        new[who] = mech.asymmetric_trust_update(new[who], outcome, expectation, tc.alpha_plus, tc.alpha_minus)
         cit.expectation[who] = mech.adaptive_expectation(expectation, outcome, tc.expectation_rate)
         cit.responsiveness[who] = mech.adaptive_expectation(cit.responsiveness[who], outcome, tc.responsiveness_rate)
     # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
-    new = mech.transparency_update(new, tc.transparency_weight, by_citizen(munis.open_data_value, cit.municipality))
-    new = mech.social_trust_update(new, nbr_trust, cit.trust_prior, tc.peer_weight, tc.anchor_weight)
+    new = mech.transparency_update(new, tc.transparency_weight, by_citizen(munis.open_data_value, cit.municipality),
+                                   cit.awareness)
+    new = mech.social_trust_update(new, nbr_trust, cit.generalised, tc.peer_weight, tc.anchor_weight)
     cit.trust = np.clip(new, 0.0, 1.0)
+    cit.generalised = mech.generalised_trust_update(cit.generalised, cit.trust, tc.generalised_up,
+                                                    tc.generalised_down)
 
 
 
@@ -59,10 +65,14 @@ def shocks(c: Scenario, cit: Citizens, munis: Municipalities, t: int, events, se
     week_stats["breaches"] = (severity > 0).astype(float)
     damp = mech.legal_damping(ic.legal_damping, sec.legal_strength)
     if severity.any():
-        s = severity[cit.municipality] * damp
+        # in proportion to exposure: users of e-services most (their data), others by the news
+        s = severity[cit.municipality] * damp * mech.breach_exposure(cit.adopted, ic.breach_exposure_floor)
         cit.trust = mech.breach_trust(cit.trust, ic.breach_trust_drop, s)
+        cit.generalised = mech.breach_trust(cit.generalised, ic.breach_trust_drop * ic.breach_lasting_share, s)
         cit.privacy_concern = mech.breach_privacy(cit.privacy_concern, ic.breach_privacy_rise, s)
         hit = severity > 0
         munis.portal_down_until[hit] = t + 1 + ic.breach_downtime_weeks
     if scandal.any():
-        cit.trust = mech.breach_trust(cit.trust, c.trust.scandal_drop, scandal[cit.municipality])
+        s = scandal[cit.municipality]
+        cit.trust = mech.breach_trust(cit.trust, c.trust.scandal_drop, s)
+        cit.generalised = mech.breach_trust(cit.generalised, c.trust.scandal_drop * ic.breach_lasting_share, s)
