@@ -442,7 +442,7 @@ class LiteracyConfig(Section):
     floor_share: float = param(0.9, 0.0, 1.0, unit="-", sa=(0.7, 1.0),
                                desc="Literacy floor as a share of the citizen's literacy at the start: skills decay toward it, not to zero.",
                                source=ASSUMPTION)
-    use_floor: float = param(0.4, 0.0, 1.0, unit="-", sa=(0.2, 0.7),
+    use_floor: float = param(0.7, 0.0, 1.0, unit="-", sa=(0.4, 0.9),
                              desc="Weekly chance of going online, given access, at literacy 0; rises linearly to 1 at literacy 1 (second-level divide).",
                              source="Hargittai 2002; van Deursen & van Dijk 2014; RIA After Access 2017 (literacy a barrier); value assumption")
     training_awareness: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.2, 0.8),
