@@ -84,7 +84,8 @@ DERIVED: dict[str, Outcome] = {o.name: o for o in (
 )}
 # The outcomes the report leads with, in this order.
 HEADLINE = ["share_participated_year", "share_adopted", "share_online", "share_online_gap", "mean_trust",
-            "share_trusting", "service_quality", "mean_outcome", "backlog_per_1000", "sgi"]
+            "mean_trust_year", "share_trusting", "service_quality", "mean_outcome", "median_response_weeks",
+            "share_dropped", "backlog_per_1000", "sgi"]
 
 
 def outcome_info(name: str) -> Outcome:

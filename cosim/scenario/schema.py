@@ -85,9 +85,9 @@ class RunConfig(Section):
     seed: int = param(1, 0, 2**63 - 1, unit="-",
                       desc="Default root seed when none is given on the command line.",
                       source=ASSUMPTION)
-    burn_in_weeks: int = param(104, 0, 1040, unit="weeks",
+    burn_in_weeks: int = param(52, 0, 1040, unit="weeks",
                                desc="Weeks of history simulated before week 0 with every lever at its default (no policy), so that yearly measures, trust and the request queue are in steady state at week 0 (MODEL.md s2: a warm start).",
-                               source="assumption: two years cover the 52-week measures and the trust and queue time scales (docs/ODD.md, Initialisation)")
+                               source="assumption: a year covers the 52-week measures; trust, service work and the queue start near their steady state by construction (docs/ODD.md, Initialisation)")
 
 
 class MunicipalityConfig(Section):
