@@ -36,8 +36,16 @@ def _choices(ann) -> str:
     return ""
 
 
+def _sa(r) -> str:
+    """The sensitivity-analysis range (the schema's ``sa``), or "-" for a parameter the studies hold fixed."""
+    sa = r.get("sa_range")
+    if not sa:
+        return "-"
+    return f"{_fmt(sa[0])} .. {_fmt(sa[1])}"
+
+
 def parameter_tables() -> str:
-    """Markdown tables, one per scenario section, from the schema."""
+    """Markdown tables, one per scenario section, from the schema (with each parameter's sensitivity range)."""
     rows = parameter_table()
     from cosim.scenario.schema import iter_parameters
 
@@ -50,13 +58,13 @@ def parameter_tables() -> str:
             section = sec
             doc = (Scenario.model_fields[sec].annotation.__doc__ or "").strip().splitlines()[0]
             out += ["", f"#### `[{sec}]`: {doc}", "",
-                    "| parameter | default | range | unit | description | source |",
-                    "|---|---|---|---|---|---|"]
+                    "| parameter | default | range | SA range | unit | description | source |",
+                    "|---|---|---|---|---|---|---|"]
         choices = _choices(ann[r["path"]])
         rng = choices or f"{_fmt(r['min'])} .. {_fmt(r['max'])}"
         if r["type"] == "bool":
             rng = "true / false"
-        out.append(f"| `{r['path']}` | {_fmt(r['default'])} | {rng} | {r['unit']} | "
+        out.append(f"| `{r['path']}` | {_fmt(r['default'])} | {rng} | {_sa(r)} | {r['unit']} | "
                    f"{r['description']} | {r['source']} |")
     return "\n".join(out).strip() + "\n"
 
