@@ -322,7 +322,7 @@ class ParticipationConfig(Section):
     iap2_efficacy: float = param(0.1, 0.0, 1.0, unit="-", sa=(0.0, 0.3),
                                  desc="Relative rise in acting per IAP2 level offered above consult.",
                                  source="assumption; OECD 2024 (a say raises trust and efficacy); Arnstein 1969")
-    max_wait_weeks: int = param(12, 1, 260, unit="weeks",
+    max_wait_weeks: int = param(12, 1, 260, unit="weeks", sa=(6, 26),
                                 desc="Mean weeks a waiting request stays open before it is closed unresolved (weekly closure chance 1/this); also the time scale over which a late answer loses value.",
                                 source="assumption: abandonment in queues with impatient customers (Palm 1943; Garnett, Mandelbaum & Reiman 2002)")
     efficacy_learning: float = param(0.1, 0.0, 1.0, unit="-", sa=(0.0, 0.3),
@@ -466,12 +466,12 @@ class AwarenessConfig(Section):
 class OfficialsConfig(Section):
     """Municipal officials who handle requests."""
 
-    n_officials: int = param(80, 1, 5_000, unit="officials",
+    n_officials: int = param(80, 1, 5_000, unit="officials", sa=(40, 160),
                              desc="Officials handling citizen requests and participation.",
                              source=ASSUMPTION)
-    capacity_per_week: float = param(240.0, 1.0, 5_000.0, unit="requests/week",
-                                     desc="Requests one fully skilled official resolves per week.",
-                                     source=ASSUMPTION)
+    capacity_per_week: float = param(240.0, 1.0, 5_000.0, unit="requests/week", sa=(120.0, 480.0),
+                                     desc="Requests (or planned tasks of the same size) one official of skill 1 and ICT skill 1 handles per week; with the default skills about 106.",
+                                     source="assumption: set so that the default municipality's reactive capacity is short of its demand (a backlog, as AGSA reports on municipal service delivery describe); sensitivity range 120-480")
     skill_mean: float = param(0.55, 0.0, 1.0, unit="-", sa=(0.4, 0.7),
                               desc="Mean general skill of officials.", source=ASSUMPTION)
     ict_skill_mean: float = param(0.35, 0.0, 1.0, unit="-", sa=(0.2, 0.5),

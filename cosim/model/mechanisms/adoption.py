@@ -13,7 +13,7 @@ def awareness_update(
 
     g = min(1, reach + w * neighbours' awareness (+ idp_boost in the window));
     a' = clip(a + (1 - a) g - decay a).  MODEL.md s3 step 5: informing campaigns
-    (media advocacy, seed 001), word of mouth on the network (DeGroot 1974);
+    (media advocacy, seed 002), word of mouth on the network (DeGroot 1974);
     magnitudes are assumptions.
     """
     gain = campaign_reach + word_of_mouth * neighbour_awareness
