@@ -5,7 +5,13 @@ time; ``CoProductionModel`` updates all citizens at once.  Both consume the
 same random draws, so for the same scenario and seed every metric of every
 week must agree to within 1e-9 (issue 6).  The scenarios put every lever on
 and move the events, the Wi-Fi phase and the IDP window into the first weeks,
-so that a short run exercises every mechanism.
+with enough training seats to fill a few a week, so that a short run
+exercises every mechanism of model v2: the literacy gate on going online,
+training with sign-up, IDP input moving plans, the triage of an overloaded
+queue (requests resolved and closed unresolved, personal efficacy), planned
+work and ward quality, performance and generalised trust, breaches by
+exposure.  Both start after the same burn-in (the reference copies the
+world's state at week 0) unless ``run.burn_in_weeks`` is 0.
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ def _compressed(overrides: dict, n_muni: int = 2):
         {"kind": "scandal", "step": 25, "severity": 0.5, "municipality": n_muni - 1},
         {"kind": "breach", "step": 40, "severity": 0.6, "municipality": 0},
     ]
-    base = {"run.n_citizens": 300, "municipality.idp_window_start": 10, "municipality.idp_window_weeks": 6}
+    # a real population of 800,000 per municipality: 10,000 seats a week are about two simulated seats
+    base = {"run.n_citizens": 300, "municipality.idp_window_start": 10, "municipality.idp_window_weeks": 6,
+            "training.seats_per_week": 10_000.0}
     return scenario_from_dict(data, str(ALL_LEVERS), {**base, **overrides})
 
 
@@ -56,6 +64,8 @@ SCENARIOS = {
         "training.targeting": "random", "channels.ward_meetings": False, "channels.social": False,
         "participation.cost_portal": 0.2, "participation.cost_ussd": 0.2,
         "adoption.ussd_access": 1.0}), 45),
+    "overloaded_queue": (lambda: _compressed({"officials.n_officials": 6, "links.shared_talent_pool": False}), 45),
+    "no_burn_in": (lambda: _compressed({"run.burn_in_weeks": 0}), 40),
 }
 
 
@@ -65,6 +75,33 @@ def _pair(scenario, steps: int, seed: int):
     reference = ReferenceModel(scenario, rng=seed)
     reference.run(steps)
     return engine, reference
+
+
+GENERATORS = ("rng", "rng_place", "rng_nodes", "rng_staff", "rng_queue")
+
+
+def _generator_states(model: CoProductionModel) -> dict:
+    return {name: getattr(model, name).bit_generator.state for name in GENERATORS}
+
+
+def _assert_same_state(engine: CoProductionModel, reference: ReferenceModel) -> None:
+    """The citizens', wards', municipalities' and queue's state and every generator agree at the end."""
+    for name in ("trust", "generalised", "efficacy", "literacy", "awareness", "privacy_concern", "expectation",
+                 "responsiveness"):
+        ref = np.array([getattr(c, name) for c in reference.citizens])
+        np.testing.assert_allclose(getattr(engine.citizens, name), ref, rtol=0, atol=TOL, err_msg=name)
+    for name in ("adopted", "contributions", "channel", "level", "online", "commented", "last_participation"):
+        ref = np.array([getattr(c, name) for c in reference.citizens])
+        assert (np.asarray(getattr(engine.citizens, name)) == ref).all(), name
+    world = reference.world
+    for name in ("quality", "work", "idp_input", "priority"):
+        np.testing.assert_allclose(getattr(engine.wards, name), getattr(world.wards, name), rtol=0, atol=TOL,
+                                   err_msg=f"wards.{name}")
+    np.testing.assert_allclose(engine.municipalities.delivery, world.municipalities.delivery, rtol=0, atol=TOL)
+    assert engine.queue.citizen.tolist() == [r.citizen.i for r in reference.queue]
+    assert engine.queue.week.tolist() == [r.week for r in reference.queue]
+    assert engine.queue.channel.tolist() == [r.channel for r in reference.queue]
+    assert _generator_states(engine) == _generator_states(world), "the reference drew a different number of draws"
 
 
 def _max_difference(a, b) -> tuple[float, str, int]:
@@ -92,10 +129,15 @@ def test_reference_and_engine_give_the_same_table(name):
     assert region["participation_rate"].max() > 0
     assert region["share_adopted"].max() > region["share_adopted"].min()
     assert region["share_online"].max() > 0
+    assert region["dropped"].sum() > 0  # requests closed unresolved: efficacy goes down as well as up
     if name != "all_levers":  # the compressed schedule: events, seats, IDP comments early
         assert region["breaches"].sum() > 0
         assert region["trained"].sum() > 0
         assert region["participation_rate_involve"].max() + region["participation_rate_empower"].max() > 0
+        assert np.any(engine.wards.idp_input > 0)  # IDP comments moved plans
+    # officials short of capacity: each waiting request is resolved with less than the maximum chance
+    assert engine.municipalities.delivery.min() < 1.0
+    _assert_same_state(engine, reference)
 
 
 @pytest.mark.slow
@@ -105,13 +147,19 @@ def test_reference_and_engine_agree_over_a_full_idp_cycle():
     engine, reference = _pair(scenario, 260, seed=3)
     worst, metric, step = _max_difference(engine.timeseries(), reference.timeseries())
     assert worst <= TOL, f"{metric} differs by {worst:.3g} at week {step}"
-    # the citizens' final state agrees too
-    for name in ("trust", "literacy", "awareness", "privacy_concern", "expectation"):
-        ref = np.array([getattr(c, name) for c in reference.citizens])
-        np.testing.assert_allclose(getattr(engine.citizens, name), ref, rtol=0, atol=TOL, err_msg=name)
-    for name in ("adopted", "contributions", "channel", "level", "online"):
-        ref = np.array([getattr(c, name) for c in reference.citizens])
-        assert (np.asarray(getattr(engine.citizens, name)) == ref).all(), name
+    _assert_same_state(engine, reference)  # the final state agrees too
+
+
+def test_reference_starts_from_the_engine_state_after_the_burn_in():
+    """The reference's world has run the same burn-in: its generators and state are the engine's at week 0."""
+    scenario = SCENARIOS["all_levers_early_events"][0]()
+    assert scenario.run.burn_in_weeks > 0
+    engine = CoProductionModel(scenario, rng=7)
+    reference = ReferenceModel(scenario, rng=7)
+    assert reference.queue, "requests made in the burn-in still wait at week 0"
+    assert min(r.week for r in reference.queue) < 0
+    assert not np.allclose(engine.citizens.generalised, engine.citizens.trust)  # the burn-in moved trust
+    _assert_same_state(engine, reference)
 
 
 def test_the_comparison_detects_a_changed_rule(monkeypatch):
@@ -125,13 +173,46 @@ def test_the_comparison_detects_a_changed_rule(monkeypatch):
         before = self.literacy
         original(self, trained)
         if not (self.online and self.adopted) and not trained:
-            self.literacy = max(0.0, before - 1.1 * self.model.config.literacy.decay * before)
+            decay = 1.1 * self.model.config.literacy.decay
+            self.literacy = before - decay * max(before - self.literacy_floor, 0.0)
 
     monkeypatch.setattr(ReferenceCitizen, "learn", learn_faster_decay)
     reference = ReferenceModel(scenario, rng=7)
     reference.run(steps)
     worst, _, _ = _max_difference(engine.timeseries(), reference.timeseries())
     assert worst > 1e-6, "a changed rule went unnoticed"
+
+
+def _swap_generalised_rates(s):
+    return {"trust": s.trust.model_copy(update={"generalised_up": s.trust.generalised_down,
+                                                "generalised_down": s.trust.generalised_up})}
+
+
+V2_CHANGES = {
+    # generalised trust learns good news faster than bad (the asymmetry flipped)
+    "generalised_rates_flipped": _swap_generalised_rates,
+    # going online given access depends a little less on literacy
+    "use_floor": lambda s: {"literacy": s.literacy.model_copy(update={"use_floor": s.literacy.use_floor + 0.02})},
+    # a little less capacity kept for planned work
+    "planned_share": lambda s: {"coproduction": s.coproduction.model_copy(
+        update={"planned_share": s.coproduction.planned_share - 0.02})},
+    # a breach's lasting mark on generalised trust
+    "lasting_share": lambda s: {"infosec": s.infosec.model_copy(
+        update={"breach_lasting_share": s.infosec.breach_lasting_share * 0.8})},
+}
+
+
+@pytest.mark.parametrize("change", sorted(V2_CHANGES))
+def test_the_comparison_detects_a_changed_v2_rule(change):
+    """A v2 rule changed in the reference only (its parameters, not the world's) shows in the table."""
+    scenario, steps = SCENARIOS["all_levers_early_events"][0](), 30
+    engine = CoProductionModel(scenario, rng=7)
+    engine.run(steps)
+    reference = ReferenceModel(scenario, rng=7)
+    reference.config = scenario.model_copy(update=V2_CHANGES[change](scenario))  # the citizens' rules read this
+    reference.run(steps)
+    worst, _, _ = _max_difference(engine.timeseries(), reference.timeseries())
+    assert worst > 1e-6, f"a changed rule ({change}) went unnoticed"
 
 
 def test_reference_is_a_mesa_model_of_citizen_agents():

@@ -10,20 +10,34 @@ so the fast engine means what these rules say.
 Longer than 400 lines on purpose: the whole week per citizen in one file that
 reads top to bottom beside MODEL.md s3.
 
-How the two are kept on the same random numbers: each week the engine draws
-one block ``u = rng.random((N_DRAWS, n))`` (a row per kind of decision, a
-column per citizen; rows nobody reads that week are skipped, see
-``CoProductionModel.week_draws`` and :mod:`cosim.model.draws`); the reference draws the same block from
-the same generator with the same method and citizen ``i`` reads column ``i``.  Municipal draws (node outages,
-seat rounding, breaches, officials leaving and being hired) come from the same
+How the two are kept on the same random numbers: the world (below) is a
+``CoProductionModel`` built with the same seed, so after its burn-in its
+generators (``rng``, ``rng_nodes``, ``rng_staff``, ``rng_queue``; ``rng_place``
+for hotspots) are in the state the engine's are in at week 0, and the
+reference draws every number of the week from them, in the engine's order.
+Each week the engine draws one block ``u = rng.random((N_DRAWS, n))`` (a row
+per kind of decision, a column per citizen; rows nobody reads that week are
+skipped, see ``CoProductionModel.week_draws`` and :mod:`cosim.model.draws`); the
+reference draws the same block from the same generator with the same method
+and citizen ``i`` reads column ``i``.  The request queue's triage draws one
+uniform per waiting request from ``rng_queue``, in queue order, after the
+week's new requests have joined; the reference keeps the queue in the same
+order and request ``k`` reads draw ``k``.  Municipal draws (node outages, seat
+rounding, breaches, officials leaving and being hired) come from the same
 generators in the same order.
 
 What is shared with the engine rather than rewritten here (none of it is a
 per-citizen rule):
 
 - the initial state: the reference builds a ``CoProductionModel`` (``world``)
-  with the same seed and copies each citizen's starting values from it; the
-  world also holds the wards, ICT nodes, officials and the social network;
+  with the same seed, which builds the region and runs the burn-in
+  (``run.burn_in_weeks`` of status-quo history before week 0, MODEL.md s2); the
+  reference copies each citizen's post-burn-in values from it (trust and
+  generalised trust, disposition, personal efficacy, literacy and its floor,
+  ...) and the requests still waiting (with the negative weeks they were made
+  in); the world also holds the wards (their quality, service work, IDP input
+  and plan priority are read from and written back to its arrays), the ICT
+  nodes, the officials and the social network;
 - the policy schedule of the week (``world.policy``: levers in force, budget,
   events, node capacities), the officials' weekly turnover and training
   (:func:`cosim.model.stages.talent`) and the effective openness of data
@@ -35,6 +49,9 @@ per-citizen rule):
   and the world's ``record`` computes the table
   (tests/test_reference.py also checks some metrics against plain sums over
   the citizens).
+
+Sums are taken in the engine's order (citizens, officials, wards and requests
+in index order), so that the two agree to the last bit wherever they can.
 
 The reference is about a hundred times slower than the engine at 10,000
 citizens (docs/performance.md): use it to read and to check, not to run studies.
@@ -52,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from cosim.model import stages
-from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN
+from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, USE
 from cosim.model.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
 from cosim.model.model import CoProductionModel
 from cosim.scenario.schema import Scenario
@@ -75,7 +92,7 @@ class Request:
     """A service request waiting in a municipality's queue."""
 
     citizen: ReferenceCitizen
-    week: int      # week it was made
+    week: int      # week it was made (negative: made during the burn-in)
     channel: int   # 1 portal, 2 USSD, 3 social media, 4 ward meeting
 
 
@@ -90,7 +107,7 @@ class ReferenceCitizen(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, i: int):
         super().__init__(model)
-        w = model.world.citizens
+        w = model.world.citizens  # after the world's burn-in
         c = model.config
         self.i = i
         self.ward = int(w.ward[i])
@@ -101,8 +118,11 @@ class ReferenceCitizen(mesa.Agent):
         self.phone = bool(w.device[i] >= 1)
         self.data_affordability = float(w.data_affordability[i])  # weekly chance of having own data
         self.literacy = float(w.literacy[i])
+        self.literacy_floor = float(w.literacy_floor[i])  # literacy decays toward this, not to zero
         self.trust = float(w.trust[i])
-        self.trust_prior = float(w.trust_prior[i])
+        self.generalised = float(w.generalised[i])        # generalised trust: the slow anchor of trust
+        self.disposition = float(w.disposition[i])        # fixed offset to the ward quality perceived
+        self.efficacy = float(w.efficacy[i])              # personal efficacy, learnt from requests' fates
         self.privacy_concern = float(w.privacy_concern[i])
         self.awareness = float(w.awareness[i])
         self.adopted = bool(w.adopted[i])
@@ -117,10 +137,11 @@ class ReferenceCitizen(mesa.Agent):
         self.meeting_cost = pc.cost_meeting * (1.0 + float(w.meeting_km[i]) / pc.meeting_distance_km)
         self.contributions = int(w.contributions[i])
         self.last_participation = int(w.last_participation[i])
-        self.online = False
-        self.channel = 0  # this week's channel: 0 none, 1 + index in CHANNELS
-        self.level = 0    # this week's IAP2 level: 0 none, 1 inform ... 5 empower
-        self.commented = False
+        # last week's (the burn-in's last) choices, as the world's week 0 record shows them
+        self.online = bool(w.online[i])
+        self.channel = int(w.channel[i])  # this week's channel: 0 none, 1 + index in CHANNELS
+        self.level = int(w.level[i])      # this week's IAP2 level: 0 none, 1 inform ... 5 empower
+        self.commented = bool(w.commented.size and w.commented[i])  # (no comments array without a burn-in)
         self.neighbours: list[ReferenceCitizen] = []
         # this week's experiences: sum and number of outcomes
         self.outcome_sum = 0.0
@@ -139,31 +160,43 @@ class ReferenceCitizen(mesa.Agent):
     def use_hotspot(self, u: list[float], served: list[float]) -> None:
         """Get on the hotspot if it has capacity for this citizen."""
         hotspot_ok = self.wants_hotspot and u[HOTSPOT] < served[self.hotspot]  # type: ignore[index]
-        self.online = self.smartphone and (self.has_data or hotspot_ok)
+        self.access = self.smartphone and (self.has_data or hotspot_ok)
 
     def want_centre(self, node_up: list[bool]) -> bool:
-        """Not online on a phone: go to an access centre in reach, if it is open (SmartCape model)."""
-        self.wants_centre = not self.online and self.centre is not None and node_up[self.centre]
+        """No access on a phone: go to an access centre in reach, if it is open (SmartCape model)."""
+        self.wants_centre = not self.access and self.centre is not None and node_up[self.centre]
         return self.wants_centre
 
     def use_centre(self, u: list[float], served: list[float]) -> None:
         """Get a computer at the centre if it has capacity for this citizen."""
         if self.wants_centre and u[CENTRE] < served[self.centre]:  # type: ignore[index]
-            self.online = True
+            self.access = True
+
+    def go_online(self, u: list[float]) -> None:
+        """Given access, go online with a chance rising with literacy (second-level divide, Hargittai 2002)."""
+        use_floor = self.model.config.literacy.use_floor
+        self.online = self.access and u[USE] < use_floor + (1.0 - use_floor) * self.literacy
 
     # -- 4. literacy ---------------------------------------------------------------
 
     def learn(self, trained: bool) -> None:
-        """Training closes a share of the gap; use teaches; disuse slowly erodes (Arrow 1962)."""
+        """Training closes a share of the gap; use teaches; disuse erodes toward the floor (Arrow 1962).
+
+        A training seat also makes the trainee aware of e-services and signs up
+        one with a phone (assisted sign-up).
+        """
         lit = self.model.config.literacy
         literacy = self.literacy
         if trained:
-            literacy = literacy + lit.training_gain * (1.0 - literacy)
+            literacy = literacy + lit.training_gain * (1.0 - self.literacy)
         if self.online and self.adopted:
             literacy = literacy + lit.learning_by_doing * (1.0 - literacy)
         else:
-            literacy = literacy - lit.decay * literacy
+            literacy = literacy - lit.decay * max(literacy - self.literacy_floor, 0.0)
         self.literacy = clip(literacy)
+        if trained:
+            self.awareness = self.awareness + lit.training_awareness * (1.0 - self.awareness)
+            self.adopted = self.adopted or self.phone
 
     # -- 5-7. awareness, adoption, participation -----------------------------------
 
@@ -171,9 +204,9 @@ class ReferenceCitizen(mesa.Agent):
              policy: Any, portal_open: bool, window: bool, queue: list[Request]) -> None:
         """This citizen's week after access and training: awareness, adoption, participation.
 
-        ``nbr_adopted`` and ``nbr_awareness`` are the neighbours' means at the
-        start of the week; ``portal_open`` says whether the municipality's portal
-        is up; a request this citizen makes joins ``queue``.
+        ``nbr_adopted`` and ``nbr_awareness`` are the neighbours' means after
+        this week's training; ``portal_open`` says whether the municipality's
+        portal is up; a request this citizen makes joins ``queue``.
         """
         c = self.model.config
         w = self.model.world
@@ -197,7 +230,10 @@ class ReferenceCitizen(mesa.Agent):
         munis = w.municipalities
         # privacy calculus (Dinev & Hart 2006)
         risk = self.privacy_concern * (1.0 - float(munis.posture[self.municipality]))
-        performance = clip(self.responsiveness + ad.open_data_weight * float(munis.open_data_value[self.municipality]))
+        # open data is useful to the citizen as far as it reaches them: aware, online, literate
+        reach = self.awareness * self.online * (0.5 + 0.5 * self.literacy)
+        open_data = float(munis.open_data_value[self.municipality]) * reach
+        performance = clip(self.responsiveness + ad.open_data_weight * open_data)
         utility = (ad.beta_performance * (performance - 0.5) + ad.beta_effort * (self.literacy - 0.5)
                    + ad.beta_trust * (self.trust - 0.5) - ad.beta_privacy * risk)
         intention = 2.0 / (1.0 + math.exp(-utility))  # 1 for a neutral citizen
@@ -221,9 +257,12 @@ class ReferenceCitizen(mesa.Agent):
         if ch.ward_meetings:
             open_channels.append((self.meeting_cost, MEETING))
         level_offered = IAP2_LEVELS.index(ch.iap2_level) + 1
-        # efficacy: trust raises acting (OECD 2024)
+        # efficacy: trust raises acting (OECD 2024), a deeper IAP2 offer too; and the
+        # citizen's own efficacy, learnt from what became of their requests (Sjoberg et al. 2017)
         efficacy = (1.0 - pc.efficacy_weight) + pc.efficacy_weight * 2.0 * self.trust
         efficacy = efficacy * (1.0 + pc.iap2_efficacy * (level_offered - 2))
+        w_own = pc.personal_efficacy_weight
+        efficacy = efficacy * ((1.0 - w_own) + 2.0 * w_own * self.efficacy)
         if open_channels:
             cost, best = min(open_channels)  # the cheapest; ties to the first in CHANNELS
             act_chance = clip(self.propensity * efficacy * (1.0 - cost))
@@ -241,17 +280,49 @@ class ReferenceCitizen(mesa.Agent):
         if act:
             queue.append(Request(self, week, self.channel))
 
+    # -- 8. co-production: this citizen's experiences --------------------------------
+
+    def experience(self, outcome: float) -> None:
+        """An experience this week: a request resolved (its outcome), one closed unresolved (0), IDP feedback."""
+        self.outcome_sum += outcome
+        self.outcome_n += 1
+
+    def learn_efficacy(self, resolved: bool) -> None:
+        """Personal efficacy: up after a resolved request, down after one closed unresolved (Sjoberg et al. 2017).
+
+        Called at most once per kind a week: two requests resolved in one week
+        move efficacy as one does.
+        """
+        rate = self.model.config.participation.efficacy_learning
+        if resolved:
+            self.efficacy = self.efficacy + rate * (1.0 - self.efficacy)
+        else:
+            self.efficacy = self.efficacy - rate * self.efficacy
+
+    def hear_back(self, level_offered: int, delivery: float) -> None:
+        """Feedback on an IDP comment: the IAP2 promise as far as officials deliver, less disappointment.
+
+        Arnstein 1969; IAP2; Fox 2015 (voice without teeth disappoints).
+        """
+        cp = self.model.config.coproduction
+        promise = (level_offered - 1) / 4.0
+        feedback = (cp.feedback_floor + (1.0 - cp.feedback_floor) * promise * delivery
+                    - cp.promise_weight * (promise - 0.25))
+        self.experience(clip(feedback))
+
     # -- 9. trust -------------------------------------------------------------------
 
     def update_trust(self, nbr_trust: float, ward_quality: float, transparency: float) -> None:
         """Trust after this week's experiences, the ward's service and the neighbours' trust.
 
         ``transparency`` is the weekly pull of open data toward trust in this
-        citizen's municipality; ``nbr_trust`` the neighbours' mean at the start
-        of the week.
+        citizen's municipality (times their awareness); ``nbr_trust`` the
+        neighbours' mean after this week's training.
         """
         tc = self.model.config.trust
-        trust = self.trust
+        # performance for everyone: toward the ward's quality as this citizen perceives it (Van Ryzin 2004)
+        perceived = ward_quality + self.disposition
+        trust = self.trust + tc.quality_weight * (perceived - self.trust)
         if self.outcome_n > 0:
             # expectancy-disconfirmation, bad news weighing more (Slovic 1993; Van Ryzin 2006)
             outcome = self.outcome_sum / self.outcome_n
@@ -259,23 +330,32 @@ class ReferenceCitizen(mesa.Agent):
             trust = clip(trust + tc.alpha_plus * max(gap, 0.0) + tc.alpha_minus * min(gap, 0.0))
             self.expectation = self.expectation + tc.expectation_rate * (outcome - self.expectation)
             self.responsiveness = self.responsiveness + tc.responsiveness_rate * (outcome - self.responsiveness)
-        else:
-            trust = trust + tc.quality_weight * (ward_quality - trust)
-        trust = trust + transparency * (1.0 - trust)  # Grimmelikhuijsen et al. 2013
-        # Friedkin-Johnsen: toward the neighbours, anchored to the prior
-        trust = trust + tc.peer_weight * (nbr_trust - trust) + tc.anchor_weight * (self.trust_prior - trust)
+        trust = trust + transparency * self.awareness * (1.0 - trust)  # Grimmelikhuijsen et al. 2013
+        # Friedkin-Johnsen: toward the neighbours, anchored to generalised trust
+        trust = trust + tc.peer_weight * (nbr_trust - trust) + tc.anchor_weight * (self.generalised - trust)
         self.trust = clip(trust)
+        # generalised trust learns from the new trust, bad faster than good (Kampen et al. 2006)
+        gap = self.trust - self.generalised
+        self.generalised = self.generalised + tc.generalised_up * max(gap, 0.0) + tc.generalised_down * min(gap, 0.0)
         self.outcome_sum, self.outcome_n = 0.0, 0
 
     def suffer_shock(self, breach: float, scandal: float) -> None:
-        """A breach of strength ``breach`` (already damped by the legal framework) and a scandal."""
+        """A breach of strength ``breach`` (already damped by the legal framework) and a scandal.
+
+        A breach hurts in proportion to exposure: fully a user of e-services
+        (their data), the floor share everyone else (the news); part of each
+        drop also marks generalised trust (Slovic 1993).
+        """
         ic = self.model.config.infosec
         if breach > 0:
-            self.trust = self.trust * (1.0 - ic.breach_trust_drop * breach)
-            self.privacy_concern = (self.privacy_concern
-                                    + ic.breach_privacy_rise * breach * (1.0 - self.privacy_concern))
+            s = breach * (ic.breach_exposure_floor + (1.0 - ic.breach_exposure_floor) * self.adopted)
+            self.trust = self.trust * (1.0 - ic.breach_trust_drop * s)
+            self.generalised = self.generalised * (1.0 - ic.breach_trust_drop * ic.breach_lasting_share * s)
+            self.privacy_concern = self.privacy_concern + ic.breach_privacy_rise * s * (1.0 - self.privacy_concern)
         if scandal > 0:
-            self.trust = self.trust * (1.0 - self.model.config.trust.scandal_drop * scandal)
+            drop = self.model.config.trust.scandal_drop
+            self.trust = self.trust * (1.0 - drop * scandal)
+            self.generalised = self.generalised * (1.0 - drop * ic.breach_lasting_share * scandal)
 
 
 class ReferenceModel(mesa.Model):
@@ -293,6 +373,7 @@ class ReferenceModel(mesa.Model):
         if rng is not None and not isinstance(rng, int | np.integer):
             raise TypeError("ReferenceModel needs an integer seed (the world and the engine share it)")
         super().__init__(rng=rng)
+        # the world runs the burn-in: the reference starts from its state at week 0
         self.world = CoProductionModel(scenario, rng=rng, collect=False)
         self.config = self.world.config
         self.week = 0
@@ -303,8 +384,10 @@ class ReferenceModel(mesa.Model):
             indptr, indices = w.network.indptr, w.network.indices
             for i, citizen in enumerate(self.citizens):
                 citizen.neighbours = [self.citizens[j] for j in indices[indptr[i]:indptr[i + 1]]]
-        self.queue: list[Request] = []
-        self.carry = [0.0] * w.n_muni  # officials' unused fractional capacity
+        # the requests still waiting after the burn-in, in order of arrival
+        q = w.queue
+        self.queue: list[Request] = [Request(self.citizens[i], week, channel) for i, week, channel in
+                                     zip(q.citizen.tolist(), q.week.tolist(), q.channel.tolist(), strict=True)]
         if collect:
             self._record()
 
@@ -332,7 +415,7 @@ class ReferenceModel(mesa.Model):
         u = [draws[:, i].tolist() for i in range(w.n)]
 
         # 3. access: own data, then free hotspots, then access centres, each node's
-        #    capacity shared among those who ask for it
+        #    capacity shared among those who ask for it; then use given access
         capacity = policy.node_capacity.tolist()
         data_factor = [1.0] * M if policy.data_factor is None else policy.data_factor.tolist()
         hotspot_of = [None if h < 0 else int(h) + w.nodes.n_centres for h in w.citizens.hotspot]
@@ -350,15 +433,16 @@ class ReferenceModel(mesa.Model):
         served = [served_share(d, cap) for d, cap in zip(demand, capacity, strict=True)]
         for ct in citizens:
             ct.use_centre(u[ct.i], served)
+            ct.go_online(u[ct.i])
         ch = lv["channels"]
         portal_open = [bool(ch.portal and w.municipalities.portal_down_until[m] <= t) for m in range(M)]
 
-        # 4. literacy: training seats, learning by doing, decay
+        # 4. literacy: training seats (with awareness and sign-up), learning by doing, decay
         trained = self._training(lv["training"], u)
         for ct in citizens:
             ct.learn(ct in trained)
 
-        # neighbours' trust, adoption and awareness at the start of the week
+        # neighbours' trust, adoption and awareness, after the training
         nbr = self._neighbour_means()
 
         # 5-7. awareness, adoption, participation (and effective openness of data)
@@ -374,7 +458,10 @@ class ReferenceModel(mesa.Model):
         w.week_stats["requests"] = np.array(requests)
         w.totals["submitted"] += len(self.queue) - new_requests
 
-        # 8. co-production: officials resolve requests first in first out
+        # 8. plans (IDP input in the window), then co-production: triage of the queue,
+        #    planned work, ward service quality
+        if window:
+            self._plans(policy.level_offered)
         self._coproduce(t, lv["links"], policy.level_offered)
 
         # 9. trust, then shocks
@@ -446,51 +533,106 @@ class ReferenceModel(mesa.Model):
                         (tot[2] - ct.awareness) / others))
         return out
 
-    def _coproduce(self, t: int, links: Any, level_offered: int) -> None:
-        """Officials resolve requests in order of arrival, up to capacity x skill per week."""
-        w, c = self.world, self.config
-        o, cp, pc = c.officials, c.coproduction, c.participation
+    def _ward_needs(self) -> tuple[list[int], list[float]]:
+        """Each ward's residents and weekly needs (a need-weighted count of its residents)."""
+        wards, mc = self.world.wards, self.config.municipality
+        size = [0] * wards.n
+        for ct in self.citizens:
+            size[ct.ward] += 1
+        need_mult = wards.need_mult.tolist()
+        return size, [max(max(size[k], 1) * mc.need_rate * need_mult[k], 1e-12) for k in range(wards.n)]
+
+    def _plans(self, level_offered: int) -> None:
+        """In the IDP window: each ward's input (comments per resident) moves planned work toward it.
+
+        A moving average of the comments per resident; the ward's priority is
+        its needs x max(0, 1 + shift (input / municipal mean input - 1)), the
+        shift growing with the IAP2 level offered (Grossman, Humphreys &
+        Sacramone-Lutz 2014; Fox 2015).
+        """
+        wards, cp = self.world.wards, self.config.coproduction
+        size, needs = self._ward_needs()
+        comments = [0] * wards.n
+        for ct in self.citizens:
+            comments[ct.ward] += ct.commented
+        idp_input = wards.idp_input.tolist()
+        for k in range(wards.n):
+            idp_input[k] += cp.plan_rate * (comments[k] / max(size[k], 1) - idp_input[k])
+        muni = wards.municipality.tolist()
+        weighted, total = [0.0] * self.world.n_muni, [0.0] * self.world.n_muni  # need-weighted mean input
+        for k in range(wards.n):
+            weighted[muni[k]] += needs[k] * idp_input[k]
+            total[muni[k]] += needs[k]
+        shift = cp.idp_plan_weight * (level_offered - 1) / 4.0
+        priority = []
+        for k in range(wards.n):
+            mean = weighted[muni[k]] / total[muni[k]]
+            relative = idp_input[k] / mean if mean > 0 else 1.0
+            priority.append(needs[k] * max(0.0, 1.0 + shift * (relative - 1.0)))
+        wards.idp_input, wards.priority = np.array(idp_input), np.array(priority)
+
+    def _staff(self) -> tuple[list[float], list[float], list[float], list[float]]:
+        """Officials in post per municipality: capacity (simulated requests a week), number, mean skill and ICT skill.
+
+        An official resolves capacity x skill x (1 - w (1 - ICT skill)) requests
+        a week (Boyne 2003; AGSA 2020-21).
+        """
+        w, o = self.world, self.config.officials
         M = w.n_muni
         off = w.officials
+        w_ict = self.config.coproduction.ict_productivity
         active = off.active.tolist()
         skill_of, ict_of, muni_of = off.skill.tolist(), off.ict_skill.tolist(), off.municipality.tolist()
         cap, n_act, skill, ict = [0.0] * M, [0.0] * M, [0.0] * M, [0.0] * M
         for k in range(len(active)):
             m = muni_of[k]
-            cap[m] += o.capacity_per_week * skill_of[k] * active[k]
+            cap[m] += o.capacity_per_week * skill_of[k] * (1.0 - w_ict * (1.0 - ict_of[k])) * active[k]
             n_act[m] += active[k]
             skill[m] += skill_of[k] * active[k]
             ict[m] += ict_of[k] * active[k]
         scale = w.municipalities.scale.tolist()
         cnt = [max(x, 1.0) for x in n_act]
-        cap = [cap[m] / scale[m] for m in range(M)]
-        skill = [skill[m] / cnt[m] for m in range(M)]
-        ict = [ict[m] / cnt[m] for m in range(M)]
+        return ([cap[m] / scale[m] for m in range(M)], cnt, [skill[m] / cnt[m] for m in range(M)],
+                [ict[m] / cnt[m] for m in range(M)])
+
+    def _coproduce(self, t: int, links: Any, level_offered: int) -> None:
+        """Officials triage the queue and do planned work; ward quality follows the work per need."""
+        w, c = self.world, self.config
+        cp, pc = c.coproduction, c.participation
+        M = w.n_muni
+        cap, cnt, skill, ict = self._staff()
         pooled = links.shared_talent_pool and M > 1
-        if pooled:  # one queue for the region, officials' skill averaged
+        if pooled:  # one pool of officials for the region, skills averaged over it
             total = sum(cnt)
             skill = [sum(s * n for s, n in zip(skill, cnt, strict=True)) / total] * M
             ict = [sum(s * n for s, n in zip(ict, cnt, strict=True)) / total] * M
-            self.carry = [self.carry[0]] + [0.0] * (M - 1)
-            available = [self.carry[0] + sum(cap)]
+            pool_of, pool_cap = [0] * M, [sum(cap)]
         else:
-            available = [self.carry[m] + cap[m] for m in range(M)]
-        whole = [math.floor(a) for a in available]
-        used = [0] * len(whole)
-        resolved, waiting, dropped = [], [], []
+            pool_of, pool_cap = list(range(M)), cap
+
+        # triage (processor sharing, Kleinrock 1976): reactive capacity shared over the requests
+        # waiting, so each is resolved with chance min(max rate, capacity / waiting)
+        waiting = [0] * len(pool_cap)
         for r in self.queue:
-            pool = 0 if pooled else r.citizen.municipality
-            if used[pool] < whole[pool]:
-                used[pool] += 1
+            waiting[pool_of[r.citizen.municipality]] += 1
+        chance = [min(cp.max_resolution_rate, (1.0 - cp.planned_share) * pool_cap[k] / max(waiting[k], 1e-12))
+                  for k in range(len(pool_cap))]
+        delivery = [chance[pool_of[m]] / cp.max_resolution_rate for m in range(M)]
+        w.municipalities.delivery = np.array(delivery)
+        # each request's one draw: resolved when u < chance; else closed unresolved with chance
+        # 1 / max wait (abandonment, Palm 1943), i.e. when u >= 1 - (1 - chance) / max wait
+        draw = w.rng_queue.random(len(self.queue)).tolist()
+        close = 1.0 / pc.max_wait_weeks
+        resolved, dropped, left = [], [], []
+        for r, ur in zip(self.queue, draw, strict=True):
+            p = chance[pool_of[r.citizen.municipality]]
+            if ur < p:
                 resolved.append(r)
-            elif t - r.week >= pc.max_wait_weeks:
+            elif ur >= 1.0 - close * (1.0 - p):
                 dropped.append(r)
             else:
-                waiting.append(r)
-        # unused capacity is lost; only the fractional part carries to next week
-        carry = [0.0 if used[k] < whole[k] else available[k] - whole[k] for k in range(len(whole))]
-        self.carry = carry + self.carry[len(carry):]
-        self.queue = waiting
+                left.append(r)
+        self.queue = left
 
         # co-produced quality: citizen input x official input (Cobb-Douglas; Ostrom 1996)
         open_data = w.municipalities.open_data_value.tolist()
@@ -513,7 +655,7 @@ class ReferenceModel(mesa.Model):
             waits[m].append(t - r.week)
         for r in dropped:
             n_drop[r.citizen.municipality] += 1
-        for r in waiting:  # where nothing was resolved, the median age of what still waits
+        for r in self.queue:  # where nothing was resolved, the median age of what still waits
             if n_res[r.citizen.municipality] == 0:
                 waits[r.citizen.municipality].append(t - r.week)
         ws = w.week_stats
@@ -525,37 +667,55 @@ class ReferenceModel(mesa.Model):
         w.totals["resolved"] += len(resolved)
         w.totals["dropped"] += len(dropped)
 
-        # ward service quality follows resolved co-produced work (moving average of coverage)
-        mc = c.municipality
+        # service production (Parks et al. 1981; Boyne 2003): a resolved report serves
+        # report_leverage needs per unit of outcome; the capacity not spent on reports is
+        # planned work on unreported needs, spread over the pool's wards by plan priority,
+        # at an information discount (open data helps find the needs)
         wards = w.wards
-        done = [0.0] * wards.n
-        for r, outcome in zip(resolved, outcomes, strict=True):
-            done[r.citizen.ward] += outcome
-        size = np.bincount(w.citizens.ward, minlength=wards.n).tolist()
-        need_mult, base = wards.need_mult.tolist(), wards.base_quality.tolist()
-        coverage, quality = wards.coverage.tolist(), wards.quality.tolist()
+        _, needs = self._ward_needs()
+        muni, priority = wards.municipality.tolist(), wards.priority.tolist()
+        spent = [0] * len(pool_cap)
+        for r in resolved:
+            spent[pool_of[r.citizen.municipality]] += 1
+        planned = [max(pool_cap[k] - spent[k], 0.0) for k in range(len(pool_cap))]
+        pool_priority = [0.0] * len(pool_cap)
         for k in range(wards.n):
-            expected = max(max(size[k], 1) * mc.need_rate * need_mult[k], 1e-12)
-            coverage[k] = (1.0 - mc.coverage_rate) * coverage[k] + mc.coverage_rate * min(1.0, done[k] / expected)
-            target = base[k] + (1.0 - base[k]) * coverage[k] * cp.quality_gain
-            quality[k] = clip(quality[k] + mc.quality_response * (target - quality[k]))
-        wards.coverage, wards.quality = np.array(coverage), np.array(quality)
-
-        # each citizen's experiences: outcomes, dropped requests (0), IDP feedback
+            pool_priority[pool_of[muni[k]]] += priority[k]
+        value = [min(1.0, cp.unreported_discount * (1.0 + cp.open_data_boost * v)) for v in open_data]
+        reported = [0.0] * wards.n
         for r, outcome in zip(resolved, outcomes, strict=True):
-            r.citizen.outcome_sum += outcome
-            r.citizen.outcome_n += 1
+            reported[r.citizen.ward] += outcome
+        mc = c.municipality
+        work, quality, base = wards.work.tolist(), wards.quality.tolist(), wards.base_quality.tolist()
+        saturation = 1.0 - math.exp(-1.0)
+        for k in range(wards.n):
+            pool = pool_of[muni[k]]
+            done = (cp.report_leverage * reported[k]
+                    + planned[pool] * (priority[k] / pool_priority[pool]) * value[muni[k]])
+            # work per need: a moving average; quality follows it with diminishing returns,
+            # equal to base quality at the reference work per need
+            work[k] = (1.0 - mc.coverage_rate) * work[k] + mc.coverage_rate * (done / needs[k])
+            index = (1.0 - math.exp(-work[k] / cp.reference_work_per_need)) / saturation
+            target = min(1.0, base[k] * index**cp.production_elasticity)
+            quality[k] = clip(quality[k] + mc.quality_response * (target - quality[k]))
+        wards.work, wards.quality = np.array(work), np.array(quality)
+
+        # each citizen's experiences: outcomes, requests closed unresolved (0), IDP feedback;
+        # personal efficacy moves once for any resolved, then once for any closed unresolved
+        for r, outcome in zip(resolved, outcomes, strict=True):
+            r.citizen.experience(outcome)
+        for ct in dict.fromkeys(r.citizen for r in resolved):
+            ct.learn_efficacy(True)
         for r in dropped:
-            r.citizen.outcome_sum += 0.0
-            r.citizen.outcome_n += 1
-        feedback = cp.feedback_floor + (1.0 - cp.feedback_floor) * (level_offered - 1) / 4.0
+            r.citizen.experience(0.0)
+        for ct in dict.fromkeys(r.citizen for r in dropped):
+            ct.learn_efficacy(False)
         for ct in self.citizens:
             if ct.commented:
-                ct.outcome_sum += feedback
-                ct.outcome_n += 1
+                ct.hear_back(level_offered, delivery[ct.municipality])
 
     def _shocks(self, t: int, events: list[Any], sec: Any) -> None:
-        """Breaches (a hazard falling with security), scandals; a legal framework damps both."""
+        """Breaches (a hazard falling with security), scandals; a legal framework damps breaches."""
         w, ic = self.world, self.config.infosec
         M = w.n_muni
         draw = w.rng.random(M).tolist()
@@ -586,7 +746,8 @@ class ReferenceModel(mesa.Model):
         """Copy the citizens' state into the world's arrays and record the world's metrics."""
         w = self.world
         cs = self.citizens
-        for name, dtype in (("trust", float), ("literacy", float), ("awareness", float), ("privacy_concern", float),
+        for name, dtype in (("trust", float), ("generalised", float), ("efficacy", float), ("literacy", float),
+                            ("awareness", float), ("privacy_concern", float),
                             ("expectation", float), ("responsiveness", float), ("adopted", bool),
                             ("online", bool), ("contributions", np.int64), ("last_participation", np.int64),
                             ("channel", np.int8), ("level", np.int8), ("commented", bool)):
