@@ -284,6 +284,8 @@ def start_dynamics(c: Scenario, citizens: Citizens, wards: Wards, muni_wealth: n
     citizens.channel = np.zeros(n, dtype=np.int8)  # this week's channel (0 = none)
     citizens.level = np.zeros(n, dtype=np.int8)    # this week's IAP2 level (0 = none)
     citizens.online = np.zeros(n, dtype=bool)
+    citizens.commented = np.zeros(n, dtype=bool)  # nobody has commented yet
+    citizens.commenters = np.zeros(0, dtype=np.int64)
     wards.quality = wards.base_quality.copy()
     wards.work = np.full(wards.n, c.coproduction.reference_work_per_need)  # at the reference: quality = base
     return Municipalities(

@@ -71,6 +71,7 @@ import pandas as pd
 from cosim.model import stages
 from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, USE
 from cosim.model.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
+from cosim.model.mechanisms.services import MAX_RELATIVE_INPUT
 from cosim.model.model import CoProductionModel
 from cosim.scenario.schema import Scenario
 
@@ -567,7 +568,7 @@ class ReferenceModel(mesa.Model):
         priority = []
         for k in range(wards.n):
             mean = weighted[muni[k]] / total[muni[k]]
-            relative = idp_input[k] / mean if mean > 0 else 1.0
+            relative = min(idp_input[k] / mean, MAX_RELATIVE_INPUT) if mean > 0 else 1.0
             priority.append(needs[k] * max(0.0, 1.0 + shift * (relative - 1.0)))
         wards.idp_input, wards.priority = np.array(idp_input), np.array(priority)
 

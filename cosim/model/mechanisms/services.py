@@ -91,8 +91,13 @@ def queue_fate(u: np.ndarray, resolve_p: np.ndarray, close_p: float) -> tuple[np
 
 
 
+#: A ward's input counts up to this many times the municipal mean: plans answer
+#: voice, but a handful of comments in a small sample cannot redirect them (assumption).
+MAX_RELATIVE_INPUT = 3.0
+
+
 def plan_priorities(needs: np.ndarray, ward_input: np.ndarray, mean_input: np.ndarray, shift: float) -> np.ndarray:
-    """Planned work per ward: needs x max(0, 1 + s (input / mean input - 1)).
+    """Planned work per ward: needs x max(0, 1 + s (min(input / mean input, 3) - 1)).
 
     MODEL.md s3 step 8: IDP input moves plans toward the wards that gave it,
     more at deeper IAP2 levels (``shift`` = plan weight x (level - 1) / 4;
@@ -101,6 +106,7 @@ def plan_priorities(needs: np.ndarray, ward_input: np.ndarray, mean_input: np.nd
     mean input (with none, plans follow needs).
     """
     relative = np.divide(ward_input, mean_input, out=np.ones_like(ward_input), where=mean_input > 0)
+    relative = np.minimum(relative, MAX_RELATIVE_INPUT)
     return needs * np.maximum(0.0, 1.0 + shift * (relative - 1.0))
 
 

@@ -149,7 +149,8 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     target = mech.production_target(wards.base_quality, wards.work, cp.reference_work_per_need,
                                     cp.production_elasticity)
     wards.quality = mech.ward_quality_update(wards.quality, target, c.municipality.quality_response)
-    # personal efficacy: a resolved request raises it, one closed unresolved lowers it (Sjoberg et al. 2017)
+    # personal efficacy: a resolved request raises it, one closed unresolved lowers it (Sjoberg et al. 2017);
+    # once a week for each kind of news, however many of a citizen's requests it concerns
     cit.efficacy[cits] = mech.efficacy_update(cit.efficacy[cits], True, pc.efficacy_learning)
     cit.efficacy[d_cits] = mech.efficacy_update(cit.efficacy[d_cits], False, pc.efficacy_learning)
     # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback;
