@@ -113,7 +113,10 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     awareness = np.clip(p.awareness_initial * (p.awareness_literacy_base + literacy), 0.0, 1.0)
     adopted = (rng.random(n) < p.adopted_initial) & (device >= 1)
     # heavy-tailed contribution propensity: Pareto (Nielsen 2006: 90-9-1)
-    propensity = np.minimum(1.0, p.propensity_scale * (1.0 + rng.pareto(p.propensity_alpha, n)))
+    raw_propensity = p.propensity_scale * (1.0 + rng.pareto(p.propensity_alpha, n))
+    propensity = np.minimum(1.0, raw_propensity)
+    # beyond the cap, propensity is reach: activists report their neighbourhood's needs too
+    reach = np.maximum(1.0, raw_propensity)
     if p.homogeneous:
         income[:] = 1
         age[:] = 1
@@ -125,6 +128,7 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
         awareness[:] = 1.0
         adopted[:] = False
         propensity[:] = p.propensity_scale
+        reach[:] = 1.0
     # literacy terciles fixed at the start: stable groups for "for whom"
     t1, t2 = np.quantile(literacy, [1 / 3, 2 / 3])
     lit_group = np.where(literacy <= t1, 0, np.where(literacy <= t2, 1, 2)).astype(np.int8)
@@ -139,7 +143,7 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     return Citizens(
         ward=ward, municipality=muni, x=x, y=y, income=income, age=age, device=device,
         data_affordability=data_affordability, literacy=literacy, trust=trust,
-        privacy_concern=privacy_concern, awareness=awareness, adopted=adopted, propensity=propensity,
+        privacy_concern=privacy_concern, awareness=awareness, adopted=adopted, propensity=propensity, reach=reach,
         generalised=trust.copy(), disposition=trust - mean_quality[muni], efficacy=np.full(n, 0.5),
         literacy_floor=c.literacy.floor_share * literacy,
         expectation=np.full(n, 0.5), responsiveness=np.full(n, 0.5), lit_group=lit_group)
@@ -309,7 +313,10 @@ def week_constants(c: Scenario, citizens: Citizens, wards: Wards) -> None:
     pc = c.participation
     n_muni = c.region.n_municipalities
     wards.size = np.bincount(citizens.ward, minlength=wards.n)
-    citizens.need_chance = c.municipality.need_rate * wards.need_mult[citizens.ward]
+    # activists meet their neighbourhood's needs too (Sjoberg, Mellon & Peixoto 2017); the ward's
+    # needs (expected_requests below) are unchanged: they report needs others also have
+    reach = np.minimum(citizens.reach, pc.activist_reach_max)
+    citizens.need_chance = np.minimum(1.0, c.municipality.need_rate * wards.need_mult[citizens.ward] * reach)
     citizens.meeting_cost = pc.cost_meeting * (1.0 + citizens.meeting_km / pc.meeting_distance_km)
     expected_w = np.maximum(wards.size, 1) * c.municipality.need_rate * wards.need_mult
     wards.expected_requests = np.maximum(expected_w, 1e-12)  # requests a ward needs each week

@@ -133,7 +133,9 @@ class ReferenceCitizen(mesa.Agent):
         self.near_training = bool(w.near_training[i])
         self.centre = int(w.access_centre[i]) if w.access_centre[i] >= 0 else None  # access centre in reach
         # chance a service need arises this week; cost of reaching a ward meeting
-        self.need_chance = c.municipality.need_rate * float(model.world.wards.need_mult[self.ward])
+        # activists (propensity beyond its cap) also meet their neighbourhood's needs (Sjoberg et al. 2017)
+        reach = min(float(w.reach[i]), c.participation.activist_reach_max)
+        self.need_chance = min(1.0, c.municipality.need_rate * float(model.world.wards.need_mult[self.ward]) * reach)
         pc = c.participation
         self.meeting_cost = pc.cost_meeting * (1.0 + float(w.meeting_km[i]) / pc.meeting_distance_km)
         self.contributions = int(w.contributions[i])

@@ -80,6 +80,7 @@ class Citizens:
     awareness: np.ndarray            # awareness of e-services [0, 1]
     adopted: np.ndarray              # uses e-participation (bool)
     propensity: np.ndarray           # heavy-tailed will to contribute [0, 1]
+    reach: np.ndarray                # >= 1: propensity beyond its cap, the activist's reach (reports for others)
     generalised: np.ndarray          # generalised trust: the slow Friedkin-Johnsen anchor, learnt from experience
     disposition: np.ndarray          # fixed offset to perceived service quality (initial trust - municipality's mean quality)
     efficacy: np.ndarray             # personal efficacy [0, 1]: resolved requests raise it, ignored ones lower it

@@ -319,6 +319,9 @@ class ParticipationConfig(Section):
     idp_rate: float = param(0.10, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
                             desc="Extra weekly consultation opportunity during the IDP window.",
                             source=ASSUMPTION)
+    activist_reach_max: float = param(10.0, 1.0, 100.0, unit="-", sa=(1.0, 20.0),
+                                      desc="The most active citizens also report their neighbourhood's needs: one whose contribution propensity before its cap at 1 is r > 1 meets min(r, this) times the need rate (1: everyone reports only their own needs).",
+                                      source="Sjoberg, Mellon & Peixoto 2017 (a few FixMyStreet users file most reports); Nielsen 2006 (90-9-1); the cap is an assumption")
     iap2_efficacy: float = param(0.1, 0.0, 1.0, unit="-", sa=(0.0, 0.3),
                                  desc="Relative rise in acting per IAP2 level offered above consult.",
                                  source="assumption; OECD 2024 (a say raises trust and efficacy); Arnstein 1969")
