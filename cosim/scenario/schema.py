@@ -319,7 +319,7 @@ class ParticipationConfig(Section):
     idp_rate: float = param(0.10, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
                             desc="Extra weekly consultation opportunity during the IDP window.",
                             source=ASSUMPTION)
-    activist_reach_max: float = param(10.0, 1.0, 100.0, unit="-", sa=(1.0, 20.0),
+    activist_reach_max: float = param(20.0, 1.0, 100.0, unit="-", sa=(1.0, 40.0),
                                       desc="The most active citizens also report their neighbourhood's needs: one whose contribution propensity before its cap at 1 is r > 1 meets min(r, this) times the need rate (1: everyone reports only their own needs).",
                                       source="Sjoberg, Mellon & Peixoto 2017 (a few FixMyStreet users file most reports); Nielsen 2006 (90-9-1); the cap is an assumption")
     iap2_efficacy: float = param(0.1, 0.0, 1.0, unit="-", sa=(0.0, 0.3),
@@ -472,8 +472,8 @@ class OfficialsConfig(Section):
     n_officials: int = param(80, 1, 5_000, unit="officials", sa=(40, 160),
                              desc="Officials handling citizen requests and participation.",
                              source=ASSUMPTION)
-    capacity_per_week: float = param(240.0, 1.0, 5_000.0, unit="requests/week", sa=(120.0, 480.0),
-                                     desc="Requests (or planned tasks of the same size) one official of skill 1 and ICT skill 1 handles per week; with the default skills about 106.",
+    capacity_per_week: float = param(340.0, 1.0, 5_000.0, unit="requests/week", sa=(170.0, 680.0),
+                                     desc="Requests (or planned tasks of the same size) one official of skill 1 and ICT skill 1 handles per week; with the default skills about 150.",
                                      source="assumption: set so that the default municipality's reactive capacity is short of its demand (a backlog, as AGSA reports on municipal service delivery describe); sensitivity range 120-480")
     skill_mean: float = param(0.55, 0.0, 1.0, unit="-", sa=(0.4, 0.7),
                               desc="Mean general skill of officials.", source=ASSUMPTION)
