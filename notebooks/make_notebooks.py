@@ -56,7 +56,7 @@ def setup(sizes: str, numpy: bool = True) -> str:
         SCENARIOS = Path(cosim.__file__).resolve().parent.parent / "scenarios"
         BASELINE = SCENARIOS / "baseline.toml"
         # fixed-point numbers, at most 4 decimals, trailing zeros dropped; never 1.2e-03
-        pd.set_option("display.float_format", lambda x: f"{x:,.4f}".rstrip("0").rstrip("."))
+        pd.set_option("display.float_format", lambda x: f"{round(x, 4) + 0.0:,.4f}".rstrip("0").rstrip("."))
         pd.set_option("display.width", 140)
         plt.rcParams.update({"figure.figsize": (9, 4), "axes.grid": True, "grid.alpha": 0.3})
         ''') + textwrap.dedent(sizes).strip()
