@@ -826,6 +826,12 @@ def test_plan_priorities():
     assert mech.plan_priorities(needs, ward_input, mean_input, 0.5).tolist() == [6.0, 2.0, 2.0, 2.0]
     assert mech.plan_priorities(needs, ward_input, mean_input, 0.0).tolist() == needs.tolist()
     assert mech.plan_priorities(needs, ward_input, mean_input, 2.0).tolist() == [12.0, 0.0, 2.0, 2.0]  # not below 0
+    # a ward's input counts at most MAX_RELATIVE_INPUT (3) times the mean: 8x the mean counts as 3x
+    from cosim.model.mechanisms.services import MAX_RELATIVE_INPUT
+
+    assert MAX_RELATIVE_INPUT == 3.0
+    got = mech.plan_priorities(np.array([4.0, 4.0]), np.array([2.0, 0.75]), np.array([0.25, 0.25]), 0.5)
+    assert got.tolist() == [8.0, 8.0]  # 4 x (1 + 0.5 x (3 - 1)) for both
 
 
 def test_plan_priorities_move_planned_work_but_keep_its_total():
@@ -839,6 +845,32 @@ def test_plan_priorities_move_planned_work_but_keep_its_total():
         if shift:  # more input, more planned work per need
             order = np.argsort(ward_input)
             assert (np.diff((plan / needs)[order]) >= -1e-12).all()
+
+
+def test_idp_comments_move_plans_only_in_the_window_and_by_the_level():
+    """stages.plans: a ward's input (comments per resident, a moving average) sets its planned work."""
+    s = load_scenario(None, {"run.n_citizens": 1200, "run.burn_in_weeks": 0, "municipality.ward_rows": 2,
+                             "municipality.ward_cols": 2})
+    m = CoProductionModel(s, rng=6)
+    cit, wards = m.citizens, m.wards
+    first = np.searchsorted(cit.ward, np.arange(wards.n))
+    cit.commenters = np.concatenate([first[0] + np.arange(6), first[1] + np.arange(2)])  # wards 0 and 1 speak
+    needs = wards.expected_requests.copy()
+    stages.plans(s, cit, wards, False, 5)  # outside the window: nothing moves
+    np.testing.assert_array_equal(wards.priority, needs)
+    assert not wards.idp_input.any()
+    rate, weight = s.coproduction.plan_rate, s.coproduction.idp_plan_weight
+    stages.plans(s, cit, wards, True, 1)  # 'inform': input is recorded, plans do not move
+    comments = np.bincount(cit.ward[cit.commenters], minlength=wards.n)
+    np.testing.assert_allclose(wards.idp_input, rate * comments / wards.size, rtol=1e-12)
+    np.testing.assert_allclose(wards.priority, needs, rtol=1e-12)
+    stages.plans(s, cit, wards, True, 5)  # 'empower': the full shift
+    ward_input = (1 - rate) * rate * comments / wards.size + rate * comments / wards.size
+    np.testing.assert_allclose(wards.idp_input, ward_input, rtol=1e-12)
+    mean = (needs * ward_input).sum() / needs.sum()
+    np.testing.assert_allclose(wards.priority, mech.plan_priorities(needs, ward_input, np.full(4, mean), weight),
+                               rtol=1e-12)
+    assert wards.priority[0] > needs[0] and wards.priority[3] < needs[3]  # toward the ward that spoke most
 
 
 def test_unreported_value():
