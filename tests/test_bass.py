@@ -34,6 +34,8 @@ NEUTRAL = {
     "awareness.decay": 0.0,                                           # awareness stays 1
     "infosec.breach_hazard": 0.0,                                     # no breach: privacy and trust untouched
     "adoption.lapse_rate": 0.0,
+    "run.burn_in_weeks": 0,                                           # the curve starts at week 0 from no adopters
+    "literacy.use_floor": 1.0,                                        # everyone with access goes online each week
 }
 CASES = {
     # (p, q per week, weeks, citizens)

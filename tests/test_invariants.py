@@ -4,7 +4,8 @@ Draws a few dozen parameters from the schema (``parameter_table()``), each
 within its sensitivity range (``sa_range``) or anywhere within its hard bounds, plus every
 switch and choice, and runs a small model (200-400 citizens, 20-40 weeks) with
 every lever on and random shocks.  Whatever the parameters: shares and rates
-stay in [0, 1], nothing is NaN or infinite, requests are conserved and the
+stay in [0, 1], nothing is NaN or infinite, requests are conserved (counting the
+queue the burn-in leaves at week 0) and the
 citizens' trust, literacy, awareness and privacy stay in [0, 1].
 """
 
@@ -23,8 +24,8 @@ from cosim.scenario.schema import iter_parameters, parameter_table
 
 ALL_LEVERS = Path(__file__).resolve().parent.parent / "scenarios" / "all_levers.toml"
 
-# Size and horizon are drawn separately (small); seeds and schedules are not model parameters.
-SKIP = {"run.steps", "run.n_citizens", "run.seed", "region.n_municipalities", "municipality.population",
+# Size, horizon and burn-in are drawn separately (small); seeds and schedules are not model parameters.
+SKIP = {"run.steps", "run.n_citizens", "run.seed", "run.burn_in_weeks", "region.n_municipalities", "municipality.population",
         "municipality.annual_budget_rand", "municipality.over_budget"}
 # Hard upper bounds that would only make the test slow (each is still drawn up to this cap).
 CAP = {"officials.n_officials": 400, "infrastructure.access_centres": 60, "infrastructure.service_centres": 30,
@@ -93,6 +94,7 @@ def scenarios(draw):
                        "municipality": draw(st.one_of(st.none(), st.integers(0, n_muni - 1)))})
     params.update({
         "run.n_citizens": draw(st.integers(200, 400)), "run.steps": steps,
+        "run.burn_in_weeks": draw(st.integers(0, 60)),  # a cold start, or a queue carried into week 0
         "region.n_municipalities": n_muni, "municipality.over_budget": "scale",
         "municipality.annual_budget_rand": draw(st.sampled_from([2e7, 2e8])),
         "events": events,
@@ -138,12 +140,14 @@ def test_invariants_hold_for_random_parameters(drawn):
     assert (shares >= 0).all()
     assert df[GAPS].abs().le(1.0).all().all()
     assert (df[COUNTS] >= 0).all().all()
-    # counts are conserved: submitted = resolved + backlog + dropped
+    # counts are conserved from week 0 (the burn-in's queue carries over, its counters do not):
+    # waiting at week 0 + submitted = resolved + dropped + waiting now
     t = m.totals
-    assert t["submitted"] == t["resolved"] + t["dropped"] + m.queue.size
+    start = df[(df["municipality"] == "region") & (df["step"] == 0)]["backlog"].item()
+    assert start + t["submitted"] == t["resolved"] + t["dropped"] + m.queue.size
     for _, g in df.groupby("municipality"):
         flow = g["requests"].cumsum() - g["resolved"].cumsum() - g["dropped"].cumsum()
-        assert (flow.to_numpy() == g["backlog"].to_numpy()).all()
+        assert (flow.to_numpy() + g["backlog"].iloc[0] == g["backlog"].to_numpy()).all()
     # the region row adds up the municipalities' counts
     region = df[df["municipality"] == "region"].set_index("step")
     munis = df[df["municipality"] != "region"].groupby("step")

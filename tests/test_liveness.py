@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from cosim import METRICS, ScenarioError, load_scenario, simulate
-from cosim.scenario.loading import get_path
+from cosim.scenario.loading import get_path, with_overrides
 from cosim.scenario.schema import iter_parameters, parameter_table
 
 ALL_LEVERS = Path(__file__).resolve().parent.parent / "scenarios" / "all_levers.toml"
@@ -226,12 +226,19 @@ def test_nudging_an_event_changes_the_output(index, field):
 
 
 def test_initial_tenure_sets_the_tenures():
-    """officials.initial_tenure_weeks bounds the tenures drawn at the start."""
+    """officials.initial_tenure_weeks bounds the tenures drawn at the start (before the burn-in)."""
     from cosim import CoProductionModel
 
     for weeks in (10, 520):
-        m = CoProductionModel(load_scenario(None, {"run.n_citizens": 200, "officials.initial_tenure_weeks": weeks}),
-                              rng=1)
-        tenure = m.officials.tenure
+        cold = load_scenario(None, {"run.n_citizens": 200, "officials.initial_tenure_weeks": weeks,
+                                    "run.burn_in_weeks": 0})
+        tenure = CoProductionModel(cold, rng=1).officials.tenure
         assert tenure.min() >= 0 and tenure.max() < weeks
         assert tenure.max() >= weeks // 2
+        # the burn-in is history: without attrition every official is still in post at
+        # week 0, each tenure exactly burn_in_weeks longer than the one drawn
+        burn = 104
+        warm = CoProductionModel(with_overrides(cold, {"run.burn_in_weeks": burn,
+                                                       "officials.attrition_annual": 0.0}), rng=1)
+        assert warm.officials.active.all()
+        np.testing.assert_array_equal(warm.officials.tenure, tenure + burn)

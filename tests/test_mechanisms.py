@@ -20,10 +20,13 @@ from cosim.scenario.loading import with_overrides
 # --------------------------------------------------------------------------- access
 
 # One ward of 2 km x 2 km, one simulated citizen per resident (scale 1), everyone
-# with a smartphone and no data, no access or service centres, no outages:
-# a citizen is online exactly when a hotspot serves them.
+# with a smartphone and no data, no access or service centres, no outages, and
+# the literacy use gate open (use_floor 1: everyone with access goes online):
+# a citizen is online exactly when a hotspot serves them.  A cold start (no
+# burn-in): the town's history plays no part in who a hotspot reaches.
 HOTSPOT_TOWN = {
-    "run.n_citizens": 1000, "run.steps": 30, "municipality.population": 1000,
+    "run.n_citizens": 1000, "run.steps": 30, "run.burn_in_weeks": 0, "municipality.population": 1000,
+    "literacy.use_floor": 1.0,
     "municipality.ward_rows": 1, "municipality.ward_cols": 1,
     "population.phone_share": 1.0, "population.smartphone_low": 1.0, "population.smartphone_mid": 1.0,
     "population.smartphone_high": 1.0, "population.data_low": 0.0, "population.data_mid": 0.0,
@@ -134,6 +137,60 @@ def test_access_centre_serves_citizens_without_a_device():
     assert np.array_equal(m.online, near)
 
 
+def test_use_chance_rule():
+    lit = np.array([0.0, 0.5, 1.0])
+    assert mech.use_chance(lit, 0.5).tolist() == [0.5, 0.75, 1.0]
+    assert mech.use_chance(lit, 0.0).tolist() == lit.tolist()  # no floor: literacy alone
+    assert mech.use_chance(lit, 1.0).tolist() == [1.0, 1.0, 1.0]  # the gate open
+    grid = np.linspace(0.0, 1.0, 101)
+    for floor in (0.0, 0.4, 0.7):
+        p = mech.use_chance(grid, floor)
+        assert (np.diff(p) > 0).all() and p[0] == floor and p[-1] == 1.0
+
+
+def _draws_spy(m) -> list[np.ndarray]:
+    """Record (a copy of) each week's block of draws the model uses."""
+    seen: list[np.ndarray] = []
+    real = m.week_draws
+
+    def spy(*args):
+        u = real(*args)
+        seen.append(u.copy())
+        return u
+
+    m.week_draws = spy
+    return seen
+
+
+def test_literacy_gates_use_given_access():
+    """Given access, a citizen goes online when the USE draw < floor + (1 - floor) x literacy."""
+    from cosim.model.draws import USE
+
+    m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "literacy.use_floor": 0.25}), rng=1)
+    in_reach = _reach(m)
+    seen = _draws_spy(m)
+    gated = 0
+    for _ in range(5):
+        lit = m.literacy.copy()  # access comes before this week's literacy update
+        m.step()
+        expected = in_reach & (seen[-1][USE] < 0.25 + 0.75 * lit)
+        assert np.array_equal(m.online, expected)
+        gated += int((in_reach & ~m.online).sum())
+    assert gated > 50  # the gate bites: some with access stay offline
+
+
+def test_the_use_gate_favours_the_literate():
+    m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "literacy.use_floor": 0.25}), rng=2)
+    in_reach = _reach(m)
+    low = in_reach & (m.literacy < np.median(m.literacy[in_reach]))
+    high = in_reach & ~low
+    online = np.zeros(m.n)
+    for _ in range(10):
+        m.step()
+        online += m.online
+    assert online[high].mean() > online[low].mean() + 0.5  # of ten weeks
+
+
 # --------------------------------------------------------------------------- trust
 
 
@@ -186,12 +243,33 @@ def test_trust_update_stays_in_unit_interval():
 
 
 def test_social_trust_update_exact():
-    got = mech.social_trust_update(np.array([0.2, 0.6]), np.array([0.6, 0.6]), np.array([0.4, 0.3]), 0.1, 0.05)
-    np.testing.assert_allclose(got, [0.2 + 0.1 * 0.4 + 0.05 * 0.2, 0.6 + 0.0 - 0.05 * 0.3], atol=1e-15)
+    """Friedkin-Johnsen anchored to each citizen's generalised trust."""
+    got = mech.social_trust_update(np.array([0.25, 0.5]), np.array([0.75, 0.5]), np.array([0.5, 0.25]), 0.25, 0.5)
+    # t + 0.25 (neighbours - t) + 0.5 (generalised - t)
+    assert got.tolist() == [0.25 + 0.125 + 0.125, 0.5 + 0.0 - 0.125]
+
+
+def test_generalised_trust_learns_bad_faster_than_good():
+    g = np.array([0.5, 0.5, 0.5, 0.25])
+    t = np.array([1.0, 0.0, 0.5, 0.75])
+    # g + up (t - g)+ - down (g - t)+ with up 0.25, down 0.5
+    assert mech.generalised_trust_update(g, t, 0.25, 0.5).tolist() == [0.625, 0.25, 0.5, 0.375]
+    s = load_scenario()
+    up, down = s.trust.generalised_up, s.trust.generalised_down
+    assert down > up
+    gap = np.linspace(0.01, 0.5, 50)
+    rise = mech.generalised_trust_update(np.full(50, 0.5), 0.5 + gap, up, down) - 0.5
+    fall = 0.5 - mech.generalised_trust_update(np.full(50, 0.5), 0.5 - gap, up, down)
+    np.testing.assert_allclose(fall / rise, down / up, rtol=1e-9)
+    # it moves toward trust and never overshoots it
+    rng = np.random.default_rng(3)
+    g, t = rng.random((2, 1000))
+    new = mech.generalised_trust_update(g, t, up, down)
+    assert (np.abs(new - t) <= np.abs(g - t)).all() and (np.sign(new - g) * np.sign(t - g) >= 0).all()
 
 
 def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
-    """Inside the model, a participant's trust follows the rule before social influence."""
+    """Inside the model: everyone moves toward perceived quality, participants then by their experience."""
     s = with_overrides(small, {"trust.peer_weight": 0.0, "trust.anchor_weight": 0.0, "trust.transparency_weight": 0.0,
                                "infosec.breach_hazard": 0.0, "municipality.need_rate": 0.3,
                                "population.propensity_scale": 0.15})
@@ -203,7 +281,8 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
 
     def spy(*args):
         who, outcome = real(*args)
-        seen.update(trust=m.trust.copy(), expectation=m.citizens.expectation.copy(), who=who, outcome=outcome)
+        seen.update(trust=m.trust.copy(), expectation=m.citizens.expectation.copy(), who=who, outcome=outcome,
+                    quality=m.wards.quality.copy(), generalised=m.citizens.generalised.copy())
         return who, outcome
 
     stages.coproduction = spy
@@ -215,99 +294,237 @@ def test_participants_trust_moves_by_the_asymmetric_rule_in_the_model(small):
     had = np.zeros(m.n, dtype=bool)
     had[seen["who"]] = True
     assert had.sum() > 20
-    mean_out = seen["outcome"]
-    expected = mech.asymmetric_trust_update(seen["trust"][had], mean_out, seen["expectation"][had],
+    # performance: the ward's quality plus the citizen's fixed disposition
+    perceived = seen["quality"][m.ward] + m.citizens.disposition
+    moved = mech.quality_trust_update(seen["trust"], perceived, s.trust.quality_weight)
+    expected = mech.asymmetric_trust_update(moved[had], seen["outcome"], seen["expectation"][had],
                                             s.trust.alpha_plus, s.trust.alpha_minus)
     np.testing.assert_allclose(m.trust[had], expected, rtol=0, atol=1e-12)
-    # non-participants move toward their ward's service quality
-    q = m.wards.quality[m.ward[~had]]
-    before = seen["trust"][~had]
-    np.testing.assert_allclose(m.trust[~had], before + s.trust.quality_weight * (q - before), atol=1e-12)
+    np.testing.assert_allclose(m.trust[~had], np.clip(moved[~had], 0.0, 1.0), rtol=0, atol=1e-12)
+    assert not np.allclose(m.trust[~had], seen["trust"][~had])  # performance moved non-participants too
+    # generalised trust then learns from the new trust
+    np.testing.assert_allclose(
+        m.citizens.generalised,
+        mech.generalised_trust_update(seen["generalised"], m.trust, s.trust.generalised_up, s.trust.generalised_down),
+        rtol=0, atol=1e-15)
+
+
+def test_disposition_keeps_mean_perceived_quality_at_mean_trust():
+    """Disposition = initial trust - the municipality's mean quality: perceived quality averages to mean trust."""
+    s = load_scenario(None, {"run.n_citizens": 2000, "run.burn_in_weeks": 0, "region.n_municipalities": 2})
+    m = CoProductionModel(s, rng=4)
+    muni = m.citizens.municipality
+    quality = m.wards.quality[m.ward]
+    perceived = quality + m.citizens.disposition
+    for k in range(2):
+        mine = muni == k
+        np.testing.assert_allclose(perceived[mine] - m.trust[mine], quality[mine] - quality[mine].mean(), atol=1e-12)
+        assert perceived[mine].mean() == pytest.approx(m.trust[mine].mean(), abs=1e-12)
+    assert np.ptp(quality) > 0.05  # wards differ: better wards are perceived better
+    np.testing.assert_array_equal(m.citizens.generalised, m.trust)
 
 
 # --------------------------------------------------------------------------- requests
 
 
-def test_resolve_fifo_order_and_capacity():
-    pool = np.array([0, 1, 0, 0, 1, 2, 0, 1])
-    assert mech.resolve_fifo(pool, np.array([2, 1, 0])).tolist() == [0, 1, 2]
-    assert mech.resolve_fifo(pool, np.array([3, 5, 1])).tolist() == [0, 1, 2, 3, 4, 5, 7]
-    assert mech.resolve_fifo(pool, np.array([0, 0, 0])).tolist() == []
-    assert mech.resolve_fifo(np.zeros(0, np.int64), np.array([4])).tolist() == []
+def test_effective_capacity():
+    cap, skill = np.array([8.0, 8.0, 8.0, 8.0]), np.array([0.5, 0.5, 1.0, 0.5])
+    # capacity x skill x (1 - w (1 - ICT skill)), w = 0.25
+    got = mech.effective_capacity(cap, skill, np.array([1.0, 0.0, 0.5, 0.5]), 0.25)
+    assert got.tolist() == [4.0, 3.0, 7.0, 3.5]
+    assert mech.effective_capacity(cap, skill, np.zeros(4), 0.0).tolist() == (cap * skill).tolist()
+    ict = np.linspace(0.0, 1.0, 11)
+    assert (np.diff(mech.effective_capacity(np.full(11, 10.0), np.full(11, 0.5), ict, 0.3)) > 0).all()
 
 
-def test_resolve_fifo_matches_a_plain_queue():
-    rng = np.random.default_rng(1)
-    for _ in range(200):
-        k = int(rng.integers(1, 5))
-        pool = rng.integers(0, k, int(rng.integers(0, 40)))
-        cap = rng.integers(0, 12, k)
-        taken = dict.fromkeys(range(k), 0)
-        expected = []
-        for i, p in enumerate(pool):  # reference: walk the queue in arrival order
-            if taken[p] < cap[p]:
-                taken[p] += 1
-                expected.append(i)
-        assert mech.resolve_fifo(pool, cap).tolist() == expected
+def test_resolution_chance_shares_capacity_over_the_waiting():
+    got = mech.resolution_chance(np.array([4.0, 4.0, 4.0, 0.0, 4.0]), np.array([4, 8, 16, 3, 0]), 0.5)
+    # min(max rate, capacity / waiting); nobody waiting: the maximum
+    assert got.tolist() == [0.5, 0.5, 0.25, 0.0, 0.5]
+    waiting = np.arange(1, 200)
+    chance = mech.resolution_chance(np.full(waiting.size, 20.0), waiting, 0.5)
+    assert (np.diff(chance) <= 0).all() and chance[0] == 0.5 and chance[-1] == pytest.approx(20 / 199)
+    # expected resolutions = waiting x chance: capacity, never more
+    assert (waiting * chance <= 20.0 + 1e-12).all()
+
+
+def test_queue_fate_exact():
+    u = np.array([0.0, 0.125, 0.25, 0.5, 0.625, 0.75, 0.999])
+    resolved, closed = mech.queue_fate(u, np.full(7, 0.25), 0.5)
+    # resolved when u < r = 0.25; closed when u >= 1 - c (1 - r) = 0.625
+    assert resolved.tolist() == [True, True, False, False, False, False, False]
+    assert closed.tolist() == [False, False, False, False, True, True, True]
+    # a per-request chance
+    resolved, closed = mech.queue_fate(np.array([0.3, 0.3, 0.9]), np.array([0.5, 0.25, 0.5]), 0.25)
+    assert resolved.tolist() == [True, False, False] and closed.tolist() == [False, False, True]
+    # no abandonment: nothing closed; certain abandonment: everything unresolved closed
+    r = np.full(7, 0.25)
+    assert not mech.queue_fate(u, r, 0.0)[1].any()
+    res, clo = mech.queue_fate(u, r, 1.0)
+    assert (res | clo).all() and not (res & clo).any()
+    # resolution certain: everything resolved, nothing closed
+    res, clo = mech.queue_fate(u, np.ones(7), 0.5)
+    assert res.all() and not clo.any()
+
+
+@pytest.mark.parametrize(("r", "c"), [(0.5, 1 / 12), (0.05, 0.25), (0.9, 0.5), (0.0, 0.1)])
+def test_queue_fate_shares_equal_their_probabilities(r, c):
+    """Over many draws: share resolved = r, share closed unresolved = c (1 - r), never both."""
+    n = 200_000
+    u = np.random.default_rng(7).random(n)
+    resolved, closed = mech.queue_fate(u, np.full(n, r), c)
+    assert not (resolved & closed).any()
+    for share, p in ((resolved.mean(), r), (closed.mean(), c * (1 - r))):
+        assert abs(share - p) < 5 * math.sqrt(p * (1 - p) / n) + 1e-12, (share, p)
+
+
+def _spent(m) -> tuple[int, int]:
+    """Requests waiting at week 0 (carried over from the burn-in) and at the end."""
+    df = m.timeseries()
+    region = df[df["municipality"] == "region"].sort_values("step")
+    return int(region["backlog"].iloc[0]), int(region["backlog"].iloc[-1])
 
 
 def _conserved(m) -> None:
+    """Requests are conserved from week 0 on.
+
+    The burn-in's counters are reset at week 0 but its queue carries over, so
+    the honest identity is: waiting at week 0 + submitted since = resolved +
+    dropped + waiting now, overall and each week in each municipality.
+    """
     tot = m.totals
-    assert tot["submitted"] == tot["resolved"] + tot["dropped"] + m.queue.size
+    start, end = _spent(m)
+    assert end == m.queue.size
+    assert start + tot["submitted"] == tot["resolved"] + tot["dropped"] + m.queue.size
     df = m.timeseries()
     for name, g in df.groupby("municipality"):
         g = g.sort_values("step")
+        first = g.iloc[0]
+        assert first["requests"] == first["resolved"] == first["dropped"] == 0  # week 0 has no flows yet
         flow = g["requests"].cumsum() - g["resolved"].cumsum() - g["dropped"].cumsum()
-        np.testing.assert_array_equal(flow.to_numpy(), g["backlog"].to_numpy(), err_msg=name)
+        np.testing.assert_array_equal(flow.to_numpy() + first["backlog"], g["backlog"].to_numpy(), err_msg=name)
     region = df[df["municipality"] == "region"]
     assert region["requests"].sum() == tot["submitted"]
     assert region["resolved"].sum() == tot["resolved"]
     assert region["dropped"].sum() == tot["dropped"]
-    assert region["backlog"].iloc[-1] == m.queue.size
 
 
 @pytest.mark.parametrize("pooled", [False, True])
 def test_queue_conservation_over_a_whole_run(small_all_levers, pooled):
-    """submitted = resolved + backlog + dropped, every week and per municipality.
+    """Waiting at week 0 + submitted = resolved + dropped + waiting, every week and per municipality.
 
+    With the burn-in (the default): the queue carries its history into week 0.
     Few officials, so that requests wait, some are dropped and a backlog remains.
     """
     s = with_overrides(small_all_levers, {"officials.n_officials": 2, "officials.capacity_per_week": 20.0,
                                           "municipality.population": 20_000, "links.shared_talent_pool": pooled})
+    assert s.run.burn_in_weeks > 0
     m = CoProductionModel(s, rng=10)
+    assert m.queue.size > 0  # the burn-in left a queue
+    assert (m.queue.week < 0).all() and (m.queue.week >= -s.run.burn_in_weeks).all()
     m.run(80)
     _conserved(m)
     assert m.totals["resolved"] > 0 and m.totals["dropped"] > 0 and m.queue.size > 0
-    # the queue keeps arrival order; nothing waits longer than max_wait_weeks
+    # the queue keeps arrival order; nothing waits from before the burn-in
     assert (np.diff(m.queue.week) >= 0).all()
-    assert (m.week - 1 - m.queue.week < s.participation.max_wait_weeks).all()
+    assert (m.queue.week >= -s.run.burn_in_weeks).all() and (m.queue.week < m.week).all()
 
 
-def test_queue_conservation_with_ample_capacity(small):
-    m = CoProductionModel(small, rng=11)
+def test_queue_conservation_from_a_cold_start(small):
+    """Without a burn-in the queue starts empty: submitted = resolved + dropped + waiting."""
+    m = CoProductionModel(with_overrides(small, {"run.burn_in_weeks": 0}), rng=11)
+    assert m.queue.size == 0
     m.run()
     _conserved(m)
-    assert m.totals["submitted"] > 50
-    assert m.totals["dropped"] == 0
+    t = m.totals
+    assert t["submitted"] == t["resolved"] + t["dropped"] + m.queue.size
+    assert t["submitted"] > 50
 
 
-def test_officials_resolve_capacity_times_skill():
-    """Each week a municipality resolves floor(carry + capacity x skill / scale) requests at most."""
+def _run_share_dropped(small, officials: int, capacity: float, rng: int):
+    s = with_overrides(small, {"officials.n_officials": officials, "officials.capacity_per_week": capacity,
+                               "municipality.need_rate": 0.3})
+    m = CoProductionModel(s, rng=rng)
+    delivery = []
+    for _ in range(s.run.steps):
+        m.step()
+        delivery.append(float(m.municipalities.delivery[0]))
+    _conserved(m)
+    t = m.totals
+    df = m.timeseries().query("municipality == 'region' and step > 0")
+    return s, m, t["dropped"] / (t["resolved"] + t["dropped"]), np.array(delivery), df
+
+
+def test_ample_capacity_resolves_almost_everything_quickly(small):
+    """Capacity to spare: each request resolved with the maximum chance r, closed unresolved with c (1 - r).
+
+    So the share of closed requests that were dropped is c (1 - r) / (r + c (1 - r))
+    (about 8% at the defaults: abandonment while being processed), and waits are short.
+    """
+    s, m, share, delivery, df = _run_share_dropped(small, 80, 5_000.0, 11)
+    assert (delivery == 1.0).all()  # capacity never bound
+    r, c = s.coproduction.max_resolution_rate, 1.0 / s.participation.max_wait_weeks
+    p = c * (1 - r) / (r + c * (1 - r))
+    closed = m.totals["resolved"] + m.totals["dropped"]
+    assert closed > 500
+    assert abs(share - p) < 4 * math.sqrt(p * (1 - p) / closed), (share, p)
+    assert share < 0.1
+    assert df["median_response_weeks"].max() <= 1.0  # half resolved in the week they arrive, most within one more
+    # scarce capacity: the chance falls smoothly with the load, more are dropped, waits grow
+    _, _, scarce, delivery_scarce, df_scarce = _run_share_dropped(small, 80, 1_200.0, 11)
+    assert 0.05 < delivery_scarce.min() and delivery_scarce.max() < 0.5
+    assert scarce < 0.8  # still many resolved
+    assert scarce > 3 * share
+    assert df_scarce["median_response_weeks"].mean() > df["median_response_weeks"].mean() + 1.0
+
+
+def test_triage_resolves_and_closes_by_the_queue_draws():
+    """Each week, exactly the requests whose rng_queue draw says so are resolved or closed.
+
+    Reactive capacity = (1 - planned share) x effective capacity; the chance is
+    min(max rate, capacity / waiting); the draws come from model.rng_queue, one per
+    waiting request in queue order.
+    """
     s = load_scenario(None, {"run.n_citizens": 2000, "run.steps": 30, "officials.n_officials": 3,
                              "officials.capacity_per_week": 30.0, "municipality.population": 10_000,
-                             "officials.attrition_annual": 0.0, "municipality.need_rate": 0.3})
+                             "officials.attrition_annual": 0.0, "municipality.need_rate": 0.3,
+                             "run.burn_in_weeks": 0})
     m = CoProductionModel(s, rng=12)
-    carry = 0.0
+    cp = s.coproduction
+    bound = 0
     for _ in range(15):
-        cap = float((s.officials.capacity_per_week * m.officials.skill * m.officials.active).sum() / m.municipalities.scale[0])
-        backlog_before = m.queue.size
+        staff = m.staff()
+        per_official = mech.effective_capacity(s.officials.capacity_per_week, m.officials.skill,
+                                               m.officials.ict_skill, cp.ict_productivity)
+        cap = float((per_official * m.officials.active).sum() / m.municipalities.scale[0])
+        assert staff.capacity[0] == pytest.approx(cap, rel=1e-12)
+        twin = np.random.default_rng()
+        twin.bit_generator.state = m.rng_queue.bit_generator.state
+        before = m.queue.week.copy()
+        t = m.week
         m.step()
-        avail = carry + cap
-        resolved = m.week_stats["resolved"][0]
-        waiting = backlog_before + m.week_stats["requests"][0]
-        assert resolved == min(math.floor(avail), waiting)
-        carry = avail - math.floor(avail) if resolved == math.floor(avail) else 0.0
-    assert m.queue.size > 0  # demand exceeded capacity: the bound was binding
+        new = int(m.week_stats["requests"][0])
+        weeks = np.concatenate([before, np.full(new, t)])
+        u = twin.random(weeks.size)
+        chance = min(cp.max_resolution_rate, (1 - cp.planned_share) * cap / max(weeks.size, 1e-12))
+        assert m.municipalities.delivery[0] == pytest.approx(chance / cp.max_resolution_rate, rel=1e-12)
+        resolved = u < chance
+        closed = ~resolved & (u >= 1 - (1 - chance) / s.participation.max_wait_weeks)
+        assert m.week_stats["resolved"][0] == resolved.sum()
+        assert m.week_stats["dropped"][0] == closed.sum()
+        np.testing.assert_array_equal(m.queue.week, weeks[~(resolved | closed)])
+        bound += chance < cp.max_resolution_rate
+    assert bound > 5  # demand exceeded capacity: the share, not the maximum, set the chance
+
+
+def test_efficacy_follows_the_fate_of_requests():
+    e = np.array([0.5, 0.5, 0.0, 1.0])
+    got = mech.efficacy_update(e, np.array([True, False, True, False]), 0.25)
+    assert got.tolist() == [0.625, 0.375, 0.25, 0.75]
+    assert mech.efficacy_update(np.array([0.5]), True, 0.0).tolist() == [0.5]
+    # personal efficacy multiplies acting: (1 - w) + 2 w e, 1 at e = 1/2
+    assert mech.personal_efficacy(np.array([0.0, 0.5, 1.0]), 0.25).tolist() == [0.75, 1.0, 1.25]
+    assert mech.personal_efficacy(np.array([0.0, 1.0]), 0.0).tolist() == [1.0, 1.0]
 
 
 def test_official_ict_training_keeps_skill_at_most_one():
@@ -329,17 +546,30 @@ def test_coproduced_outcome_is_cobb_douglas():
 
 
 def test_literacy_update_exact():
-    lit = np.array([0.4, 0.4, 0.4, 0.4])
-    used = np.array([False, True, False, True])
-    trained = np.array([False, False, True, True])
-    got = mech.literacy_update(lit, used, trained, training_gain=0.2, learning_by_doing=0.01, decay=0.001)
+    lit = np.full(5, 0.4)
+    used = np.array([False, True, False, True, False])
+    trained = np.array([False, False, True, True, False])
+    floor = np.array([0.2, 0.2, 0.2, 0.2, 0.5])
+    got = mech.literacy_update(lit, used, trained, training_gain=0.25, learning_by_doing=0.125, decay=0.5,
+                               floor=floor)
     expected = [
-        0.4 - 0.001 * 0.4,                    # disuse decays
-        0.4 + 0.01 * 0.6,                     # use teaches
-        (0.4 + 0.2 * 0.6) * (1 - 0.001),      # a seat closes 20% of the gap, then disuse
-        0.52 + 0.01 * (1 - 0.52),             # a seat, then use
+        0.4 - 0.5 * (0.4 - 0.2),          # disuse erodes half the gap to the floor: 0.3
+        0.4 + 0.125 * 0.6,                # use teaches: 0.475
+        0.55 - 0.5 * (0.55 - 0.2),        # a seat closes a quarter of the gap to 1 (0.55), then disuse: 0.375
+        0.55 + 0.125 * (1 - 0.55),        # a seat, then use: 0.60625
+        0.4,                              # below its floor: disuse takes nothing
     ]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
+
+
+def test_literacy_decays_toward_its_floor_not_to_zero():
+    lit, floor = np.array([0.9, 0.5, 0.1]), np.array([0.45, 0.45, 0.45])
+    none = np.zeros(3, dtype=bool)
+    for _ in range(2000):
+        new = mech.literacy_update(lit, none, none, 0.2, 0.01, 0.01, floor)
+        assert (new <= lit).all() and (new >= np.minimum(lit, floor)).all()
+        lit = new
+    np.testing.assert_allclose(lit, [0.45, 0.45, 0.1], atol=1e-6)  # the one below its floor stays
 
 
 def _training_week(targeting: str, seats: float = 25.0):
@@ -386,7 +616,8 @@ def test_training_seats_go_to_the_targeted_group(targeting):
 def test_training_raises_literacy_by_the_expected_amount(targeting):
     s, m, trained, lit, adopted, _ = _training_week(targeting)
     li = s.literacy
-    expected = mech.literacy_update(lit, m.online & adopted, trained, li.training_gain, li.learning_by_doing, li.decay)
+    expected = mech.literacy_update(lit, m.online & adopted, trained, li.training_gain, li.learning_by_doing, li.decay,
+                                    m.citizens.literacy_floor)
     np.testing.assert_allclose(m.literacy, expected, rtol=0, atol=1e-15)
     gain = m.literacy[trained] - lit[trained]
     assert (gain > 0.9 * li.training_gain * (1 - lit[trained]) - 0.01).all()
@@ -403,6 +634,24 @@ def test_training_over_weeks_lifts_the_targeted_group(small):
     lift = [b.literacy[b.lit_group == g].mean() - a.literacy[a.lit_group == g].mean() for g in range(3)]
     assert lift[0] > 0.05
     assert lift[0] > 5 * abs(lift[2])
+
+
+def test_a_training_seat_raises_awareness_and_signs_up_phone_owners():
+    s = load_scenario(None, {"run.n_citizens": 400, "run.burn_in_weeks": 0})
+    m = CoProductionModel(s, rng=3)
+    cit = m.citizens
+    cit.device[:4] = [0, 1, 2, 2]
+    cit.adopted[:4] = False
+    cit.awareness[:4] = [0.0, 0.5, 0.25, 1.0]
+    trained = np.zeros(m.n, dtype=bool)
+    trained[:4] = True
+    awareness, adopted = cit.awareness.copy(), cit.adopted.copy()
+    stages.literacy(s, cit, trained)
+    g = s.literacy.training_awareness
+    np.testing.assert_allclose(cit.awareness[:4], awareness[:4] + g * (1 - awareness[:4]), rtol=0, atol=1e-15)
+    assert cit.adopted[:4].tolist() == [False, True, True, True]  # no phone: cannot sign up
+    np.testing.assert_array_equal(cit.awareness[4:], awareness[4:])
+    np.testing.assert_array_equal(cit.adopted[4:], adopted[4:])
 
 
 # --------------------------------------------------------------------------- inequality measures
@@ -538,8 +787,22 @@ def test_efficacy_and_act_probability():
     assert got.tolist() == [0.25, 0.75, 0.5, 0.0]
 
 
-def test_idp_feedback_follows_the_level_offered():
-    assert [mech.idp_feedback(0.5, level) for level in range(1, 6)] == [0.5, 0.625, 0.75, 0.875, 1.0]
+def test_idp_feedback_follows_the_level_offered_and_delivery():
+    # clip(f + (1 - f) L x delivery - p (L - 1/4)), L = (level - 1) / 4
+    full = [float(mech.idp_feedback(0.5, level, 1.0, 0.0)) for level in range(1, 6)]
+    assert full == [0.5, 0.625, 0.75, 0.875, 1.0]  # officials deliver, no disappointment
+    # nothing delivered, p = 1/4: a deeper promise only disappoints (voice without teeth)
+    empty = [float(mech.idp_feedback(0.5, level, 0.0, 0.25)) for level in range(1, 6)]
+    assert empty == [0.5625, 0.5, 0.4375, 0.375, 0.3125]
+    # 'empower' by the municipality's delivery
+    got = mech.idp_feedback(0.5, 5, np.array([0.0, 0.5, 1.0]), 0.25)
+    assert got.tolist() == [0.3125, 0.5625, 0.8125]
+    assert float(mech.idp_feedback(1.0, 1, 1.0, 1.0)) == 1.0  # clipped above
+    assert float(mech.idp_feedback(0.0, 5, 0.0, 1.0)) == 0.0  # clipped below
+    # at any level, more delivery never hurts
+    d = np.linspace(0.0, 1.0, 21)
+    for level in range(1, 6):
+        assert (np.diff(mech.idp_feedback(0.3, level, d, 0.3)) >= 0).all()
 
 
 def test_citizen_and_official_inputs():
@@ -555,27 +818,137 @@ def test_timely_outcome():
     assert got.tolist() == [1.0, 0.5 * math.exp(-1.0)]
 
 
-def test_ward_coverage_and_quality():
-    cov = mech.ward_coverage_update(np.array([0.0, 1.0, 0.5]), np.array([2.0, 0.0, 8.0]), np.array([4.0, 1.0, 4.0]),
-                                    0.25)
-    assert cov.tolist() == [0.125, 0.75, 0.625]  # 0.75 c + 0.25 min(1, work / needs)
-    q = mech.ward_quality_update(np.array([0.5, 0.5]), np.array([0.5, 0.0]), np.array([1.0, 0.5]), 0.5, 0.5)
-    # target = base + (1 - base) coverage gain = [0.75, 0.25]; q + 0.5 (target - q)
-    assert q.tolist() == [0.625, 0.375]
+def test_plan_priorities():
+    needs = np.array([4.0, 4.0, 2.0, 2.0])
+    ward_input = np.array([0.5, 0.0, 0.25, 0.0])
+    mean_input = np.array([0.25, 0.25, 0.25, 0.0])
+    # needs x max(0, 1 + s (input / mean - 1)); a municipality without input: plans follow needs
+    assert mech.plan_priorities(needs, ward_input, mean_input, 0.5).tolist() == [6.0, 2.0, 2.0, 2.0]
+    assert mech.plan_priorities(needs, ward_input, mean_input, 0.0).tolist() == needs.tolist()
+    assert mech.plan_priorities(needs, ward_input, mean_input, 2.0).tolist() == [12.0, 0.0, 2.0, 2.0]  # not below 0
+    # a ward's input counts at most MAX_RELATIVE_INPUT (3) times the mean: 8x the mean counts as 3x
+    from cosim.model.mechanisms.services import MAX_RELATIVE_INPUT
+
+    assert MAX_RELATIVE_INPUT == 3.0
+    got = mech.plan_priorities(np.array([4.0, 4.0]), np.array([2.0, 0.75]), np.array([0.25, 0.25]), 0.5)
+    assert got.tolist() == [8.0, 8.0]  # 4 x (1 + 0.5 x (3 - 1)) for both
 
 
-def test_open_data_value_equals_the_level_at_the_reference_point():
-    got = mech.open_data_value(0.5, 13.0, np.array([0.5, 1.0, 0.0]), 13.0, 0.5, 0.5)
-    assert got[0] == 0.5  # interval 13 weeks, ICT 0.5: the level
-    assert got[1] == pytest.approx(0.5 / 0.75) and got[2] == pytest.approx(0.5 * 0.5 / 0.75)
-    assert mech.open_data_value(1.0, 39.0, np.array([0.5]), 13.0, 0.5, 0.5)[0] == 0.5  # fresh a quarter
+def test_plan_priorities_move_planned_work_but_keep_its_total():
+    """With the need-weighted mean input, total planned work equals total needs (shift <= 1)."""
+    rng = np.random.default_rng(5)
+    needs, ward_input = rng.random(50) + 0.1, rng.random(50)
+    mean = np.full(50, (needs * ward_input).sum() / needs.sum())
+    for shift in (0.0, 0.25, 0.5, 1.0):
+        plan = mech.plan_priorities(needs, ward_input, mean, shift)
+        assert plan.sum() == pytest.approx(needs.sum(), rel=1e-12)
+        if shift:  # more input, more planned work per need
+            order = np.argsort(ward_input)
+            assert (np.diff((plan / needs)[order]) >= -1e-12).all()
+
+
+def test_idp_comments_move_plans_only_in_the_window_and_by_the_level():
+    """stages.plans: a ward's input (comments per resident, a moving average) sets its planned work."""
+    s = load_scenario(None, {"run.n_citizens": 1200, "run.burn_in_weeks": 0, "municipality.ward_rows": 2,
+                             "municipality.ward_cols": 2})
+    m = CoProductionModel(s, rng=6)
+    cit, wards = m.citizens, m.wards
+    first = np.searchsorted(cit.ward, np.arange(wards.n))
+    cit.commenters = np.concatenate([first[0] + np.arange(6), first[1] + np.arange(2)])  # wards 0 and 1 speak
+    needs = wards.expected_requests.copy()
+    stages.plans(s, cit, wards, False, 5)  # outside the window: nothing moves
+    np.testing.assert_array_equal(wards.priority, needs)
+    assert not wards.idp_input.any()
+    rate, weight = s.coproduction.plan_rate, s.coproduction.idp_plan_weight
+    stages.plans(s, cit, wards, True, 1)  # 'inform': input is recorded, plans do not move
+    comments = np.bincount(cit.ward[cit.commenters], minlength=wards.n)
+    np.testing.assert_allclose(wards.idp_input, rate * comments / wards.size, rtol=1e-12)
+    np.testing.assert_allclose(wards.priority, needs, rtol=1e-12)
+    stages.plans(s, cit, wards, True, 5)  # 'empower': the full shift
+    ward_input = (1 - rate) * rate * comments / wards.size + rate * comments / wards.size
+    np.testing.assert_allclose(wards.idp_input, ward_input, rtol=1e-12)
+    mean = (needs * ward_input).sum() / needs.sum()
+    np.testing.assert_allclose(wards.priority, mech.plan_priorities(needs, ward_input, np.full(4, mean), weight),
+                               rtol=1e-12)
+    assert wards.priority[0] > needs[0] and wards.priority[3] < needs[3]  # toward the ward that spoke most
+
+
+def test_unreported_value():
+    # min(1, d (1 + b x open data))
+    assert mech.unreported_value(0.5, 0.5, np.array([0.0, 0.5, 1.0])).tolist() == [0.5, 0.625, 0.75]
+    assert mech.unreported_value(0.75, 1.0, np.array([1.0])).tolist() == [1.0]  # capped at 1
+
+
+def test_ward_work_and_quality_updates():
+    work = mech.ward_work_update(np.array([0.0, 1.0, 0.5]), np.array([2.0, 0.0, 0.5]), 0.25)
+    assert work.tolist() == [0.5, 0.75, 0.5]  # (1 - r) w + r x this week's work per need
+    q = mech.ward_quality_update(np.array([0.5, 0.5, 0.0, 0.75]), np.array([1.0, 0.0, 0.25, 2.0]), 0.5)
+    assert q.tolist() == [0.75, 0.25, 0.125, 1.0]  # q + r (target - q), within [0, 1]
+
+
+def test_production_target_exact():
+    base, ref = np.full(4, 0.5), 0.25
+    p1 = 1 - math.exp(-1.0)
+    work = np.array([0.0, ref, ref * math.log(2.0), 100.0])
+    got = mech.production_target(base, work, ref, 1.0)
+    # base x P(w / w0) / P(1), P(x) = 1 - exp(-x): 0 with no work, the base at the reference
+    np.testing.assert_allclose(got, [0.0, 0.5, 0.5 * 0.5 / p1, 0.5 / p1], rtol=1e-12)
+    got = mech.production_target(base, work, ref, 0.5)
+    np.testing.assert_allclose(got, [0.0, 0.5, 0.5 * math.sqrt(0.5 / p1), 0.5 / math.sqrt(p1)], rtol=1e-12)
+    assert mech.production_target(np.array([0.9]), np.array([100.0]), ref, 1.0).tolist() == [1.0]  # at most 1
+
+
+@pytest.mark.parametrize("elasticity", [0.25, 0.5, 1.0])
+def test_production_target_has_diminishing_returns(elasticity):
+    work = np.linspace(0.0, 1.0, 201)
+    q = mech.production_target(np.full(work.size, 0.42), work, 0.11, elasticity)
+    gain = np.diff(q)
+    assert (gain > 0).all()  # more work, better services
+    assert (np.diff(gain) < 0).all()  # each extra unit adds less
+    assert q.max() < 0.42 / (1 - math.exp(-1.0)) ** elasticity
+
+
+def test_open_data_value_counts_every_level_and_interval():
+    # level x T / (T + interval) x (c + (1 - c) ICT), no clip
+    got = mech.open_data_value(1.0, 13.0, np.array([0.0, 0.5, 1.0]), 13.0, 0.5)
+    assert got.tolist() == [0.25, 0.375, 0.5]
+    assert mech.open_data_value(0.5, 39.0, np.array([1.0]), 13.0, 0.5).tolist() == [0.125]  # a quarter fresh
+    assert mech.open_data_value(1.0, 0.0, np.array([1.0]), 13.0, 0.25).tolist() == [1.0]  # always fresh, full skill
+    levels, intervals = np.linspace(0.0, 1.0, 11), np.array([1.0, 2.0, 4.0, 13.0, 26.0, 52.0])
+    ict = np.array([0.3, 0.6])
+    values = np.array([[mech.open_data_value(lv, iv, ict, 13.0, 0.5) for iv in intervals] for lv in levels])
+    assert (values >= 0).all() and (values <= 1).all()
+    assert (np.diff(values, axis=0) > 0).all()  # every step up in level counts ...
+    assert (np.diff(values[1:], axis=1) < 0).all()  # ... and every more frequent update
+    assert (values[1:, :, 1] > values[1:, :, 0]).all()  # more ICT skill, more capability
+
+
+def test_open_data_reach():
+    awareness = np.array([1.0, 0.5, 1.0, 1.0])
+    online = np.array([True, True, False, True])
+    literacy = np.array([0.0, 1.0, 1.0, 0.5])
+    # awareness x online x (1 + literacy) / 2
+    assert mech.open_data_reach(awareness, online, literacy).tolist() == [0.5, 0.5, 0.0, 0.75]
 
 
 def test_trust_rules():
     t = np.array([0.5, 0.25])
     assert mech.quality_trust_update(t, np.array([1.0, 0.75]), 0.5).tolist() == [0.75, 0.5]
-    assert mech.transparency_update(t, 0.5, 0.5).tolist() == [0.625, 0.4375]
-    assert mech.transparency_update(t, 0.5, np.array([0.0, 1.0])).tolist() == [0.5, 0.625]
+    # t + w x open data x awareness x (1 - t): only the aware gain
+    assert mech.transparency_update(t, 0.5, 0.5, np.array([1.0, 1.0])).tolist() == [0.625, 0.4375]
+    assert mech.transparency_update(t, 0.5, 0.5, np.array([1.0, 0.5])).tolist() == [0.625, 0.34375]
+    assert mech.transparency_update(t, 0.5, np.array([0.0, 1.0]), np.array([1.0, 1.0])).tolist() == [0.5, 0.625]
+    assert mech.transparency_update(t, 0.5, 1.0, np.zeros(2)).tolist() == t.tolist()  # unaware: no effect
+
+
+def test_breach_exposure():
+    uses = np.array([True, False])
+    assert mech.breach_exposure(uses, 0.25).tolist() == [1.0, 0.25]
+    assert mech.breach_exposure(uses, 1.0).tolist() == [1.0, 1.0]
+    assert mech.breach_exposure(uses, 0.0).tolist() == [1.0, 0.0]
+    # users lose more trust in the same breach
+    after = mech.breach_trust(np.array([0.5, 0.5]), 0.5, 1.0 * mech.breach_exposure(uses, 0.25))
+    assert after.tolist() == [0.25, 0.4375]
 
 
 def test_shock_rules():
@@ -599,15 +972,24 @@ def test_talent_rules():
 
 
 def test_the_engine_calls_the_access_rule(monkeypatch):
-    """docs/ODD.md names mechanisms.online_access as the access rule: the step uses it."""
+    """docs/ODD.md names mechanisms.online_access and the use gate mechanisms.use_chance: the step uses both."""
     calls = []
-    real = mech.online_access
+    real_access, real_use = mech.online_access, mech.use_chance
 
-    def counted(*args):
-        calls.append(1)
-        return real(*args)
+    def counted_access(*args):
+        calls.append("access")
+        return real_access(*args)
 
-    monkeypatch.setattr(mech, "online_access", counted)
+    def counted_use(*args):
+        calls.append("use")
+        return real_use(*args)
+
+    monkeypatch.setattr(mech, "online_access", counted_access)
+    monkeypatch.setattr(mech, "use_chance", counted_use)
     m = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=1)
     m.step()
-    assert len(calls) == 1
+    assert sorted(calls) == ["access", "use"]
+    # and what it returns decides: a gate that never opens keeps everyone offline
+    monkeypatch.setattr(mech, "use_chance", lambda literacy, floor: np.zeros_like(literacy))
+    m.step()
+    assert not m.online.any()
