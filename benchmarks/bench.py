@@ -43,6 +43,13 @@ How each figure is measured:
 - ``citizen_steps_per_s_1m``, ``peak_rss_mb_1m``: a fresh subprocess builds a
   1,000,000-citizen model and runs 52 weeks; its peak resident memory (the
   kernel's ``ru_maxrss`` for the child) and its throughput (build excluded).
+
+Since model v2 building a model includes its burn-in (``run.burn_in_weeks``
+weeks of history, 104 by default), so ``build_s_100k`` and ``runs_per_s_2k``
+include those weeks; ``--set run.burn_in_weeks=0`` (any ``--set KEY=VALUE``
+overrides the scenario of every model timed, in the child processes too)
+measures without them.  ``benchmarks/compare_versions.py`` runs this script
+for two source trees in turn and compares their figures.
 """
 
 from __future__ import annotations
@@ -80,10 +87,14 @@ class Timer:
         self.wall = time.perf_counter() - self._wall
 
 
+# scenario overrides given with --set (as JSON, so the child processes see them too)
+OVERRIDES_ENV = "COSIM_BENCH_OVERRIDES"
+
+
 def _scenario(n: int, steps: int | None = None):
     from cosim import load_scenario
 
-    overrides: dict = {"run.n_citizens": n}
+    overrides: dict = {**json.loads(os.environ.get(OVERRIDES_ENV, "{}")), "run.n_citizens": n}
     if steps is not None:
         overrides["run.steps"] = steps
     return load_scenario(SCENARIO, overrides)
@@ -133,18 +144,27 @@ def bench_reference(n: int, ref_steps: int, warm: int = 2, engine_repeats: int =
     """
     try:
         import cosim.model.reference  # noqa: F401
+        kinds: tuple = (("engine", engine_repeats), ("reference", ref_repeats))
     except ImportError:
-        return {"ratio_reference_10k": None}
+        kinds = (("engine", engine_repeats),)
     runs = {}
-    for kind, repeats in (("engine", engine_repeats), ("reference", ref_repeats)):
+    for kind, repeats in kinds:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child-timing", kind,
                str(n), str(ref_steps), str(warm), str(repeats)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
-            return {"ratio_reference_10k": None, "error_reference": proc.stderr[-500:]}
+            runs[f"error_{kind}"] = proc.stderr[-500:]
+            continue
         runs[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
-    engine, ref = runs["engine"], runs["reference"]
+    if "engine" not in runs:
+        return {"ratio_reference_10k": None, "error_engine": runs.get("error_engine")}
+    engine = runs["engine"]
+    if "reference" not in runs:  # the engine's figure stands on its own (the reference's error is kept)
+        return {"ratio_reference_10k": None, "error_reference": runs.get("error_reference"),
+                "engine_ms_per_step_10k": min(engine["cpu"]) / ref_steps * 1e3,
+                "engine_ms_per_step_10k_runs": [round(x / ref_steps * 1e3, 3) for x in engine["cpu"]]}
+    ref = runs["reference"]
     return {
         "ratio_reference_10k": min(ref["cpu"]) / min(engine["cpu"]),
         "engine_ms_per_step_10k": min(engine["cpu"]) / ref_steps * 1e3,
@@ -275,9 +295,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="under a minute; skip the 1,000,000-citizen figures")
     ap.add_argument("--ref-steps", type=int, default=None, help="weeks the reference is timed on")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a parameter of scenarios/all_levers.toml in every model timed, "
+                         "e.g. --set run.burn_in_weeks=0 (VALUE read as JSON when it parses, else a string)")
     ap.add_argument("--child-1m", nargs=2, type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-timing", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.set:
+        overrides = json.loads(os.environ.get(OVERRIDES_ENV, "{}"))
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                ap.error(f"--set expects KEY=VALUE, got {item!r}")
+            try:
+                overrides[key] = json.loads(value)
+            except json.JSONDecodeError:
+                overrides[key] = value
+        os.environ[OVERRIDES_ENV] = json.dumps(overrides)  # inherited by the child processes
     if args.child_1m:
         child_1m(*args.child_1m)
         return 0
@@ -299,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     res["load_avg_1min_end"] = os.getloadavg()[0]
     res["bench_wall_s"] = total.wall
     res["quick"] = quick
+    if os.environ.get(OVERRIDES_ENV):
+        res["overrides"] = json.loads(os.environ[OVERRIDES_ENV])
 
     print(f"{'figure (CPU time of this process)':52s} {'measured':>12s}  target")
     for key, label, target, fmt in ROWS:

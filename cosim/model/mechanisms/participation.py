@@ -65,6 +65,11 @@ def efficacy_update(efficacy_: np.ndarray, resolved: np.ndarray, rate: float) ->
 
     Sjoberg, Mellon & Peixoto 2017; the rate is an assumption.
     """
+    # the week's stage passes one fate for all (True or False): work out that branch only
+    if resolved is True:
+        return efficacy_ + rate * (1.0 - efficacy_)
+    if resolved is False:
+        return efficacy_ - rate * efficacy_
     return np.where(resolved, efficacy_ + rate * (1.0 - efficacy_), efficacy_ - rate * efficacy_)
 
 

@@ -49,7 +49,15 @@ def generalised_trust_update(generalised: np.ndarray, trust: np.ndarray, up: flo
     their own trust).  Rates are assumptions.
     """
     gap = trust - generalised
-    return generalised + up * np.maximum(gap, 0.0) + down * np.minimum(gap, 0.0)
+    # (generalised + up * max(gap, 0)) + down * min(gap, 0), in that order, computed in
+    # place: the same numbers with two citizen-sized arrays instead of six (faster)
+    out = np.maximum(gap, 0.0)
+    out *= up
+    out += generalised
+    down_part = np.minimum(gap, 0.0, out=gap)
+    down_part *= down
+    out += down_part
+    return out
 
 
 

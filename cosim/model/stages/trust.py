@@ -28,8 +28,10 @@ def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: 
     """
     tc = c.trust
     old = cit.trust
-    # (np.repeat over the ward-sorted citizens is ward quality[ward], faster)
-    perceived = np.repeat(wards.quality, wards.size) + cit.disposition
+    # (np.repeat over the ward-sorted citizens is ward quality[ward], faster; the
+    # disposition added in place, the same sum without one more citizen-sized array)
+    perceived = np.repeat(wards.quality, wards.size)
+    perceived += cit.disposition
     new = mech.quality_trust_update(old, perceived, tc.quality_weight)
     if who.size:
         # participants: expectancy-disconfirmation, asymmetric (Slovic 1993)
