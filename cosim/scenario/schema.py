@@ -180,9 +180,9 @@ class PopulationConfig(Section):
                                   source="assumption anchored to GHS 2023 (metro 74.6%)")
     smartphone_high: float = param(0.95, 0.0, 1.0, unit="share",
                                    desc="Smartphone ownership, high income.", source=ASSUMPTION)
-    data_low: float = param(0.85, 0.0, 1.0, unit="prob/week", sa=(0.5, 1.0),
+    data_low: float = param(0.903, 0.0, 1.0, unit="prob/week", sa=(0.5, 1.0),
                             desc="Chance a low-income smartphone owner can afford data in a given week.",
-                            source="assumption: 1 GB costs > 14% of monthly income for the poorest 20% (DATA.md)")
+                            source="fitted with cosim calibrate to RIA After Access 2017 (53% online) and GHS 2023 (72.6% mobile internet) (docs/calibration.md)")
     data_mid: float = param(0.70, 0.0, 1.0, unit="prob/week",
                             desc="Chance a middle-income smartphone owner has data in a week.",
                             source="assumption: 24.7% of income on mobile services (WCG 2016)")
@@ -210,9 +210,9 @@ class PopulationConfig(Section):
     age_literacy_senior: float = param(-1.5, -3.0, 3.0, unit="-", sa=(-2.0, -1.0),
                                        desc="Seniors' literacy shift, in units of age_literacy_effect.",
                                        source="assumption: the second-level divide by age (van Deursen & van Dijk 2014)")
-    trust_mean: float = param(0.466, 0.0, 1.0, unit="-", sa=(0.35, 0.6),
+    trust_mean: float = param(0.444, 0.0, 1.0, unit="-", sa=(0.35, 0.6),
                               desc="Mean initial trust in the municipality.",
-                              source="AB Round 8 (2021): under one third trust the local council; mean set so ~30% exceed 0.5")
+                              source="fitted with cosim calibrate to AB Round 8 (2021): under one third trust the local council (docs/calibration.md)")
     trust_sd: float = param(0.15, 0.0, 0.5, unit="-", desc="Spread of initial trust.", source=ASSUMPTION)
     privacy_mean: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
                                 desc="Mean privacy concern.", source=ASSUMPTION)
@@ -234,9 +234,9 @@ class PopulationConfig(Section):
     propensity_alpha: float = param(1.15, 1.01, 5.0, unit="-", sa=(1.1, 2.0),
                                     desc="Pareto tail index of the contribution propensity (lower = more unequal).",
                                     source="assumption tuned to 90-9-1 participation inequality (Nielsen 2006)")
-    propensity_scale: float = param(0.156, 0.0, 1.0, unit="-", sa=(0.08, 0.25),
+    propensity_scale: float = param(0.179, 0.0, 1.0, unit="-", sa=(0.08, 0.25),
                                     desc="Propensity of the least active citizen (Pareto minimum).",
-                                    source=ASSUMPTION)
+                                    source="fitted with cosim calibrate to AB 2008/2011: 26-36% contacted a councillor in the past year (docs/calibration.md)")
     homogeneous: bool = param(False, unit="-",
                               desc="Make every citizen identical at neutral values (for the Bass docking test).",
                               source="Bass 1969 docking; MODEL.md pattern 1")
@@ -445,9 +445,9 @@ class LiteracyConfig(Section):
     floor_share: float = param(0.9, 0.0, 1.0, unit="-", sa=(0.7, 1.0),
                                desc="Literacy floor as a share of the citizen's literacy at the start: skills decay toward it, not to zero.",
                                source=ASSUMPTION)
-    use_floor: float = param(0.7, 0.0, 1.0, unit="-", sa=(0.4, 0.9),
+    use_floor: float = param(0.847, 0.0, 1.0, unit="-", sa=(0.4, 0.9),
                              desc="Weekly chance of going online, given access, at literacy 0; rises linearly to 1 at literacy 1 (second-level divide).",
-                             source="Hargittai 2002; van Deursen & van Dijk 2014; RIA After Access 2017 (literacy a barrier); value assumption")
+                             source="Hargittai 2002; van Deursen & van Dijk 2014; value fitted with cosim calibrate to RIA After Access 2017 and GHS 2023 (docs/calibration.md)")
     training_awareness: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.2, 0.8),
                                       desc="Share of the gap to full awareness of e-services closed by a training seat (trainees are also signed up).",
                                       source="assumption: assisted sign-up at SmartCape/Thusong-style centres")
