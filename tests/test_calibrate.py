@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cosim
 from cosim import load_scenario, simulate
 from cosim.analysis.calibration import abc_smc, proposal_rng, read_targets, toml_dumps, weighted_quantile
 from cosim.cli import main
@@ -258,11 +259,15 @@ def test_shipped_example_validates():
 
     folder = ROOT / "experiments" / "calibration"
     problem = load_problem(str(folder / "targets.csv"), BASELINE, str(folder / "params.toml"), None, None)
-    assert problem.method == "abc" and len(problem.targets) == 3 and len(problem.priors) == 3
+    assert problem.method == "abc" and len(problem.targets) == 3 and len(problem.priors) == 4
     calibrated = load_scenario(ROOT / "scenarios" / "calibrated.toml")
+    defaults = cosim.Scenario()
     for prior in problem.priors:
-        value = getattr(calibrated.population, prior.path.split(".")[1])
+        section, key = prior.path.split(".")
+        value = getattr(getattr(calibrated, section), key)
         assert prior.lo <= value <= prior.hi, prior.path
+        # the default municipality is the calibrated one
+        assert getattr(getattr(defaults, section), key) == value, prior.path
     assert calibrated.run.n_citizens == 10_000, "the fit's constants are not part of the calibrated scenario"
 
 
