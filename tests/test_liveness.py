@@ -95,6 +95,9 @@ NUDGE: dict[str, tuple[Any, str]] = {
     "infrastructure.training_km": (2.0, "nearly every citizen is within 5 km of a centre; farther changes nothing"),
     "infosec.breach_hazard": (0.02, "the top of its plausible range: breaches are rare events"),
     "run.n_citizens": (800, "halfway to the bound is a million citizens; any other size changes the sample"),
+    "participation.activist_reach_max": (
+        5.0, "it binds only above it: among 600 citizens few have a propensity beyond 20x the cap, "
+        "many beyond 5x"),
     "infrastructure.service_centre_need_base": (
         3.0, "three service centres per municipality, one weighted draw each: a nudge to 1.6 moves none of them "
         "to another ward at these seeds; 3.0 (nearly uniform placement) does"),
