@@ -180,7 +180,7 @@ class PopulationConfig(Section):
                                   source="assumption anchored to GHS 2023 (metro 74.6%)")
     smartphone_high: float = param(0.95, 0.0, 1.0, unit="share",
                                    desc="Smartphone ownership, high income.", source=ASSUMPTION)
-    data_low: float = param(0.643, 0.0, 1.0, unit="prob/week", sa=(0.5, 1.0),
+    data_low: float = param(0.633, 0.0, 1.0, unit="prob/week", sa=(0.5, 1.0),
                             desc="Chance a low-income smartphone owner can afford data in a given week.",
                             source="fitted with cosim calibrate to RIA After Access 2017 (53% online) and GHS 2023 (72.6% mobile internet) (docs/calibration.md)")
     data_mid: float = param(0.70, 0.0, 1.0, unit="prob/week",
@@ -210,7 +210,7 @@ class PopulationConfig(Section):
     age_literacy_senior: float = param(-1.5, -3.0, 3.0, unit="-", sa=(-2.0, -1.0),
                                        desc="Seniors' literacy shift, in units of age_literacy_effect.",
                                        source="assumption: the second-level divide by age (van Deursen & van Dijk 2014)")
-    trust_mean: float = param(0.426, 0.0, 1.0, unit="-", sa=(0.35, 0.6),
+    trust_mean: float = param(0.453, 0.0, 1.0, unit="-", sa=(0.35, 0.6),
                               desc="Mean initial trust in the municipality.",
                               source="fitted with cosim calibrate to AB Round 8 (2021): under one third trust the local council (docs/calibration.md)")
     trust_sd: float = param(0.15, 0.0, 0.5, unit="-", desc="Spread of initial trust.", source=ASSUMPTION)
@@ -234,7 +234,7 @@ class PopulationConfig(Section):
     propensity_alpha: float = param(1.15, 1.01, 5.0, unit="-", sa=(1.1, 2.0),
                                     desc="Pareto tail index of the contribution propensity (lower = more unequal).",
                                     source="assumption tuned to 90-9-1 participation inequality (Nielsen 2006)")
-    propensity_scale: float = param(0.156, 0.0, 1.0, unit="-", sa=(0.08, 0.25),
+    propensity_scale: float = param(0.160, 0.0, 1.0, unit="-", sa=(0.08, 0.25),
                                     desc="Propensity of the least active citizen (Pareto minimum).",
                                     source="fitted with cosim calibrate to AB 2008/2011: 26-36% contacted a councillor in the past year (docs/calibration.md)")
     homogeneous: bool = param(False, unit="-",
@@ -395,7 +395,7 @@ class CoproductionConfig(Section):
     open_data_capability_floor: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.25, 0.75),
                                               desc="Capability to publish with no ICT skill (rises linearly to 1 at ICT skill 1).",
                                               source=ASSUMPTION)
-    reference_work_per_need: float = param(0.18, 1e-4, 10.0, unit="need-equivalents per need",
+    reference_work_per_need: float = param(0.17, 1e-4, 10.0, unit="need-equivalents per need",
                                            desc="Service work per weekly need at which a ward's quality equals its baseline; the default is what the default municipality delivers (docs/ODD.md).",
                                            source="assumption: sets the scale of the production function (Boyne 2003)")
     production_elasticity: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.25, 1.0),
@@ -445,7 +445,7 @@ class LiteracyConfig(Section):
     floor_share: float = param(0.9, 0.0, 1.0, unit="-", sa=(0.7, 1.0),
                                desc="Literacy floor as a share of the citizen's literacy at the start: skills decay toward it, not to zero.",
                                source=ASSUMPTION)
-    use_floor: float = param(0.859, 0.0, 1.0, unit="-", sa=(0.4, 0.9),
+    use_floor: float = param(0.867, 0.0, 1.0, unit="-", sa=(0.4, 0.9),
                              desc="Weekly chance of going online, given access, at literacy 0; rises linearly to 1 at literacy 1 (second-level divide).",
                              source="Hargittai 2002; van Deursen & van Dijk 2014; value fitted with cosim calibrate to RIA After Access 2017 and GHS 2023 (docs/calibration.md)")
     training_awareness: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.2, 0.8),
