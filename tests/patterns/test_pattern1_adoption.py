@@ -74,13 +74,11 @@ def test_bass_docking(p, q):
     """
     n, reps = 2000, 20
     steps = int(np.ceil(8.0 / (p + q)))
-    # Two v2 settings the docking scenario does not yet carry: no burn-in (the Bass
-    # curve starts at F(0) = 0 when the channel opens, at week 0), and going online
-    # given access not gated by literacy (use_floor 1: facilitating conditions stay
-    # at their neutral value, as every other mechanism that moves intention is off).
+    # (the docking scenario has no burn-in, so the Bass curve starts at F(0) = 0
+    # when the channel opens at week 0, and no literacy gate on going online)
     s = load_scenario(SCENARIOS / "docking_bass.toml",
-                      {"adoption.p": p, "adoption.q": q, "run.n_citizens": n, "run.steps": steps,
-                       "run.burn_in_weeks": 0, "literacy.use_floor": 1.0})
+                      {"adoption.p": p, "adoption.q": q, "run.n_citizens": n, "run.steps": steps})
+    assert s.run.burn_in_weeks == 0 and s.literacy.use_floor == 1.0
     paths = np.array([adoption_path(s, run_seed(ROOT_SEED, k)) for k in range(reps)])
     mean = paths.mean(axis=0)
     se = paths.std(axis=0, ddof=1) / np.sqrt(reps)
