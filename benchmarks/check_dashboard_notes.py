@@ -90,7 +90,9 @@ def report(name: str, path: Path) -> None:
     print(f"\n=== {name}  (seed {int(z['seed'])}, {int(z['n'])} citizens, {horizon} weeks)")
     hb, hp = z["hazard"]
     print(f"random-breach hazard/week: baseline {hb:.4%}, policy {hp:.4%}")
-    print(f"breach weeks: policy {list(p['breach_weeks'])}, baseline {list(b['breach_weeks'])}, scheduled {list(z['scheduled'])}")
+    print(
+        f"breach weeks: policy {list(p['breach_weeks'])}, baseline {list(b['breach_weeks'])}, scheduled {list(z['scheduled'])}"
+    )
     weeks = [w for w in WEEKS if w <= horizon] + ([horizon] if horizon not in WEEKS else [])
     print(f"{'metric':32s} " + " ".join(f"{'wk' + str(w):>22s}" for w in weeks))
     for m in METRICS:
@@ -146,7 +148,11 @@ def detail(name: str, citizens: int) -> None:
             (
                 float(m.trust[muni == j].mean()),
                 float(m.online[muni == j].mean()),
-                float(np.average(m.wards.quality[m.wards.municipality == j], weights=m.wards.size[m.wards.municipality == j])),
+                float(
+                    np.average(
+                        m.wards.quality[m.wards.municipality == j], weights=m.wards.size[m.wards.municipality == j]
+                    )
+                ),
             )
             for j in range(k)
         ]
@@ -174,7 +180,9 @@ def detail(name: str, citizens: int) -> None:
         for label in ("baseline", "policy"):
             for w in (0, 52, sim.horizon):
                 per = rows[label][w][2]
-                cells = "; ".join(f"m{j}: trust {t:.3f} online {o:.3f} quality {q:.3f}" for j, (t, o, q) in enumerate(per))
+                cells = "; ".join(
+                    f"m{j}: trust {t:.3f} online {o:.3f} quality {q:.3f}" for j, (t, o, q) in enumerate(per)
+                )
                 print(f"  {label} wk {w}: {cells}")
 
 
@@ -184,7 +192,9 @@ def main() -> None:
     ap.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS)
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--detail", action="store_true", help="step week by week: breach harm by e-service use, per municipality")
+    ap.add_argument(
+        "--detail", action="store_true", help="step week by week: breach harm by e-service use, per municipality"
+    )
     args = ap.parse_args()
     with NOTES_FILE.open("rb") as fh:
         notes = tomllib.load(fh)
