@@ -34,9 +34,12 @@ SHORT = {  # panel titles and headline rows: short forms of the catalogue's labe
     "share_online": "online in a typical week",
     "share_online_gap": "online gap, high - low income",
     "mean_trust": "mean trust (0-1)",
+    "mean_trust_year": "mean trust, last year",
     "share_trusting": "trusting (trust above {threshold})",
     "service_quality": "service quality (0-1)",
     "mean_outcome": "co-production value (0-1)",
+    "median_response_weeks": "weeks to resolution",
+    "share_dropped": "closed unresolved",
     "backlog_per_1000": "backlog per 1,000",
     "sgi": "smart-governance index",
 }
