@@ -82,6 +82,9 @@ CONTEXT: dict[str, tuple[dict[str, Any], str]] = {
     "channels.social": (
         {"channels.portal": False},
         "as for participation.cost_social: with the portal on, switching social media off changes only the spend"),
+    "adoption.open_data_weight": (
+        {"adoption.p": 0.005},
+        "it acts only on adoption and lapse of aware, online citizens whose performance expectancy is below 1: with the calibrated defaults about 28 of 600 citizens adopt in 70 weeks and no draw flips at seeds 1-3; with ten times the innovation rate adoption is frequent (as for adoption.beta_trust)"),
     "trust.responsiveness_rate": (
         {"adoption.open_data_weight": 0.0},
         "all_levers opens the data fully, so performance expectancy = clip(responsiveness + 0.5 x openness) sits "
