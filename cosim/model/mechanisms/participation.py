@@ -60,7 +60,7 @@ def personal_efficacy(efficacy_: np.ndarray, weight: float) -> np.ndarray:
 
 
 
-def efficacy_update(efficacy_: np.ndarray, resolved: np.ndarray, rate: float) -> np.ndarray:
+def efficacy_update(efficacy_: np.ndarray, resolved: np.ndarray | bool, rate: float) -> np.ndarray:
     """Personal efficacy after a request's fate: e + r (1 - e) when resolved, e - r e when closed unresolved.
 
     Sjoberg, Mellon & Peixoto 2017; the rate is an assumption.

@@ -52,7 +52,7 @@ def timely_outcome(outcome: np.ndarray, wait_weeks: np.ndarray, max_wait_weeks: 
 
 
 
-def effective_capacity(capacity: np.ndarray, skill: np.ndarray, ict_skill: np.ndarray,
+def effective_capacity(capacity: np.ndarray | float, skill: np.ndarray, ict_skill: np.ndarray,
                        ict_productivity: float) -> np.ndarray:
     """Requests an official resolves a week: capacity x skill x (1 - w (1 - ICT skill)).
 
