@@ -80,6 +80,7 @@ from cosim.analysis.calibration.targets import (
     Settings,
     Target,
     check_params_files,
+    check_targets_files,
     is_params_file,
     load_problem,
     read_params,
@@ -88,7 +89,8 @@ from cosim.analysis.calibration.targets import (
 
 __all__ = [
     "DEFAULT_BUDGET", "Calibration", "CalibrationSpec", "Generation", "Prior", "Problem", "Runner", "Settings",
-    "Target", "abc_identifiability", "abc_smc", "best_scenario_text", "calibrate", "check_params_files", "distance",
+    "Target", "abc_identifiability", "abc_smc", "best_scenario_text", "calibrate", "check_params_files",
+    "check_targets_files", "distance",
     "goodness_of_fit", "is_params_file", "load_problem", "optimize_de", "predictive_bands",
     "profile_identifiability", "proposal_rng", "read_params", "read_targets", "simulate_targets", "toml_dumps",
     "weighted_cov", "weighted_quantile",
