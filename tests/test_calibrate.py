@@ -403,7 +403,7 @@ def test_targets_that_are_fine_pass():
         t.write_text("metric,step,value,sd\nparticipation_gap,5,-0.01,0.01\nmean_trust,0,0.4,0.05\n"
                      "share_online,0,0.45,0.05\n")
         assert len(read_targets(t, 20, "x", burn_in=52)) == 3
-        with pytest.raises(ScenarioError, match="run.burn_in_weeks = 0"):
+        with pytest.raises(ScenarioError, match=r"run\.burn_in_weeks = 0"):
             read_targets(t, 20, "x", burn_in=0)
 
 
