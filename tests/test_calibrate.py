@@ -194,7 +194,8 @@ def test_abc_recovers_a_known_parameter_and_resumes(synthetic, capsys):
             str(synthetic / "params.toml"), "--budget", "150", "--out", str(out), "--quiet"]
     assert main(args) == 0
     post = pd.read_parquet(out / "posterior.parquet")
-    assert len(post) == 30 and np.isclose(post["weight"].sum(), 1.0)
+    # the last generation may be the unfinished one (issue 14: no budget thrown away): 10 to 30 particles
+    assert 10 <= len(post) <= 30 and np.isclose(post["weight"].sum(), 1.0)
     lo, med, hi = weighted_quantile(post["population.trust_mean"].to_numpy(), post["weight"].to_numpy(),
                                     np.array([0.05, 0.5, 0.95]))
     assert lo <= TRUE_TRUST_MEAN <= hi, (lo, med, hi)

@@ -30,14 +30,16 @@ Methods:
 
 - ``abc``: approximate Bayesian computation by sequential Monte Carlo
   (ABC-SMC; Toni et al. 2009, J. R. Soc. Interface 6:187; population Monte
-  Carlo weights and a Gaussian kernel with twice the weighted covariance,
-  Beaumont, Cornuet, Marin & Robert 2009, Biometrika 96:983).  The tolerance of
+  Carlo weights, Beaumont, Cornuet, Marin & Robert 2009, Biometrika 96:983; the
+  optimal local covariance kernel, Filippi et al. 2013, Stat. Appl. Genet. Mol.
+  Biol. 12:87).  The tolerance of
   each generation is the ``alpha``-quantile of the previous generation's
   distances, and the fit stops when a generation accepts fewer than
   ``min_acceptance`` of its proposals or the run budget is spent (adaptive
   population Monte Carlo ABC, Lenormand, Jabot & Deffuant 2013, Comput. Stat.
-  28:2777).  The last complete generation is the posterior sample
-  (``posterior.parquet``); ``best.toml`` takes each parameter's posterior median.
+  28:2777).  The last generation is the posterior sample
+  (``posterior.parquet``; when the budget runs out during a generation, its
+  accepted particles, at least 10, so no run is thrown away); ``best.toml`` takes each parameter's posterior median.
 - ``optimize``: a point estimate by differential evolution (Storn & Price 1997;
   ``scipy.optimize.differential_evolution``, seeded) of the distance averaged
   over ``replications`` runs with common random numbers, then ``validation``

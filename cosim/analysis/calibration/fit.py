@@ -187,17 +187,21 @@ def _summarise_abc(problem: Problem, out: Path, fit: dict[str, Any], runs: dict[
     bands = predictive_bands(series, problem)
     ident, corr = abc_identifiability(post, problem)
     gen_table = pd.DataFrame([{"generation": g.index, "tolerance": g.epsilon, "accepted": len(g.particles),
-                               "proposed": g.proposed, "acceptance": g.acceptance} for g in gens])
+                               "proposed": g.proposed, "acceptance": g.acceptance, "complete": g.complete}
+                             for g in gens])
     return Calibration(
         problem=problem, out=out, fit=fit, runs=runs, backend=backend, created=created, sample=post,
-        bands=bands, band_label=f"posterior predictive, generation {final.index}",
+        bands=bands, band_label=f"posterior predictive, generation {final.index}"
+                                + ("" if final.complete else f" (unfinished when the budget ran out: "
+                                                              f"{len(final.particles)} particles)"),
         gof=goodness_of_fit(bands, problem, series), identifiability=_qualify(ident, bands, problem, series),
         best_values={p.path: _round_for(p, float(v)) for p, v in zip(problem.priors, ident["median"], strict=True)},
         intervals={p.path: (float(a), float(b)) for p, a, b in zip(problem.priors, ident["q05"], ident["q95"],
                                                                    strict=True)},
         estimate="posterior median (90% credible interval)",
         extra={"generations": gen_table.to_dict(orient="records"), "stop_reason": fit["stop_reason"],
-               "final_generation": final.index, "final_tolerance": final.epsilon},
+               "final_generation": final.index, "final_tolerance": final.epsilon,
+               "final_generation_complete": final.complete, "kernel": "olcm"},
         correlations=corr, generations=gen_table)
 
 
