@@ -388,3 +388,40 @@ def test_report_is_on_the_shared_base(tmp_path):
                     "mean trust in the municipality (0-1)", "Inputs that matter", "<code>a&lt;b</code>"):
         assert section in page, section
     assert "t<1>" not in page and "t&lt;1&gt;" in page  # autoescape
+
+
+def _morris_toy(noise_sd: float, replications: int, trajectories: int = 40, levels: int = 4):
+    """y = 1.0 * x1 + 0 * x2 + 0 * x3 on the unit cube plus N(0, noise_sd) per run, through the Morris analysis."""
+    from SALib.sample import morris as morris_sample
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3, "groups": None}
+    x = morris_sample.sample(problem, trajectories, num_levels=levels, seed=3)
+    rng = np.random.default_rng(4)
+    rows = [{"point_id": i, "status": "ok", "y": x[i, 0] + noise_sd * rng.standard_normal()}
+            for i in range(len(x)) for _ in range(replications)]
+    summary = sensitivity.summarise_points(pd.DataFrame(rows), ["y"], len(x))
+    analysis = sensitivity.analyse_morris(problem, x, summary, ["y"], levels=levels, seed=5, n_resamples=500)
+    floor = sensitivity.noise_floor_of(analysis, "y")
+    return sensitivity.classify_morris(analysis.indices, floor), floor, analysis
+
+
+def test_morris_noise_floor_keeps_no_effect_inputs_out():
+    """Under heavy noise x2 and x3 (no effect) have mu* at the noise floor and are not influential; x1 is.
+    Without the floor (the old rule: 10% of the largest mu*) the noise inputs were called influential."""
+    table, floor, analysis = _morris_toy(noise_sd=0.5, replications=5)
+    # the floor is the mean |effect| of pure noise: sqrt(2/pi) sqrt(2 x 0.25 / 5) / (4 / 6) = 0.38
+    assert floor == pytest.approx(math.sqrt(2 / math.pi) * math.sqrt(2 * 0.25 / 5) / (4 / 6), rel=0.25)
+    assert bool(table.loc["x1", "influential"])
+    assert not table.loc["x2", "influential"] and not table.loc["x3", "influential"]
+    for name in ("x2", "x3"):  # what noise alone produces
+        assert table.loc[name, "mu_star"] == pytest.approx(floor, rel=0.4)
+    old = sensitivity.classify_morris(analysis.indices)  # no floor
+    assert old["influential"].sum() == 3, "the old rule calls noise influential (issue 14)"
+    summary = " ".join(sensitivity_report.morris_summary(analysis, "y"))
+    assert "Noise floor of mu*" in summary and "2 input(s) are not" in summary
+
+
+def test_morris_noise_floor_is_unknown_with_one_replication():
+    _, floor, analysis = _morris_toy(noise_sd=0.5, replications=1)
+    assert math.isnan(floor)
+    assert "cannot be measured" in " ".join(sensitivity_report.morris_summary(analysis, "y"))

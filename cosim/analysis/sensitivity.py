@@ -62,8 +62,10 @@ IMPORTANCE = 0.05
 # An outcome whose point means are at least this much noise (noise floor) cannot
 # rank its inputs at all: the report says so instead of listing them.
 NOISE_DOMINATED = 0.5
-# Morris: an input is influential when mu* minus its interval exceeds this share
-# of the largest mu*; sigma/mu* classes after Garcia Sanchez et al. (2014).
+# Morris: an input is influential when mu* minus its interval exceeds both this
+# share of the largest mu* and the Morris noise floor (the mu* an input with no
+# effect shows from replication noise alone, see morris_noise_floor);
+# sigma/mu* classes after Garcia Sanchez et al. (2014).
 MORRIS_INFLUENTIAL = 0.1
 MORRIS_LABELS = 10  # inputs named on the mu*-sigma plane; the report lists them all
 MORRIS_CLASSES = ((0.1, "linear"), (0.5, "monotonic"), (1.0, "almost monotonic"),
@@ -300,12 +302,38 @@ def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, *, lev
     return pd.DataFrame(rows)
 
 
-def classify_morris(indices: pd.DataFrame) -> pd.DataFrame:
-    """Rank inputs by mu*; influential or not, and the sigma/mu* class."""
+def morris_noise_floor(noise: pd.DataFrame, outcome: str, levels: int) -> float:
+    """The mu* an input with no effect shows from the replication noise of the point means alone.
+
+    An elementary effect is (y(x + delta) - y(x)) / delta with SALib's step delta = p / (2 (p - 1)) on the unit
+    range (p levels).  If the input does nothing, the difference is the noise of two point means, each of
+    variance v = mean over points of (within-point variance / replications) (``noise_table``), so the
+    effect is normal with sd s_e = sqrt(2 v) / delta and its mean absolute value, the noise floor of mu*,
+    is sqrt(2 / pi) s_e.  An input is influential only when the lower end of its mu* interval (mu* minus the
+    bootstrap half-width) lies above this floor: a no-effect input passes that by chance about 2.5% of the
+    time (its mu* is about normal around the floor with the half-width near 1.96 sd).  NaN with one
+    replication per point (the noise cannot be measured).
+    """
+    row = noise[noise["outcome"] == outcome]
+    if not len(row):
+        return math.nan
+    r = row.iloc[0]
+    v = float(r["var_within"]) / float(r["replications"]) if r["replications"] >= 2 else math.nan
+    if not np.isfinite(v):
+        return math.nan
+    delta = levels / (2.0 * (levels - 1))
+    return math.sqrt(2.0 / math.pi) * math.sqrt(2.0 * v) / delta
+
+
+def classify_morris(indices: pd.DataFrame, noise_floor: float = math.nan) -> pd.DataFrame:
+    """Rank inputs by mu*; influential or not (above MORRIS_INFLUENTIAL x the top mu* and above the noise
+    floor of mu*, :func:`morris_noise_floor`, when it is known), and the sigma/mu* class."""
     wide = indices.pivot(index="parameter", columns="kind", values="value")
     wide["mu_star_conf"] = indices[indices["kind"] == "mu_star"].set_index("parameter")["conf"]
     top = float(wide["mu_star"].max())
-    wide["influential"] = (wide["mu_star"] - wide["mu_star_conf"]) > MORRIS_INFLUENTIAL * top if top > 0 else False
+    line = max(MORRIS_INFLUENTIAL * top, noise_floor if np.isfinite(noise_floor) else 0.0)
+    wide["noise_floor"] = noise_floor
+    wide["influential"] = (wide["mu_star"] - wide["mu_star_conf"]) > line if top > 0 else False
     ratio = wide["sigma"] / wide["mu_star"].where(wide["mu_star"] > 0)
     wide["shape"] = [next((name for bound, name in MORRIS_CLASSES if r < bound), "") if np.isfinite(r) else ""
                      for r in ratio]
@@ -361,7 +389,9 @@ def analyse_morris(problem: dict[str, Any], x: np.ndarray, summary: PointSummary
         idx = morris_indices(problem, x, y, levels=levels, seed=seed, n_resamples=n_resamples)
         idx.insert(0, "outcome", name)
         frames.append(idx)
-    return Analysis("morris", _concat(frames), summary.noise, skipped=skipped)
+    noise = summary.noise.copy()
+    noise["morris_mu_star_floor"] = [morris_noise_floor(summary.noise, o, levels) for o in noise["outcome"]]
+    return Analysis("morris", _concat(frames), noise, skipped=skipped)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -371,8 +401,10 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def noise_floor_of(analysis: Analysis, outcome: str) -> float:
+    """Sobol': the outcome's noise floor (a share of variance); Morris: the mu* floor (outcome units)."""
+    column = "morris_mu_star_floor" if analysis.method == "morris" else "noise_floor"
     row = analysis.noise[analysis.noise["outcome"] == outcome]
-    return float(row["noise_floor"].iloc[0]) if len(row) else math.nan
+    return float(row[column].iloc[0]) if len(row) and column in row else math.nan
 
 
 

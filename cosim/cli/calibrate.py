@@ -12,6 +12,7 @@ from cosim.errors import UsageError
 from cosim.outputs.results import check_output_location
 from cosim.runs.backends import add_backend_arguments, check_backend_arguments
 from cosim.runs.store import STORE_FILE
+from cosim.scenario.loading import parse_overrides
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="abc: ABC-SMC posterior (default); optimize: differential evolution point estimate")
     p.add_argument("--budget", type=int, metavar="RUNS",
                    help=f"model runs to spend (default: calibration.budget or {DEFAULT_BUDGET})")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter of the base scenario, e.g. wifi.hotspots=40 (repeatable; carried "
+                        "into best.toml, unlike the params file's [constants])")
     add_backend_arguments(p)
     p.add_argument("--out", help="results folder (default: results/calibration_<scenario name>); rerun to resume")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -36,7 +40,8 @@ def main(args: argparse.Namespace) -> int:
     check_backend_arguments(args)
     if args.budget is not None and args.budget < 1:
         raise UsageError(f"--budget: expected a positive number of runs, got {args.budget}")
-    problem = load_problem(args.targets, args.scenario, args.params, args.method, args.budget)
+    overrides = parse_overrides(args.sets)
+    problem = load_problem(args.targets, args.scenario, args.params, args.method, args.budget, overrides)
     out = Path(args.out) if args.out else Path("results") / f"calibration_{problem.base_name}"
     check_output_location(out, replace=False)  # before the runs, not after them
     try:
@@ -58,7 +63,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"  {p.path} = {res['best_values'][p.path]}")
     for row in gof.itertuples(index=False):
         print(f"  {row.metric} @ week {row.step}: target {row.target:.3g} +- {row.sd:.2g}, model {row.model_median:.3g} "
-              f"[{row.model_q05:.3g}, {row.model_q95:.3g}], z = {row.z:+.2f}")
+              f"[{row.model_q05:.3g}, {row.model_q95:.3g}], z = {row.z:+.2f}"
+              + ("" if row.within_2sd else "  <- missed"))
+    verdict = cal.verdict
+    print(("verdict: fit. " if cal.calibrated else "verdict: MISFIT (best.toml is NOT a calibrated scenario). ")
+          + str(verdict["statement"]))
     if res["failed_runs_this_session"]:
         print(f"{res['failed_runs_this_session']} run(s) failed (see {out}/{STORE_FILE}); they count as rejected",
               file=sys.stderr)

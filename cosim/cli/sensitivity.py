@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import tomllib
@@ -189,9 +190,12 @@ def _print_summary(analysis: Analysis, out: Path) -> None:
             verdict = "converged" if analysis.verdicts[name]["converged"] else "not converged"
             print(f"  {name}: ST {top} ({verdict})")
         else:
-            table = classify_morris(idx)
-            top = ", ".join(f"{p} {r['mu_star']:.3g}" for p, r in table.head(3).iterrows())
-            print(f"  {name}: mu* {top}")
+            floor = noise_floor_of(analysis, name)
+            table = classify_morris(idx, floor)
+            top = ", ".join(f"{p} {r['mu_star']:.3g}{'' if r['influential'] else ' (not influential)'}"
+                            for p, r in table.head(3).iterrows())
+            noise = f"noise floor of mu* {floor:.3g}" if math.isfinite(floor) else "noise floor unknown (1 replication)"
+            print(f"  {name}: mu* {top}; {int(table['influential'].sum())} of {len(table)} influential ({noise})")
     for name, why in analysis.skipped.items():
         print(f"  {name}: not analysed ({why})")
     print(f"report: {out / 'report.html'}")

@@ -179,9 +179,12 @@ def write_outputs(cal: Calibration, out: str | Path, *, figures: bool = True) ->
             replications=problem.replications, runs=cal.runs, targets_file=problem.targets_path,
             targets_sha256=file_hash(problem.targets_path), params_file=problem.spec.source,
             params_sha256=file_hash(problem.spec.source), scenario_file=problem.scenario_path,
-            scenario_sha256=file_hash(problem.scenario_path), constants=problem.spec.constants,
+            scenario_sha256=file_hash(problem.scenario_path), overrides=problem.overrides,
+            constants=problem.spec.constants,
             priors=[dataclasses.asdict(p) for p in problem.priors], fitted=cal.best_values,
-            intervals=cal.intervals, rms_z=cal.rms_z, goodness_of_fit=cal.gof.to_dict(orient="records"),
+            intervals=cal.intervals, rms_z=cal.rms_z, verdict=cal.verdict["verdict"],
+            verdict_statement=cal.verdict["statement"], missed_targets=cal.verdict["missed"],
+            calibrated=cal.calibrated, goodness_of_fit=cal.gof.to_dict(orient="records"),
             identifiability=cal.identifiability.to_dict(orient="records"), backend=cal.backend,
             figures=figs, **cal.extra)
         write_text(out / "best.toml", cal.best_toml())
@@ -219,7 +222,11 @@ def report_html(cal: Calibration, figure_paths: list[Path], commit: str = "") ->
              ("base scenario", problem.scenario_path), ("targets", problem.targets_path),
              ("params", problem.spec.source),
              ("fitted values", "; ".join(f"{k} = {cal.best_values[k]:.4g}" for k in names)),
+             ("verdict", "reproduces the targets" if cal.calibrated
+              else f"MISFIT: cannot reproduce {', '.join(cal.verdict['missed'])}"),
              ("RMS z (model median vs targets)", f"{cal.rms_z:.3f}"),
+             *([("--set", "; ".join(f"{k} = {v!r}" for k, v in problem.overrides.items()))]
+               if problem.overrides else []),
              ("stopped because", cal.stop_reason),
              ("runs", f"{cal.runs['runs_used']} used, {cal.runs['runs_this_session']} run in this session in "
                       f"{cal.runs['wall_time_s']:.1f} s on {cal.backend}")]
@@ -227,6 +234,7 @@ def report_html(cal: Calibration, figure_paths: list[Path], commit: str = "") ->
         "calibration.html.j2", kind="calibration", title=f"Calibration of {problem.base_name}",
         subtitle=f"{cal.estimate} of {len(names)} parameter(s) against {len(problem.targets)} observed targets",
         facts=facts, created=cal.created, commit=commit, cal=cal, gof=table(gof), n_targets=len(gof),
+        verdict=cal.verdict, calibrated=cal.calibrated,
         n_within=int(cal.gof["within_2sd"].sum()), ident=table(cal.identifiability),
         corr=table(cal.correlations.reset_index().rename(columns={"index": ""})) if cal.correlations is not None else None,
         strong=cal.strong_correlations(),

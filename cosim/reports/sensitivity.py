@@ -8,6 +8,7 @@ report is ``templates/sensitivity.html.j2`` on the shared base, figures embedded
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +126,9 @@ def plot_convergence(curve: pd.DataFrame, outcome: str, verdict: dict[str, Any],
     return _save(fig, path)
 
 
-def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
-    """The mu*-sigma plane with mu* intervals and the sigma/mu* = 0.1, 0.5, 1 lines."""
-    table = classify_morris(indices)
+def plot_morris(indices: pd.DataFrame, outcome: str, path: Path, noise_floor: float = math.nan) -> Path:
+    """The mu*-sigma plane with mu* intervals, the sigma/mu* = 0.1, 0.5, 1 lines and the noise floor of mu*."""
+    table = classify_morris(indices, noise_floor)
     fig, ax = plt.subplots(figsize=(8, 6))
     top = float(max(table["mu_star"].max(), np.nanmax(table["sigma"].to_numpy(dtype=float), initial=0.0), 1e-12))
     xs = np.linspace(0, top * 1.1, 50)
@@ -147,6 +148,8 @@ def plot_morris(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     ax.set_ylabel("sigma (spread of the effects)")
     ax.set_title(f"Morris screening: {outcome}\n(red: influential; up to {MORRIS_LABELS} labelled, largest mu* first)",
                  fontsize=10)
+    if math.isfinite(noise_floor):
+        ax.axvline(noise_floor, color="#d6604d", ls="--", lw=1, label="noise floor of mu*")
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -184,7 +187,7 @@ def write_figures(analysis: Analysis, out: Path, title: str) -> list[Path]:
             curve = analysis.convergence[analysis.convergence["outcome"] == name]
             paths.append(plot_convergence(curve, name, analysis.verdicts[name], out / f"convergence_{name}.png"))
         else:
-            paths.append(plot_morris(idx, name, out / f"morris_{name}.png"))
+            paths.append(plot_morris(idx, name, out / f"morris_{name}.png", noise_floor_of(analysis, name)))
     if len(outcomes) >= 2:
         if analysis.method == "sobol":
             st = analysis.indices[analysis.indices["kind"] == "ST"]
@@ -284,7 +287,8 @@ def _noise_sentence(analysis: Analysis, outcome: str, floor: float) -> list[str]
 
 def morris_summary(analysis: Analysis, outcome: str) -> list[str]:
     """Plain-language sentences (HTML) on which inputs Morris screening finds influential."""
-    table = classify_morris(analysis.indices[analysis.indices["outcome"] == outcome])
+    floor = noise_floor_of(analysis, outcome)
+    table = classify_morris(analysis.indices[analysis.indices["outcome"] == outcome], floor)
     infl = table[table["influential"]]
     out = []
     if len(infl):
@@ -292,7 +296,17 @@ def morris_summary(analysis: Analysis, outcome: str) -> list[str]:
                  f"{', ' + r['shape'] if r['shape'] else ''})" for n, r in infl.iterrows()]
         out.append(f"<b>Influential inputs</b>, largest effect first: {'; '.join(parts)}.")
     else:
-        out.append("<b>No input stands out</b> from the bootstrap noise of the elementary effects.")
+        out.append("<b>No input stands out</b> from the noise of the elementary effects.")
+    if math.isfinite(floor):
+        below = table[(table["mu_star"] - table["mu_star_conf"]) <= floor]
+        out.append(f"Noise floor of mu*: {floor:.3g} (the mean absolute effect an input with no effect shows from "
+                   "the replication noise of the point means alone); an input counts as influential only when "
+                   "the lower end of its mu* interval is above it"
+                   + (f" ({len(below)} input(s) are not: their effects are what noise alone produces)."
+                      if len(below) else "."))
+    else:
+        out.append("With one replication per point the noise floor of mu* cannot be measured: an effect may be "
+                   "noise alone (average 5 or more replications per point).")
     rest = table[~table["influential"]]
     if len(rest):
         out.append(f"Not influential at this screening size ({len(rest)} inputs; candidates to fix at defaults): "

@@ -30,14 +30,16 @@ Methods:
 
 - ``abc``: approximate Bayesian computation by sequential Monte Carlo
   (ABC-SMC; Toni et al. 2009, J. R. Soc. Interface 6:187; population Monte
-  Carlo weights and a Gaussian kernel with twice the weighted covariance,
-  Beaumont, Cornuet, Marin & Robert 2009, Biometrika 96:983).  The tolerance of
+  Carlo weights, Beaumont, Cornuet, Marin & Robert 2009, Biometrika 96:983; the
+  optimal local covariance kernel, Filippi et al. 2013, Stat. Appl. Genet. Mol.
+  Biol. 12:87).  The tolerance of
   each generation is the ``alpha``-quantile of the previous generation's
   distances, and the fit stops when a generation accepts fewer than
   ``min_acceptance`` of its proposals or the run budget is spent (adaptive
   population Monte Carlo ABC, Lenormand, Jabot & Deffuant 2013, Comput. Stat.
-  28:2777).  The last complete generation is the posterior sample
-  (``posterior.parquet``); ``best.toml`` takes each parameter's posterior median.
+  28:2777).  The last generation is the posterior sample
+  (``posterior.parquet``; when the budget runs out during a generation, its
+  accepted particles, at least 10, so no run is thrown away); ``best.toml`` takes each parameter's posterior median.
 - ``optimize``: a point estimate by differential evolution (Storn & Price 1997;
   ``scipy.optimize.differential_evolution``, seeded) of the distance averaged
   over ``replications`` runs with common random numbers, then ``validation``
@@ -80,6 +82,7 @@ from cosim.analysis.calibration.targets import (
     Settings,
     Target,
     check_params_files,
+    check_targets_files,
     is_params_file,
     load_problem,
     read_params,
@@ -88,7 +91,8 @@ from cosim.analysis.calibration.targets import (
 
 __all__ = [
     "DEFAULT_BUDGET", "Calibration", "CalibrationSpec", "Generation", "Prior", "Problem", "Runner", "Settings",
-    "Target", "abc_identifiability", "abc_smc", "best_scenario_text", "calibrate", "check_params_files", "distance",
+    "Target", "abc_identifiability", "abc_smc", "best_scenario_text", "calibrate", "check_params_files",
+    "check_targets_files", "distance",
     "goodness_of_fit", "is_params_file", "load_problem", "optimize_de", "predictive_bands",
     "profile_identifiability", "proposal_rng", "read_params", "read_targets", "simulate_targets", "toml_dumps",
     "weighted_cov", "weighted_quantile",

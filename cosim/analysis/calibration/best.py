@@ -34,12 +34,13 @@ def toml_dumps(data: dict[str, Any]) -> str:
     return text
 
 
-def best_scenario_text(problem: Problem, values: dict[str, Any], header: list[str]) -> str:
-    """``best.toml``: the base scenario file's contents with the fitted values set, and a provenance header."""
+def best_scenario_text(problem: Problem, values: dict[str, Any], header: list[str],
+                       description: str = "Calibrated by cosim calibrate.") -> str:
+    """``best.toml``: the base scenario file's contents with --set and the fitted values set, under a header."""
     raw = read_toml(problem.scenario_path)
     raw["name"] = f"{problem.base_name}_calibrated"
-    raw["description"] = f"{raw.get('description', problem.base_name)} Calibrated by cosim calibrate.".strip()
-    for path, v in values.items():
+    raw["description"] = f"{raw.get('description', problem.base_name)} {description}".strip()
+    for path, v in {**problem.overrides, **values}.items():
         set_path(raw, path, v)
     scenario_from_dict(raw, "best.toml")  # must validate
     body = toml_dumps({"name": raw.pop("name"), "description": raw.pop("description"), **raw})

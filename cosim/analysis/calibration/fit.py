@@ -25,6 +25,7 @@ from cosim.analysis.calibration.optimize import optimize_de
 from cosim.analysis.calibration.runner import Runner
 from cosim.analysis.calibration.summaries import (
     abc_identifiability,
+    fit_verdict,
     goodness_of_fit,
     predictive_bands,
     profile_identifiability,
@@ -71,6 +72,16 @@ class Calibration:
         return float(np.sqrt(np.mean(self.gof["z"] ** 2)))
 
     @property
+    def verdict(self) -> dict[str, Any]:
+        """``{"verdict": "fit" | "misfit", "statement": plain words, "missed": ["metric@step", ...]}``."""
+        return fit_verdict(self.gof)
+
+    @property
+    def calibrated(self) -> bool:
+        """Only a fit that reproduces every target (|z| <= 2) is called calibrated."""
+        return self.verdict["verdict"] == "fit"
+
+    @property
     def stop_reason(self) -> str:
         return str(self.extra.get("stop_reason"))
 
@@ -90,8 +101,14 @@ class Calibration:
         """``best.toml``: the base scenario with the fitted values, under a provenance header."""
         problem = self.problem
         names = [p.path for p in problem.priors]
+        verdict = self.verdict
+        title = (f"Calibrated scenario written by `cosim calibrate` ({problem.method}) on {self.created}."
+                 if self.calibrated else
+                 f"Best fit (NOT calibrated: the model misses {len(verdict['missed'])} of {len(problem.targets)} "
+                 f"targets) written by `cosim calibrate` ({problem.method}) on {self.created}.")
         header = [
-            f"Calibrated scenario written by `cosim calibrate` ({problem.method}) on {self.created}.",
+            title,
+            *([] if self.calibrated else [f"Verdict: {verdict['statement']}"]),
             f"Base scenario: {problem.scenario_path}; targets: {problem.targets_path} "
             f"(sha256 {file_hash(problem.targets_path)[:12]}); params: {problem.spec.source}.",
             f"Fitted values = {self.estimate}:",
@@ -99,11 +116,16 @@ class Calibration:
               for k in names],
             f"Fit: RMS standardised error {self.rms_z:.2f} over {len(problem.targets)} targets; "
             f"{self.runs['runs_used']} runs; see {self.out}/report.html.",
+            *([f"Set with --set: {', '.join(f'{k} = {v!r}' for k, v in problem.overrides.items())}."]
+              if problem.overrides else []),
             *(["Constants used while fitting (not applied here): "
                + ", ".join(f"{k} = {v!r}" for k, v in problem.spec.constants.items())]
               if problem.spec.constants else []),
         ]
-        return best_scenario_text(problem, self.best_values, header)
+        description = ("Calibrated by cosim calibrate." if self.calibrated else
+                       "Best fit by cosim calibrate, NOT calibrated: the model cannot reproduce "
+                       + ", ".join(verdict["missed"]) + ".")
+        return best_scenario_text(problem, self.best_values, header, description)
 
 
 def calibrate(problem: Problem, out: Path, *, workers: int = 1, dask_address: str | None = None,
@@ -165,17 +187,21 @@ def _summarise_abc(problem: Problem, out: Path, fit: dict[str, Any], runs: dict[
     bands = predictive_bands(series, problem)
     ident, corr = abc_identifiability(post, problem)
     gen_table = pd.DataFrame([{"generation": g.index, "tolerance": g.epsilon, "accepted": len(g.particles),
-                               "proposed": g.proposed, "acceptance": g.acceptance} for g in gens])
+                               "proposed": g.proposed, "acceptance": g.acceptance, "complete": g.complete}
+                             for g in gens])
     return Calibration(
         problem=problem, out=out, fit=fit, runs=runs, backend=backend, created=created, sample=post,
-        bands=bands, band_label=f"posterior predictive, generation {final.index}",
-        gof=goodness_of_fit(bands, problem), identifiability=ident,
+        bands=bands, band_label=f"posterior predictive, generation {final.index}"
+                                + ("" if final.complete else f" (unfinished when the budget ran out: "
+                                                              f"{len(final.particles)} particles)"),
+        gof=goodness_of_fit(bands, problem, series), identifiability=_qualify(ident, bands, problem, series),
         best_values={p.path: _round_for(p, float(v)) for p, v in zip(problem.priors, ident["median"], strict=True)},
         intervals={p.path: (float(a), float(b)) for p, a, b in zip(problem.priors, ident["q05"], ident["q95"],
                                                                    strict=True)},
         estimate="posterior median (90% credible interval)",
         extra={"generations": gen_table.to_dict(orient="records"), "stop_reason": fit["stop_reason"],
-               "final_generation": final.index, "final_tolerance": final.epsilon},
+               "final_generation": final.index, "final_tolerance": final.epsilon,
+               "final_generation_complete": final.complete, "kernel": "olcm"},
         correlations=corr, generations=gen_table)
 
 
@@ -186,12 +212,14 @@ def _summarise_optimize(problem: Problem, out: Path, fit: dict[str, Any], runs: 
                           for r in fit["evaluations"]])
     val = fit["validation"]
     ok = [r for r in val["runs"] if r is not None]
-    bands = predictive_bands([(r, 1.0) for r in ok], problem)
+    series = [(r, 1.0) for r in ok]
+    bands = predictive_bands(series, problem)
     ident, info = profile_identifiability(evals, problem)
+    ident = _qualify(ident, bands, problem, series)
     return Calibration(
         problem=problem, out=out, fit=fit, runs=runs, backend=backend, created=created, sample=evals,
         bands=bands, band_label=f"{len(ok)} fresh runs at the optimum",
-        gof=goodness_of_fit(bands, problem), identifiability=ident,
+        gof=goodness_of_fit(bands, problem, series), identifiability=ident,
         best_values={p.path: fit["best"]["params"][p.path] for p in problem.priors},
         intervals={p.path: (float(a), float(b)) for p, a, b in
                    zip(problem.priors, ident["profile_lo"], ident["profile_hi"], strict=True)},
@@ -200,6 +228,18 @@ def _summarise_optimize(problem: Problem, out: Path, fit: dict[str, Any], runs: 
                "de_message": fit["de_message"], "best_distance_crn": fit["best"]["distance"],
                "validation_distance": val["distance"], "stop_reason": fit["de_message"]},
         profiles=info)
+
+
+def _qualify(ident: pd.DataFrame, bands: dict[str, pd.DataFrame], problem: Problem,
+             series: list[tuple[dict[str, float], float]]) -> pd.DataFrame:
+    """On a misfit, no parameter is "pinned down by the data": say it is narrow but the fit fails."""
+    if fit_verdict(goodness_of_fit(bands, problem, series))["verdict"] == "fit":
+        return ident
+    ident = ident.copy()
+    ident["verdict"] = ident["verdict"].map({"pinned down": "narrow, but the fit fails",
+                                             "partly constrained": "partly constrained, but the fit fails"}
+                                            ).fillna(ident["verdict"])
+    return ident
 
 
 def _round_for(p: Prior, v: float) -> float | int:

@@ -31,16 +31,60 @@ def predictive_bands(series: list[tuple[dict[str, float], float]], problem: Prob
     return out
 
 
-def goodness_of_fit(bands: dict[str, pd.DataFrame], problem: Problem) -> pd.DataFrame:
-    """Targets against the model's median and 90% predictive interval; z = (median - value) / sd."""
+#: a target is reproduced when the model's predictive median lies within this many sd of it
+Z_LIMIT = 2.0
+
+
+def goodness_of_fit(bands: dict[str, pd.DataFrame], problem: Problem,
+                    series: list[tuple[dict[str, float], float]] | None = None) -> pd.DataFrame:
+    """Targets against the model's median and 90% predictive interval, with a posterior predictive check.
+
+    z = (median - value) / sd; ``within_2sd``: |z| <= 2.  With the predictive runs ``series`` (run values and
+    weights), ``ppc_within_2sd`` is the weighted share of runs within value +- 2 sd, and ``ppc_p`` the two-sided
+    posterior predictive p-value of the target, 2 min(F(value), 1 - F(value)), where F is the predictive
+    distribution of an observation: a run's value plus normal observation error with the target's sd
+    (Gelman, Meng & Stern 1996, Statistica Sinica 6:733).  A small ppc_p says the model's predictions rarely
+    come out as far as the observed value.
+    """
+    from scipy.stats import norm
+
     rows = []
+    w = np.array([wt for _, wt in series]) if series else np.array([])
+    w = w / w.sum() if w.size else w
     for t in problem.targets:
         b = bands[t.metric].set_index("step").loc[t.step]
         z = (b["q50"] - t.value) / t.sd
-        rows.append({"metric": t.metric, "step": t.step, "target": t.value, "sd": t.sd,
-                     "model_median": b["q50"], "model_q05": b["q05"], "model_q95": b["q95"], "z": z,
-                     "within_2sd": abs(z) <= 2.0, "note": t.note})
+        row = {"metric": t.metric, "step": t.step, "target": t.value, "sd": t.sd,
+               "model_median": b["q50"], "model_q05": b["q05"], "model_q95": b["q95"], "z": z,
+               "within_2sd": bool(abs(z) <= Z_LIMIT)}
+        if series:
+            x = np.array([v[t.key] for v, _ in series])
+            cdf = float(w @ norm.cdf((t.value - x) / t.sd))
+            row["ppc_within_2sd"] = float(w @ (np.abs(x - t.value) <= Z_LIMIT * t.sd))
+            row["ppc_p"] = min(1.0, 2.0 * min(cdf, 1.0 - cdf))
+        row["note"] = t.note
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def fit_verdict(gof: pd.DataFrame) -> dict[str, object]:
+    """The fit in plain words: ``fit`` when every target's |z| <= 2, else ``misfit`` naming the missed ones.
+
+    A misfit is a result, not an error: the model, within the priors, cannot reproduce those targets (or
+    the targets contradict each other), so the fitted values are a best fit, not a calibration.
+    """
+    missed = gof[~gof["within_2sd"]]
+    names = [f"{r.metric} at week {r.step} (target {r.target:.3g}, model {r.model_median:.3g}, z = {r.z:+.1f})"
+             for r in missed.itertuples(index=False)]
+    if not names:
+        statement = (f"The model reproduces the targets: all {len(gof)} lie within 2 sd of the model's "
+                     "predictive median.")
+        return {"verdict": "fit", "statement": statement, "missed": []}
+    statement = (f"The model cannot reproduce {len(names)} of {len(gof)} target(s): " + "; ".join(names)
+                 + ". The fitted values are the best fit within the priors, not a calibration: the model as "
+                 "specified (or these priors) cannot match the targets, or the targets contradict each other.")
+    return {"verdict": "misfit", "statement": statement,
+            "missed": [f"{r.metric}@{r.step}" for r in missed.itertuples(index=False)]}
 
 
 def abc_identifiability(post: pd.DataFrame, problem: Problem) -> tuple[pd.DataFrame, pd.DataFrame]:

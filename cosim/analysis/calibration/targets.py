@@ -47,8 +47,53 @@ class Target:
         return f"{self.metric}@{self.step}"
 
 
-def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Target]:
-    """Read and check TARGETS.csv; raise ScenarioError naming file, row and column for every problem."""
+#: metrics whose counters start at week 0 (MODEL.md s2: the burn-in's counters are reset), so their week-0
+#: value is 0 by construction in every run; checked by tests/test_calibrate.py on a run
+ZERO_AT_WEEK_0 = ("requests", "resolved", "dropped", "requests_per_1000", "median_response_weeks", "share_dropped",
+                  "mean_outcome", "trained", "breaches", "spend", "spend_cumulative", "gini_contributions",
+                  "top1_share", "top10_share")
+#: without a burn-in (run.burn_in_weeks = 0) nobody has been online or taken part before week 0 either
+ZERO_AT_WEEK_0_COLD = ("share_online", "share_online_low", "share_online_mid", "share_online_high",
+                       "share_participated_year", "share_participated_year_low", "share_participated_year_mid",
+                       "share_participated_year_high", "backlog", "backlog_per_1000")
+#: catalogue kinds whose values are fractions in [0, 1] (the gaps, differences of two rates, in [-1, 1])
+FRACTION_KINDS = ("share", "weekly", "index")
+SIGNED_FRACTIONS = ("participation_gap", "e_participation_gap")
+
+
+def zero_at_week_0(metric: str, burn_in: int) -> bool:
+    """True when ``metric`` is 0 at week 0 in every run (so a week-0 target of it can tell nothing)."""
+    if metric in ZERO_AT_WEEK_0:
+        return True
+    if burn_in > 0:
+        return False
+    from cosim.outputs.catalogue import CATALOGUE
+
+    return metric in ZERO_AT_WEEK_0_COLD or (metric in CATALOGUE and CATALOGUE[metric].kind == "weekly")
+
+
+def value_problem(metric: str, value: float) -> str:
+    """Why ``value`` cannot be an observation of ``metric`` (a share outside [0, 1], ...), or ''."""
+    from cosim.outputs.catalogue import CATALOGUE
+
+    if metric not in CATALOGUE or CATALOGUE[metric].kind not in FRACTION_KINDS:
+        return "" if value >= 0 or metric in SIGNED_FRACTIONS else f"{metric} cannot be negative, got {value:g}"
+    lo = -1.0 if metric in SIGNED_FRACTIONS else 0.0
+    if lo <= value <= 1.0:
+        return ""
+    kind = {"share": "a share", "weekly": "a weekly share", "index": "an index"}[CATALOGUE[metric].kind]
+    hint = (f" (if {value:g} is a percent, did you mean {value / 100:g}?)" if 1.0 < abs(value) <= 100.0
+            else "")
+    return f"{metric} is {kind} between {lo:g} and 1, got {value:g}{hint}"
+
+
+def read_targets(path: str | Path, horizon: int | None, horizon_source: str, burn_in: int = 52) -> list[Target]:
+    """Read and check TARGETS.csv; raise ScenarioError naming file, row and column for every problem.
+
+    Checked: the header, each metric (one of cosim.METRICS, with a did-you-mean), the week (>= 0, not beyond
+    ``horizon`` when given, not week 0 for a metric that is 0 there by construction given ``burn_in``), the
+    value (a share or index in [0, 1], with a hint when it looks like a percent) and the sd (> 0).
+    """
     check_file_name(path)
     p = Path(path)
     if p.is_dir():
@@ -98,13 +143,22 @@ def read_targets(path: str | Path, horizon: int, horizon_source: str) -> list[Ta
         if step is None or step < 0:
             problems.append(f"{where}, column step: expected a whole number of weeks >= 0, got '{cell['step']}'")
             bad = True
-        elif step > horizon:
+        elif horizon is not None and step > horizon:
             problems.append(f"{where}, column step: week {step} is beyond the horizon "
                             f"(run.steps = {horizon} in {horizon_source})")
             bad = True
         value = _as_float(cell["value"])
         if value is None:
             problems.append(f"{where}, column value: expected a number, got '{cell['value']}'")
+            bad = True
+        elif metric in METRICS and value_problem(metric, value):
+            problems.append(f"{where}, column value: {value_problem(metric, value)}")
+            bad = True
+        if step == 0 and metric in METRICS and zero_at_week_0(metric, burn_in):
+            why = ("its counter starts at week 0" if metric in ZERO_AT_WEEK_0
+                   else "run.burn_in_weeks = 0: nothing has happened before week 0")
+            problems.append(f"{where}, column step: {metric} is 0 at week 0 in every run ({why}), so a target "
+                            "there cannot inform the fit; expected a later week")
             bad = True
         sd = _as_float(cell["sd"])
         if sd is None or sd <= 0:
@@ -272,6 +326,22 @@ def read_params(path: str | Path) -> CalibrationSpec:
     return CalibrationSpec(tuple(priors), constants, settings, src)  # type: ignore[arg-type]
 
 
+def check_targets_files(paths: Sequence[str | Path]) -> list[str]:
+    """Check targets files (for ``cosim check``) against the default scenario's burn-in; return every problem.
+
+    The horizon is the base scenario's, unknown here: ``cosim calibrate`` checks it.
+    """
+    from cosim.scenario.schema import Scenario
+
+    problems: list[str] = []
+    for path in paths:
+        try:
+            read_targets(path, None, "", Scenario().run.burn_in_weeks)
+        except ScenarioError as exc:
+            problems += exc.problems
+    return problems
+
+
 def check_params_files(paths: Sequence[str | Path]) -> list[str]:
     """Check calibration params files (for ``cosim check``); return every problem."""
     problems: list[str] = []
@@ -343,6 +413,7 @@ class Problem:
     budget: int
     horizon: int
     record_steps: tuple[int, ...]
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)  # --set, applied to the base scenario
 
     @property
     def priors(self) -> tuple[Prior, ...]:
@@ -379,20 +450,34 @@ class Problem:
 
 
 def load_problem(targets_path: str, scenario_path: str, params_path: str, method: str | None,
-                 budget: int | None) -> Problem:
-    """Read and check the three input files; raise ScenarioError/UsageError on any problem."""
+                 budget: int | None, overrides: dict[str, Any] | None = None) -> Problem:
+    """Read and check the three input files; raise ScenarioError/UsageError on any problem.
+
+    ``overrides`` (``--set KEY=VALUE``) change the base scenario, so they are carried into best.toml (unlike
+    the params file's [constants]); a key that is also fitted or held constant by the params file is refused.
+    """
     for label, f in (("targets file", targets_path), ("base scenario", scenario_path), ("params file", params_path)):
         if path_problem(str(f)) or not Path(f).is_file():
             raise ScenarioError([f"{f}: no such file ({label})"])
     spec = read_params(params_path)
     base = read_toml(scenario_path)
     base.setdefault("name", Path(scenario_path).stem)
+    overrides = dict(overrides or {})
+    clash = [f"--set {k}: also {'fitted in [parameters]' if k in {p.path for p in spec.priors} else 'held in [constants]'}"
+             f" of {params_path}; set it in one place" for k in overrides
+             if k in spec.constants or k in {p.path for p in spec.priors}]
+    if clash:
+        raise ScenarioError(clash)
+    if overrides:
+        scenario_from_dict(base, scenario_path, overrides)  # names the bad key as "(with --set)"
+        for key, value in overrides.items():
+            set_path(base, key, value)
     for key, value in spec.constants.items():
         set_path(base, key, value)
     source = f"{scenario_path} with [constants] of {params_path}" if spec.constants else scenario_path
     scenario = scenario_from_dict(base, source)
     horizon = scenario.run.steps
-    targets = read_targets(targets_path, horizon, source)
+    targets = read_targets(targets_path, horizon, source, scenario.run.burn_in_weeks)
     method = method or spec.settings.method
     budget = budget if budget is not None else (spec.settings.budget or DEFAULT_BUDGET)
     if budget < 1:
@@ -410,4 +495,4 @@ def load_problem(targets_path: str, scenario_path: str, params_path: str, method
     thin = max(1, horizon // 52)
     steps = sorted(set(range(0, horizon + 1, thin)) | {horizon} | {t.step for t in targets})
     return Problem(base, str(base["name"]), scenario_path, targets, targets_path, spec, method, budget,
-                   horizon, tuple(steps))
+                   horizon, tuple(steps), overrides)
