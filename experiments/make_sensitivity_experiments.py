@@ -128,10 +128,10 @@ def sobol_policies() -> str:
 # - 2 replications per point (1,920 runs): the fewest that measure run-to-run
 #   noise (the noise share and noise floor in the report); with 2,000 citizens
 #   most outcomes' noise is under 15 % of a run's variance, so averaging two
-#   leaves a floor of a few percent.  Mean trust is noise-dominated at this
-#   size (75 %); its report says so rather than rank noise.
-# - 2,000 citizens, 260 weeks (one IDP cycle): a run takes about 0.4 s alone,
-#   up to 3 s on a loaded machine (pilot: 512 runs in 867 s, load average 7).
+#   leaves a floor of a few percent (model v2: mean trust's noise share is
+#   39 %, docs/sensitivity.md; the report says how much of each outcome is noise).
+# - 2,000 citizens, 260 weeks (one IDP cycle) after the 52-week burn-in: a run
+#   takes about 0.4 s alone (v2: 0.38 s CPU a run in the shipped study).
 # The budget is fixed at R80 m (the top of its plausible range) so every lever
 # mix is affordable and no lever is scaled down by another's cost.
 
