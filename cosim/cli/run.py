@@ -75,8 +75,9 @@ def _print_summary(scenario, seed: int, o: dict[str, float], wall: float, out: P
     print(f"{scenario.name} (seed {seed}): {wall:.1f} s; results in {out}/")
     rows = [(name, value(name)) for name in ("share_adopted", "share_online")]
     rows += [(name, by_income(name)) for name in ("share_participated_year", "mean_trust")]
-    rows += [(name, value(name)) for name in ("share_trusting", "top10_share", "top1_share", "backlog_per_1000",
-                                              "median_response_weeks", "service_quality", "spend", "sgi")]
+    rows += [(name, value(name)) for name in ("mean_trust_year", "share_trusting", "top10_share", "top1_share",
+                                              "backlog_per_1000", "median_response_weeks", "share_dropped",
+                                              "service_quality", "spend", "sgi")]
     labelled = [(f"{label(name, scenario)} [{name}]", v) for name, v in rows]
     width = max(len(k) for k, _ in labelled)
     for k, v in labelled:
