@@ -12,6 +12,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 
+def count_runs(monkeypatch) -> list[int]:
+    """The run ids this process evaluates from now on (``--workers 1`` runs them here)."""
+    import cosim.runs.evaluators
+
+    real, ran = cosim.runs.evaluators.evaluate_run, []
+
+    def counted(task):
+        ran.append(task.run_id)
+        return real(task)
+
+    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counted)
+    return ran
+
+
 @pytest.fixture
 def small():
     """The baseline at 1,000 citizens for 52 weeks."""

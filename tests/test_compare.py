@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import count_runs
 from scipy import stats
 
 import cosim.runs.evaluators
@@ -305,17 +306,6 @@ def _interrupt_after(monkeypatch, n_stored):
     monkeypatch.setattr(RunStore, "record", record)
 
 
-def _count_runs(monkeypatch):
-    real, ran = cosim.runs.evaluators.evaluate_run, []
-
-    def counted(task):
-        ran.append(task.run_id)
-        return real(task)
-
-    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counted)
-    return ran
-
-
 def _stored(out):
     from cosim.runs.store import RunStore
 
@@ -334,7 +324,7 @@ def test_an_interrupted_comparison_resumes_to_identical_tables(monkeypatch, tmp_
         assert main(_compare_argv(out, "--replications", "3")) == 130
     assert "every finished run is saved in" in capsys.readouterr().err
     assert len(_stored(out)) == 4 and not (out / "runs.parquet").exists()
-    ran = _count_runs(monkeypatch)
+    ran = count_runs(monkeypatch)
     assert main(_compare_argv(out, "--replications", "3")) == 0
     assert len(ran) == 2  # only the unfinished runs
     assert "4 of them from an earlier, interrupted session" in capsys.readouterr().out
@@ -353,7 +343,7 @@ def test_a_different_comparison_never_mixes_with_stored_runs(monkeypatch, tmp_pa
         assert main(_compare_argv(out, "--replications", "2")) == 130
     capsys.readouterr()
     before = (out / "runs.sqlite").read_bytes()
-    ran = _count_runs(monkeypatch)
+    ran = count_runs(monkeypatch)
     for more, differs in ((["--seed", "4"], "root seed"), (["--steps", "11"], "baseline: run.steps"),
                           (["--set", "wifi.hotspots=7"], "wifi.hotspots")):
         assert main(_compare_argv(out, "--replications", "2", *more)) == 2

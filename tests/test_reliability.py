@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import count_runs
 
 from cosim.cli import main
 
@@ -489,20 +490,6 @@ def _stored(out: Path) -> dict[int, str]:
         return store.statuses()
 
 
-def _counting_runs(monkeypatch) -> list[int]:
-    """Count the runs this process runs from now on (``--workers 1`` runs them here)."""
-    import cosim.runs.evaluators
-
-    real, ran = cosim.runs.evaluators.evaluate_run, []
-
-    def counted(task):
-        ran.append(task.run_id)
-        return real(task)
-
-    monkeypatch.setattr(cosim.runs.evaluators, "evaluate_run", counted)
-    return ran
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> Path:
     """The slow comparison, run in one go."""
@@ -531,7 +518,7 @@ def test_a_compare_killed_mid_batch_resumes_where_it_stopped(tmp_path, monkeypat
     saved = _stored(out)
     assert 2 <= len(saved) < N_SLOW and set(saved.values()) == {"ok"}, saved
     assert not (out / "runs.parquet").exists()
-    ran = _counting_runs(monkeypatch)
+    ran = count_runs(monkeypatch)
     assert main([*SLOW_COMPARE, "--workers", "1", "--out", str(out)]) == 0
     assert len(ran) == N_SLOW - len(saved) and not set(ran) & set(saved), (ran, saved)
     assert f"{len(saved)} of them from an earlier, interrupted session" in capsys.readouterr().out
@@ -648,7 +635,7 @@ def test_a_full_disk_while_runs_are_stored_keeps_them_and_the_earlier_results(tm
     assert {k: v for k, v in _tree(out).items() if not k.startswith("runs.sqlite")} == earlier
     assert len(_stored(out)) == 2
     monkeypatch.undo()
-    ran = _counting_runs(monkeypatch)
+    ran = count_runs(monkeypatch)
     assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 0
     assert len(ran) == 6 - 2
     assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(tmp_path / "whole")]) == 0
@@ -708,7 +695,7 @@ def test_a_really_full_disk(tiny_disk, monkeypatch, capsys):
     saved = _stored(out) if (out / "runs.sqlite").exists() else {}
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["ballast", "cmp"]  # no temporary left
     ballast.unlink()
-    ran = _counting_runs(monkeypatch)
+    ran = count_runs(monkeypatch)
     assert main(["compare", *TINY_CMP, "--seed", "2", "--out", str(out)]) == 0
     assert len(ran) == 6 - len(saved)
 
@@ -733,7 +720,7 @@ def test_a_compare_killed_while_writing_its_results_leaves_nothing_behind(tmp_pa
         (marks / "writing").unlink()
     assert len(list(tmp_path.glob(".cmp.partial-*"))) == 1  # the second run removed what the first kill left
     assert len(_stored(out)) == N_SLOW
-    ran = _counting_runs(monkeypatch)
+    ran = count_runs(monkeypatch)
     assert main([*SLOW_COMPARE, "--workers", "1", "--out", str(out)]) == 0
     assert ran == []
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -195,9 +195,6 @@ _RUN_ORDER = (
 )
 
 
-METRIC_NAMES: tuple[str, ...] = tuple(name for name, o in CATALOGUE.items() if o.of is None)
-
-
 def run_outcomes() -> dict[str, Aggregation]:
     """Per-run outcomes and how each is aggregated from a run's time series (``final``, ``year``, ``total``)."""
     listed = {name: o.aggregation for name, o in CATALOGUE.items() if o.aggregation is not None}

@@ -243,7 +243,9 @@ def _tally(model: Any, keys: _Keys) -> np.ndarray:
     code += np.multiply(cit.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
     counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
-    policy = model.policy_now  # None before the first week, when nobody has a channel
+    # None before the first week: no IAP2 levels are counted then (after a burn-in the
+    # citizens still hold week -1's channels, so week 0's level shares read 0)
+    policy = model.policy_now
     level_of_channel = _NO_LEVELS if policy is None else policy.level_of_channel
     np.matmul(counts.astype(float), keys.indicators(level_of_channel), out=out[:, :TRUST])
     members = keys.members  # one product per attribute: faster than one with the attributes stacked

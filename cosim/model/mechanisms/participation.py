@@ -52,8 +52,9 @@ def act_probability(propensity: np.ndarray, efficacy_: np.ndarray, channel_cost:
 def personal_efficacy(efficacy_: np.ndarray, weight: float) -> np.ndarray:
     """Acting multiplier from personal efficacy e in [0, 1]: (1 - w) + 2 w e, 1 at e = 1/2.
 
-    MODEL.md s3 step 9 (efficacy loop): a citizen whose report was resolved
-    reports again more readily (Sjoberg, Mellon & Peixoto 2017); the weight
+    MODEL.md s3 step 7 (acting), fed by the efficacy loop of step 8
+    (:func:`efficacy_update`): a citizen whose report was resolved reports
+    again more readily (Sjoberg, Mellon & Peixoto 2017); the weight
     is an assumption, kept modest.
     """
     return (1.0 - weight) + 2.0 * weight * efficacy_

@@ -51,7 +51,7 @@ def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: 
 
 def shocks(c: Scenario, cit: Citizens, munis: Municipalities, t: int, events, sec,
            rng: np.random.Generator, week_stats: dict) -> None:
-    """Breaches (hazard falls with security), scandals; a legal framework damps both."""
+    """Breaches (hazard falls with security) and scandals; the legal framework damps breaches only."""
     ic = c.infosec
     draw = rng.random(munis.n)
     hazard = mech.breach_hazard(ic.breach_hazard, munis.posture, ic.base_posture)
