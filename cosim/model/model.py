@@ -12,6 +12,7 @@ function of :mod:`cosim.model.stages`, each rule a pure function of
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,15 @@ def resolve_config(scenario: Scenario | str | Path | None, overrides: dict[str, 
 def _bound(metadata: list[Any], which: str) -> int | None:
     """The ``le``/``ge`` bound pydantic keeps in a field's metadata (the schema's range)."""
     return next((getattr(m, which) for m in metadata if hasattr(m, which)), None)
+
+
+def _spawned_stream(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator spawned from ``rng``'s seed sequence (``rng``'s own stream is not advanced)."""
+    try:
+        return rng.spawn(1)[0]
+    except TypeError:  # a generator without a seed sequence: seed from its state, still without drawing
+        digest = hashlib.sha256(repr(rng.bit_generator.state).encode()).digest()
+        return np.random.default_rng(np.random.SeedSequence(int.from_bytes(digest[:16], "little")))
 
 
 def _citizen_array(name: str) -> property:
@@ -116,6 +126,10 @@ class CoProductionModel(mesa.Model):
         # (the request queue's draws too: their number follows the queue's length)
         self.rng_place, self.rng_nodes, self.rng_staff, self.rng_queue = (
             np.random.default_rng(s) for s in self.rng.integers(0, 2**63, size=4))
+        # the exogenous trends' stream (stages.trends; docs/ODD.md "Exogenous trends"): spawned from
+        # model.rng's seed sequence, which draws nothing from model.rng, so a scenario without trends
+        # runs bit for bit as before; the number of its draws follows the gaps to the schedule
+        self.rng_trends = _spawned_stream(self.rng)
         self.plan = BudgetPlan(c)
         self.week = 0
         self.n_muni = c.region.n_municipalities

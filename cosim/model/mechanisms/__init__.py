@@ -50,6 +50,15 @@ from cosim.model.mechanisms.services import (
     ward_work_update,
 )
 from cosim.model.mechanisms.talent import attrition_probability, hiring_skill_mean, ict_training_rate
+from cosim.model.mechanisms.trends import (
+    ageing_chances,
+    device_transition,
+    newcomer_device,
+    newcomer_literacy,
+    next_device,
+    residents_per_citizen,
+    shifted_affordability,
+)
 from cosim.model.mechanisms.trust import (
     asymmetric_trust_update,
     breach_exposure,
@@ -77,6 +86,7 @@ __all__ = [
     "act_probability",
     "adaptive_expectation",
     "adoption_hazard",
+    "ageing_chances",
     "asymmetric_trust_update",
     "attrition_probability",
     "awareness_update",
@@ -88,6 +98,7 @@ __all__ = [
     "cheapest_e_channel",
     "citizen_input",
     "coproduced_outcome",
+    "device_transition",
     "effective_capacity",
     "efficacy",
     "efficacy_update",
@@ -101,6 +112,9 @@ __all__ = [
     "lapse_hazard",
     "legal_damping",
     "literacy_update",
+    "newcomer_device",
+    "newcomer_literacy",
+    "next_device",
     "official_input",
     "online_access",
     "open_data_reach",
@@ -112,8 +126,10 @@ __all__ = [
     "production_target",
     "quality_trust_update",
     "queue_fate",
+    "residents_per_citizen",
     "resolution_chance",
     "security_posture",
+    "shifted_affordability",
     "social_trust_update",
     "timely_outcome",
     "top_share_from_counts",
