@@ -594,10 +594,10 @@ class ReferenceModel(mesa.Model):
             for g, name in enumerate(groups):
                 counts = [sum(ct.income == g and ct.device == d for ct in cs) for d in range(3)]
                 n = max(size[g], 1)
-                smart = values.get(f"population.smartphone_{name}", counts[2] / n)
-                phone = values.get("population.phone_share", (counts[1] + counts[2]) / n)
+                smart_target = values.get(f"population.smartphone_{name}", counts[2] / n)
+                phone_target = values.get("population.phone_share", (counts[1] + counts[2]) / n)
                 # the group-level rule (as a node's capacity share is): the chances that close the gap
-                chances.append(trend_rules.device_transition(np.array(counts), smart, phone))
+                chances.append(trend_rules.device_transition(np.array(counts), smart_target, phone_target))
             changing = [ct for ct in cs if chances[ct.income][ct.device, ct.device] < 1.0]
             if changing:
                 u = w.rng_trends.random(len(changing)).tolist()
