@@ -295,6 +295,7 @@ class CoProductionModel(mesa.Model):
         # 3. access: own data, a free hotspot or an access centre; channels open this week
         u = self.week_draws(pol, t)
         stages.access(c, cit, self.nodes, pol, u)
+        cit.last_online[cit.online] = t  # share_online_month: online at least once in the last 4 weeks
         portal_open = stages.portal_available(lv["channels"], munis, t)
         fc = stages.facilitating_conditions(c, cit, lv["channels"], portal_open)
         # 4. literacy: training seats at centres, learning by doing, decay

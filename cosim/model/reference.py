@@ -157,6 +157,7 @@ class ReferenceCitizen(mesa.Agent):
         self.last_participation = int(w.last_participation[i])
         # last week's (the burn-in's last) choices, as the world's week 0 record shows them
         self.online = bool(w.online[i])
+        self.last_online = int(w.last_online[i])  # the last week this citizen was online
         self.channel = int(w.channel[i])  # this week's channel: 0 none, 1 + index in CHANNELS
         self.level = int(w.level[i])      # this week's IAP2 level: 0 none, 1 inform ... 5 empower
         self.commented = bool(w.commented.size and w.commented[i])  # (no comments array without a burn-in)
@@ -202,7 +203,7 @@ class ReferenceCitizen(mesa.Agent):
         self.adopted = u_adopted < p.adopted_initial and self.phone
         self.efficacy = self.expectation = self.responsiveness = 0.5
         self.contributions = 0
-        self.last_participation = -10_000
+        self.last_participation = self.last_online = -10_000
 
     # -- 3. access ---------------------------------------------------------------
 
@@ -233,6 +234,8 @@ class ReferenceCitizen(mesa.Agent):
         """Given access, go online with a chance rising with literacy (second-level divide, Hargittai 2002)."""
         use_floor = self.model.config.literacy.use_floor
         self.online = self.access and u[USE] < use_floor + (1.0 - use_floor) * self.literacy
+        if self.online:
+            self.last_online = self.model.week
 
     # -- 4. literacy ---------------------------------------------------------------
 
@@ -885,7 +888,7 @@ class ReferenceModel(mesa.Model):
         for name, dtype in (("trust", float), ("generalised", float), ("efficacy", float), ("literacy", float),
                             ("awareness", float), ("privacy_concern", float),
                             ("expectation", float), ("responsiveness", float), ("adopted", bool),
-                            ("online", bool), ("contributions", np.int64), ("last_participation", np.int64),
+                            ("online", bool), ("contributions", np.int64), ("last_participation", np.int64), ("last_online", np.int64),
                             ("channel", np.int8), ("level", np.int8), ("commented", bool)):
             setattr(w.citizens, name, np.array([getattr(ct, name) for ct in cs], dtype=dtype))
         w.queue.citizen = np.array([r.citizen.i for r in self.queue], dtype=np.int64)

@@ -39,7 +39,7 @@ from cosim.outputs.catalogue import LITERACY_TERCILES as LIT
 from cosim.scenario.schema import WEEKS_PER_YEAR
 
 METRICS: tuple[str, ...] = (
-    "share_online", *(f"share_online_{g}" for g in INCOME),
+    "share_online", *(f"share_online_{g}" for g in INCOME), "share_online_month",
     "share_adopted", *(f"share_adopted_{g}" for g in INCOME),
     "participation_rate", *(f"participation_rate_{c}" for c in CHANNEL_NAMES),
     *(f"participation_rate_{lv}" for lv in LEVEL_NAMES),
@@ -134,13 +134,14 @@ ROW = {name: i for i, name in enumerate(METRICS)}  # row of each metric in the w
 # rows of the per-municipality block (metric_table), some of them metrics as they are
 PER_MUNI = ("requests", "resolved", "dropped", "backlog", "trained", "breaches", "spend", "spend_cumulative",
             "officials_active", "skill_sum", "ict_sum", "posts", "hotspots", "nodes_up", "nodes",
-            "cum_resolved", "cum_dropped", "quality_sum")
+            "cum_resolved", "cum_dropped", "quality_sum", "online_month")
 COPIED_METRICS = tuple(name for name in PER_MUNI if name in METRICS)
 # ratio metrics: (numerator row of PER_MUNI, factor, per 0 citizen / 1 active official / 2 node)
 RATIO_METRICS = {
     "requests_per_1000": ("requests", 1000.0, 0), "backlog_per_1000": ("backlog", 1000.0, 0),
     "service_quality": ("quality_sum", 1.0, 0), "official_skill": ("skill_sum", 1.0, 1),
     "official_ict_skill": ("ict_sum", 1.0, 1), "nodes_up_share": ("nodes_up", 1.0, 2),
+    "share_online_month": ("online_month", 1.0, 0),
 }
 WEIGHTED_METRICS = ("median_response_weeks", "mean_outcome", "open_data_value", "security_posture")
 OTHER_METRICS = tuple(name for name in METRICS if name not in TALLY_METRICS and name not in COPIED_METRICS
@@ -320,6 +321,8 @@ def week_tally(model: Any) -> WeekTally:
         np.bincount(nodes.municipality, minlength=M),
         model.cumulative["resolved"], model.cumulative["dropped"],
         np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
+        # online at least once in the last 4 weeks (this week and the 3 before; record follows the week)
+        np.bincount(cit.municipality, weights=cit.last_online >= model.week - 4, minlength=M),
     ], dtype=float)
     # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
     # openness and security posture (by citizens)

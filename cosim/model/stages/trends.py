@@ -23,7 +23,7 @@ DEVICE_KEYS = ("population.phone_share", *(f"population.smartphone_{g}" for g in
 DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
 LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
 POPULATION_KEY = "municipality.population"
-NEVER_PARTICIPATED = -10_000  # last_participation of a citizen who has not taken part (as at build)
+NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
 
 
 def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, values: dict[str, float],
@@ -139,6 +139,7 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         cit.responsiveness[leaving] = 0.5
         cit.contributions[leaving] = 0
         cit.last_participation[leaving] = NEVER_PARTICIPATED
+        cit.last_online[leaving] = NEVER_PARTICIPATED
     cit.youth_bit = (cit.age == 0).astype(np.uint8) * np.uint8(8)
 
 
