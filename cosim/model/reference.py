@@ -323,7 +323,8 @@ class ReferenceCitizen(mesa.Agent):
         else:
             self.attended = False
         e_cost, self.comment_e_channel = min(e_channels) if e_channels else (math.inf, PORTAL)
-        on_paper = e_cost > idp.paper_cost  # ties to the e-channel
+        # paper at an office: the in-person channel, open with the ward meetings; ties to the e-channel
+        on_paper = meetings_open and e_cost > idp.paper_cost
         cost = idp.paper_cost if on_paper else e_cost
         p_comment = clip(idp.comment_rate * self.propensity * efficacy * self.awareness * (1.0 - min(cost, 1.0)))
         if self.attended:

@@ -346,7 +346,7 @@ class IdpConfig(Section):
                                 desc="Weekly chance of writing IDP comments at propensity 1, efficacy 1, full awareness and a free channel: chance = rate x propensity x efficacy x awareness x (1 - channel cost).",
                                 source="assumption, set so that a few per cent of residents comment in a window (written IDP submissions are few: Mphahlele 2010, Siphuma 2009 on Limpopo municipalities); sa range wide")
     paper_cost: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
-                              desc="Effort cost of a written comment on paper (feedback forms and boxes at municipal offices and libraries).",
+                              desc="Effort cost of a written comment on paper (feedback forms and boxes at municipal offices and libraries); the in-person channel, open when channels.ward_meetings is.",
                               source="City of Cape Town 2009/10 IDP review (feedback forms and boxes at libraries and sub-council offices); cost assumption")
     count_exponent: float = param(2.0, 1.1, 10.0, unit="-", sa=(1.5, 3.0),
                                   desc="Tail exponent a of the number of comments a commenter writes in a week: discrete Pareto, P(K >= k) = (s / k)^a for k >= s (s: the activist's scale); lower, heavier tail.",

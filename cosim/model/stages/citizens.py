@@ -301,7 +301,9 @@ def consultation(c: Scenario, cit: Citizens, u: np.ndarray, pattern: np.ndarray,
         cit.attended = np.zeros(n, dtype=bool)
     attending = np.flatnonzero(cit.attended)
     e_cost_now = e_cost.take(pattern)  # inf when no e-channel is open
-    on_paper = e_cost_now > idp.paper_cost  # paper is cheaper than any open e-channel (ties: the e-channel)
+    # paper (at a municipal office) is cheaper than any open e-channel (ties: the e-channel); it is the
+    # municipality's in-person channel, counted with the ward meetings and open only with them
+    on_paper = (e_cost_now > idp.paper_cost) if meetings_open else np.zeros(n, dtype=bool)
     cost = np.where(on_paper, idp.paper_cost, e_cost_now)
     p_comment = mech.comment_chance(idp.comment_rate, cit.propensity, efficacy, cit.awareness, cost)
     p_comment[attending] = idp.speak_share  # at the meeting: an oral (or written) comment from the floor
