@@ -298,7 +298,7 @@ def test_tables_are_tidy_and_typed(small_all_levers):
 @pytest.mark.parametrize("scenario", ["baseline", "all_levers"])
 def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     """Rows nobody reads are skipped, yet every row read and every later draw is what the full block gives."""
-    from cosim.model.draws import HOTSPOT, IDP, N_DRAWS, TRAIN
+    from cosim.model.draws import HOTSPOT, IDP, IDP_COUNT, MEET, N_DRAWS, TRAIN
 
     s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / f"{scenario}.toml",
                       {"run.n_citizens": 300})
@@ -309,7 +309,7 @@ def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     twin.bit_generator.state = m.rng.bit_generator.state
     full = twin.random((N_DRAWS, m.n))
     u = m.week_draws(pol, t).copy()
-    skipped = {IDP} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
+    skipped = {IDP, IDP_COUNT, MEET} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
     read = [row for row in range(N_DRAWS) if row not in skipped]
     np.testing.assert_array_equal(u[read], full[read])
     assert not np.array_equal(u[sorted(skipped)], full[sorted(skipped)])  # those were not drawn

@@ -296,7 +296,7 @@ class CoProductionModel(mesa.Model):
         stages.adoption(c, cit, munis, nbr_adopted, fc, u[draws.ADOPT])
         # 7. participation: needs and IDP consultations, through the cheapest channel
         stages.participation(c, cit, self.queue, t, u, portal_open, window, pol, self.e_channel_best,
-                             self.e_channel_cost, stats, self.totals)
+                             self.e_channel_cost, stats, self.totals, munis)
         # 8. co-production and service production: triage of the queue, planned work, ward quality
         stages.plans(c, cit, self.wards, window, pol.level_offered)
         experienced, outcome = stages.coproduction(c, cit, self.wards, munis, self.queue, t, lv["links"], staff,

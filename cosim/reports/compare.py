@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _decimals(kind: str, spread: float) -> int:
-    base = {"share": 1, "weekly": 2, "index": 3, "per1000": 2, "weeks": 1, "residents": 0, "rand": 1, "count": 1}[kind]
+    base = {"share": 1, "weekly": 2, "index": 3, "per1000": 2, "weeks": 1, "residents": 0, "rand": 1, "count": 1, "number": 2}[kind]
     spread = spread * display_scale(kind) / (1e6 if kind == "rand" else 1.0)
     if spread and math.isfinite(spread) and spread > 0 and kind != "residents":
         # enough decimals that the interval's half-width shows one significant digit
@@ -88,7 +88,8 @@ def _num(x: float, kind: str, decimals: int) -> str:
     return f"{v:+.{decimals}f}"
 
 NEGLIGIBLE = {"share": 0.001, "weekly": 1e-5, "index": 0.001, "per1000": 0.1, "weeks": 0.1,
-              "residents": 100.0, "rand": 1000.0, "count": 0.5}
+              "residents": 100.0, "rand": 1000.0, "count": 0.5,
+              "number": 0.01}
 
 
 def verdict(row: pd.Series, kind: str = "index") -> str:

@@ -316,9 +316,6 @@ class ParticipationConfig(Section):
     efficacy_weight: float = param(0.6, 0.0, 1.0, unit="-", sa=(0.3, 0.9),
                                    desc="How much acting depends on trust (political efficacy).",
                                    source="OECD 2024: trust +43 points among those who feel they have a say; weight assumption")
-    idp_rate: float = param(0.10, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
-                            desc="Extra weekly consultation opportunity during the IDP window.",
-                            source=ASSUMPTION)
     activist_reach_max: float = param(20.0, 1.0, 100.0, unit="-", sa=(1.0, 40.0),
                                       desc="The most active citizens also report their neighbourhood's needs: one whose contribution propensity before its cap at 1 is r > 1 meets min(r, this) times the need rate (1: everyone reports only their own needs).",
                                       source="Sjoberg, Mellon & Peixoto 2017 (a few FixMyStreet users file most reports); Nielsen 2006 (90-9-1); the cap is an assumption")
@@ -334,6 +331,44 @@ class ParticipationConfig(Section):
     personal_efficacy_weight: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.0, 0.5),
                                             desc="How much acting depends on personal efficacy: multiplier (1 - w) + 2 w x efficacy (1 at efficacy 1/2).",
                                             source="Sjoberg, Mellon & Peixoto 2017; weight assumption")
+
+
+class IdpConfig(Section):
+    """The IDP consultation (MODEL.md s3 step 7): written comments and ward meetings, a process of its own.
+
+    In each week of the IDP window a resident may write comments (online, by
+    USSD/SMS, on paper at municipal offices, or at a meeting they attend) and
+    attend a ward IDP meeting; neither joins the request queue.  Replaces v2's
+    ``participation.idp_rate`` (issue 14).
+    """
+
+    comment_rate: float = param(0.02, 0.0, 1.0, unit="1/week", sa=(0.005, 0.05),
+                                desc="Weekly chance of writing IDP comments at propensity 1, efficacy 1, full awareness and a free channel: chance = rate x propensity x efficacy x awareness x (1 - channel cost).",
+                                source="assumption, set so that a few per cent of residents comment in a window (written IDP submissions are few: Mphahlele 2010, Siphuma 2009 on Limpopo municipalities); sa range wide")
+    paper_cost: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
+                              desc="Effort cost of a written comment on paper (feedback forms and boxes at municipal offices and libraries); the in-person channel, open when channels.ward_meetings is.",
+                              source="City of Cape Town 2009/10 IDP review (feedback forms and boxes at libraries and sub-council offices); cost assumption")
+    count_exponent: float = param(2.0, 1.1, 10.0, unit="-", sa=(1.5, 3.0),
+                                  desc="Tail exponent a of the number of comments a commenter writes in a week: discrete Pareto, P(K >= k) = (s / k)^a for k >= s (s: the activist's scale); lower, heavier tail.",
+                                  source="assumption; participation inequality 90-9-1 (Nielsen 2006); a few FixMyStreet users file most reports (Sjoberg, Mellon & Peixoto 2017)")
+    reach_exponent: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.0, 1.0),
+                                  desc="How the activist's reach raises the comments written: scale s = reach^this (reach capped at participation.activist_reach_max; 0: reach plays no part).",
+                                  source="assumption; organised residents' associations file detailed submissions (Ndlambe 2025 IDP roadshow, news report)")
+    max_comments: int = param(50, 1, 1000, unit="comments/week",
+                              desc="Most comments one resident writes in a week (caps the discrete Pareto count).",
+                              source=ASSUMPTION)
+    meetings_per_window: float = param(1.0, 0.0, 10.0, unit="meetings/ward/window", sa=(0.5, 3.0),
+                                       desc="Ward IDP meetings (imbizos, road shows) per ward in each window, spread evenly over its weeks.",
+                                       source="Ndlambe 2024: 18 mayoral imbizos over four weeks, about one per ward; City of Cape Town 2008: 28 sub-council meetings and 5 public hearings")
+    attend_rate: float = param(0.15, 0.0, 1.0, unit="1/meeting", sa=(0.05, 0.3),
+                               desc="Chance of attending a ward IDP meeting at propensity 1, efficacy 1 and no travel cost: chance = rate x meetings this week x propensity x efficacy x (1 - meeting cost).",
+                               source="assumption; meetings mainly attended by ward forum members and organisations (City of Cape Town 2009/10 IDP review)")
+    speak_share: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.1, 0.5),
+                               desc="Chance that a resident at a ward IDP meeting comments from the floor (orally or on a form handed in there), instead of the written-comment chance.",
+                               source="assumption; residents raise their concerns at IDP road shows (Ulundi IDP review 2012; Ndlambe 2025 IDP roadshow, news report)")
+    attendance_weight: float = param(0.5, 0.0, 2.0, unit="comments", sa=(0.0, 1.0),
+                                     desc="Weight of one meeting attendance in a ward's IDP input, relative to one written comment.",
+                                     source=ASSUMPTION)
 
 
 class TrustConfig(Section):
@@ -901,6 +936,7 @@ class Scenario(Section):
     network: NetworkConfig = NetworkConfig()
     adoption: AdoptionConfig = AdoptionConfig()
     participation: ParticipationConfig = ParticipationConfig()
+    idp: IdpConfig = IdpConfig()
     trust: TrustConfig = TrustConfig()
     coproduction: CoproductionConfig = CoproductionConfig()
     literacy: LiteracyConfig = LiteracyConfig()

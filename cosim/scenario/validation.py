@@ -20,6 +20,19 @@ from pydantic import BaseModel, ValidationError
 _UNION_TAGS = {"bool": "true/false", "int": "an integer", "float": "a number", "str": "a string"}
 
 
+# Keys a model version removed, with what replaces them: an old file gets this
+# instead of "unknown key".
+RETIRED_KEYS: dict[str, str] = {
+    "participation.idp_rate": "removed (issue 14): the IDP consultation is a process of its own; set "
+                              "idp.comment_rate (written comments) and idp.attend_rate (ward meetings) instead",
+}
+
+
+def retired(path: str) -> str | None:
+    """What replaced the removed key at ``path`` (``participation.idp_rate``), or None."""
+    return next((why for key, why in RETIRED_KEYS.items() if path == key or path.endswith("." + key)), None)
+
+
 def did_you_mean(name: str, known: Iterable[str], otherwise: str = "check the spelling") -> str:
     """``did you mean 'wifi.hotspots'?`` for the closest known name, else ``otherwise``."""
     close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
@@ -96,6 +109,9 @@ def format_validation_error(exc: ValidationError, source: str, *, model: type[Ba
 def _message(err: dict[str, Any], model: type[BaseModel] | None, docs: str) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
+        why = retired(".".join(str(p) for p in err["loc"] if isinstance(p, str)))
+        if why:
+            return why
         key = str(err["loc"][-1]) if err["loc"] else ""
         hint = did_you_mean(key, allowed_keys(model, err["loc"][:-1]), f"see {docs} for the keys allowed here")
         return f"unknown key ({hint})"
