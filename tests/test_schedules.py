@@ -302,3 +302,26 @@ def test_targets_by_date(tmp_path):
         path.write_text(f"metric,step,date,value,sd\n{rows}\n")
         with pytest.raises(ScenarioError, match=pattern):
             read_targets(path, 260, "s.toml", 52, start)
+
+
+def test_experiment_factors_may_be_schedule_fields(tmp_path):
+    from cosim.runs.experiment import load_experiment
+
+    (tmp_path / "base.toml").write_text(
+        '[run]\nn_citizens = 200\nsteps = 20\n[schedules."trust.peer_weight"]\nkind = "logistic"\nstart = 0.01\n'
+        "end = 0.2\nmidpoint = 2023-06-01\nrate_per_year = 2.0\n")
+    design = ('[experiment]\nbase = "base.toml"\ndesign = "grid"\n[[factors]]\n'
+              'path = "schedules.trust.peer_weight.midpoint"\nvalues = [{}, 2024.5]\n')
+    (tmp_path / "exp.toml").write_text(design.format("2023.0"))
+    assert load_experiment(tmp_path / "exp.toml").factor_paths == ["schedules.trust.peer_weight.midpoint"]
+    (tmp_path / "exp.toml").write_text(design.format("23.0"))
+    with pytest.raises(ScenarioError, match=r"below the schema's minimum 1800 for schedules\.trust\.peer_weight\.midpoint"):
+        load_experiment(tmp_path / "exp.toml")
+
+
+def test_a_calibrated_scenario_with_dates_is_written_as_toml():
+    from cosim.analysis.calibration.best import toml_dumps
+
+    text = toml_dumps({"run": {"start_date": datetime.date(2010, 1, 1)},
+                       "schedules": {"wifi.hotspots": {"kind": "linear", "points": [[datetime.date(2013, 1, 1), 0]]}}})
+    assert '[schedules."wifi.hotspots"]' in text and "start_date = 2010-01-01" in text

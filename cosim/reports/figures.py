@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from cosim.outputs.catalogue import CHANNEL_LABELS, GROUP_LABELS, LITERACY_TERCILES, label
 from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
@@ -31,6 +32,8 @@ def _years(ax, r: pd.DataFrame | None = None) -> None:
         d0 = pd.Timestamp(r["date"].iloc[0]) - pd.Timedelta(days=7 * int(r.index[0]))
         y0 = d0.year + (d0.dayofyear - 1) / (366 if d0.is_leap_year else 365)
         top = ax.secondary_xaxis("top", functions=(lambda w: y0 + w * 7 / 365.25, lambda y: (y - y0) * 365.25 / 7))
+        top.xaxis.set_major_locator(MaxNLocator(integer=True))
+        top.xaxis.set_major_formatter(FormatStrFormatter("%d"))
         top.set_xlabel("year")
 
 
