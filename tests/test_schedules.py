@@ -295,7 +295,7 @@ def test_targets_by_date(tmp_path):
     path.write_text("metric,step,date,value,sd\nshare_online,52,2023-07-01,0.5,0.05\n")
     assert [t.step for t in read_targets(path, 260, "s.toml", 52, start)] == [52]
     for rows, pattern in (("share_online,,2022-06-01,0.5,0.05", r"column date: 2022-06-01 is before the run's start"),
-                          ("share_online,,2030-01-01,0.5,0.05", r"column step: week 391 is beyond the horizon"),
+                          ("share_online,,2030-01-01,0.5,0.05", r"column date: 2030-01-01 is in week 391, beyond the horizon"),
                           ("share_online,50,2023-07-01,0.5,0.05", r"is week 52 from the start date 2022-07-01 but "
                                                                   r"column step says '50'"),
                           ("share_online,,1 July 2023,0.5,0.05", r"expected a date written YYYY-MM-DD")):

@@ -175,7 +175,8 @@ def read_targets(path: str | Path, horizon: int | None, horizon_source: str, bur
             problems.append(f"{where}, column step: expected a whole number of weeks >= 0, got '{cell['step']}'")
             bad = True
         elif horizon is not None and step > horizon:
-            problems.append(f"{where}, column step: week {step} is beyond the horizon "
+            said = f"date: {cell['date']} is in week {step}," if cell.get("date") else f"step: week {step} is"
+            problems.append(f"{where}, column {said} beyond the horizon "
                             f"(run.steps = {horizon} in {horizon_source})")
             bad = True
         value = _as_float(cell["value"])
