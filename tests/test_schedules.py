@@ -325,3 +325,16 @@ def test_a_calibrated_scenario_with_dates_is_written_as_toml():
     text = toml_dumps({"run": {"start_date": datetime.date(2010, 1, 1)},
                        "schedules": {"wifi.hotspots": {"kind": "linear", "points": [[datetime.date(2013, 1, 1), 0]]}}})
     assert '[schedules."wifi.hotspots"]' in text and "start_date = 2010-01-01" in text
+
+
+def test_cosim_run_records_the_start_date(tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "cosim", "run", "baseline", "--set", "run.n_citizens=200",
+                           "--set", "run.start_date=2010-01-01", "--steps", "3", "--no-figures", "--quiet",
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    m = json.loads((out / "manifest.json").read_text())
+    assert (m["start_date"], m["last_date"]) == ("2010-01-01", "2010-01-22")
+    assert pd.read_parquet(out / "timeseries.parquet")["date"].min() == pd.Timestamp("2010-01-01")
