@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,8 +123,6 @@ def test_a_bad_schedule_is_one_clear_message(case, tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert len(err.value.problems) == 1
-    import re
-
     assert re.search(pattern, err.value.problems[0]), err.value.problems[0]
     assert err.value.problems[0].startswith(str(path))
 
@@ -333,8 +333,12 @@ def test_cosim_run_records_the_start_date(tmp_path):
                            "--set", "run.start_date=2010-01-01", "--steps", "3", "--no-figures", "--quiet",
                            "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    import json
-
     m = json.loads((out / "manifest.json").read_text())
     assert (m["start_date"], m["last_date"]) == ("2010-01-01", "2010-01-22")
     assert pd.read_parquet(out / "timeseries.parquet")["date"].min() == pd.Timestamp("2010-01-01")
+
+
+def test_a_lever_schedule_acts_only_inside_the_levers_window():
+    s = _scenario({"wifi.hotspots": {"kind": "linear", "points": [[0, 0], [20, 40]]}}, wifi={"start": 10, "stop": 15})
+    assert [s2.hotspots for s2 in (CoProductionModel(s, rng=1).plan.config("wifi", w) for w in (5, 10, 14, 15))] == \
+        [0, 20, 28, 0]

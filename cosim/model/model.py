@@ -243,13 +243,16 @@ class CoProductionModel(mesa.Model):
         MODEL.md s2: the model starts warm.  Weeks -weeks .. -1 run the same
         stages as :meth:`step` with no policy and no scheduled events, so
         scenarios that share a seed share their history (common random
-        numbers) and differ from week 0 on.  Afterwards the run's counters
+        numbers) and differ from week 0 on; schedules of parameters other
+        than lever fields do apply (they are the world, not policy).  Afterwards the run's counters
         (contributions, requests, spend, attrition) start from zero, while
         what carries over is the state: who took part in the last year,
         trust, adoption, literacy, the queue, the officials, service quality.
         """
         if weeks <= 0:
             return
+        if -weeks in self._scheduled:  # scheduled parameters of the first burn-in week, before its policy
+            self.config = self._scheduled[-weeks]
         status_quo = self._put_in_force({lv: type(getattr(self.config, lv))() for lv in LEVERS}, 0.0, -weeks)
         for t in range(-weeks, 0):
             self._advance(t, status_quo)

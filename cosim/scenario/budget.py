@@ -43,7 +43,8 @@ class BudgetPlan:
         self._defaults = {lv: type(getattr(s, lv))() for lv in LEVERS}
         self._cache: dict[tuple[Any, ...], Lever] = {}
         # lever fields that follow a schedule (cosim/scenario/schedules.py): their values in weeks
-        # 0 .. steps - 1 replace the field in whichever window is in force, so cost follows them
+        # 0 .. steps - 1 replace the field in the lever's window in force (outside every window the
+        # lever is at its defaults, off, as without a schedule), so its cost follows them
         self._scheduled: dict[str, dict[str, np.ndarray]] = {}
         if s.schedules:
             for path, values in table(s, 0, s.run.steps - 1).items():
@@ -90,7 +91,7 @@ class BudgetPlan:
                 break
         else:
             i, cfg = -1, self._defaults[lever]
-        scheduled = self._scheduled.get(lever)
+        scheduled = self._scheduled.get(lever) if i >= 0 else None  # outside every window: the defaults (off)
         if scheduled:
             w = min(max(week, 0), self.scenario.run.steps - 1)
             values = {field: v[w].item() for field, v in scheduled.items()}

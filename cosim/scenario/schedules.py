@@ -25,7 +25,8 @@ Who may follow a schedule (:func:`schedulable`):
   weeks included (they are the world, not policy);
 * a numeric lever field (``wifi.hotspots``, ``training.seats_per_week``,
   ``open_data.level``, ...): the lever plan (:class:`~cosim.scenario.budget.BudgetPlan`)
-  uses the scheduled value from week 0 on, so the lever's cost follows the
+  uses the scheduled value from week 0 on, inside the lever's windows (``start``,
+  ``stop``, ``phases``; outside them the lever is off as ever), so the lever's cost follows the
   schedule and the budget check sees it; during the burn-in the status quo
   holds (levers at their defaults, as without schedules);
 * a parameter read only while the model is built (the population, the wards,
@@ -151,9 +152,11 @@ def values_at(c: Scenario, week: int) -> dict[str, float]:
     """The value of every scheduled parameter path in week ``week`` (ints already rounded).
 
     ``week`` may be negative: burn-in weeks are the dates before ``run.start_date``.
-    ``{}`` for a scenario without schedules.
+    ``{}`` for a scenario without schedules.  An integer parameter's value is an ``int``
+    (``floor(v + 0.5)``), any other a ``float``.  Lever fields are given for every week too,
+    although the lever plan uses them only from week 0 and inside the lever's windows.
     """
-    out: dict[str, Any] = {}
+    out: dict[str, float] = {}
     for path, s in c.schedules.items():
         v = float(rounded(path, evaluate(s, c.run.start_date, [week]))[0])
         out[path] = int(v) if is_integer(path) else v
