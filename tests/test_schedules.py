@@ -342,3 +342,10 @@ def test_a_lever_schedule_acts_only_inside_the_levers_window():
     s = _scenario({"wifi.hotspots": {"kind": "linear", "points": [[0, 0], [20, 40]]}}, wifi={"start": 10, "stop": 15})
     assert [s2.hotspots for s2 in (CoProductionModel(s, rng=1).plan.config("wifi", w) for w in (5, 10, 14, 15))] == \
         [0, 20, 28, 0]
+
+
+def test_a_scheduled_scenario_survives_a_full_round_trip():
+    """Runners send scenarios to workers as full dumps: every field is then 'set', and must still validate."""
+    s = _scenario({"wifi.hotspots": {"kind": "linear", "points": [["2023-01-01", 0], [40, 30]]}})
+    again = scenario_from_dict(s.model_dump(mode="json"), "dump")
+    assert again == s and S.values_at(again, 30) == S.values_at(s, 30)

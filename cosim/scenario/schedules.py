@@ -235,7 +235,9 @@ def schedule_problem(c: Scenario) -> str | None:
                     "; any numeric parameter read every week or lever field may too (docs/ODD.md, Calendar and schedules)")
         section, field = path.split(".")
         lever = getattr(c, section)
-        if isinstance(lever, Lever) and (field in lever.model_fields_set or any(field in ph for ph in lever.phases)):
+        # (a value other than the default: a scenario dumped in full and read again sets every field)
+        if isinstance(lever, Lever) and (getattr(lever, field) != type(lever).model_fields[field].default
+                                         or any(field in ph for ph in lever.phases)):
             return (f"{where}: {section}.{field} is also set in [{section}] or its phases; give its value either "
                     "there or in the schedule, not both")
         if s.kind != "logistic":
