@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -196,11 +197,13 @@ def with_values(c: Scenario, values: dict[str, Any]) -> Scenario:
 # --------------------------------------------------------------------------- checks
 
 
+@cache
+def _annotations() -> dict[str, Any]:
+    return {p: ann for p, _, ann in iter_parameters()}
+
+
 def _annotation(path: str) -> Any:
-    for p, _, ann in iter_parameters():
-        if p == path:
-            return ann
-    return None
+    return _annotations().get(path)
 
 
 def lever_fields() -> list[str]:
@@ -209,16 +212,17 @@ def lever_fields() -> list[str]:
             and p.split(".")[1] not in ("start", "stop")]
 
 
-def schedulable() -> list[str]:
+@cache
+def schedulable() -> tuple[str, ...]:
     """Every dotted path that may follow a schedule."""
-    return sorted(p for p, _, ann in iter_parameters()
+    return tuple(sorted(p for p, _, ann in iter_parameters()
                   if ann in (int, float) and p.split(".")[1] not in ("start", "stop")
-                  and (p not in READ_AT_BUILD or p in TRENDED_PARAMETERS))
+                  and (p not in READ_AT_BUILD or p in TRENDED_PARAMETERS)))
 
 
 def schedule_problem(c: Scenario) -> str | None:
     """The first problem with the scenario's schedules, as ``schedules.<path>[.key]: ...``; None when fine."""
-    known = {p: ann for p, _, ann in iter_parameters()}
+    known = _annotations()
     for path, s in c.schedules.items():
         where = f'schedules."{path}"'
         if path not in known:
