@@ -156,7 +156,8 @@ class CoProductionModel(mesa.Model):
             changes.update((e.step, e.step + e.duration))
         # schedules (cosim/scenario/schedules.py): lever fields through the plan (their weeks of change
         # re-evaluate the policy), other weekly parameters through a copy of the scenario put in force
-        # in the weeks their value changes, burn-in included; trended ones through the trends stage
+        # in the weeks their value changes, burn-in included; trended ones through the trends stage.
+        # Weeks past run.steps (model.run(more)) keep the last week's values.
         problem = schedules.schedule_problem(c) if c.schedules else None
         if problem:  # a Scenario built in Python, not read by the loader (which checks this)
             raise ScenarioError([f"{c.name}: {problem}"])
@@ -167,7 +168,6 @@ class CoProductionModel(mesa.Model):
             changes.update(schedules.schedule_change_weeks(c, 0, last, lever_paths))
         self._scheduled = {w: schedules.with_values(c, {p: v for p, v in schedules.values_at(c, w).items() if p in plain})
                            for w in schedules.schedule_change_weeks(c, first, last, plain)} if plain else {}
-        self._plain_paths = plain
         self._trended = trended
         self._policy_changes = changes
         self._policy_week: int | None = None
@@ -244,8 +244,9 @@ class CoProductionModel(mesa.Model):
         stages as :meth:`step` with no policy and no scheduled events, so
         scenarios that share a seed share their history (common random
         numbers) and differ from week 0 on; schedules of parameters other
-        than lever fields do apply (they are the world, not policy).  Afterwards the run's counters
-        (contributions, requests, spend, attrition) start from zero, while
+        than lever fields do apply (they are the world, not policy).
+        Afterwards the run's counters (contributions, requests, spend,
+        attrition) start from zero, while
         what carries over is the state: who took part in the last year,
         trust, adoption, literacy, the queue, the officials, service quality.
         """
