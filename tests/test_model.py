@@ -121,7 +121,10 @@ def test_datacollector_holds_the_metrics(small_all_levers):
     # the model-level reporters are the region rows of the table
     region = table[table["municipality"] == "region"].reset_index(drop=True)
     assert_frame_equal(region[list(METRICS)], model_vars.reset_index(drop=True), check_exact=True)
-    assert_frame_equal(m.timeseries(), table)
+    # timeseries() is the table with each week's date beside its step (run.start_date + 7 step days)
+    assert_frame_equal(m.timeseries().drop(columns="date"), table)
+    assert (m.timeseries()["date"] == pd.Timestamp(small_all_levers.run.start_date)
+            + pd.to_timedelta(7 * table["step"], unit="D")).all()
     assert m.week == steps
 
 
@@ -159,7 +162,7 @@ def test_simulate_returns_the_models_table(small):
     expected.insert(0, "seed", 1)
     got = simulate(small, seed=1)
     assert_frame_equal(got, expected, check_exact=True)
-    assert list(got.columns) == ["seed", "step", "municipality", *METRICS]
+    assert list(got.columns) == ["seed", "step", "date", "municipality", *METRICS]
     assert got["step"].tolist() == [t for t in range(small.run.steps + 1) for _ in range(2)]
     # without a seed, simulate uses the scenario's run.seed
     assert_frame_equal(simulate(with_overrides(small, {"run.seed": 1})), got, check_exact=True)

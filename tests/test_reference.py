@@ -72,7 +72,22 @@ SCENARIOS = {
     # the IDP consultation at full stretch: many commenters, a heavy tail, three meetings per ward
     "busy_consultation": (lambda: _compressed({"idp.comment_rate": 0.5, "idp.count_exponent": 1.2,
                                                "idp.meetings_per_window": 3.0, "idp.attend_rate": 0.5}), 30),
+    "schedules": (lambda: _scheduled(), 45),
 }
+
+
+def _scheduled():
+    """The compressed schedule with Wi-Fi as a rollout and two weekly parameters on schedules (issue 14)."""
+    data = _compressed({}).model_dump(exclude_defaults=True)
+    data["wifi"].pop("hotspots", None)
+    data["wifi"].pop("phases", None)
+    data["schedules"] = {
+        "wifi.hotspots": {"kind": "linear", "points": [[0, 0], [30, 90]]},  # a rollout, one more every 1/3 week
+        "trust.peer_weight": {"kind": "step", "points": [[-10, 0.02], [20, 0.06]]},  # changes in the burn-in too
+        "officials.capacity_per_week": {"kind": "logistic", "start": 200.0, "end": 500.0,
+                                        "midpoint": "2022-09-01", "rate_per_year": 4.0},
+    }
+    return scenario_from_dict(data, "schedules")
 
 
 def _pair(scenario, steps: int, seed: int):

@@ -457,8 +457,10 @@ class ReferenceModel(mesa.Model):
 
     def step(self) -> None:
         """One week, in the engine's order (MODEL.md s3)."""
-        w, c = self.world, self.config
         t = self.week
+        if t in self.world._scheduled:  # scheduled parameters change this week (cosim/scenario/schedules.py)
+            self.config = self.world.config = self.world._scheduled[t]
+        w, c = self.world, self.config
         M = w.n_muni
         citizens = self.citizens
 

@@ -349,6 +349,7 @@ def write_outputs(result: CompareResult, out: str | Path, files: list[str] | Non
             scenario_sha256=[file_hash(f) for f in files] if files else None,
             scenarios={n: s.model_dump(mode="json") for n, s in zip(result.names, result.scenarios, strict=True)},
             names=result.names, reference=result.reference, overrides=overrides or {},
+            start_dates={n: s.run.start_date.isoformat() for n, s in zip(result.names, result.scenarios, strict=True)},
             root_seed=result.root_seed, replications=result.replications, seeds=result.seeds,
             workers=result.workers, wall_time_s=round(result.wall_time_s, 2),
             runs_finished=len(result.outcomes), runs_failed=len(result.failures), failures=result.failures,

@@ -18,8 +18,9 @@ bounds read it together (docs/architecture.md).
 
 from __future__ import annotations
 
+import datetime
 import itertools
-from math import sqrt
+from math import isfinite, sqrt
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -88,6 +89,22 @@ class RunConfig(Section):
     burn_in_weeks: int = param(52, 0, 1040, unit="weeks",
                                desc="Weeks of history simulated before week 0 with every lever at its default (no policy), so that yearly measures, trust and the request queue are in steady state at week 0 (MODEL.md s2: a warm start).",
                                source="assumption: a year covers the 52-week measures; trust, service work and the queue start near their steady state by construction (docs/ODD.md, Initialisation)")
+    start_date: datetime.date = param(datetime.date(2022, 7, 1), unit="date",
+                                      desc="Calendar date of week 0 (week t is start_date + 7 t days; burn-in weeks are the dates before it). Budget years and the IDP window count their weeks from this date.",
+                                      source="1 July 2022: start of the 2022/23 municipal financial year (MFMA 56 of 2003 s1) and of the 2022-2027 IDP cycle (Municipal Systems Act 32 of 2000 s25)")
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        # pydantic would read an integer as a Unix time stamp and a date-time as its date
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date | str):
+            raise ValueError(f"expected a date (2022-07-01, or the string \"2022-07-01\"), got {value!r}")
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}") from None
+        return value
 
 
 class MunicipalityConfig(Section):
@@ -911,6 +928,92 @@ class Event(Section):
                                      desc="Which municipality (none = all).", source="scenario")
 
 
+def parse_time(value: Any, where: str) -> datetime.date | int | float:
+    """A schedule's time as written: a date, an ISO date string, a week (int) or a decimal year (float)."""
+    if isinstance(value, datetime.datetime | bool):
+        raise ValueError(f"{where}: expected a date (2015-06-01), a week number or a decimal year, got {value!r}")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{where}: expected a date written YYYY-MM-DD, got {value!r}") from None
+    if isinstance(value, float):
+        if not (isfinite(value) and 1800.0 <= value <= 2300.0):
+            raise ValueError(f"{where}: a float is a decimal year (2015.5) between 1800 and 2300, got {value!r} "
+                             "(write a week number as an integer)")
+        return value
+    if isinstance(value, int):
+        if abs(value) > 100_000:
+            raise ValueError(f"{where}: an integer is a week number (week 0 = run.start_date), got {value!r}")
+        return value
+    raise ValueError(f"{where}: expected a date (2015-06-01), a week number or a decimal year, got {value!r}")
+
+
+#: a time in a schedule: a date, a week number (int, from run.start_date) or a decimal year (float, 2015.5)
+TimePoint = datetime.date | int | float
+
+
+class Schedule(Section):
+    """How one parameter changes over time (``[schedules."population.smartphone_low"]``).
+
+    ``kind = "logistic"``: ``start + (end - start) / (1 + exp(-rate_per_year x
+    (years - midpoint)))``, an S-curve (Rogers 2003; Bass 1969); ``"linear"``:
+    piecewise-linear between ``points`` = ``[[time, value], ...]``, flat outside;
+    ``"step"``: each point's value holds until the next point (the first one's
+    before it).  A time is a date (``2015-06-01`` or ``"2015-06-01"``), a week
+    number (an integer, week 0 = ``run.start_date``) or a decimal year (a float:
+    ``2015.5`` is 2 July 2015).  Evaluation, checks and rounding are in
+    :mod:`cosim.scenario.schedules` (which checks a scenario's schedules against the schema:
+    :func:`~cosim.scenario.schedules.schedule_problem`, called by the loader and the model).
+    """
+
+    kind: Literal["linear", "logistic", "step"] = Field(description="linear, logistic or step.")
+    start: float | None = Field(None, description="logistic: level long before the midpoint.")
+    end: float | None = Field(None, description="logistic: level long after the midpoint (saturation).")
+    midpoint: TimePoint | None = Field(None, description="logistic: when the level is halfway.")
+    rate_per_year: float | None = Field(None, gt=0, description="logistic: steepness, 1/year.")
+    points: tuple[tuple[TimePoint, float], ...] = Field((), description="linear/step: [time, value] pairs.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _times(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("midpoint") is not None:
+            data["midpoint"] = parse_time(data["midpoint"], "midpoint")
+        if isinstance(data.get("points"), list | tuple):
+            pts = []
+            for i, pt in enumerate(data["points"]):
+                if not isinstance(pt, list | tuple) or len(pt) != 2:
+                    raise ValueError(f"points[{i}]: expected a pair [time, value], got {pt!r}")
+                value = pt[1]
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"points[{i}]: expected a number as the value, got {value!r}")
+                pts.append((parse_time(pt[0], f"points[{i}]"), value))
+            data["points"] = tuple(pts)
+        return data
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Schedule:
+        logistic = ("start", "end", "midpoint", "rate_per_year")
+        if self.kind == "logistic":
+            missing = [k for k in logistic if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"a logistic schedule needs {', '.join(missing)}")
+            if self.points:
+                raise ValueError("a logistic schedule takes start, end, midpoint and rate_per_year, not points")
+        else:
+            extra = [k for k in logistic if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(f"a {self.kind} schedule takes points, not {', '.join(extra)}")
+            if not self.points:
+                raise ValueError(f"a {self.kind} schedule needs points = [[time, value], ...] (at least one)")
+        return self
+
+
 #: the longest scenario name: it names the results folder, and reports and figures show it
 MAX_NAME = 100
 
@@ -955,6 +1058,9 @@ class Scenario(Section):
     campaign: CampaignLever = CampaignLever()
     links: LinksLever = LinksLever()
     events: tuple[Event, ...] = ()
+    # parameters that follow a schedule in time (cosim/scenario/schedules.py), by dotted path
+    schedules: dict[str, Schedule] = Field(default_factory=dict,
+                                           description="Parameters that change over time, by dotted path.")
 
     @field_validator("name")
     @classmethod
@@ -993,7 +1099,7 @@ class Scenario(Section):
 def iter_parameters(model: type[BaseModel] = Scenario, prefix: str = ""):
     """Yield ``(dotted_path, FieldInfo, annotation)`` for every scalar parameter."""
     for name, info in model.model_fields.items():
-        if name in ("phases", "events", "name", "description"):
+        if name in ("phases", "events", "name", "description", "schedules"):
             continue
         ann = info.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):

@@ -48,6 +48,8 @@ def key_path(loc: Iterable[Any], prefix: str = "", bare: Iterable[str] = ()) -> 
     parts = [p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
     text = prefix if prefix and not (parts and parts[0] in set(bare)) else ""
     for p in parts:
+        if isinstance(p, str) and "." in p:
+            p = f'"{p}"'  # a dotted key of one table (schedules."wifi.hotspots")
         text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
     return text
 
@@ -55,12 +57,16 @@ def key_path(loc: Iterable[Any], prefix: str = "", bare: Iterable[str] = ()) -> 
 def allowed_keys(model: type[BaseModel] | None, loc: Iterable[Any]) -> list[str]:
     """The keys ``model`` allows at location ``loc`` (the fields of the nested model there)."""
     node: Any = model
+    keyed = False  # the previous part was a dict[str, Model] field: this part is one of its keys
     for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part in _UNION_TAGS):
+        if isinstance(part, int) or (isinstance(part, str) and part in _UNION_TAGS) or keyed:
+            keyed = False
             continue
         if not (isinstance(node, type) and issubclass(node, BaseModel)) or part not in node.model_fields:
             return []
-        node = _model_in(node.model_fields[part].annotation)
+        annotation = node.model_fields[part].annotation
+        keyed = typing.get_origin(annotation) is dict
+        node = _model_in(annotation)
     if isinstance(node, type) and issubclass(node, BaseModel):
         return list(node.model_fields)
     return []
