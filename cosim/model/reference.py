@@ -88,11 +88,6 @@ def running_sum(values: Any) -> float:
     return total
 
 
-def trend_values(c: Scenario, t: int) -> dict[str, float]:
-    """The scheduled trend parameters' values in week ``t`` (empty without a schedule)."""
-    return {}
-
-
 def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
     """``x`` limited to [lo, hi]."""
     return min(max(x, lo), hi)
@@ -524,7 +519,7 @@ class ReferenceModel(mesa.Model):
         # 1. policy schedule (shared with the engine)
         policy = w.policy(t)
         # 0. exogenous trends, when the scenario schedules any (the world moves under the policies)
-        values = trend_values(c, t)
+        values = w.trend_values(t)  # the scheduled values of the week (shared: the schedule is input, not a rule)
         if values:
             self._trends(values)
             if "municipality.population" in values:  # node places per simulated citizen follow the population
