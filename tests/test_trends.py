@@ -234,3 +234,19 @@ def test_no_literacy_schedule_no_turnover():
     state = rng.bit_generator.state
     stages.trends(m.config, m.citizens, m.wards, m.municipalities, {"municipality.population": 1e6}, rng)
     assert (m.citizens.age == age).all() and rng.bit_generator.state == state
+
+
+def test_costs_per_resident_follow_a_scheduled_population():
+    """A campaign costs per resident reached: with a growing population its weekly cost grows alike."""
+    from cosim import load_scenario
+    from cosim.scenario.budget import BudgetPlan
+
+    s = load_scenario(None, {"run.steps": 20, "campaign.reach_per_week": 0.01,
+                             "schedules.municipality.population.kind": "linear",
+                             "schedules.municipality.population.points": ((0, 400_000), (10, 800_000))})
+    plan = BudgetPlan(s)
+    assert plan.spend(10)["campaign"] == pytest.approx(2 * plan.spend(0)["campaign"], rel=1e-12)
+    assert plan.spend(15)["campaign"] == plan.spend(10)["campaign"]  # flat after the last point
+    static = BudgetPlan(load_scenario(None, {"run.steps": 20, "campaign.reach_per_week": 0.01,
+                                             "municipality.population": 400_000}))
+    assert plan.spend(0)["campaign"] == static.spend(0)["campaign"]
