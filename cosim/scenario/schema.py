@@ -546,15 +546,20 @@ class InfrastructureConfig(Section):
     hotspot_signage: float = param(0.05, 0.0, 1.0, unit="1/week", sa=(0.01, 0.2),
                                    desc="Weekly chance a smartphone owner in reach of a hotspot discovers it "
                                         "unprompted (signage, seeing others use it).",
-                                   source="assumption (MODEL.md s3 step 3: discovery by signage)")
+                                   source="assumption (MODEL.md s3 step 3: discovery by signage); the "
+                                          "Johannesburg intensity target leaves it unidentified (posterior 90% "
+                                          "0.017-0.19, the prior's range; experiments/calibration/wifi_programme)")
     hotspot_word_of_mouth: float = param(0.5, 0.0, 5.0, unit="1/week", sa=(0.1, 1.0),
                                          desc="Added weekly chance of discovering a hotspot per share of network "
                                               "neighbours who used one last week.",
                                          source="assumption (word of mouth, Bass 1969 imitation form)")
-    hotspot_use_base: float = param(0.3, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
+    hotspot_use_base: float = param(0.73, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
                                     desc="Weekly chance that an adult who knows a hotspot and could use it (no own "
                                          "data, hotspot up) does so without a habit; a full habit raises it to 1.",
-                                    source="assumption; habit raises use (Limayem, Hirt & Cheung 2007)")
+                                    source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
+                                           "hotspot per day (posterior median 0.73, 90% 0.46-0.79; "
+                                           "experiments/calibration/wifi_programme); habit raises use "
+                                           "(Limayem, Hirt & Cheung 2007)")
     hotspot_habit_gain: float = param(0.27, 0.0, 1.0, unit="1/week", sa=(0.1, 0.5),
                                       desc="Share of the gap to a full habit closed by a week of hotspot use.",
                                       source="Lally et al. 2010: median 66 days (about 9.4 weeks) to 95% of the "
@@ -564,8 +569,10 @@ class InfrastructureConfig(Section):
                                        source=ASSUMPTION)
     hotspot_youth_use: float = param(2.0, 1.0, 5.0, unit="-", sa=(1.0, 3.0),
                                      desc="Youth's weekly chance of hotspot use relative to an adult's (capped at 1).",
-                                     source="assumption calibrated to the 80% of Tshwane free Wi-Fi users under 35 "
-                                            "(Project Isizwe, July 2015, htxt.co.za)")
+                                     source="assumption; Tshwane free Wi-Fi: 80% of users under 35 (Project Isizwe, "
+                                            "July 2015, htxt.co.za), not reproduced: at the fitted use_base the "
+                                            "factor saturates (youth about 37% of users in wifi_programme, 35% of "
+                                            "residents)")
     hotspot_youth_demand: float = param(1.5, 1.0, 5.0, unit="-", sa=(1.0, 2.5),
                                         desc="Youth's daily data demand relative to an adult's.",
                                         source="assumption (youth use more data; RIA After Access 2017)")
@@ -573,10 +580,12 @@ class InfrastructureConfig(Section):
                                          desc="Spread (log-sd) of hotspot users' daily data demand.",
                                          source="assumption; with data_need_mb about 7% of users above a 250 MB "
                                                 "cap (Tshwane 2015)")
-    hotspot_max_days: float = param(5.0, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
+    hotspot_max_days: float = param(6.2, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
                                     desc="Days a week a hotspot user with a full habit uses it (1 day without a "
                                          "habit); sets people per hotspot per day.",
-                                    source=ASSUMPTION)
+                                    source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
+                                           "hotspot per day (posterior median 6.2, 90% 5.7-6.9; "
+                                           "experiments/calibration/wifi_programme)")
 
 
 class CostsConfig(Section):
