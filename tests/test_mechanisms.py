@@ -76,7 +76,8 @@ def test_habit_rises_with_use_and_decays_without():
 def test_hotspot_use_chance_habit_and_youth():
     habit = np.array([0.0, 0.5, 1.0, 0.0, 0.5])
     youth = np.array([False, False, False, True, True])
-    assert mech.hotspot_use_chance(habit, youth, 0.25, 2.0).tolist() == [0.25, 0.625, 1.0, 0.5, 1.0]
+    # adults b + (1 - b) h; the young as if given two chances, 1 - ((1 - b)(1 - h))^2
+    assert mech.hotspot_use_chance(habit, youth, 0.25, 2.0).tolist() == [0.25, 0.625, 1.0, 0.4375, 0.859375]
 
 
 def test_cap_share_and_days_of_use():

@@ -190,8 +190,8 @@ class ReferenceCitizen(mesa.Agent):
         self.on_hotspot = False
         if self.wants_hotspot:
             inf = self.model.config.infrastructure
-            youth = inf.hotspot_youth_use if self.age == 0 else 1.0
-            use = min(1.0, (inf.hotspot_use_base + (1.0 - inf.hotspot_use_base) * self.hotspot_habit) * youth)
+            youth = inf.hotspot_youth_use if self.age == 0 else 1.0  # the young use it as if given this many chances
+            use = 1.0 - ((1.0 - inf.hotspot_use_base) * (1.0 - self.hotspot_habit)) ** youth
             cap_share = min(1.0, cap_mb / self.hotspot_demand_mb)
             self.on_hotspot = u[HOTSPOT] < served[self.hotspot] * use * cap_share  # type: ignore[index]
         self.access = self.smartphone and (self.has_data or self.on_hotspot)

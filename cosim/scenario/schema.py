@@ -568,11 +568,11 @@ class InfrastructureConfig(Section):
                                        desc="Share of the habit lost in a week without hotspot use.",
                                        source=ASSUMPTION)
     hotspot_youth_use: float = param(2.0, 1.0, 5.0, unit="-", sa=(1.0, 3.0),
-                                     desc="Youth's weekly chance of hotspot use relative to an adult's (capped at 1).",
+                                     desc="Chances of hotspot use a young resident has for an adult's one: "
+                                          "use chance 1 - (1 - p)^y for an adult's p.",
                                      source="assumption; Tshwane free Wi-Fi: 80% of users under 35 (Project Isizwe, "
-                                            "July 2015, htxt.co.za), not reproduced: at the fitted use_base the "
-                                            "factor saturates (youth about 37% of users in wifi_programme, 35% of "
-                                            "residents)")
+                                            "July 2015, htxt.co.za), far above what the model gives "
+                                            "(experiments/calibration/wifi_programme/README.md)")
     hotspot_youth_demand: float = param(1.5, 1.0, 5.0, unit="-", sa=(1.0, 2.5),
                                         desc="Youth's daily data demand relative to an adult's.",
                                         source="assumption (youth use more data; RIA After Access 2017)")

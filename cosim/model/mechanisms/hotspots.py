@@ -38,15 +38,17 @@ def habit_update(habit, used, gain: float, decay: float):
 
 
 def hotspot_use_chance(habit, youth, base: float, youth_factor: float):
-    """Weekly chance that a resident who knows a hotspot and could use it does: min(1, (b + (1 - b) h) y).
+    """Weekly chance that a resident who knows a hotspot and could use it does: 1 - ((1 - b)(1 - h))^y.
 
-    ``b`` is the chance without a habit, ``h`` the habit strength (a full habit
-    makes use certain: Limayem, Hirt & Cheung 2007, habit drives continued IS
-    use), ``y`` = ``youth_factor`` for the young and 1 for others (80% of
-    Tshwane's free Wi-Fi users were under 35, Project Isizwe 2015).  Assumption
-    in form; rates in the schema with sensitivity ranges.
+    For an adult (y = 1) this is b + (1 - b) h: ``b`` the chance without a
+    habit, ``h`` the habit strength (a full habit makes use certain: Limayem,
+    Hirt & Cheung 2007, habit drives continued IS use).  A young resident
+    (y = ``youth_factor``) uses it as an adult would given y chances, so youth
+    use more however high the adult chance (a multiplier capped at 1 would
+    saturate; 80% of Tshwane's free Wi-Fi users were under 35, Project Isizwe
+    2015).  Assumption in form; rates in the schema with sensitivity ranges.
     """
-    return np.minimum(1.0, (base + (1.0 - base) * habit) * np.where(youth, youth_factor, 1.0))
+    return 1.0 - ((1.0 - base) * (1.0 - habit)) ** np.where(youth, youth_factor, 1.0)
 
 
 def cap_share(demand_mb, cap_mb: float):
