@@ -28,7 +28,8 @@ from cosim import CoProductionModel, load_scenario, simulate
 
 NEUTRAL = {
     "population.homogeneous": True, "network.kind": "complete",
-    "municipality.need_rate": 0.0, "participation.idp_rate": 0.0,     # no experiences: responsiveness stays 0.5
+    "municipality.need_rate": 0.0, "idp.comment_rate": 0.0,          # no experiences: responsiveness stays 0.5
+    "idp.attend_rate": 0.0,
     "trust.quality_weight": 0.0,                                      # trust stays 0.5
     "literacy.learning_by_doing": 0.0, "literacy.decay": 0.0,         # literacy stays 0.5
     "awareness.decay": 0.0,                                           # awareness stays 1

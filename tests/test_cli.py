@@ -57,7 +57,7 @@ def test_cosim_run_writes_the_results_folder(tmp_path):
 
     # one row per step and municipality, one column per metric
     df = pd.read_parquet(out / "timeseries.parquet")
-    assert list(df.columns) == ["seed", "step", "municipality", *METRICS]
+    assert list(df.columns) == ["seed", "step", "date", "municipality", *METRICS]
     assert len(df) == 21 * 2
     assert df.groupby("step")["municipality"].apply(list).tolist() == [["m1", "region"]] * 21
     assert (df["seed"] == 3).all()

@@ -19,11 +19,13 @@ context is listed in ``CONTEXT`` (run in a context where it must act) or
 
 from __future__ import annotations
 
+import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cosim import METRICS, ScenarioError, load_scenario, simulate
@@ -110,6 +112,8 @@ NUDGE: dict[str, tuple[Any, str]] = {
 OWN_TEST = {
     "run.seed": "a seed passed to simulate() wins; run.seed is the default seed (test_run_seed_is_the_default_seed)",
     "municipality.over_budget": "'refuse' refuses an over-budget plan at load (test_over_budget_choice_is_live)",
+    "run.start_date": "the calendar: it dates the weeks and places what a schedule gives by date, not the "
+    "model's behaviour itself (test_start_date_dates_the_weeks_and_the_schedules)",
     "officials.initial_tenure_weeks": "officials' tenure is state shown on the agents (Official.tenure) that no "
     "weekly rule or metric reads; it sets the tenures at the start (test_initial_tenure_sets_the_tenures)",
 }
@@ -249,3 +253,15 @@ def test_initial_tenure_sets_the_tenures():
                                                        "officials.attrition_annual": 0.0}), rng=1)
         assert warm.officials.active.all()
         np.testing.assert_array_equal(warm.officials.tenure, tenure + burn)
+
+
+def test_start_date_dates_the_weeks_and_the_schedules():
+    """run.start_date moves the date column, and a schedule given by date moves with it."""
+    schedule = {"schedules.trust.peer_weight.kind": "step",
+                "schedules.trust.peer_weight.points": [[datetime.date(2022, 6, 1), 0.01],
+                                                                [datetime.date(2022, 9, 1), 0.2]]}
+    base = {**BASE, "run.steps": 20, **schedule}
+    a = simulate(load_scenario(ALL_LEVERS, base), seed=1)
+    b = simulate(load_scenario(ALL_LEVERS, {**base, "run.start_date": datetime.date(2022, 8, 1)}), seed=1)
+    assert a["date"].iloc[0] == pd.Timestamp("2022-07-01") and b["date"].iloc[0] == pd.Timestamp("2022-08-01")
+    assert _changed(a, b)  # the step to 0.2 comes four weeks earlier in the run

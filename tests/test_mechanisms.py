@@ -756,7 +756,7 @@ def test_idp_window_weeks(start, weeks):
 
 def test_consultation_comments_only_in_the_idp_window(small):
     s = with_overrides(small, {"municipality.idp_window_start": 5, "municipality.idp_window_weeks": 4,
-                               "participation.idp_rate": 0.5})
+                               "idp.comment_rate": 0.5})
     m = CoProductionModel(s, rng=16)
     commented = []
     for _ in range(20):
@@ -894,6 +894,9 @@ def test_idp_comments_move_plans_only_in_the_window_and_by_the_level():
     cit, wards = m.citizens, m.wards
     first = np.searchsorted(cit.ward, np.arange(wards.n))
     cit.commenters = np.concatenate([first[0] + np.arange(6), first[1] + np.arange(2)])  # wards 0 and 1 speak
+    cit.comments = np.zeros(cit.n, dtype=np.int64)
+    cit.comments[cit.commenters] = 1
+    cit.attended = np.zeros(cit.n, dtype=bool)
     needs = wards.expected_requests.copy()
     stages.plans(s, cit, wards, False, 5)  # outside the window: nothing moves
     np.testing.assert_array_equal(wards.priority, needs)

@@ -121,7 +121,10 @@ def test_datacollector_holds_the_metrics(small_all_levers):
     # the model-level reporters are the region rows of the table
     region = table[table["municipality"] == "region"].reset_index(drop=True)
     assert_frame_equal(region[list(METRICS)], model_vars.reset_index(drop=True), check_exact=True)
-    assert_frame_equal(m.timeseries(), table)
+    # timeseries() is the table with each week's date beside its step (run.start_date + 7 step days)
+    assert_frame_equal(m.timeseries().drop(columns="date"), table)
+    assert (m.timeseries()["date"] == pd.Timestamp(small_all_levers.run.start_date)
+            + pd.to_timedelta(7 * table["step"], unit="D")).all()
     assert m.week == steps
 
 
@@ -159,7 +162,7 @@ def test_simulate_returns_the_models_table(small):
     expected.insert(0, "seed", 1)
     got = simulate(small, seed=1)
     assert_frame_equal(got, expected, check_exact=True)
-    assert list(got.columns) == ["seed", "step", "municipality", *METRICS]
+    assert list(got.columns) == ["seed", "step", "date", "municipality", *METRICS]
     assert got["step"].tolist() == [t for t in range(small.run.steps + 1) for _ in range(2)]
     # without a seed, simulate uses the scenario's run.seed
     assert_frame_equal(simulate(with_overrides(small, {"run.seed": 1})), got, check_exact=True)
@@ -298,7 +301,7 @@ def test_tables_are_tidy_and_typed(small_all_levers):
 @pytest.mark.parametrize("scenario", ["baseline", "all_levers"])
 def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     """Rows nobody reads are skipped, yet every row read and every later draw is what the full block gives."""
-    from cosim.model.draws import HOTSPOT, IDP, N_DRAWS, TRAIN
+    from cosim.model.draws import HOTSPOT, IDP, IDP_COUNT, MEET, N_DRAWS, TRAIN
 
     s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / f"{scenario}.toml",
                       {"run.n_citizens": 300})
@@ -309,7 +312,7 @@ def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     twin.bit_generator.state = m.rng.bit_generator.state
     full = twin.random((N_DRAWS, m.n))
     u = m.week_draws(pol, t).copy()
-    skipped = {IDP} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
+    skipped = {IDP, IDP_COUNT, MEET} | ({HOTSPOT, TRAIN} if scenario == "baseline" else set())
     read = [row for row in range(N_DRAWS) if row not in skipped]
     np.testing.assert_array_equal(u[read], full[read])
     assert not np.array_equal(u[sorted(skipped)], full[sorted(skipped)])  # those were not drawn

@@ -69,7 +69,25 @@ SCENARIOS = {
         "adoption.ussd_access": 1.0}), 45),
     "overloaded_queue": (lambda: _compressed({"officials.n_officials": 6, "links.shared_talent_pool": False}), 45),
     "no_burn_in": (lambda: _compressed({"run.burn_in_weeks": 0}), 40),
+    # the IDP consultation at full stretch: many commenters, a heavy tail, three meetings per ward
+    "busy_consultation": (lambda: _compressed({"idp.comment_rate": 0.5, "idp.count_exponent": 1.2,
+                                               "idp.meetings_per_window": 3.0, "idp.attend_rate": 0.5}), 30),
+    "schedules": (lambda: _scheduled(), 45),
 }
+
+
+def _scheduled():
+    """The compressed schedule with Wi-Fi as a rollout and two weekly parameters on schedules (issue 14)."""
+    data = _compressed({}).model_dump(exclude_defaults=True)
+    data["wifi"].pop("hotspots", None)
+    data["wifi"].pop("phases", None)
+    data["schedules"] = {
+        "wifi.hotspots": {"kind": "linear", "points": [[0, 0], [30, 90]]},  # a rollout, one more every 1/3 week
+        "trust.peer_weight": {"kind": "step", "points": [[-10, 0.02], [20, 0.06]]},  # changes in the burn-in too
+        "officials.capacity_per_week": {"kind": "logistic", "start": 200.0, "end": 500.0,
+                                        "midpoint": "2022-09-01", "rate_per_year": 4.0},
+    }
+    return scenario_from_dict(data, "schedules")
 
 
 def _pair(scenario, steps: int, seed: int):
@@ -94,6 +112,7 @@ def _assert_same_state(engine: CoProductionModel, reference: ReferenceModel) -> 
         ref = np.array([getattr(c, name) for c in reference.citizens])
         np.testing.assert_allclose(getattr(engine.citizens, name), ref, rtol=0, atol=TOL, err_msg=name)
     for name in ("adopted", "contributions", "channel", "level", "online", "commented", "last_participation",
+                 "comments", "attended", "window_comments", "window_attended",
                  "hotspot_known", "hotspot_used", "hotspot_ever", "hotspot_capped"):
         ref = np.array([getattr(c, name) for c in reference.citizens])
         assert (np.asarray(getattr(engine.citizens, name)) == ref).all(), name
@@ -102,6 +121,9 @@ def _assert_same_state(engine: CoProductionModel, reference: ReferenceModel) -> 
         np.testing.assert_allclose(getattr(engine.wards, name), getattr(world.wards, name), rtol=0, atol=TOL,
                                    err_msg=f"wards.{name}")
     np.testing.assert_allclose(engine.municipalities.delivery, world.municipalities.delivery, rtol=0, atol=TOL)
+    for name in ("window_meetings", "window_comments"):  # the latest IDP window's tallies
+        np.testing.assert_allclose(getattr(engine.municipalities, name), getattr(world.municipalities, name),
+                                   rtol=0, atol=TOL, err_msg=name)
     assert engine.queue.citizen.tolist() == [r.citizen.i for r in reference.queue]
     assert engine.queue.week.tolist() == [r.week for r in reference.queue]
     assert engine.queue.channel.tolist() == [r.channel for r in reference.queue]
@@ -135,14 +157,25 @@ def test_reference_and_engine_give_the_same_table(name):
     assert region["share_online"].max() > 0
     assert region["dropped"].sum() > 0  # requests closed unresolved: efficacy goes down as well as up
     # hotspot dynamics at work: residents discover hotspots, use them and form habits
-    assert region["share_hotspot_users"].max() > 0
-    assert region["share_hotspot_ever"].iloc[-1] >= region["share_hotspot_users"].max()
-    assert (engine.citizens.hotspot_habit > 0).any()
+    # (identical citizens all have their own data: they discover the hotspots but never need them)
+    assert engine.citizens.hotspot_known.any()
+    if name != "homogeneous_complete":
+        assert region["share_hotspot_users"].max() > 0
+        assert region["share_hotspot_ever"].iloc[-1] >= region["share_hotspot_users"].max()
+        assert (engine.citizens.hotspot_habit > 0).any()
     if name != "all_levers":  # the compressed schedule: events, seats, IDP comments early
         assert region["breaches"].sum() > 0
         assert region["trained"].sum() > 0
         assert region["participation_rate_involve"].max() + region["participation_rate_empower"].max() > 0
         assert np.any(engine.wards.idp_input > 0)  # IDP comments moved plans
+        # the IDP consultation ran: written comments and meetings
+        assert region["share_commented_window"].max() > 0
+        if scenario.channels.ward_meetings:
+            assert region["attendance_per_meeting"].max() > 0
+    if name == "busy_consultation":  # every way of handing in, several comments for some commenters
+        assert engine.citizens.window_comments.max() >= 3
+        for way in ("online", "paper", "meeting"):
+            assert region[f"share_comments_{way}"].max() > 0, way
     # officials short of capacity: each waiting request is resolved with less than the maximum chance
     assert engine.municipalities.delivery.min() < 1.0
     _assert_same_state(engine, reference)

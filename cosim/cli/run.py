@@ -55,6 +55,8 @@ def main(args: argparse.Namespace) -> int:
         write_json(tmp / "manifest.json", manifest(
             kind="run", scenario_file=str(args.scenario), scenario_sha256=file_hash(args.scenario),
             overrides=overrides, seed=seed, steps=scenario.run.steps, wall_time_s=round(wall, 3),
+            start_date=scenario.run.start_date.isoformat(),  # week t is start_date + 7 t days
+            last_date=str(df["date"].max().date()),
             figures=[f.name for f in figures], scenario=scenario.model_dump(mode="json")))
     _print_summary(scenario, seed, outcomes(df), wall, out)
     return 0

@@ -72,6 +72,7 @@ DISPLAY: dict[str, tuple[float, str, str]] = {
     "per1000": (1.0, "per 1,000", "per 1,000"),
     "weeks": (1.0, "weeks", "weeks"),
     "count": (1.0, "", ""),
+    "number": (1.0, "", ""),
     "residents": (1.0, "residents", "residents"),
     "rand": (1e-6, "R m", "R m"),
 }

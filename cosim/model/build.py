@@ -290,6 +290,10 @@ def start_dynamics(c: Scenario, citizens: Citizens, wards: Wards, muni_wealth: n
     citizens.online = np.zeros(n, dtype=bool)
     citizens.commented = np.zeros(n, dtype=bool)  # nobody has commented yet
     citizens.commenters = np.zeros(0, dtype=np.int64)
+    citizens.comments = np.zeros(n, dtype=np.int64)
+    citizens.attended = np.zeros(n, dtype=bool)
+    citizens.window_comments = np.zeros(n, dtype=np.int64)
+    citizens.window_attended = np.zeros(n, dtype=np.int64)
     wards.quality = wards.base_quality.copy()
     wards.work = np.full(wards.n, c.coproduction.reference_work_per_need)  # at the reference: quality = base
     return Municipalities(
@@ -300,7 +304,10 @@ def start_dynamics(c: Scenario, citizens: Citizens, wards: Wards, muni_wealth: n
         posture=np.full(n_muni, c.infosec.base_posture),
         open_data_value=np.zeros(n_muni),
         spend_total=np.zeros(n_muni),
-        attrition_count=np.zeros(n_muni))
+        attrition_count=np.zeros(n_muni),
+        n_wards=np.bincount(wards.municipality, minlength=n_muni).astype(float),
+        window_meetings=np.zeros(n_muni),
+        window_comments=np.zeros((n_muni, 4)))
 
 
 def week_constants(c: Scenario, citizens: Citizens, wards: Wards) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 # Rows of the block: own data, hotspot access, access-centre access, a service
-# need, acting on it, an IDP comment, adoption (or lapse), a place in line for
-# training, going online given access (literacy).
-DATA, HOTSPOT, CENTRE, NEED, ACT, IDP, ADOPT, TRAIN, USE = range(9)
-N_DRAWS = 9
+# need, acting on it, writing IDP comments, adoption (or lapse), a place in line
+# for training, going online given access (literacy), the number of IDP comments
+# written, attending a ward IDP meeting.
+DATA, HOTSPOT, CENTRE, NEED, ACT, IDP, ADOPT, TRAIN, USE, IDP_COUNT, MEET = range(11)
+N_DRAWS = 11
 
 
 def week_block(rng: np.random.Generator, out: np.ndarray, skip: set[int]) -> np.ndarray:
@@ -43,6 +44,7 @@ def week_block(rng: np.random.Generator, out: np.ndarray, skip: set[int]) -> np.
 
 
 def idle_rows(no_hotspot_users: bool, outside_idp_window: bool, no_training_seats: bool) -> set[int]:
-    """Rows nobody reads this week: hotspot access, IDP comments, places in line for training."""
+    """Rows nobody reads this week: hotspot access, IDP comments and meetings, places in line for training."""
     return {row for row, idle in ((HOTSPOT, no_hotspot_users), (IDP, outside_idp_window),
+                                  (IDP_COUNT, outside_idp_window), (MEET, outside_idp_window),
                                   (TRAIN, no_training_seats)) if idle}

@@ -18,7 +18,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from cosim.errors import UsageError, expect_int
+from cosim.errors import ScenarioError, UsageError, expect_int
 from cosim.model import build, draws, stages
 from cosim.model import mechanisms as mech
 from cosim.model.agents import Citizen, ICTNode, Official
@@ -26,6 +26,7 @@ from cosim.model.mesa_compat import add_array_agents, release_grid_cell_class, r
 from cosim.model.network import complete_mean
 from cosim.model.state import RequestQueue, Staff, WeekPolicy, new_week_stats
 from cosim.outputs.metrics import METRICS, MetricsCollector, metric_tables, week_tally
+from cosim.scenario import schedules
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
 from cosim.scenario.loading import load_scenario, with_overrides
 from cosim.scenario.schema import LEVERS, RunConfig, Scenario
@@ -158,6 +159,21 @@ class CoProductionModel(mesa.Model):
                 changes.update(w for w in (start, stop) if w is not None)
         for e in c.events:
             changes.update((e.step, e.step + e.duration))
+        # schedules (cosim/scenario/schedules.py): lever fields through the plan (their weeks of change
+        # re-evaluate the policy), other weekly parameters through a copy of the scenario put in force
+        # in the weeks their value changes, burn-in included; trended ones through the trends stage.
+        # Weeks past run.steps (model.run(more)) keep the last week's values.
+        problem = schedules.schedule_problem(c) if c.schedules else None
+        if problem:  # a Scenario built in Python, not read by the loader (which checks this)
+            raise ScenarioError([f"{c.name}: {problem}"])
+        self.base_config = c  # the scenario as given; ``config`` is the one in force this week
+        trended, lever_paths, plain = schedules.split_paths(c)
+        first, last = -c.run.burn_in_weeks, c.run.steps - 1
+        if lever_paths:
+            changes.update(schedules.schedule_change_weeks(c, 0, last, lever_paths))
+        self._scheduled = {w: schedules.with_values(c, {p: v for p, v in schedules.values_at(c, w).items() if p in plain})
+                           for w in schedules.schedule_change_weeks(c, first, last, plain)} if plain else {}
+        self._trended = trended
         self._policy_changes = changes
         self._policy_week: int | None = None
         self.policy_now: WeekPolicy | None = None  # the policy of the week last stepped (None before)
@@ -250,13 +266,17 @@ class CoProductionModel(mesa.Model):
         MODEL.md s2: the model starts warm.  Weeks -weeks .. -1 run the same
         stages as :meth:`step` with no policy and no scheduled events, so
         scenarios that share a seed share their history (common random
-        numbers) and differ from week 0 on.  Afterwards the run's counters
-        (contributions, requests, spend, attrition) start from zero, while
+        numbers) and differ from week 0 on; schedules of parameters other
+        than lever fields do apply (they are the world, not policy).
+        Afterwards the run's counters (contributions, requests, spend,
+        attrition) start from zero, while
         what carries over is the state: who took part in the last year,
         trust, adoption, literacy, the queue, the officials, service quality.
         """
         if weeks <= 0:
             return
+        if -weeks in self._scheduled:  # scheduled parameters of the first burn-in week, before its policy
+            self.config = self._scheduled[-weeks]
         status_quo = self._put_in_force({lv: type(getattr(self.config, lv))() for lv in LEVERS}, 0.0, -weeks)
         for t in range(-weeks, 0):
             self._advance(t, status_quo)
@@ -286,6 +306,8 @@ class CoProductionModel(mesa.Model):
     def step(self) -> None:
         """Advance one week (MODEL.md s3, steps 1-11)."""
         # 1. policy schedule: levers in force this week (budget-scaled) and spend
+        if self.week in self._scheduled:  # scheduled parameters in force before the policy reads them
+            self.config = self._scheduled[self.week]
         self._advance(self.week, self.policy(self.week))
         # 11. record
         self.week += 1
@@ -296,6 +318,13 @@ class CoProductionModel(mesa.Model):
 
     def _advance(self, t: int, pol: WeekPolicy) -> None:
         """Steps 1-10 of week ``t`` under the policy ``pol`` (MODEL.md s3)."""
+        if t in self._scheduled:  # a scheduled parameter changes this week (cosim/scenario/schedules.py)
+            self.config = self._scheduled[t]
+        # TODO(issue 14, helper T): trends of the build-time parameters in TRENDED_PARAMETERS, once
+        # cosim/model/stages/trends.py exists:
+        #     if self._trended:
+        #         values = schedules.values_at(self.config, t)
+        #         stages.trends(self.config, self.citizens, self.wards, self.municipalities, values, self.rng_trends)
         c = self.config
         cit, munis, stats = self.citizens, self.municipalities, self.week_stats
         lv = self.levers = pol.levers
@@ -320,7 +349,7 @@ class CoProductionModel(mesa.Model):
         stages.adoption(c, cit, munis, nbr_adopted, fc, u[draws.ADOPT])
         # 7. participation: needs and IDP consultations, through the cheapest channel
         stages.participation(c, cit, self.queue, t, u, portal_open, window, pol, self.e_channel_best,
-                             self.e_channel_cost, stats, self.totals)
+                             self.e_channel_cost, stats, self.totals, munis)
         # 8. co-production and service production: triage of the queue, planned work, ward quality
         stages.plans(c, cit, self.wards, window, pol.level_offered)
         experienced, outcome = stages.coproduction(c, cit, self.wards, munis, self.queue, t, lv["links"], staff,
@@ -354,5 +383,11 @@ class CoProductionModel(mesa.Model):
             self.step()
 
     def timeseries(self):
-        """The recorded metrics as a tidy pandas DataFrame (one row per step and municipality)."""
-        return self.datacollector.get_table_dataframe("timeseries")
+        """The recorded metrics as a tidy pandas DataFrame (one row per step and municipality).
+
+        ``date`` (next to ``step``, ``datetime64``) is the week's date: ``run.start_date + 7 step`` days.
+        """
+        df = self.datacollector.get_table_dataframe("timeseries")
+        df.insert(df.columns.get_loc("step") + 1, "date",
+                  schedules.week_dates(self.config.run.start_date, df["step"].to_numpy()).astype("datetime64[ns]"))
+        return df

@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from cosim.model import stages
-from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, NEED, TRAIN, USE
+from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, TRAIN, USE
 from cosim.model.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
 from cosim.model.mechanisms.services import MAX_RELATIVE_INPUT
 from cosim.model.model import CoProductionModel
@@ -135,6 +135,7 @@ class ReferenceCitizen(mesa.Agent):
         # chance a service need arises this week; cost of reaching a ward meeting
         # activists (propensity beyond its cap) also meet their neighbourhood's needs (Sjoberg et al. 2017)
         reach = min(float(w.reach[i]), c.participation.activist_reach_max)
+        self.reach = reach
         self.need_chance = min(1.0, c.municipality.need_rate * float(model.world.wards.need_mult[self.ward]) * reach)
         pc = c.participation
         self.meeting_cost = pc.cost_meeting * (1.0 + float(w.meeting_km[i]) / pc.meeting_distance_km)
@@ -145,6 +146,11 @@ class ReferenceCitizen(mesa.Agent):
         self.channel = int(w.channel[i])  # this week's channel: 0 none, 1 + index in CHANNELS
         self.level = int(w.level[i])      # this week's IAP2 level: 0 none, 1 inform ... 5 empower
         self.commented = bool(w.commented.size and w.commented[i])  # (no comments array without a burn-in)
+        self.comments = int(w.comments[i])          # IDP comments written this week
+        self.attended = bool(w.attended[i])         # at a ward IDP meeting this week
+        self.window_comments = int(w.window_comments[i])  # in the latest IDP window
+        self.window_attended = int(w.window_attended[i])
+        self.comment_way = -1  # how this week's comments were handed in: index in COMMENT_CHANNELS, -1 none
         # hotspot dynamics: knows the hotspot in reach, habit of using it, daily data wanted on it (MB),
         # used one this week / ever since week 0, neighbours' share who used one last week
         self.hotspot_known = bool(w.hotspot_known[i])
@@ -317,16 +323,69 @@ class ReferenceCitizen(mesa.Agent):
         else:
             best, act_chance = 0, 0.0
         act = u[NEED] < self.need_chance and u[ACT] < act_chance
-        self.commented = window and u[IDP] < pc.idp_rate * act_chance
-        if act or self.commented:
+        if window:
+            self.consult(u, efficacy, [oc for oc in open_channels if oc[1] != MEETING], bool(ch.ward_meetings))
+        else:
+            self.comments, self.attended, self.comment_way = 0, False, -1
+        self.commented = self.comments > 0
+        if act:  # a request: through the cheapest channel
             self.channel = best + 1
+        elif self.commented or self.attended:  # the consultation only: the way of handing in, or the meeting
+            self.channel = self.comment_e_channel + 1 if self.comment_way in (0, 1) else MEETING + 1
+        else:
+            self.channel = 0
+        if self.channel:
             self.level = min(level_offered, int(CHANNEL_MAX_LEVEL[self.channel]))
             self.last_participation = week
         else:
-            self.channel = self.level = 0
-        self.contributions += act + self.commented
+            self.level = 0
+        # contributions (Nielsen 2006): a request, each comment, each meeting attended
+        self.contributions += act + self.comments + self.attended
+        if window:
+            self.window_comments += self.comments
+            self.window_attended += self.attended
         if act:
             queue.append(Request(self, week, self.channel))
+
+    def consult(self, u: list[float], efficacy: float, e_channels: list[tuple[float, int]],
+                meetings_open: bool) -> None:
+        """A week of the IDP window: attend the ward's meeting?  Write comments, how many, and how?
+
+        Not a request: nothing joins the queue.  Attending: rate x meetings this
+        week x propensity x efficacy x (1 - travel cost).  Commenting: rate x
+        propensity x efficacy x awareness x (1 - cost), the cost being the
+        cheapest e-channel or paper at an office; an attender speaks at the
+        meeting with chance speak_share instead; the number is a discrete Pareto draw scaled by the
+        activist's reach (Nielsen 2006; Sjoberg, Mellon & Peixoto 2017).
+        """
+        c = self.model.config
+        idp = c.idp
+        weeks = max(c.municipality.idp_window_weeks, 1)
+        if meetings_open and idp.meetings_per_window > 0:
+            p_attend = clip(idp.attend_rate * (idp.meetings_per_window / weeks) * self.propensity * efficacy
+                            * (1.0 - min(self.meeting_cost, 1.0)))
+            self.attended = u[MEET] < p_attend
+        else:
+            self.attended = False
+        e_cost, self.comment_e_channel = min(e_channels) if e_channels else (math.inf, PORTAL)
+        # paper at an office: the in-person channel, open with the ward meetings; ties to the e-channel
+        on_paper = meetings_open and e_cost > idp.paper_cost
+        cost = idp.paper_cost if on_paper else e_cost
+        p_comment = clip(idp.comment_rate * self.propensity * efficacy * self.awareness * (1.0 - min(cost, 1.0)))
+        if self.attended:
+            p_comment = idp.speak_share  # at the meeting: a comment from the floor
+        if u[IDP] < p_comment:
+            scale = self.reach ** idp.reach_exponent
+            k = math.floor(scale * (1.0 - u[IDP_COUNT]) ** (-1.0 / idp.count_exponent))
+            self.comments = min(max(k, 1), idp.max_comments)
+            if self.attended:
+                self.comment_way = 3  # at the meeting
+            elif on_paper:
+                self.comment_way = 2
+            else:
+                self.comment_way = 1 if self.comment_e_channel == USSD else 0
+        else:
+            self.comments, self.comment_way = 0, -1
 
     # -- 8. co-production: this citizen's experiences --------------------------------
 
@@ -443,8 +502,10 @@ class ReferenceModel(mesa.Model):
 
     def step(self) -> None:
         """One week, in the engine's order (MODEL.md s3)."""
-        w, c = self.world, self.config
         t = self.week
+        if t in self.world._scheduled:  # scheduled parameters change this week (cosim/scenario/schedules.py)
+            self.config = self.world.config = self.world._scheduled[t]
+        w, c = self.world, self.config
         M = w.n_muni
         citizens = self.citizens
 
@@ -503,9 +564,25 @@ class ReferenceModel(mesa.Model):
         stages.open_data(c, w.municipalities, lv["open_data"], lv["links"], w.staff().ict_skill)
         window = w.idp_window(t)
         new_requests = len(self.queue)
+        munis = w.municipalities
+        if window and not w.idp_window(t - 1):  # a new IDP window: its tallies start from zero
+            for ct in citizens:
+                ct.window_comments = ct.window_attended = 0
+            munis.window_meetings = np.zeros(M)
+            munis.window_comments = np.zeros((M, 4))
         for ct in citizens:
             ct.step(t, u[ct.i], nbr[ct.i][1], nbr[ct.i][2], policy, portal_open[ct.municipality], window,
                     self.queue)
+        if window:  # meetings held so far in the window, comments by way of handing in
+            if ch.ward_meetings:
+                per_week = c.idp.meetings_per_window / max(c.municipality.idp_window_weeks, 1)
+                munis.window_meetings = np.array([float(munis.window_meetings[m]) + float(munis.n_wards[m]) * per_week
+                                                  for m in range(M)])
+            by_way = [[0.0] * 4 for _ in range(M)]
+            for ct in citizens:
+                if ct.comments:
+                    by_way[ct.municipality][ct.comment_way] += ct.comments
+            munis.window_comments = munis.window_comments + np.array(by_way)
         requests = [0.0] * M
         for r in self.queue[new_requests:]:
             requests[r.citizen.municipality] += 1
@@ -599,7 +676,7 @@ class ReferenceModel(mesa.Model):
         return size, [max(max(size[k], 1) * mc.need_rate * need_mult[k], 1e-12) for k in range(wards.n)]
 
     def _plans(self, level_offered: int) -> None:
-        """In the IDP window: each ward's input (comments per resident) moves planned work toward it.
+        """In the IDP window: each ward's input (comments and attendance per resident) moves planned work toward it.
 
         A moving average of the comments per resident; the ward's priority is
         its needs x max(0, 1 + shift (input / municipal mean input - 1)), the
@@ -608,9 +685,10 @@ class ReferenceModel(mesa.Model):
         """
         wards, cp = self.world.wards, self.config.coproduction
         size, needs = self._ward_needs()
-        comments = [0] * wards.n
+        comments = [0.0] * wards.n  # comments plus attendance_weight per meeting attended
+        weight = self.config.idp.attendance_weight
         for ct in self.citizens:
-            comments[ct.ward] += ct.commented
+            comments[ct.ward] += ct.comments + weight * ct.attended
         idp_input = wards.idp_input.tolist()
         for k in range(wards.n):
             idp_input[k] += cp.plan_rate * (comments[k] / max(size[k], 1) - idp_input[k])
@@ -807,6 +885,8 @@ class ReferenceModel(mesa.Model):
                             ("expectation", float), ("responsiveness", float), ("adopted", bool),
                             ("online", bool), ("contributions", np.int64), ("last_participation", np.int64),
                             ("channel", np.int8), ("level", np.int8), ("commented", bool),
+                            ("comments", np.int64), ("attended", bool), ("window_comments", np.int64),
+                            ("window_attended", np.int64),
                             ("hotspot_known", bool), ("hotspot_habit", float), ("hotspot_used", bool),
                             ("hotspot_ever", bool), ("hotspot_days", float), ("hotspot_capped", bool),
                             ("nbr_hotspot", float)):

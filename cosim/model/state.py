@@ -101,6 +101,10 @@ class Citizens:
     online: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))       # online this week
     commented: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))    # made an IDP comment this week
     commenters: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # who commented this week
+    comments: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # IDP comments written this week
+    attended: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # attended a ward IDP meeting this week
+    window_comments: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # in the latest IDP window
+    window_attended: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # meetings, latest window
     # constants of a run (the week reads them)
     need_chance: np.ndarray = field(default_factory=lambda: np.zeros(0))   # weekly chance of a service need
     meeting_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cost of reaching a ward meeting
@@ -192,6 +196,11 @@ class Municipalities:
     open_data_value: np.ndarray    # effective openness of data [0, 1]
     spend_total: np.ndarray        # Rand spent so far
     attrition_count: np.ndarray    # officials who left so far
+    n_wards: np.ndarray = field(default_factory=lambda: np.zeros(0))  # wards of each municipality
+    # the latest IDP window so far: ward meetings held, comments by way of handing in
+    # (mechanisms.COMMENT_CHANNELS: online, USSD/SMS, paper, meeting), shape (M, 4)
+    window_meetings: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    window_comments: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
 
     @property
     def n(self) -> int:

@@ -19,6 +19,8 @@ from typing import Any, Literal
 INCOME_GROUPS = ("low", "mid", "high")
 LITERACY_TERCILES = ("lit1", "lit2", "lit3")
 CHANNELS = ("portal", "ussd", "social", "meeting")
+# how an IDP comment is handed in (cosim.model.mechanisms.COMMENT_CHANNELS)
+COMMENT_CHANNELS = ("online", "ussd", "paper", "meeting")
 IAP2_LEVELS = ("inform", "consult", "involve", "collaborate", "empower")
 
 GROUP_LABELS: dict[str, str] = {
@@ -29,17 +31,22 @@ CHANNEL_LABELS: dict[str, str] = {
     "portal": "portal or app", "ussd": "USSD/SMS", "social": "social media or chat", "meeting": "ward meeting",
 }
 LEVEL_LABELS: dict[str, str] = {level: level for level in IAP2_LEVELS}
+COMMENT_CHANNEL_LABELS: dict[str, str] = {
+    "online": "online (portal, app or social media)", "ussd": "by USSD/SMS",
+    "paper": "on paper at a municipal office", "meeting": "at a ward IDP meeting",
+}
 
 # ------------------------------------------------------------------ outcomes
 #: How a value is shown.  share: a fraction of residents (shown in %, differences
 #: in percentage points); weekly: a weekly share (shown per 1,000 residents a week);
 #: index: 0-1; per1000: per 1,000 residents; weeks; count: simulated residents or
 #: requests; residents: a number of real residents; rand: Rand.
-Kind = Literal["share", "weekly", "index", "per1000", "weeks", "count", "residents", "rand"]
+#: number: a plain ratio whose label says of what (comments per commenter, residents per meeting).
+Kind = Literal["share", "weekly", "index", "per1000", "weeks", "count", "residents", "rand", "number"]
 UNITS: dict[str, str] = {
     "share": "share of residents (0-1)", "weekly": "share of residents a week (0-1)", "index": "0-1",
     "per1000": "per 1,000 residents", "weeks": "weeks", "count": "simulated residents or requests",
-    "residents": "residents", "rand": "Rand",
+    "residents": "residents", "rand": "Rand", "number": "as the label says (a ratio)",
 }
 #: How one run's time series becomes a scalar outcome: the last week's value,
 #: the mean of the last 52 weeks, or the sum over the run.
@@ -91,6 +98,15 @@ _BASE: tuple[Outcome, ...] = (
     _o("gini_contributions", "Gini coefficient of contributions", "index", 0, "inequality", "final"),
     _o("top1_share", "share of contributions made by the most active 1%", "share", 0, "inequality", "final"),
     _o("top10_share", "share of contributions made by the most active 10%", "share", 0, "inequality", "final"),
+    # the IDP consultation, as of the latest window (its tallies are kept until the next opens)
+    _o("share_commented_window", "residents who commented on the IDP in the latest consultation window", "share",
+       1, "participation", "final"),
+    _o("comments_per_commenter", "IDP comments per commenter in the latest window", "number", 0,
+       "participation", "final"),
+    _o("comments_per_1000_window", "IDP comments per 1,000 residents in the latest window", "per1000", 1,
+       "participation", "final"),
+    _o("attendance_per_meeting", "residents attending a ward IDP meeting, per meeting, in the latest window",
+       "number", 1, "participation", "final"),
     _o("mean_trust", "mean trust in the municipality (0-1)", "index", 1, "trust", "final"),
     # the label's threshold is the scenario's trust.share_trusting_threshold: see label()
     _o("share_trusting", "residents who trust the municipality (trust above {threshold})", "share", 1, "trust",
@@ -142,7 +158,8 @@ _BASE: tuple[Outcome, ...] = (
 _BY_GROUP: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("share_online", INCOME_GROUPS), ("share_adopted", INCOME_GROUPS),
     ("participation_rate", INCOME_GROUPS + LITERACY_TERCILES), ("e_participation_rate", INCOME_GROUPS),
-    ("share_participated_year", INCOME_GROUPS), ("mean_trust", INCOME_GROUPS + LITERACY_TERCILES),
+    ("share_participated_year", INCOME_GROUPS),
+    ("share_commented_window", INCOME_GROUPS + LITERACY_TERCILES), ("mean_trust", INCOME_GROUPS + LITERACY_TERCILES),
     ("share_trusting", INCOME_GROUPS), ("mean_literacy", INCOME_GROUPS),
 )
 # Final-value outcomes also reported as their mean over the last 52 weeks (``<name>_year``):
@@ -170,6 +187,10 @@ def _build() -> dict[str, Outcome]:
         name = f"participation_rate_{c}"
         out[name] = _o(name, f"residents taking part through {CHANNEL_LABELS[c]} in a typical week", "weekly", 1,
                        "participation")
+    for way in COMMENT_CHANNELS:
+        name = f"share_comments_{way}"
+        out[name] = _o(name, f"share of the latest window's IDP comments handed in {COMMENT_CHANNEL_LABELS[way]}",
+                       "share", 0, "participation")
     for level in IAP2_LEVELS:
         name = f"participation_rate_{level}"
         out[name] = _o(name, f"residents taking part at the IAP2 level '{level}' in a typical week", "weekly", 1,
@@ -196,6 +217,7 @@ _RUN_ORDER = (
     "share_adopted", "share_online", "participation_rate", "e_participation_rate", "share_participated_year",
     "share_participated_year_low", "share_participated_year_high", "participation_gap", "e_participation_gap",
     "e_participation_rate_low", "e_participation_rate_high", "top1_share", "top10_share", "gini_contributions",
+    "share_commented_window", "comments_per_commenter", "comments_per_1000_window", "attendance_per_meeting",
     "mean_trust", "mean_trust_year", "mean_trust_low", "mean_trust_high", "share_trusting", "share_trusting_year",
     "mean_literacy", "mean_literacy_low", "share_hotspot_users", "hotspot_users_per_hotspot_day",
     "share_hotspot_ever", "share_hotspot_capped", "requests_per_1000", "backlog_per_1000", "median_response_weeks",

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from cosim.errors import UsageError, expect_table
-from cosim.outputs.catalogue import CATALOGUE, run_outcomes
+from cosim.outputs.catalogue import CATALOGUE, COMMENT_CHANNELS, run_outcomes
 from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
 from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
 from cosim.outputs.catalogue import INCOME_GROUPS as INCOME
@@ -48,6 +48,9 @@ METRICS: tuple[str, ...] = (
     "e_participation_rate", *(f"e_participation_rate_{g}" for g in INCOME), "e_participation_gap",
     "share_participated_year", *(f"share_participated_year_{g}" for g in INCOME),
     "gini_contributions", "top1_share", "top10_share",
+    "share_commented_window", *(f"share_commented_window_{g}" for g in INCOME),
+    *(f"share_commented_window_{g}" for g in LIT), "comments_per_commenter", "comments_per_1000_window",
+    "attendance_per_meeting", *(f"share_comments_{w}" for w in COMMENT_CHANNELS),
     "mean_trust", *(f"mean_trust_{g}" for g in INCOME), *(f"mean_trust_{g}" for g in LIT),
     "share_trusting", *(f"share_trusting_{g}" for g in INCOME),
     "mean_literacy", *(f"mean_literacy_{g}" for g in INCOME), "mean_awareness", "mean_privacy",
@@ -68,11 +71,13 @@ METRICS: tuple[str, ...] = (
 _CHANNEL, _ONLINE, _ADOPTED, _RECENT, _TRUSTING = 1, 5, 10, 20, 40
 _N_CODES = 80
 # Columns of the tally: counts of citizens with each indicator, then sums of the
-# continuous attributes (trust, literacy, awareness, privacy concern).
+# continuous attributes (trust, literacy, awareness, privacy concern), then of
+# the latest IDP window's commenters and comments.
 ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = range(6)
 CH0, LV0 = 6, 11
 TRUST, LITERACY, AWARENESS, PRIVACY = 17, 18, 19, 20
-_N_COLS = 21
+COMMENTED, COMMENTS = 21, 22
+_N_COLS = 23
 
 
 def _indicators(level_of_channel: np.ndarray) -> np.ndarray:
@@ -122,6 +127,7 @@ def _tally_metrics() -> dict[str, tuple[int, int]]:
     add("participation_rate", PART, every=False, lit=True)
     add("e_participation_rate", E_PART, every=False)
     add("share_participated_year", RECENT)
+    add("share_commented_window", COMMENTED, lit=True)
     add("mean_trust", TRUST, lit=True)
     add("share_trusting", TRUSTING)
     add("mean_literacy", LITERACY)
@@ -135,8 +141,11 @@ ROW = {name: i for i, name in enumerate(METRICS)}  # row of each metric in the w
 # rows of the per-municipality block (metric_table), some of them metrics as they are
 PER_MUNI = ("requests", "resolved", "dropped", "backlog", "trained", "breaches", "spend", "spend_cumulative",
             "officials_active", "skill_sum", "ict_sum", "posts", "hotspots", "nodes_up", "nodes",
-            "cum_resolved", "cum_dropped", "quality_sum", "hotspot_users", "hotspot_ever", "hotspot_capped",
-            "hotspot_daily")
+            "cum_resolved", "cum_dropped", "quality_sum",
+            # the latest IDP window: attendances in real residents, meetings held, comments by way of handing in
+            "attended_real", "meetings_held", *(f"comments_{w}" for w in COMMENT_CHANNELS),
+            # hotspot use this week
+            "hotspot_users", "hotspot_ever", "hotspot_capped", "hotspot_daily")
 COPIED_METRICS = tuple(name for name in PER_MUNI if name in METRICS)
 # ratio metrics: (numerator row of PER_MUNI, factor, per 0 citizen / 1 active official / 2 node)
 RATIO_METRICS = {
@@ -252,7 +261,9 @@ def _tally(model: Any, keys: _Keys) -> np.ndarray:
     level_of_channel = _NO_LEVELS if policy is None else policy.level_of_channel
     np.matmul(counts.astype(float), keys.indicators(level_of_channel), out=out[:, :TRUST])
     members = keys.members  # one product per attribute: faster than one with the attributes stacked
-    for col, attribute in enumerate((cit.trust, cit.literacy, cit.awareness, cit.privacy_concern), TRUST):
+    window = cit.window_comments
+    for col, attribute in enumerate((cit.trust, cit.literacy, cit.awareness, cit.privacy_concern,
+                                     (window > 0).astype(float), window.astype(float)), TRUST):
         out[:, col] = members @ attribute
     return out.reshape(keys.M, 3, 3, _N_COLS)
 
@@ -323,6 +334,8 @@ def week_tally(model: Any) -> WeekTally:
         np.bincount(nodes.municipality, minlength=M),
         model.cumulative["resolved"], model.cumulative["dropped"],
         np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
+        munis.scale * np.bincount(cit.municipality, weights=cit.window_attended, minlength=M),
+        munis.window_meetings, *munis.window_comments.T,
         # hotspot users this week, ever (since week 0), hitting the daily cap; and real people on a
         # hotspot on an average day (days of use / 7, times real residents per simulated citizen)
         np.bincount(cit.municipality, weights=cit.hotspot_used, minlength=M),
@@ -400,6 +413,17 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     retention = n_off / v["posts"]
     out["sgi_organisational"] = (table[:, ROW["official_skill"]] + table[:, ROW["official_ict_skill"]]
                                  + retention) / 3.0
+    # the IDP consultation of the latest window
+    commented, comments = share[:, :, ALL, COMMENTED], share[:, :, ALL, COMMENTS]
+    out["comments_per_commenter"] = np.where(commented > 0, comments / np.where(commented > 0, commented, 1.0), 0.0)
+    out["comments_per_1000_window"] = 1000.0 * comments
+    meetings = v["meetings_held"]
+    out["attendance_per_meeting"] = np.where(meetings > 0, v["attended_real"] / np.where(meetings > 0, meetings, 1.0),
+                                             0.0)
+    by_way = np.array([v[f"comments_{way}"] for way in COMMENT_CHANNELS])
+    total_comments = np.add.reduce(by_way, axis=0)
+    for way, n_way in zip(COMMENT_CHANNELS, by_way, strict=True):
+        out[f"share_comments_{way}"] = np.where(total_comments > 0, n_way / np.maximum(total_comments, 1.0), 0.0)
     closed_now = v["resolved"] + v["dropped"]
     out["share_dropped"] = np.where(closed_now > 0, v["dropped"] / np.maximum(closed_now, 1.0), 0.0)
     # Wi-Fi intensity: real people on a hotspot on an average day per hotspot placed (up or down);

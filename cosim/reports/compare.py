@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _decimals(kind: str, spread: float) -> int:
-    base = {"share": 1, "weekly": 2, "index": 3, "per1000": 2, "weeks": 1, "residents": 0, "rand": 1, "count": 1}[kind]
+    base = {"share": 1, "weekly": 2, "index": 3, "per1000": 2, "weeks": 1, "residents": 0, "rand": 1, "count": 1, "number": 2}[kind]
     spread = spread * display_scale(kind) / (1e6 if kind == "rand" else 1.0)
     if spread and math.isfinite(spread) and spread > 0 and kind != "residents":
         # enough decimals that the interval's half-width shows one significant digit
@@ -88,7 +88,8 @@ def _num(x: float, kind: str, decimals: int) -> str:
     return f"{v:+.{decimals}f}"
 
 NEGLIGIBLE = {"share": 0.001, "weekly": 1e-5, "index": 0.001, "per1000": 0.1, "weeks": 0.1,
-              "residents": 100.0, "rand": 1000.0, "count": 0.5}
+              "residents": 100.0, "rand": 1000.0, "count": 0.5,
+              "number": 0.01}
 
 
 def verdict(row: pd.Series, kind: str = "index") -> str:
@@ -348,6 +349,7 @@ def write_outputs(result: CompareResult, out: str | Path, files: list[str] | Non
             scenario_sha256=[file_hash(f) for f in files] if files else None,
             scenarios={n: s.model_dump(mode="json") for n, s in zip(result.names, result.scenarios, strict=True)},
             names=result.names, reference=result.reference, overrides=overrides or {},
+            start_dates={n: s.run.start_date.isoformat() for n, s in zip(result.names, result.scenarios, strict=True)},
             root_seed=result.root_seed, replications=result.replications, seeds=result.seeds,
             workers=result.workers, wall_time_s=round(result.wall_time_s, 2),
             runs_finished=len(result.outcomes), runs_failed=len(result.failures), failures=result.failures,

@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from cosim.outputs.catalogue import CHANNEL_LABELS, GROUP_LABELS, LITERACY_TERCILES, label
 from cosim.outputs.metrics import CHANNEL_NAMES, INCOME
@@ -23,9 +24,17 @@ def _region(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["municipality"] == "region"].set_index("step").sort_index()
 
 
-def _years(ax) -> None:
+def _years(ax, r: pd.DataFrame | None = None) -> None:
     ax.set_xlabel("week (52 = one year)")
     ax.grid(alpha=0.3)
+    if r is not None and "date" in r and len(r):
+        # the calendar on top: decimal years from the date of week 0 (run.start_date)
+        d0 = pd.Timestamp(r["date"].iloc[0]) - pd.Timedelta(days=7 * int(r.index[0]))
+        y0 = d0.year + (d0.dayofyear - 1) / (366 if d0.is_leap_year else 365)
+        top = ax.secondary_xaxis("top", functions=(lambda w: y0 + w * 7 / 365.25, lambda y: (y - y0) * 365.25 / 7))
+        top.xaxis.set_major_locator(MaxNLocator(integer=True))
+        top.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+        top.set_xlabel("year")
 
 
 def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
@@ -40,7 +49,7 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     ax.set_ylabel("% of citizens taking part per week")
     ax.set_title(f"{title}: participation by channel ({SMOOTH}-week mean)")
     ax.legend(title="channel")
-    _years(ax)
+    _years(ax, r)
     paths.append(_save(fig, out / "participation_by_channel.png"))
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
@@ -53,7 +62,7 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     axes[1].set_title("E-participation adoption by income group")
     for ax in axes:
         ax.legend()
-        _years(ax)
+        _years(ax, r)
     fig.suptitle(title)
     paths.append(_save(fig, out / "participation_by_income.png"))
 
@@ -69,7 +78,7 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     axes[1].set_title("Trust by literacy tercile (at the start)")
     for ax in axes:
         ax.legend()
-        _years(ax)
+        _years(ax, r)
     breaches = r.index[r["breaches"] > 0]
     for ax in axes:
         for b in breaches:
@@ -89,7 +98,7 @@ def run_figures(df: pd.DataFrame, out: Path, title: str) -> list[Path]:
     lines = [*ax.get_lines(), *ax2.get_lines()]
     ax.legend(lines, [str(ln.get_label()) for ln in lines], loc="upper left")
     ax.set_title(f"{title}: backlog and service quality")
-    _years(ax)
+    _years(ax, r)
     paths.append(_save(fig, out / "backlog_and_quality.png"))
     return paths
 

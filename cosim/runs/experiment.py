@@ -68,6 +68,7 @@ from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.spec import Experiment, Factor
 from cosim.runs.store import STORE_FILE, RunStore, expand_outcomes
 from cosim.scenario.loading import read_toml, scenario_from_dict, set_path
+from cosim.scenario.schedules import schedule_field
 from cosim.scenario.schema import iter_parameters
 from cosim.scenario.validation import format_validation_error
 
@@ -320,6 +321,11 @@ def _check_cosim(exp: Experiment, path: Path) -> tuple[tuple[Factor, ...], list[
     except ScenarioError as exc:
         return exp.factors, problems + [f"{src}: experiment.base: {p}" for p in exc.problems], str(base_path)
     params = _schema_parameters()
+    # a schedule's fields are parameters too (schedules.<path>.midpoint, ...: cosim/scenario/schedules.py)
+    for key in [*(f.path for f in exp.factors), *exp.constants]:
+        row = schedule_field(key)
+        if row is not None:
+            params[row["path"]] = (float, row["min"], row["max"])
     constants = {}
     for key, value in exp.constants.items():
         if key in params:
@@ -716,6 +722,7 @@ def _write_manifest(exp: Experiment, out: Path, X: np.ndarray, points: pd.DataFr
         experiment=exp.model_dump(mode="json"),
         base_scenario_file=exp.base,
         base_scenario=resolved or None,
+        start_date=(resolved or {}).get("run", {}).get("start_date"),  # of the base scenario: week 0's date
         design={"kind": exp.design, "samples": exp.samples, "points": len(points),
                 "replications": exp.replications, "runs": len(points) * exp.replications,
                 "columns": exp.factor_paths, "salib_problem": salib_problem(exp),

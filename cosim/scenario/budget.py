@@ -14,7 +14,10 @@ from __future__ import annotations
 from math import floor
 from typing import Any
 
+import numpy as np
+
 from cosim.errors import ScenarioError
+from cosim.scenario.schedules import is_integer, table
 from cosim.scenario.schema import LEVERS, WEEKS_PER_YEAR, Lever, Scenario
 
 
@@ -38,7 +41,17 @@ class BudgetPlan:
         self.scenario = s
         self._windows = {lv: getattr(s, lv).windows() for lv in LEVERS}
         self._defaults = {lv: type(getattr(s, lv))() for lv in LEVERS}
-        self._cache: dict[tuple[str, int, float], Lever] = {}
+        self._cache: dict[tuple[Any, ...], Lever] = {}
+        # lever fields that follow a schedule (cosim/scenario/schedules.py): their values in weeks
+        # 0 .. steps - 1 replace the field in the lever's window in force (outside every window the
+        # lever is at its defaults, off, as without a schedule), so its cost follows them
+        self._scheduled: dict[str, dict[str, np.ndarray]] = {}
+        if s.schedules:
+            for path, values in table(s, 0, s.run.steps - 1).items():
+                lever, field = path.split(".")
+                if lever in self._windows:
+                    self._scheduled.setdefault(lever, {})[field] = \
+                        values.astype(np.int64) if is_integer(path) else values
         self.n_years = -(-s.run.steps // WEEKS_PER_YEAR)
         raw = [self._year_costs(y, 1.0) for y in range(self.n_years)]
         self.planned = raw  # per year: {lever: Rand}
@@ -78,6 +91,14 @@ class BudgetPlan:
                 break
         else:
             i, cfg = -1, self._defaults[lever]
+        scheduled = self._scheduled.get(lever) if i >= 0 else None  # outside every window: the defaults (off)
+        if scheduled:
+            w = min(max(week, 0), self.scenario.run.steps - 1)
+            values = {field: v[w].item() for field, v in scheduled.items()}
+            key: tuple[Any, ...] = (lever, i, f, *values.values())
+            if key not in self._cache:
+                self._cache[key] = _scaled(cfg.model_copy(update=values), lever, f)
+            return self._cache[key]
         key = (lever, i, f)
         if key not in self._cache:
             self._cache[key] = _scaled(cfg, lever, f)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from cosim.errors import ScenarioError, UsageError, expect_type, path_problem
 from cosim.scenario.library import resolve_scenario, scenario_names
+from cosim.scenario.schedules import schedule_problem
 from cosim.scenario.schema import LEVERS, Scenario
 from cosim.scenario.validation import format_validation_error
 
@@ -33,6 +34,9 @@ def parse_value(text: str) -> Any:
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set ``data[a][b][c] = value`` for ``path = "a.b.c"``, creating tables."""
     keys = path.split(".")
+    if keys[0] == "schedules" and len(keys) >= 4:
+        # schedules.<dotted.parameter.path>.<field>: the parameter's path is one key of [schedules]
+        keys = [keys[0], ".".join(keys[1:-1]), keys[-1]]
     node = data
     for key in keys[:-1]:
         nxt = node.setdefault(key, {})
@@ -144,6 +148,9 @@ def scenario_from_dict(
         if overrides:
             problems = [p.replace(source, f"{source} (with --set)", 1) for p in problems]
         raise ScenarioError(problems) from None
+    problem = schedule_problem(scenario) if scenario.schedules else None
+    if problem:
+        raise ScenarioError([f"{source}{' (with --set)' if overrides else ''}: {problem}"])
     from cosim.scenario.budget import check_budget  # late import: costs needs the schema only
 
     check_budget(scenario, source)

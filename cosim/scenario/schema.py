@@ -18,8 +18,9 @@ bounds read it together (docs/architecture.md).
 
 from __future__ import annotations
 
+import datetime
 import itertools
-from math import sqrt
+from math import isfinite, sqrt
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -88,6 +89,22 @@ class RunConfig(Section):
     burn_in_weeks: int = param(52, 0, 1040, unit="weeks",
                                desc="Weeks of history simulated before week 0 with every lever at its default (no policy), so that yearly measures, trust and the request queue are in steady state at week 0 (MODEL.md s2: a warm start).",
                                source="assumption: a year covers the 52-week measures; trust, service work and the queue start near their steady state by construction (docs/ODD.md, Initialisation)")
+    start_date: datetime.date = param(datetime.date(2022, 7, 1), unit="date",
+                                      desc="Calendar date of week 0 (week t is start_date + 7 t days; burn-in weeks are the dates before it). Budget years and the IDP window count their weeks from this date.",
+                                      source="1 July 2022: start of the 2022/23 municipal financial year (MFMA 56 of 2003 s1) and of the 2022-2027 IDP cycle (Municipal Systems Act 32 of 2000 s25)")
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        # pydantic would read an integer as a Unix time stamp and a date-time as its date
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date | str):
+            raise ValueError(f"expected a date (2022-07-01, or the string \"2022-07-01\"), got {value!r}")
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}") from None
+        return value
 
 
 class MunicipalityConfig(Section):
@@ -316,9 +333,6 @@ class ParticipationConfig(Section):
     efficacy_weight: float = param(0.6, 0.0, 1.0, unit="-", sa=(0.3, 0.9),
                                    desc="How much acting depends on trust (political efficacy).",
                                    source="OECD 2024: trust +43 points among those who feel they have a say; weight assumption")
-    idp_rate: float = param(0.10, 0.0, 1.0, unit="1/week", sa=(0.05, 0.2),
-                            desc="Extra weekly consultation opportunity during the IDP window.",
-                            source=ASSUMPTION)
     activist_reach_max: float = param(20.0, 1.0, 100.0, unit="-", sa=(1.0, 40.0),
                                       desc="The most active citizens also report their neighbourhood's needs: one whose contribution propensity before its cap at 1 is r > 1 meets min(r, this) times the need rate (1: everyone reports only their own needs).",
                                       source="Sjoberg, Mellon & Peixoto 2017 (a few FixMyStreet users file most reports); Nielsen 2006 (90-9-1); the cap is an assumption")
@@ -334,6 +348,44 @@ class ParticipationConfig(Section):
     personal_efficacy_weight: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.0, 0.5),
                                             desc="How much acting depends on personal efficacy: multiplier (1 - w) + 2 w x efficacy (1 at efficacy 1/2).",
                                             source="Sjoberg, Mellon & Peixoto 2017; weight assumption")
+
+
+class IdpConfig(Section):
+    """The IDP consultation (MODEL.md s3 step 7): written comments and ward meetings, a process of its own.
+
+    In each week of the IDP window a resident may write comments (online, by
+    USSD/SMS, on paper at municipal offices, or at a meeting they attend) and
+    attend a ward IDP meeting; neither joins the request queue.  Replaces v2's
+    ``participation.idp_rate`` (issue 14).
+    """
+
+    comment_rate: float = param(0.02, 0.0, 1.0, unit="1/week", sa=(0.005, 0.05),
+                                desc="Weekly chance of writing IDP comments at propensity 1, efficacy 1, full awareness and a free channel: chance = rate x propensity x efficacy x awareness x (1 - channel cost).",
+                                source="assumption, set so that a few per cent of residents comment in a window (written IDP submissions are few: Mphahlele 2010, Siphuma 2009 on Limpopo municipalities); sa range wide")
+    paper_cost: float = param(0.5, 0.0, 1.0, unit="-", sa=(0.3, 0.7),
+                              desc="Effort cost of a written comment on paper (feedback forms and boxes at municipal offices and libraries); the in-person channel, open when channels.ward_meetings is.",
+                              source="City of Cape Town 2009/10 IDP review (feedback forms and boxes at libraries and sub-council offices); cost assumption")
+    count_exponent: float = param(2.0, 1.1, 10.0, unit="-", sa=(1.5, 3.0),
+                                  desc="Tail exponent a of the number of comments a commenter writes in a week: discrete Pareto, P(K >= k) = (s / k)^a for k >= s (s: the activist's scale); lower, heavier tail.",
+                                  source="assumption; participation inequality 90-9-1 (Nielsen 2006); a few FixMyStreet users file most reports (Sjoberg, Mellon & Peixoto 2017)")
+    reach_exponent: float = param(0.5, 0.0, 2.0, unit="-", sa=(0.0, 1.0),
+                                  desc="How the activist's reach raises the comments written: scale s = reach^this (reach capped at participation.activist_reach_max; 0: reach plays no part).",
+                                  source="assumption; organised residents' associations file detailed submissions (Ndlambe 2025 IDP roadshow, news report)")
+    max_comments: int = param(50, 1, 1000, unit="comments/week",
+                              desc="Most comments one resident writes in a week (caps the discrete Pareto count).",
+                              source=ASSUMPTION)
+    meetings_per_window: float = param(1.0, 0.0, 10.0, unit="meetings/ward/window", sa=(0.5, 3.0),
+                                       desc="Ward IDP meetings (imbizos, road shows) per ward in each window, spread evenly over its weeks.",
+                                       source="Ndlambe 2024: 18 mayoral imbizos over four weeks, about one per ward; City of Cape Town 2008: 28 sub-council meetings and 5 public hearings")
+    attend_rate: float = param(0.15, 0.0, 1.0, unit="1/meeting", sa=(0.05, 0.3),
+                               desc="Chance of attending a ward IDP meeting at propensity 1, efficacy 1 and no travel cost: chance = rate x meetings this week x propensity x efficacy x (1 - meeting cost).",
+                               source="assumption; meetings mainly attended by ward forum members and organisations (City of Cape Town 2009/10 IDP review)")
+    speak_share: float = param(0.3, 0.0, 1.0, unit="-", sa=(0.1, 0.5),
+                               desc="Chance that a resident at a ward IDP meeting comments from the floor (orally or on a form handed in there), instead of the written-comment chance.",
+                               source="assumption; residents raise their concerns at IDP road shows (Ulundi IDP review 2012; Ndlambe 2025 IDP roadshow, news report)")
+    attendance_weight: float = param(0.5, 0.0, 2.0, unit="comments", sa=(0.0, 1.0),
+                                     desc="Weight of one meeting attendance in a ward's IDP input, relative to one written comment.",
+                                     source=ASSUMPTION)
 
 
 class TrustConfig(Section):
@@ -548,16 +600,16 @@ class InfrastructureConfig(Section):
                                         "unprompted (signage, seeing others use it).",
                                    source="assumption (MODEL.md s3 step 3: discovery by signage); the "
                                           "Johannesburg intensity target leaves it unidentified (posterior 90% "
-                                          "0.017-0.19, the prior's range; experiments/calibration/wifi_programme)")
+                                          "0.018-0.157, most of the prior's 0.01-0.2; experiments/calibration/wifi_programme)")
     hotspot_word_of_mouth: float = param(0.5, 0.0, 5.0, unit="1/week", sa=(0.1, 1.0),
                                          desc="Added weekly chance of discovering a hotspot per share of network "
                                               "neighbours who used one last week.",
                                          source="assumption (word of mouth, Bass 1969 imitation form)")
-    hotspot_use_base: float = param(0.73, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
+    hotspot_use_base: float = param(0.72, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
                                     desc="Weekly chance that an adult who knows a hotspot and could use it (no own "
                                          "data, hotspot up) does so without a habit; a full habit raises it to 1.",
                                     source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
-                                           "hotspot per day (posterior median 0.73, 90% 0.46-0.79; "
+                                           "hotspot per day (posterior median 0.717, 90% 0.685-0.790; "
                                            "experiments/calibration/wifi_programme); habit raises use "
                                            "(Limayem, Hirt & Cheung 2007)")
     hotspot_habit_gain: float = param(0.27, 0.0, 1.0, unit="1/week", sa=(0.1, 0.5),
@@ -580,11 +632,11 @@ class InfrastructureConfig(Section):
                                          desc="Spread (log-sd) of hotspot users' daily data demand.",
                                          source="assumption; with data_need_mb about 7% of users above a 250 MB "
                                                 "cap (Tshwane 2015)")
-    hotspot_max_days: float = param(6.2, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
+    hotspot_max_days: float = param(6.5, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
                                     desc="Days a week a hotspot user with a full habit uses it (1 day without a "
                                          "habit); sets people per hotspot per day.",
                                     source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
-                                           "hotspot per day (posterior median 6.2, 90% 5.7-6.9; "
+                                           "hotspot per day (posterior median 6.51, 90% 5.94-6.72; "
                                            "experiments/calibration/wifi_programme)")
 
 
@@ -924,6 +976,92 @@ class Event(Section):
                                      desc="Which municipality (none = all).", source="scenario")
 
 
+def parse_time(value: Any, where: str) -> datetime.date | int | float:
+    """A schedule's time as written: a date, an ISO date string, a week (int) or a decimal year (float)."""
+    if isinstance(value, datetime.datetime | bool):
+        raise ValueError(f"{where}: expected a date (2015-06-01), a week number or a decimal year, got {value!r}")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{where}: expected a date written YYYY-MM-DD, got {value!r}") from None
+    if isinstance(value, float):
+        if not (isfinite(value) and 1800.0 <= value <= 2300.0):
+            raise ValueError(f"{where}: a float is a decimal year (2015.5) between 1800 and 2300, got {value!r} "
+                             "(write a week number as an integer)")
+        return value
+    if isinstance(value, int):
+        if abs(value) > 100_000:
+            raise ValueError(f"{where}: an integer is a week number (week 0 = run.start_date), got {value!r}")
+        return value
+    raise ValueError(f"{where}: expected a date (2015-06-01), a week number or a decimal year, got {value!r}")
+
+
+#: a time in a schedule: a date, a week number (int, from run.start_date) or a decimal year (float, 2015.5)
+TimePoint = datetime.date | int | float
+
+
+class Schedule(Section):
+    """How one parameter changes over time (``[schedules."population.smartphone_low"]``).
+
+    ``kind = "logistic"``: ``start + (end - start) / (1 + exp(-rate_per_year x
+    (years - midpoint)))``, an S-curve (Rogers 2003; Bass 1969); ``"linear"``:
+    piecewise-linear between ``points`` = ``[[time, value], ...]``, flat outside;
+    ``"step"``: each point's value holds until the next point (the first one's
+    before it).  A time is a date (``2015-06-01`` or ``"2015-06-01"``), a week
+    number (an integer, week 0 = ``run.start_date``) or a decimal year (a float:
+    ``2015.5`` is 2 July 2015).  Evaluation, checks and rounding are in
+    :mod:`cosim.scenario.schedules` (which checks a scenario's schedules against the schema:
+    :func:`~cosim.scenario.schedules.schedule_problem`, called by the loader and the model).
+    """
+
+    kind: Literal["linear", "logistic", "step"] = Field(description="linear, logistic or step.")
+    start: float | None = Field(None, description="logistic: level long before the midpoint.")
+    end: float | None = Field(None, description="logistic: level long after the midpoint (saturation).")
+    midpoint: TimePoint | None = Field(None, description="logistic: when the level is halfway.")
+    rate_per_year: float | None = Field(None, gt=0, description="logistic: steepness, 1/year.")
+    points: tuple[tuple[TimePoint, float], ...] = Field((), description="linear/step: [time, value] pairs.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _times(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("midpoint") is not None:
+            data["midpoint"] = parse_time(data["midpoint"], "midpoint")
+        if isinstance(data.get("points"), list | tuple):
+            pts = []
+            for i, pt in enumerate(data["points"]):
+                if not isinstance(pt, list | tuple) or len(pt) != 2:
+                    raise ValueError(f"points[{i}]: expected a pair [time, value], got {pt!r}")
+                value = pt[1]
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"points[{i}]: expected a number as the value, got {value!r}")
+                pts.append((parse_time(pt[0], f"points[{i}]"), value))
+            data["points"] = tuple(pts)
+        return data
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Schedule:
+        logistic = ("start", "end", "midpoint", "rate_per_year")
+        if self.kind == "logistic":
+            missing = [k for k in logistic if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"a logistic schedule needs {', '.join(missing)}")
+            if self.points:
+                raise ValueError("a logistic schedule takes start, end, midpoint and rate_per_year, not points")
+        else:
+            extra = [k for k in logistic if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(f"a {self.kind} schedule takes points, not {', '.join(extra)}")
+            if not self.points:
+                raise ValueError(f"a {self.kind} schedule needs points = [[time, value], ...] (at least one)")
+        return self
+
+
 #: the longest scenario name: it names the results folder, and reports and figures show it
 MAX_NAME = 100
 
@@ -949,6 +1087,7 @@ class Scenario(Section):
     network: NetworkConfig = NetworkConfig()
     adoption: AdoptionConfig = AdoptionConfig()
     participation: ParticipationConfig = ParticipationConfig()
+    idp: IdpConfig = IdpConfig()
     trust: TrustConfig = TrustConfig()
     coproduction: CoproductionConfig = CoproductionConfig()
     literacy: LiteracyConfig = LiteracyConfig()
@@ -967,6 +1106,9 @@ class Scenario(Section):
     campaign: CampaignLever = CampaignLever()
     links: LinksLever = LinksLever()
     events: tuple[Event, ...] = ()
+    # parameters that follow a schedule in time (cosim/scenario/schedules.py), by dotted path
+    schedules: dict[str, Schedule] = Field(default_factory=dict,
+                                           description="Parameters that change over time, by dotted path.")
 
     @field_validator("name")
     @classmethod
@@ -1005,7 +1147,7 @@ class Scenario(Section):
 def iter_parameters(model: type[BaseModel] = Scenario, prefix: str = ""):
     """Yield ``(dotted_path, FieldInfo, annotation)`` for every scalar parameter."""
     for name, info in model.model_fields.items():
-        if name in ("phases", "events", "name", "description"):
+        if name in ("phases", "events", "name", "description", "schedules"):
             continue
         ann = info.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):

@@ -20,6 +20,19 @@ from pydantic import BaseModel, ValidationError
 _UNION_TAGS = {"bool": "true/false", "int": "an integer", "float": "a number", "str": "a string"}
 
 
+# Keys a model version removed, with what replaces them: an old file gets this
+# instead of "unknown key".
+RETIRED_KEYS: dict[str, str] = {
+    "participation.idp_rate": "removed (issue 14): the IDP consultation is a process of its own; set "
+                              "idp.comment_rate (written comments) and idp.attend_rate (ward meetings) instead",
+}
+
+
+def retired(path: str) -> str | None:
+    """What replaced the removed key at ``path`` (``participation.idp_rate``), or None."""
+    return next((why for key, why in RETIRED_KEYS.items() if path == key or path.endswith("." + key)), None)
+
+
 def did_you_mean(name: str, known: Iterable[str], otherwise: str = "check the spelling") -> str:
     """``did you mean 'wifi.hotspots'?`` for the closest known name, else ``otherwise``."""
     close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
@@ -35,6 +48,8 @@ def key_path(loc: Iterable[Any], prefix: str = "", bare: Iterable[str] = ()) -> 
     parts = [p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
     text = prefix if prefix and not (parts and parts[0] in set(bare)) else ""
     for p in parts:
+        if isinstance(p, str) and "." in p:
+            p = f'"{p}"'  # a dotted key of one table (schedules."wifi.hotspots")
         text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
     return text
 
@@ -42,12 +57,16 @@ def key_path(loc: Iterable[Any], prefix: str = "", bare: Iterable[str] = ()) -> 
 def allowed_keys(model: type[BaseModel] | None, loc: Iterable[Any]) -> list[str]:
     """The keys ``model`` allows at location ``loc`` (the fields of the nested model there)."""
     node: Any = model
+    keyed = False  # the previous part was a dict[str, Model] field: this part is one of its keys
     for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part in _UNION_TAGS):
+        if isinstance(part, int) or (isinstance(part, str) and part in _UNION_TAGS) or keyed:
+            keyed = False
             continue
         if not (isinstance(node, type) and issubclass(node, BaseModel)) or part not in node.model_fields:
             return []
-        node = _model_in(node.model_fields[part].annotation)
+        annotation = node.model_fields[part].annotation
+        keyed = typing.get_origin(annotation) is dict
+        node = _model_in(annotation)
     if isinstance(node, type) and issubclass(node, BaseModel):
         return list(node.model_fields)
     return []
@@ -96,6 +115,9 @@ def format_validation_error(exc: ValidationError, source: str, *, model: type[Ba
 def _message(err: dict[str, Any], model: type[BaseModel] | None, docs: str) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
+        why = retired(".".join(str(p) for p in err["loc"] if isinstance(p, str)))
+        if why:
+            return why
         key = str(err["loc"][-1]) if err["loc"] else ""
         hint = did_you_mean(key, allowed_keys(model, err["loc"][:-1]), f"see {docs} for the keys allowed here")
         return f"unknown key ({hint})"

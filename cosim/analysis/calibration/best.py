@@ -29,7 +29,10 @@ def toml_dumps(data: dict[str, Any]) -> str:
     """
     clean = _drop_none(data)
     text = tomli_w.dumps(clean)
-    if tomllib.loads(text) != json.loads(json.dumps(clean)):  # round trip (tuples -> lists)
+    def plain(d: Any) -> Any:  # tuples -> lists, dates -> ISO text (a start date, a schedule's points)
+        return json.loads(json.dumps(d, default=str))
+
+    if plain(tomllib.loads(text)) != plain(clean):  # round trip
         raise ValueError("TOML writer did not round-trip the scenario")
     return text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import difflib
 import math
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Valid
 from cosim.errors import ScenarioError, UsageError, path_problem
 from cosim.outputs.metrics import METRICS
 from cosim.scenario.loading import check_file_name, read_toml, scenario_from_dict, set_path
+from cosim.scenario.schedules import schedule_field
 from cosim.scenario.schema import parameter_table
 from cosim.scenario.validation import format_validation_error
 
@@ -89,13 +91,37 @@ def value_problem(metric: str, value: float) -> str:
     return f"{metric} is {kind} between {lo:g} and 1, got {value:g}{hint}"
 
 
-def read_targets(path: str | Path, horizon: int | None, horizon_source: str, burn_in: int = 52) -> list[Target]:
+def _date_to_step(cell: dict[str, str], start: datetime.date) -> tuple[str, dict[str, str]]:
+    """A target row's ``date`` as its ``step`` (the week the date falls in); a problem, or ``""``."""
+    try:
+        when = datetime.date.fromisoformat(cell["date"])
+    except ValueError:
+        return f"expected a date written YYYY-MM-DD, got '{cell['date']}'", cell
+    if when < start:
+        return f"{when} is before the run's start date ({start}, run.start_date)", cell
+    step = (when - start).days // 7
+    given = cell.get("step", "")
+    if given and _as_int(given) != step:
+        return (f"{when} is week {step} from the start date {start} but column step says '{given}'; "
+                "give one of them or make them agree"), cell
+    return "", {**cell, "step": str(step)}
+
+
+def read_targets(path: str | Path, horizon: int | None, horizon_source: str, burn_in: int = 52,
+                 start_date: datetime.date | None = None) -> list[Target]:
     """Read and check TARGETS.csv; raise ScenarioError naming file, row and column for every problem.
 
     Checked: the header, each metric (one of cosim.METRICS, with a did-you-mean), the week (>= 0, not beyond
     ``horizon`` when given, not week 0 for a metric that is 0 there by construction given ``burn_in``), the
     value (a share or index in [0, 1], with a hint when it looks like a percent) and the sd (> 0).
+    A ``date`` column (ISO, 2024-07-01) may stand for ``step`` or stand beside it: a date is in the week
+    ``(date - start_date) // 7`` days (``start_date``: the scenario's ``run.start_date``, default
+    2022-07-01); a date before the start, beyond the horizon, or disagreeing with ``step`` is an error.
     """
+    if start_date is None:
+        from cosim.scenario.schema import RunConfig
+
+        start_date = RunConfig().start_date
     check_file_name(path)
     p = Path(path)
     if p.is_dir():
@@ -115,7 +141,7 @@ def read_targets(path: str | Path, horizon: int | None, horizon_source: str, bur
     rows = [_csv_row(line) for _, line in lines]
     header = [h.strip() for h in rows[0] or []]
     need = ("metric", "step", "value", "sd")
-    missing = [c for c in need if c not in header]
+    missing = [c for c in need if c not in header and not (c == "step" and "date" in header)]
     if missing:
         raise ScenarioError([f"{p}, line {lines[0][0]}: missing column(s) {', '.join(missing)} "
                              f"(expected the header metric,step,value,sd; got {','.join(header)})"])
@@ -135,6 +161,11 @@ def read_targets(path: str | Path, horizon: int | None, horizon_source: str, bur
             continue
         cell = {name: row[i].strip() for name, i in col.items()}
         bad = False
+        if "date" in cell:
+            problem, cell = _date_to_step(cell, start_date)
+            if problem:
+                problems.append(f"{where}, column date: {problem}")
+                continue
         metric = cell["metric"]
         if metric not in METRICS:
             close = difflib.get_close_matches(metric, METRICS, n=1)
@@ -146,7 +177,8 @@ def read_targets(path: str | Path, horizon: int | None, horizon_source: str, bur
             problems.append(f"{where}, column step: expected a whole number of weeks >= 0, got '{cell['step']}'")
             bad = True
         elif horizon is not None and step > horizon:
-            problems.append(f"{where}, column step: week {step} is beyond the horizon "
+            said = f"date: {cell['date']} is in week {step}," if cell.get("date") else f"step: week {step} is"
+            problems.append(f"{where}, column {said} beyond the horizon "
                             f"(run.steps = {horizon} in {horizon_source})")
             bad = True
         value = _as_float(cell["value"])
@@ -174,7 +206,7 @@ def read_targets(path: str | Path, horizon: int | None, horizon_source: str, bur
             problems.append(f"{where}: duplicate target {metric} at week {step} (first on row {seen[key]})")
             continue
         seen[key] = k
-        note = "; ".join(f"{n}: {cell[n]}" for n in header if n not in need and cell[n])
+        note = "; ".join(f"{n}: {cell[n]}" for n in header if n not in (*need, "date") and cell[n])
         targets.append(Target(metric, int(step), float(value), float(sd), line_no, note))  # type: ignore[arg-type]
     if problems:
         raise ScenarioError(problems)
@@ -296,6 +328,11 @@ def read_params(path: str | Path) -> CalibrationSpec:
         settings = Settings()
     schema = {row["path"]: row for row in parameter_table()}
     constants = _flatten(data.get("constants", {}))
+    # a schedule's fields are parameters too (schedules.<path>.midpoint in decimal years, ...)
+    for key in [*constants, *_flatten(data.get("parameters", {}))]:
+        row = schedule_field(key)
+        if row is not None:
+            schema[key] = row
     for key in constants:
         if key not in schema:
             problems.append(f"{src}: constants.{key}: {_unknown_path(key, schema)}")
@@ -479,7 +516,7 @@ def load_problem(targets_path: str, scenario_path: str, params_path: str, method
     source = f"{scenario_path} with [constants] of {params_path}" if spec.constants else scenario_path
     scenario = scenario_from_dict(base, source)
     horizon = scenario.run.steps
-    targets = read_targets(targets_path, horizon, source, scenario.run.burn_in_weeks)
+    targets = read_targets(targets_path, horizon, source, scenario.run.burn_in_weeks, scenario.run.start_date)
     method = method or spec.settings.method
     budget = budget if budget is not None else (spec.settings.budget or DEFAULT_BUDGET)
     if budget < 1:

@@ -35,10 +35,15 @@ from cosim.model.mechanisms.hotspots import (
 from cosim.model.mechanisms.inequality import gini_from_counts, top_share_from_counts
 from cosim.model.mechanisms.participation import (
     act_probability,
+    attend_chance,
     cheapest_e_channel,
+    comment_chance,
+    comment_count,
+    comment_count_pmf,
     efficacy,
     efficacy_update,
     idp_feedback,
+    idp_input,
     personal_efficacy,
 )
 from cosim.model.mechanisms.services import (
@@ -73,6 +78,8 @@ from cosim.model.mechanisms.trust import (
 
 IAP2_LEVELS = ("inform", "consult", "involve", "collaborate", "empower")
 CHANNELS = ("portal", "ussd", "social", "meeting")
+# How an IDP comment is handed in (written online, by USSD/SMS, on paper at an office, or at a meeting).
+COMMENT_CHANNELS = ("online", "ussd", "paper", "meeting")
 # Deepest IAP2 level a channel can carry (1 = inform ... 5 = empower): USSD menus
 # can collect a vote or a complaint but not deliberation (assumption).
 CHANNEL_MAX_LEVEL = np.array([0, 5, 2, 3, 5], dtype=np.int8)  # index 0 = no channel
@@ -80,11 +87,13 @@ CHANNEL_MAX_LEVEL = np.array([0, 5, 2, 3, 5], dtype=np.int8)  # index 0 = no cha
 __all__ = [
     "CHANNELS",
     "CHANNEL_MAX_LEVEL",
+    "COMMENT_CHANNELS",
     "IAP2_LEVELS",
     "act_probability",
     "adaptive_expectation",
     "adoption_hazard",
     "asymmetric_trust_update",
+    "attend_chance",
     "attrition_probability",
     "awareness_update",
     "breach_exposure",
@@ -95,6 +104,9 @@ __all__ = [
     "capacity_share",
     "cheapest_e_channel",
     "citizen_input",
+    "comment_chance",
+    "comment_count",
+    "comment_count_pmf",
     "coproduced_outcome",
     "days_of_use",
     "effective_capacity",
@@ -109,6 +121,7 @@ __all__ = [
     "hotspot_use_chance",
     "ict_training_rate",
     "idp_feedback",
+    "idp_input",
     "intention",
     "lapse_hazard",
     "legal_damping",

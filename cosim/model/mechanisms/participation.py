@@ -89,3 +89,69 @@ def idp_feedback(feedback_floor: float, level_offered: int, delivery: np.ndarray
     promise = (level_offered - 1) / 4.0
     return np.clip(feedback_floor + (1.0 - feedback_floor) * promise * delivery - promise_weight * (promise - 0.25),
                    0.0, 1.0)
+
+
+
+def comment_chance(rate: float, propensity: np.ndarray, efficacy_: np.ndarray, awareness: np.ndarray,
+                   channel_cost: np.ndarray) -> np.ndarray:
+    """Weekly chance of writing IDP comments: clip(rate x propensity x efficacy x awareness x (1 - min(cost, 1))).
+
+    MODEL.md s3 step 7: the IDP consultation is a process of its own, rarer
+    than service requests (``rate`` is far below 1).  Propensity and efficacy
+    as for acting on a need (Verba et al. 1995); a resident comments only on a
+    consultation they know of (awareness, raised in the window); the cost is
+    the cheapest way to hand in a comment (an e-channel or paper at an
+    office; at a meeting the stage uses ``idp.speak_share`` instead).  The
+    form is an assumption.
+    """
+    return np.clip(rate * propensity * efficacy_ * awareness * (1.0 - np.minimum(channel_cost, 1.0)), 0.0, 1.0)
+
+
+
+def comment_count(u: np.ndarray, scale: np.ndarray | float, exponent: float, most: int) -> np.ndarray:
+    """Comments a commenter writes: min(most, max(1, floor(s x u^(-1/a)))) for a uniform ``u`` in [0, 1).
+
+    The inverse CDF of a discrete Pareto count: P(K >= k) = (s / k)^a for
+    k > s (and 1 for k <= max(1, floor(s))), so K >= 1, its mean exceeds 1 and
+    its tail is long: a few residents write most of the comments (90-9-1,
+    Nielsen 2006; Sjoberg, Mellon & Peixoto 2017).  ``s`` >= 1 is the
+    activist's scale (reach^reach_exponent).  Exponent and scale are
+    assumptions (IdpConfig).  ``1 - u`` is used so that ``u = 0`` is finite.
+    """
+    k = np.floor(scale * (1.0 - u) ** (-1.0 / exponent))
+    return np.clip(k, 1.0, float(most)).astype(np.int64)
+
+
+
+def comment_count_pmf(k: int, scale: float, exponent: float, most: int) -> float:
+    """P(K = k) for :func:`comment_count` (for tests and docs): P(K >= k) - P(K >= k + 1), capped at ``most``."""
+    def at_least(j: int) -> float:  # P(floor(s x V^(-1/a)) >= j), V uniform on (0, 1]
+        return 1.0 if j <= 1 or j <= scale else min(1.0, (scale / j) ** exponent)
+    if k < 1 or k > most:
+        return 0.0
+    return at_least(k) - (at_least(k + 1) if k < most else 0.0)
+
+
+
+def attend_chance(rate: float, meetings: float, propensity: np.ndarray, efficacy_: np.ndarray,
+                  meeting_cost: np.ndarray) -> np.ndarray:
+    """Weekly chance of attending a ward IDP meeting: clip(rate x meetings x propensity x efficacy x (1 - min(cost, 1))).
+
+    ``meetings``: the ward's IDP meetings this week (meetings per window /
+    window weeks).  The cost rises with the distance to the venue
+    (``Citizens.meeting_cost``), so those far from a hall attend less (MODEL.md
+    s3 steps 3 and 7; AB 2011: most never contact a councillor).  The form is
+    an assumption.
+    """
+    return np.clip(rate * meetings * propensity * efficacy_ * (1.0 - np.minimum(meeting_cost, 1.0)), 0.0, 1.0)
+
+
+
+def idp_input(comments: np.ndarray, attended: np.ndarray, attendance_weight: float) -> np.ndarray:
+    """A ward's IDP input this week: comments + w x attendances (per resident when divided by its size).
+
+    MODEL.md s3 step 8 ("IDP input moves plans toward the wards that gave it");
+    the weight of a meeting attendance relative to a written comment is an
+    assumption (IdpConfig.attendance_weight).
+    """
+    return comments + attendance_weight * attended

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from cosim.model import mechanisms as mech
-from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, NEED, USE
+from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, USE
+from cosim.model.stages.schedule import in_idp_window
 from cosim.model.state import (
     MEETING_CHANNEL,
     Citizens,
@@ -222,12 +223,14 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
 
 def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np.ndarray,
                   portal_av: np.ndarray, window: bool, policy: WeekPolicy, e_best: np.ndarray,
-                  e_cost: np.ndarray, week_stats: dict, totals: dict) -> None:
-    """Needs and IDP consultations, acted on through each citizen's cheapest open channel.
+                  e_cost: np.ndarray, week_stats: dict, totals: dict, munis: Municipalities | None = None) -> None:
+    """Needs acted on through each citizen's cheapest open channel; in the IDP window, the consultation.
 
     ``e_best``, ``e_cost``: mechanisms.cheapest_e_channel's table.  New
-    requests join ``queue``; this week's channel, level and comments are set
-    on ``cit``.
+    requests join ``queue``; IDP comments and meeting attendance
+    (:func:`consultation`) do not.  This week's channel, level, comments
+    and attendance are set on ``cit``; ``munis`` (when given) keeps the
+    latest window's tallies (:func:`consultation_tally`).
     """
     pc = c.participation
     ch = policy.levers["channels"]
@@ -266,13 +269,18 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
     act_p = mech.act_probability(cit.propensity[sel], efficacy, best_cost)
     if window:
         act = need & (u[ACT] < act_p)
-        comment = u[IDP] < pc.idp_rate * act_p
-        took = np.flatnonzero(act | comment)  # positions in sel = citizens
-        acting, commenters, who = np.flatnonzero(act), np.flatnonzero(comment), took
+        acting = np.flatnonzero(act)
+        commenters, comments, attending, via = consultation(c, cit, u, pattern, e_best, e_cost, efficacy,
+                                                            bool(ch.ward_meetings))
+        took = np.flatnonzero(act | (comments > 0) | cit.attended)  # positions in sel = citizens
+        who = took
     else:
         took = np.flatnonzero(u[ACT, sel] < act_p)  # positions in sel
         acting = who = sel[took]
-        commenters = np.zeros(0, dtype=np.int64)
+        commenters = attending = np.zeros(0, dtype=np.int64)
+        comments = via = np.zeros(0, dtype=np.int64)  # no consultation outside the window
+        if cit.attended.any():  # last week's consultation is over
+            cit.attended = np.zeros(n, dtype=bool)
     # the channel of those who took part: the cheapest e-channel, or the meeting when cheaper
     p = pattern[took]
     best = e_best.take(p)
@@ -280,12 +288,29 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
         best[cit.meeting_cost[who] < e_cost.take(p)] = MEETING_CHANNEL - 1
     channel = np.zeros(n, dtype=np.int8)  # 0 = none, else 1 + index in CHANNELS
     channel[who] = best + 1
+    if window:
+        # who took part in the consultation only: the way they handed in their comments
+        # (paper counts as in person, with the meeting), or the meeting they attended
+        consult_only = np.zeros(n, dtype=bool)
+        consult_only[commenters] = True
+        consult_only[attending] = True
+        consult_only[acting] = False
+        only = np.flatnonzero(consult_only)
+        way = via[only]
+        by_e = (way >= 0) & (way <= 1)  # online or USSD: the e-channel they used (-1: attended only)
+        channel[only] = np.where(by_e, e_best.take(pattern[only]) + 1, MEETING_CHANNEL)
     cit.channel = channel
     level = np.zeros(n, dtype=np.int8)
-    level[who] = policy.level_of_channel.take(best + 1)
+    level[who] = policy.level_of_channel.take(channel[who])
     cit.level = level
     cit.contributions[acting] += 1
-    cit.contributions[commenters] += 1
+    if window:
+        # each comment counts, and so does each meeting attended (Nielsen 2006: contributions)
+        cit.contributions[commenters] += comments[commenters]
+        cit.contributions[attending] += 1
+        cit.comments = comments
+    elif cit.commenters.size:
+        cit.comments = np.zeros(n, dtype=np.int64)
     cit.last_participation[who] = t
     cit.commented = np.zeros(n, dtype=bool)
     cit.commented[commenters] = True
@@ -296,3 +321,79 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
     n_muni = len(cit.municipality_slices)
     week_stats["requests"] = np.bincount(cit.municipality[acting], minlength=n_muni).astype(float)
     totals["submitted"] += acting.size
+    if munis is not None:
+        consultation_tally(c, cit, munis, t, window, bool(ch.ward_meetings), via if window else None)
+
+
+
+def consultation(c: Scenario, cit: Citizens, u: np.ndarray, pattern: np.ndarray, e_best: np.ndarray,
+                 e_cost: np.ndarray, efficacy: np.ndarray,
+                 meetings_open: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A week of the IDP window: ward meetings, then written comments (MODEL.md s3 step 7).
+
+    Not requests: nothing here joins the queue.  A resident attends their
+    ward's meeting with mechanisms.attend_chance (the meetings of the week,
+    the distance cost of the venue); then writes comments with
+    mechanisms.comment_chance through the cheapest way open to them (an
+    e-channel or paper at an office); an attender speaks at the meeting with
+    chance ``idp.speak_share`` instead.  A commenter hands in as many comments
+    as mechanisms.comment_count draws (heavy-tailed, raised by the activist's
+    reach).  Sets ``cit.attended``; returns the
+    commenters, everyone's comment count, the attenders and each citizen's way
+    of handing in (index in COMMENT_CHANNELS, -1 none).
+    """
+    idp, pc = c.idp, c.participation
+    n = cit.n
+    weeks = max(c.municipality.idp_window_weeks, 1)
+    if meetings_open and idp.meetings_per_window > 0:
+        attend_p = mech.attend_chance(idp.attend_rate, idp.meetings_per_window / weeks, cit.propensity, efficacy,
+                                      cit.meeting_cost)
+        cit.attended = u[MEET] < attend_p
+    else:
+        cit.attended = np.zeros(n, dtype=bool)
+    attending = np.flatnonzero(cit.attended)
+    e_cost_now = e_cost.take(pattern)  # inf when no e-channel is open
+    # paper (at a municipal office) is cheaper than any open e-channel (ties: the e-channel); it is the
+    # municipality's in-person channel, counted with the ward meetings and open only with them
+    on_paper = (e_cost_now > idp.paper_cost) if meetings_open else np.zeros(n, dtype=bool)
+    cost = np.where(on_paper, idp.paper_cost, e_cost_now)
+    p_comment = mech.comment_chance(idp.comment_rate, cit.propensity, efficacy, cit.awareness, cost)
+    p_comment[attending] = idp.speak_share  # at the meeting: an oral (or written) comment from the floor
+    commenters = np.flatnonzero(u[IDP] < p_comment)
+    scale = np.minimum(cit.reach[commenters], pc.activist_reach_max) ** idp.reach_exponent
+    comments = np.zeros(n, dtype=np.int64)
+    comments[commenters] = mech.comment_count(u[IDP_COUNT, commenters], scale, idp.count_exponent,
+                                              idp.max_comments)
+    # how each hands in: at the meeting, on paper, by USSD (e-channel 1) or online (portal, social media)
+    via = np.full(n, -1, dtype=np.int64)
+    e_way = np.where(e_best.take(pattern) == 1, 1, 0)
+    via[commenters] = np.where(on_paper[commenters], 2, e_way[commenters])
+    via[np.flatnonzero(cit.attended & (comments > 0))] = 3
+    return commenters, comments, attending, via
+
+
+def consultation_tally(c: Scenario, cit: Citizens, munis: Municipalities, t: int, window: bool,
+                       meetings_open: bool, via: np.ndarray | None = None) -> None:
+    """Keep the latest IDP window's tallies: per citizen comments and meetings, per municipality meetings held.
+
+    A new window (its first week) starts them from zero; they are kept after
+    the window closes until the next one opens, so the metrics read the latest
+    window (docs/ODD.md, Outputs).
+    """
+    if not window:
+        return
+    if not in_idp_window(c, t - 1):  # the window's first week
+        cit.window_comments = np.zeros(cit.n, dtype=np.int64)
+        cit.window_attended = np.zeros(cit.n, dtype=np.int64)
+        munis.window_meetings = np.zeros(munis.n)
+        munis.window_comments = np.zeros((munis.n, 4))
+    cit.window_comments += cit.comments
+    cit.window_attended += cit.attended
+    if meetings_open:
+        munis.window_meetings = munis.window_meetings + munis.n_wards * (
+            c.idp.meetings_per_window / max(c.municipality.idp_window_weeks, 1))
+    if via is not None and cit.commenters.size:
+        who = cit.commenters
+        key = cit.municipality[who] * 4 + via[who]
+        munis.window_comments = munis.window_comments + np.bincount(
+            key, weights=cit.comments[who], minlength=munis.n * 4).reshape(munis.n, 4)

@@ -50,16 +50,18 @@ def open_data(c: Scenario, munis: Municipalities, od, links, ict: np.ndarray) ->
 
 
 def plans(c: Scenario, cit: Citizens, wards: Wards, window: bool, level_offered: int) -> None:
-    """In the IDP window, each ward's input (comments per resident) moves planned work toward it.
+    """In the IDP window, each ward's input (comments and meeting attendance per resident) moves planned work toward it.
 
-    mechanisms.plan_priorities with shift = idp_plan_weight x (level - 1) / 4:
-    none at 'inform', most at 'empower' (Grossman, Humphreys &
-    Sacramone-Lutz 2014; Fox 2015).
+    The week's input is mechanisms.idp_input (written and oral comments plus
+    ``idp.attendance_weight`` per meeting attended); mechanisms.plan_priorities
+    with shift = idp_plan_weight x (level - 1) / 4: none at 'inform', most at
+    'empower' (Grossman, Humphreys & Sacramone-Lutz 2014; Fox 2015).
     """
     if not window:
         return
     cp = c.coproduction
-    comments = np.bincount(cit.ward[cit.commenters], minlength=wards.n)
+    comments = np.bincount(cit.ward, weights=mech.idp_input(cit.comments, cit.attended, c.idp.attendance_weight),
+                           minlength=wards.n)
     wards.idp_input += cp.plan_rate * (comments / np.maximum(wards.size, 1) - wards.idp_input)
     needs = wards.expected_requests
     M = int(wards.municipality.max()) + 1
