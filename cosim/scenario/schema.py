@@ -600,16 +600,16 @@ class InfrastructureConfig(Section):
                                         "unprompted (signage, seeing others use it).",
                                    source="assumption (MODEL.md s3 step 3: discovery by signage); the "
                                           "Johannesburg intensity target leaves it unidentified (posterior 90% "
-                                          "0.018-0.157, most of the prior's 0.01-0.2; experiments/calibration/wifi_programme)")
+                                          "0.014-0.187, most of the prior's 0.01-0.2; experiments/calibration/wifi_programme)")
     hotspot_word_of_mouth: float = param(0.5, 0.0, 5.0, unit="1/week", sa=(0.1, 1.0),
                                          desc="Added weekly chance of discovering a hotspot per share of network "
                                               "neighbours who used one last week.",
                                          source="assumption (word of mouth, Bass 1969 imitation form)")
-    hotspot_use_base: float = param(0.72, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
+    hotspot_use_base: float = param(0.71, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
                                     desc="Weekly chance that an adult who knows a hotspot and could use it (no own "
                                          "data, hotspot up) does so without a habit; a full habit raises it to 1.",
                                     source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
-                                           "hotspot per day (posterior median 0.717, 90% 0.685-0.790; "
+                                           "hotspot per day (posterior median 0.714, 90% 0.578-0.795; "
                                            "experiments/calibration/wifi_programme); habit raises use "
                                            "(Limayem, Hirt & Cheung 2007)")
     hotspot_habit_gain: float = param(0.27, 0.0, 1.0, unit="1/week", sa=(0.1, 0.5),
@@ -632,11 +632,11 @@ class InfrastructureConfig(Section):
                                          desc="Spread (log-sd) of hotspot users' daily data demand.",
                                          source="assumption; with data_need_mb about 7% of users above a 250 MB "
                                                 "cap (Tshwane 2015)")
-    hotspot_max_days: float = param(6.5, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
+    hotspot_max_days: float = param(6.55, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
                                     desc="Days a week a hotspot user with a full habit uses it (1 day without a "
                                          "habit); sets people per hotspot per day.",
                                     source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
-                                           "hotspot per day (posterior median 6.51, 90% 5.94-6.72; "
+                                           "hotspot per day (posterior median 6.55, 90% 5.85-6.95; "
                                            "experiments/calibration/wifi_programme)")
 
 
