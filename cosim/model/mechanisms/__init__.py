@@ -25,6 +25,13 @@ from cosim.model.mechanisms.adoption import (
     performance_expectancy,
     privacy_risk,
 )
+from cosim.model.mechanisms.hotspots import (
+    cap_share,
+    days_of_use,
+    habit_update,
+    hotspot_discovery,
+    hotspot_use_chance,
+)
 from cosim.model.mechanisms.inequality import gini_from_counts, top_share_from_counts
 from cosim.model.mechanisms.participation import (
     act_probability,
@@ -93,6 +100,7 @@ __all__ = [
     "breach_hazard",
     "breach_privacy",
     "breach_trust",
+    "cap_share",
     "capacity_share",
     "cheapest_e_channel",
     "citizen_input",
@@ -100,13 +108,17 @@ __all__ = [
     "comment_count",
     "comment_count_pmf",
     "coproduced_outcome",
+    "days_of_use",
     "effective_capacity",
     "efficacy",
     "efficacy_update",
     "facilitating_conditions",
     "generalised_trust_update",
     "gini_from_counts",
+    "habit_update",
     "hiring_skill_mean",
+    "hotspot_discovery",
+    "hotspot_use_chance",
     "ict_training_rate",
     "idp_feedback",
     "idp_input",
