@@ -63,6 +63,10 @@ METRICS = (
     "mean_privacy",
     "sgi",
     "spend_cumulative",
+    "share_hotspot_users",
+    "hotspot_users_per_hotspot_day",
+    "share_hotspot_ever",
+    "share_hotspot_capped",
 )
 
 

@@ -120,6 +120,16 @@ def test_baseline_keeps_the_world_and_turns_every_lever_off():
     assert not pair.same
 
 
+def test_a_lever_schedule_is_policy_and_stays_out_of_the_baseline():
+    """wifi_programme sets its hotspots by a schedule: the baseline has none (a world schedule would stay)."""
+    raw = read_toml(ROOT / "scenarios" / "wifi_programme.toml")
+    raw = {**raw, "schedules": {**raw["schedules"],
+                                "population.data_low": {"kind": "linear", "points": [[0, 0.6], [100, 0.7]]}}}
+    pair = build_pair(raw, "wifi_programme.toml", {"run.n_citizens": 500})
+    assert "wifi.hotspots" in pair.policy.schedules and "wifi.hotspots" not in pair.baseline.schedules
+    assert "population.data_low" in pair.baseline.schedules
+
+
 def test_same_seed_and_no_lever_change_gives_identical_runs():
     d = Dashboard(BASELINE, n_citizens=600)
     assert d.sim.pair.same

@@ -109,7 +109,8 @@ SHARES = [m for m in METRICS if m.startswith(SHARE_PREFIXES)]
 GAPS = [m for m in METRICS if m.endswith("_gap")]
 COUNTS = ["requests", "resolved", "dropped", "backlog", "requests_per_1000", "backlog_per_1000",
           "median_response_weeks", "officials_active", "hotspots", "trained", "breaches", "spend",
-          "spend_cumulative", "comments_per_commenter", "comments_per_1000_window", "attendance_per_meeting"]
+          "spend_cumulative", "comments_per_commenter", "comments_per_1000_window", "attendance_per_meeting",
+          "hotspot_users_per_hotspot_day"]
 
 
 def test_metric_groups_cover_every_metric():

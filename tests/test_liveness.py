@@ -101,7 +101,8 @@ CONTEXT["population.cohort_turnover_annual"] = (
 # Parameters whose generic nudge lands where they have no effect, nudged to a given value instead.
 NUDGE: dict[str, tuple[Any, str]] = {
     "municipality.annual_budget_rand": (1e7, "below the all_levers plan (R17.7 m in year 1), so scaling binds"),
-    "wifi.daily_cap_mb": (100.0, "caps above infrastructure.data_need_mb (300 MB) all serve every user fully"),
+    "wifi.daily_cap_mb": (100.0, "few users want more than the default 500 MB a day (median demand 50 MB, youth 75): "
+                          "a 100 MB cap binds for many"),
     "infrastructure.training_km": (2.0, "nearly every citizen is within 5 km of a centre; farther changes nothing"),
     "infosec.breach_hazard": (0.02, "the top of its plausible range: breaches are rare events"),
     "run.n_citizens": (800, "halfway to the bound is a million citizens; any other size changes the sample"),

@@ -23,7 +23,9 @@ from cosim.scenario.loading import with_overrides
 # with a smartphone and no data, no access or service centres, no outages, and
 # the literacy use gate open (use_floor 1: everyone with access goes online):
 # a citizen is online exactly when a hotspot serves them.  A cold start (no
-# burn-in): the town's history plays no part in who a hotspot reaches.
+# burn-in): the town's history plays no part in who a hotspot reaches.  Everyone
+# discovers the hotspot in week 0 (signage 1) and uses it from week 1 whenever
+# served (use chance 1), wanting exactly 50 MB a day (no spread, youth as adults).
 HOTSPOT_TOWN = {
     "run.n_citizens": 1000, "run.steps": 30, "run.burn_in_weeks": 0, "municipality.population": 1000,
     "literacy.use_floor": 1.0,
@@ -33,6 +35,8 @@ HOTSPOT_TOWN = {
     "population.data_high": 0.0, "infrastructure.access_centres": 0, "infrastructure.service_centres": 0,
     "infrastructure.outage_hazard": 0.0, "infrastructure.walk_km": 0.2,
     "wifi.hotspots": 1, "wifi.capacity_per_week": 1e6,
+    "infrastructure.hotspot_signage": 1.0, "infrastructure.hotspot_use_base": 1.0,
+    "infrastructure.hotspot_demand_spread": 0.0, "infrastructure.hotspot_youth_demand": 1.0,
 }
 
 
@@ -49,6 +53,36 @@ def test_capacity_is_shared_among_users():
     demand = np.array([0.0, 2.0, 3.0, 5.0, 10.0, 4.0])
     capacity = np.array([3.0, 3.0, 3.0, 3.0, 3.0, 0.0])
     assert mech.capacity_share(demand, capacity).tolist() == [1.0, 1.0, 1.0, 0.6, 0.3, 0.0]
+
+
+def test_hotspot_discovery_rule():
+    """d = min(1, signage + word of mouth x neighbours' use + campaign reach)."""
+    nbr = np.array([0.0, 0.5, 1.0, 1.0])
+    assert mech.hotspot_discovery(0.25, 0.5, nbr, 0.0).tolist() == [0.25, 0.5, 0.75, 0.75]
+    assert mech.hotspot_discovery(0.25, 0.5, nbr, 0.5).tolist() == [0.75, 1.0, 1.0, 1.0]
+
+
+def test_habit_rises_with_use_and_decays_without():
+    habit = np.array([0.0, 0.5, 0.0, 0.5])
+    used = np.array([True, True, False, False])
+    assert mech.habit_update(habit, used, 0.25, 0.5).tolist() == [0.25, 0.625, 0.0, 0.25]
+    # Lally et al. 2010: 0.27 a week closes 95% of the gap in about 9.4 weeks (66 days)
+    h = np.zeros(1)
+    for _ in range(10):
+        h = mech.habit_update(h, np.ones(1, bool), 0.27, 0.1)
+    assert 0.95 < h[0] < 0.97
+
+
+def test_hotspot_use_chance_habit_and_youth():
+    habit = np.array([0.0, 0.5, 1.0, 0.0, 0.5])
+    youth = np.array([False, False, False, True, True])
+    # adults b + (1 - b) h; the young as if given two chances, 1 - ((1 - b)(1 - h))^2
+    assert mech.hotspot_use_chance(habit, youth, 0.25, 2.0).tolist() == [0.25, 0.625, 1.0, 0.4375, 0.859375]
+
+
+def test_cap_share_and_days_of_use():
+    assert mech.cap_share(np.array([100.0, 500.0, 1000.0]), 500.0).tolist() == [1.0, 1.0, 0.5]
+    assert mech.days_of_use(np.array([0.0, 0.5, 1.0]), 5.0).tolist() == [1.0, 3.0, 5.0]
 
 
 def _reach(m) -> np.ndarray:
@@ -68,6 +102,8 @@ def test_in_reach_without_data_is_online_out_of_reach_is_not():
     m = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=1)
     in_reach = _reach(m)
     assert 20 < in_reach.sum() < 500
+    m.step()  # week 0: everyone in reach discovers the hotspot, nobody uses it yet
+    assert not m.online.any() and np.array_equal(m.citizens.hotspot_known, in_reach)
     for _ in range(5):
         m.step()
         assert np.array_equal(m.online, in_reach)
@@ -80,6 +116,7 @@ def test_devices_and_own_data_by_hand():
     feature_in_reach = np.flatnonzero(in_reach)[:10]
     data_out_of_reach = np.flatnonzero(~in_reach)[:10]
     none_in_reach = np.flatnonzero(in_reach)[10:20]
+    m.step()  # week 0: the hotspot is discovered
     m.citizens.device[feature_in_reach] = 1
     m.citizens.device[none_in_reach] = 0
     m.citizens.data_affordability[data_out_of_reach] = 1.0
@@ -99,13 +136,13 @@ def test_no_one_is_online_through_a_hotspot_that_is_down():
     for t in range(7):
         m.step()
         up.append(bool(m.nodes.up[0]))
-        assert np.array_equal(m.online, in_reach & m.nodes.up[0]), t
+        assert np.array_equal(m.online, in_reach & m.nodes.up[0] & (t > 0)), t  # used from week 1
     assert up == [True, True, False, False, False, True, True]
 
 
-@pytest.mark.parametrize(("capacity_share", "cap_mb"), [(0.25, 500.0), (0.6, 500.0), (1.0, 150.0)])
+@pytest.mark.parametrize(("capacity_share", "cap_mb"), [(0.25, 500.0), (0.6, 500.0), (1.0, 30.0)])
 def test_hotspot_capacity_is_shared(capacity_share, cap_mb):
-    """k users in reach, capacity c: each is served with chance c/k (times the data-cap factor)."""
+    """k users in reach, capacity c: each is served with chance c/k (times the share of demand the cap lets through)."""
     probe = CoProductionModel(load_scenario(None, HOTSPOT_TOWN), rng=4)
     k = int(_reach(probe).sum())
     c = capacity_share * k
@@ -116,6 +153,7 @@ def test_hotspot_capacity_is_shared(capacity_share, cap_mb):
     served = min(1.0, c / k) * min(1.0, cap_mb / s.infrastructure.data_need_mb)
     weeks = 30
     online = []
+    m.step()  # week 0: discovery
     for _ in range(weeks):
         m.step()
         assert not m.online[~in_reach].any()
@@ -168,6 +206,7 @@ def test_literacy_gates_use_given_access():
 
     m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "literacy.use_floor": 0.25}), rng=1)
     in_reach = _reach(m)
+    m.step()  # week 0: the hotspot is discovered
     seen = _draws_spy(m)
     gated = 0
     for _ in range(5):
@@ -996,3 +1035,50 @@ def test_the_engine_calls_the_access_rule(monkeypatch):
     monkeypatch.setattr(mech, "use_chance", lambda literacy, floor: np.zeros_like(literacy))
     m.step()
     assert not m.online.any()
+
+
+def test_hotspots_are_discovered_over_time_and_habits_form():
+    """Signage 0.1 a week, no word of mouth: the share of residents in reach who know the hotspot after t
+    weeks is 1 - 0.9^t; users come back more often as their habit grows; a later hotspot starts unknown."""
+    town = {**HOTSPOT_TOWN, "infrastructure.hotspot_signage": 0.1, "infrastructure.hotspot_word_of_mouth": 0.0,
+            "infrastructure.hotspot_use_base": 0.2}
+    m = CoProductionModel(load_scenario(None, town), rng=6)
+    in_reach = _reach(m)
+    k = int(in_reach.sum())
+    known = []
+    for _ in range(10):
+        m.step()
+        known.append(m.citizens.hotspot_known.sum() / k)
+    for t, share in enumerate(known, start=1):
+        expected = 1 - 0.9 ** t
+        assert abs(share - expected) < 4 * math.sqrt(expected * (1 - expected) / k) + 1e-9, (t, share, expected)
+    assert not m.citizens.hotspot_known[~in_reach].any()
+    # users with a habit use the hotspot more often than the base rate, on more days a week
+    users = m.citizens.hotspot_used
+    assert users.any() and (m.citizens.hotspot_habit[users] > 0).any()
+    assert (m.citizens.hotspot_days[users] >= 1).all() and (m.citizens.hotspot_days[~users] == 0).all()
+
+
+def test_hotspot_demand_is_youth_heavier_and_the_cap_is_hit_by_those_above_it():
+    s = load_scenario(None, {"run.n_citizens": 4000, "run.burn_in_weeks": 0})
+    m = CoProductionModel(s, rng=8)
+    inf, c = s.infrastructure, m.citizens
+    youth = c.age == 0
+    # lognormal demand: median data_need_mb for adults, x hotspot_youth_demand for the young
+    assert abs(np.median(c.hotspot_demand_mb[~youth]) / inf.data_need_mb - 1) < 0.1
+    assert abs(np.median(c.hotspot_demand_mb[youth]) / (inf.data_need_mb * inf.hotspot_youth_demand) - 1) < 0.1
+    # the defaults put about 7% of demand above a 250 MB cap (Tshwane 2015), weighted toward youth
+    above = c.hotspot_demand_mb > 250.0
+    assert 0.03 < above.mean() < 0.12 and above[youth].mean() > above[~youth].mean()
+
+
+def test_a_hotspot_opened_later_starts_unknown():
+    """A phase adds hotspots at week 3: those newly in reach know none of them then; the others keep theirs."""
+    m = CoProductionModel(load_scenario(None, {**HOTSPOT_TOWN, "wifi.phases": [{"start": 3, "hotspots": 4}]}), rng=2)
+    m.run(3)
+    before = m.citizens.hotspot >= 0
+    assert m.citizens.hotspot_known[before].all()  # signage 1: all discovered in week 0
+    m.policy(3)  # the phase places the new hotspots
+    newly = (m.citizens.hotspot >= 0) & ~before
+    assert newly.any() and not m.citizens.hotspot_known[newly].any()
+    assert m.citizens.hotspot_known[before].all()

@@ -42,7 +42,7 @@ def test_batch_run_as_mesa_documents_it():
     results = mesa.batch_run(
         CoProductionModel,
         parameters={"scenario": ["baseline", "open_data"], "wifi__hotspots": [0, 40],
-                    "run__n_citizens": 300, "run__steps": 12},
+                    "run__n_citizens": 300, "run__steps": 26},  # hotspots are discovered over weeks
         rng=[1, 2],  # two iterations
         max_steps=1000,
         data_collection_period=-1,
@@ -52,7 +52,7 @@ def test_batch_run_as_mesa_documents_it():
     df = pd.DataFrame(results)
     assert len(df) == 2 * 2 * 2
     assert set(df["scenario"]) == {"baseline", "open_data"}  # readable names, not reprs
-    assert (df["Step"] == 12).all()  # stopped at the horizon, not max_steps
+    assert (df["Step"] == 26).all()  # stopped at the horizon, not max_steps
     # the Wi-Fi lever reaches the model: more hotspots, more people online (same seed)
     wide = df.pivot_table(index=["scenario", "iteration"], columns="wifi__hotspots", values="share_online")
     assert (wide[40] > wide[0]).all()

@@ -131,11 +131,12 @@ def _generator_states(model: CoProductionModel) -> dict:
 def _assert_same_state(engine: CoProductionModel, reference: ReferenceModel) -> None:
     """The citizens', wards', municipalities' and queue's state and every generator agree at the end."""
     for name in ("trust", "generalised", "efficacy", "literacy", "awareness", "privacy_concern", "expectation",
-                 "responsiveness"):
+                 "responsiveness", "hotspot_habit", "hotspot_days", "nbr_hotspot"):
         ref = np.array([getattr(c, name) for c in reference.citizens])
         np.testing.assert_allclose(getattr(engine.citizens, name), ref, rtol=0, atol=TOL, err_msg=name)
     for name in ("adopted", "contributions", "channel", "level", "online", "commented", "last_participation",
-                 "comments", "attended", "window_comments", "window_attended"):
+                 "comments", "attended", "window_comments", "window_attended",
+                 "hotspot_known", "hotspot_used", "hotspot_ever", "hotspot_capped"):
         ref = np.array([getattr(c, name) for c in reference.citizens])
         assert (np.asarray(getattr(engine.citizens, name)) == ref).all(), name
     world = reference.world
@@ -186,6 +187,13 @@ def test_reference_and_engine_give_the_same_table(name):
     assert region["share_adopted"].max() > region["share_adopted"].min()
     assert region["share_online"].max() > 0
     assert region["dropped"].sum() > 0  # requests closed unresolved: efficacy goes down as well as up
+    # hotspot dynamics at work: residents discover hotspots, use them and form habits
+    # (identical citizens all have their own data: they discover the hotspots but never need them)
+    assert engine.citizens.hotspot_known.any()
+    if name != "homogeneous_complete":
+        assert region["share_hotspot_users"].max() > 0
+        assert region["share_hotspot_ever"].iloc[-1] >= region["share_hotspot_users"].max()
+        assert (engine.citizens.hotspot_habit > 0).any()
     if name != "all_levers":  # the compressed schedule: events, seats, IDP comments early
         assert region["breaches"].sum() > 0
         assert region["trained"].sum() > 0

@@ -40,6 +40,7 @@ def test_every_shipped_scenario_validates(path, capsys):
     # every key the file sets is a schema parameter and arrives unchanged
     for section, table in read_toml(path).items():
         if section == "schedules":  # [schedules."<parameter>"]: each a path of one parameter
+            assert set(table) == set(scenario.schedules), section
             for key, value in table.items():
                 got = scenario.schedules[key].model_dump(exclude_defaults=True)
                 if "points" in got:  # held as tuples

@@ -158,6 +158,9 @@ def build_pair(
     try:
         policy = scenario_from_dict(data, source, overrides)
         base = {k: v for k, v in data.items() if k not in LEVERS}
+        if isinstance(base.get("schedules"), dict):  # a lever's schedule is policy too: not in the baseline
+            base["schedules"] = {path: sch for path, sch in base["schedules"].items()
+                                 if path.split(".", 1)[0] not in LEVERS}
         base["name"] = f"{data.get('name', 'scenario')} (baseline)"
         baseline = scenario_from_dict(base, source, world)
     except ScenarioError as exc:

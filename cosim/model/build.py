@@ -357,3 +357,25 @@ def nearest_distance(nx: np.ndarray, ny: np.ndarray, pts: np.ndarray) -> np.ndar
     d, _ = cKDTree(np.column_stack([nx, ny])).query(pts)
     return d
 
+
+def hotspot_state(c: Scenario, citizens: Citizens, rng_demand: np.random.Generator) -> None:
+    """Hotspot dynamics at the start: no hotspot known, no habits, no use; each resident's daily data demand.
+
+    Demand on a hotspot (MB/day) is lognormal: ``infrastructure.data_need_mb``
+    x ``hotspot_youth_demand`` for the young x exp(``hotspot_demand_spread`` z),
+    z standard normal, drawn from ``rng_demand`` (a stream of its own, so a
+    world without hotspots draws everything else as before).
+    """
+    inf = c.infrastructure
+    n = citizens.n
+    z = rng_demand.standard_normal(n)
+    youth = np.where(citizens.age == 0, inf.hotspot_youth_demand, 1.0)
+    citizens.hotspot_demand_mb = inf.data_need_mb * youth * np.exp(inf.hotspot_demand_spread * z)
+    citizens.hotspot_known = np.zeros(n, dtype=bool)
+    citizens.hotspot_habit = np.zeros(n)
+    citizens.hotspot_used = np.zeros(n, dtype=bool)
+    citizens.hotspot_days = np.zeros(n)
+    citizens.hotspot_capped = np.zeros(n, dtype=bool)
+    citizens.hotspot_ever = np.zeros(n, dtype=bool)
+    citizens.nbr_hotspot = np.zeros(n)
+

@@ -142,6 +142,11 @@ class CoProductionModel(mesa.Model):
                 (cols * self.n_muni + self.n_muni - 1, rows), torus=False, random=self.random)
             release_grid_cell_class(self, self.grid)
             self.citizens = build.build_citizens(c, self.rng, self.wards)
+            # hotspot users' data demand from a stream spawned from the placement stream's seed:
+            # no generator's state moves, so a world without hotspots draws as before
+            seed_seq = self.rng_place.bit_generator.seed_seq
+            assert isinstance(seed_seq, np.random.SeedSequence)  # default_rng(int) makes one
+            build.hotspot_state(c, self.citizens, np.random.default_rng(seed_seq.spawn(1)[0]))
             add_array_agents(self, Citizen, self.citizens.n)
             self.network = build.build_network(c, self.citizens, self.rng)
             muni_wealth = build.municipality_wealth(c)
@@ -213,9 +218,22 @@ class CoProductionModel(mesa.Model):
         return self.network @ x
 
     def neighbour_means(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each citizen's neighbours' mean trust, adoption and awareness (DeGroot averaging)."""
+        """Each citizen's neighbours' mean trust, adoption and awareness (DeGroot averaging).
+
+        With hotspots in place, also their share who used a hotspot this week,
+        kept in ``citizens.nbr_hotspot`` for next week's discovery (word of
+        mouth): one more column of the same product, not a second one.
+        """
         cit = self.citizens
-        nbr = self.neighbour_mean(np.column_stack([cit.trust, cit.adopted, cit.awareness]))
+        columns = [cit.trust, cit.adopted, cit.awareness]
+        hotspots = cit.hotspot_users.size > 0
+        if hotspots:
+            columns.append(cit.hotspot_used)
+        nbr = self.neighbour_mean(np.column_stack(columns))
+        if hotspots:
+            cit.nbr_hotspot = nbr[:, 3].copy()
+        elif cit.nbr_hotspot.any():
+            cit.nbr_hotspot = np.zeros(cit.n)
         return nbr[:, 0], nbr[:, 1], nbr[:, 2]
 
     def idp_window(self, t: int) -> bool:
@@ -253,6 +271,11 @@ class CoProductionModel(mesa.Model):
         # citizens within reach of a hotspot, and their hotspot's node
         cit.hotspot_users = np.flatnonzero(cit.hotspot >= 0)
         cit.hotspot_user_node = cit.hotspot[cit.hotspot_users] + self.nodes.n_centres
+        # out of reach of every hotspot, a resident forgets the programme and loses the habit
+        # (in reach of another hotspot of the same programme, they keep both)
+        out_of_reach = cit.hotspot < 0
+        cit.hotspot_known[out_of_reach] = False
+        cit.hotspot_habit[out_of_reach] = 0.0
         return now
 
     def burn_in(self, weeks: int) -> None:
@@ -276,6 +299,7 @@ class CoProductionModel(mesa.Model):
         for t in range(-weeks, 0):
             self._advance(t, status_quo)
         self.citizens.contributions[:] = 0
+        self.citizens.hotspot_ever[:] = False  # "ever used a hotspot" counts from week 0
         self.totals = dict.fromkeys(self.totals, 0)
         self.cumulative = {key: np.zeros(self.n_muni) for key in self.cumulative}
         self.week_stats = new_week_stats(self.n_muni)
@@ -333,7 +357,7 @@ class CoProductionModel(mesa.Model):
         stages.infrastructure(self.nodes, pol, self.rng_nodes)
         # 3. access: own data, a free hotspot or an access centre; channels open this week
         u = self.week_draws(pol, t)
-        stages.access(c, cit, self.nodes, pol, u)
+        stages.access(c, cit, self.nodes, pol, u, lv["campaign"].reach_per_week)
         cit.last_online[cit.online] = t  # share_online_month: online at least once in the last 4 weeks
         portal_open = stages.portal_available(lv["channels"], munis, t)
         fc = stages.facilitating_conditions(c, cit, lv["channels"], portal_open)

@@ -162,6 +162,16 @@ class ReferenceCitizen(mesa.Agent):
         self.window_comments = int(w.window_comments[i])  # in the latest IDP window
         self.window_attended = int(w.window_attended[i])
         self.comment_way = -1  # how this week's comments were handed in: index in COMMENT_CHANNELS, -1 none
+        # hotspot dynamics: knows the hotspot in reach, habit of using it, daily data wanted on it (MB),
+        # used one this week / ever since week 0, neighbours' share who used one last week
+        self.hotspot_known = bool(w.hotspot_known[i])
+        self.hotspot_habit = float(w.hotspot_habit[i])
+        self.hotspot_demand_mb = float(w.hotspot_demand_mb[i])
+        self.hotspot_used = bool(w.hotspot_used[i])
+        self.hotspot_ever = bool(w.hotspot_ever[i])
+        self.hotspot_days = float(w.hotspot_days[i])
+        self.hotspot_capped = bool(w.hotspot_capped[i])
+        self.nbr_hotspot = float(w.nbr_hotspot[i])
         self.neighbours: list[ReferenceCitizen] = []
         # this week's experiences: sum and number of outcomes
         self.outcome_sum = 0.0
@@ -205,21 +215,59 @@ class ReferenceCitizen(mesa.Agent):
         self.efficacy = self.expectation = self.responsiveness = 0.5
         self.contributions = 0
         self.last_participation = self.last_online = -10_000
+        # hotspots: not yet known, no habit, never used; the slot's demand with the youth factor
+        self.hotspot_known, self.hotspot_habit, self.hotspot_ever = False, 0.0, False
+        self.hotspot_demand_mb = self.hotspot_demand_mb * self.model.config.infrastructure.hotspot_youth_demand
 
     # -- 3. access ---------------------------------------------------------------
 
     def want_hotspot(self, u: list[float], hotspot: int | None, data_factor: float, node_up: list[bool]) -> bool:
-        """Own mobile data this week?  If not, does a smartphone owner try a working free hotspot?"""
+        """Own mobile data this week?  If not, does a smartphone owner who knows a working free hotspot try it?"""
         self.has_data = u[DATA] < self.data_affordability * data_factor
         self.hotspot = hotspot
+        if hotspot is None:  # out of reach of every hotspot: the programme and the habit are forgotten
+            self.hotspot_known = False
+            self.hotspot_habit = 0.0
         self.wants_hotspot = (self.smartphone and not self.has_data and hotspot is not None
-                              and node_up[hotspot])
+                              and node_up[hotspot] and self.hotspot_known)
         return self.wants_hotspot
 
-    def use_hotspot(self, u: list[float], served: list[float]) -> None:
-        """Get on the hotspot if it has capacity for this citizen."""
-        hotspot_ok = self.wants_hotspot and u[HOTSPOT] < served[self.hotspot]  # type: ignore[index]
-        self.access = self.smartphone and (self.has_data or hotspot_ok)
+    def discover_hotspot(self, u: list[float], campaign_reach: float) -> None:
+        """A smartphone owner in reach who does not know the hotspot may discover it (used from next week).
+
+        Signage, word of mouth (neighbours who used one last week), the
+        awareness campaign's reach (mechanisms.hotspot_discovery).
+        """
+        if self.hotspot is None or not self.smartphone or self.hotspot_known:
+            return
+        inf = self.model.config.infrastructure
+        chance = min(1.0, inf.hotspot_signage + inf.hotspot_word_of_mouth * self.nbr_hotspot + campaign_reach)
+        self.hotspot_known = u[HOTSPOT] < chance
+
+    def use_hotspot(self, u: list[float], served: list[float], cap_mb: float) -> None:
+        """Get on the hotspot with its capacity share x a chance habit and youth raise x the cap's share of demand."""
+        self.on_hotspot = False
+        if self.wants_hotspot:
+            inf = self.model.config.infrastructure
+            youth = inf.hotspot_youth_use if self.age == 0 else 1.0  # the young use it as if given this many chances
+            use = 1.0 - ((1.0 - inf.hotspot_use_base) * (1.0 - self.hotspot_habit)) ** youth
+            cap_share = min(1.0, cap_mb / self.hotspot_demand_mb)
+            self.on_hotspot = u[HOTSPOT] < served[self.hotspot] * use * cap_share  # type: ignore[index]
+        self.access = self.smartphone and (self.has_data or self.on_hotspot)
+
+    def record_hotspot(self, cap_mb: float) -> None:
+        """A hotspot user this week (on it and online): days of use, the cap, the habit (Lally et al. 2010)."""
+        inf = self.model.config.infrastructure
+        used = self.on_hotspot and self.online
+        self.hotspot_used = used
+        self.hotspot_ever = self.hotspot_ever or used
+        self.hotspot_days = 1.0 + (inf.hotspot_max_days - 1.0) * self.hotspot_habit if used else 0.0
+        self.hotspot_capped = used and self.hotspot_demand_mb > cap_mb
+        if self.hotspot is not None:
+            if used:
+                self.hotspot_habit = self.hotspot_habit + inf.hotspot_habit_gain * (1.0 - self.hotspot_habit)
+            else:
+                self.hotspot_habit = self.hotspot_habit * (1.0 - inf.hotspot_habit_decay)
 
     def want_centre(self, node_up: list[bool]) -> bool:
         """No access on a phone: go to an access centre in reach, if it is open (SmartCape model)."""
@@ -546,9 +594,12 @@ class ReferenceModel(mesa.Model):
         for ct in citizens:
             if ct.want_hotspot(u[ct.i], hotspot_of[ct.i], data_factor[ct.municipality], node_up):
                 demand[ct.hotspot] += 1  # type: ignore[index]
-        served = [served_share(d, cap) * policy.cap_factor for d, cap in zip(demand, capacity, strict=True)]
         for ct in citizens:
-            ct.use_hotspot(u[ct.i], served)
+            ct.discover_hotspot(u[ct.i], lv["campaign"].reach_per_week)
+        served = [served_share(d, cap) for d, cap in zip(demand, capacity, strict=True)]
+        cap_mb = lv["wifi"].daily_cap_mb
+        for ct in citizens:
+            ct.use_hotspot(u[ct.i], served, cap_mb)
         demand = [0] * len(capacity)
         for ct in citizens:
             if ct.want_centre(node_up):
@@ -557,6 +608,7 @@ class ReferenceModel(mesa.Model):
         for ct in citizens:
             ct.use_centre(u[ct.i], served)
             ct.go_online(u[ct.i])
+            ct.record_hotspot(cap_mb)
         ch = lv["channels"]
         portal_open = [bool(ch.portal and w.municipalities.portal_down_until[m] <= t) for m in range(M)]
 
@@ -567,6 +619,8 @@ class ReferenceModel(mesa.Model):
 
         # neighbours' trust, adoption and awareness, after the training
         nbr = self._neighbour_means()
+        for ct in citizens:  # word of mouth about hotspots, read by next week's discovery
+            ct.nbr_hotspot = nbr[ct.i][3]
 
         # 5-7. awareness, adoption, participation (and effective openness of data)
         stages.open_data(c, w.municipalities, lv["open_data"], lv["links"], w.staff().ict_skill)
@@ -717,8 +771,8 @@ class ReferenceModel(mesa.Model):
             trained.update(sorted(eligible, key=place_in_line)[: seats[m]])
         return trained
 
-    def _neighbour_means(self) -> list[tuple[float, float, float]]:
-        """Each citizen's neighbours' mean trust, adoption and awareness (DeGroot averaging)."""
+    def _neighbour_means(self) -> list[tuple[float, float, float, float]]:
+        """Each citizen's neighbours' mean trust, adoption, awareness (DeGroot averaging) and hotspot use this week."""
         w = self.world
         if w.network is not None:
             out = []
@@ -726,22 +780,24 @@ class ReferenceModel(mesa.Model):
                 k = len(ct.neighbours)
                 out.append((sum(nb.trust for nb in ct.neighbours) / k,
                             sum(nb.adopted for nb in ct.neighbours) / k,
-                            sum(nb.awareness for nb in ct.neighbours) / k))
+                            sum(nb.awareness for nb in ct.neighbours) / k,
+                            sum(nb.hotspot_used for nb in ct.neighbours) / k))
             return out
         # complete network: the mean of everyone else in the municipality (from its totals)
-        totals = [[0.0, 0.0, 0.0] for _ in range(w.n_muni)]
+        totals = [[0.0, 0.0, 0.0, 0.0] for _ in range(w.n_muni)]
         size = [0] * w.n_muni
         for ct in self.citizens:
             tot = totals[ct.municipality]
             tot[0] += ct.trust
             tot[1] += ct.adopted
             tot[2] += ct.awareness
+            tot[3] += ct.hotspot_used
             size[ct.municipality] += 1
         out = []
         for ct in self.citizens:
             tot, others = totals[ct.municipality], max(size[ct.municipality] - 1.0, 1.0)
             out.append(((tot[0] - ct.trust) / others, (tot[1] - ct.adopted) / others,
-                        (tot[2] - ct.awareness) / others))
+                        (tot[2] - ct.awareness) / others, (tot[3] - ct.hotspot_used) / others))
         return out
 
     def _ward_needs(self) -> tuple[list[int], list[float]]:
@@ -965,7 +1021,10 @@ class ReferenceModel(mesa.Model):
                             ("last_online", np.int64),
                             ("channel", np.int8), ("level", np.int8), ("commented", bool),
                             ("comments", np.int64), ("attended", bool), ("window_comments", np.int64),
-                            ("window_attended", np.int64)):
+                            ("window_attended", np.int64),
+                            ("hotspot_known", bool), ("hotspot_habit", float), ("hotspot_used", bool),
+                            ("hotspot_ever", bool), ("hotspot_days", float), ("hotspot_capped", bool),
+                            ("nbr_hotspot", float)):
             setattr(w.citizens, name, np.array([getattr(ct, name) for ct in cs], dtype=dtype))
         w.queue.citizen = np.array([r.citizen.i for r in self.queue], dtype=np.int64)
         w.queue.week = np.array([r.week for r in self.queue], dtype=np.int64)

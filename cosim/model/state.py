@@ -115,6 +115,15 @@ class Citizens:
     hotspot_users: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # citizens near a hotspot
     hotspot_user_node: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # ... and its node
     municipality_slices: list[slice] = field(default_factory=list)  # the rows of each municipality
+    # hotspot dynamics (MODEL.md s3 step 3): discovery, habit, this week's use
+    hotspot_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # knows the hotspot in reach
+    hotspot_habit: np.ndarray = field(default_factory=lambda: np.zeros(0))  # habit strength of hotspot use [0, 1]
+    hotspot_used: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # used a hotspot this week
+    hotspot_days: np.ndarray = field(default_factory=lambda: np.zeros(0))  # days of hotspot use this week (0-7)
+    hotspot_capped: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # a user this week hitting the cap
+    hotspot_ever: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # used a hotspot since week 0
+    hotspot_demand_mb: np.ndarray = field(default_factory=lambda: np.zeros(0))  # daily data wanted on a hotspot, MB
+    nbr_hotspot: np.ndarray = field(default_factory=lambda: np.zeros(0))  # neighbours' share who used one last week
 
     @property
     def n(self) -> int:
@@ -233,7 +242,6 @@ class WeekPolicy:
     p_down: np.ndarray             # chance each ICT node is down this week
     data_factor: np.ndarray | None  # own-data availability per municipality (None: 1 everywhere)
     node_capacity: np.ndarray      # weekly users per node, in simulated citizens
-    cap_factor: float              # share of a hotspot user's data need the daily cap covers
     level_offered: int             # IAP2 level offered, 1 (inform) to 5 (empower)
     level_of_channel: np.ndarray   # IAP2 level reached through each channel (0 = none)
 

@@ -57,7 +57,8 @@ METRICS: tuple[str, ...] = (
     "requests", "resolved", "dropped", "backlog", "requests_per_1000", "backlog_per_1000",
     "median_response_weeks", "share_dropped", "mean_outcome", "service_quality",
     "officials_active", "official_skill", "official_ict_skill",
-    "hotspots", "nodes_up_share", "trained", "breaches", "open_data_value", "security_posture",
+    "hotspots", "share_hotspot_users", "hotspot_users_per_hotspot_day", "share_hotspot_ever", "share_hotspot_capped",
+    "nodes_up_share", "trained", "breaches", "open_data_value", "security_posture",
     "spend", "spend_cumulative",
     "sgi_national", "sgi_organisational", "sgi_service", "sgi_community", "sgi",
 )
@@ -143,6 +144,8 @@ PER_MUNI = ("requests", "resolved", "dropped", "backlog", "trained", "breaches",
             "cum_resolved", "cum_dropped", "quality_sum",
             # the latest IDP window: attendances in real residents, meetings held, comments by way of handing in
             "attended_real", "meetings_held", *(f"comments_{w}" for w in COMMENT_CHANNELS),
+            # hotspot use this week
+            "hotspot_users", "hotspot_ever", "hotspot_capped", "hotspot_daily",
             "online_month")
 COPIED_METRICS = tuple(name for name in PER_MUNI if name in METRICS)
 # ratio metrics: (numerator row of PER_MUNI, factor, per 0 citizen / 1 active official / 2 node)
@@ -150,6 +153,7 @@ RATIO_METRICS = {
     "requests_per_1000": ("requests", 1000.0, 0), "backlog_per_1000": ("backlog", 1000.0, 0),
     "service_quality": ("quality_sum", 1.0, 0), "official_skill": ("skill_sum", 1.0, 1),
     "official_ict_skill": ("ict_sum", 1.0, 1), "nodes_up_share": ("nodes_up", 1.0, 2),
+    "share_hotspot_users": ("hotspot_users", 1.0, 0), "share_hotspot_ever": ("hotspot_ever", 1.0, 0),
     "share_online_month": ("online_month", 1.0, 0),
 }
 WEIGHTED_METRICS = ("median_response_weeks", "mean_outcome", "open_data_value", "security_posture")
@@ -334,6 +338,12 @@ def week_tally(model: Any) -> WeekTally:
         np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
         munis.scale * np.bincount(cit.municipality, weights=cit.window_attended, minlength=M),
         munis.window_meetings, *munis.window_comments.T,
+        # hotspot users this week, ever (since week 0), hitting the daily cap; and real people on a
+        # hotspot on an average day (days of use / 7, times real residents per simulated citizen)
+        np.bincount(cit.municipality, weights=cit.hotspot_used, minlength=M),
+        np.bincount(cit.municipality, weights=cit.hotspot_ever, minlength=M),
+        np.bincount(cit.municipality, weights=cit.hotspot_capped, minlength=M),
+        np.bincount(cit.municipality, weights=cit.hotspot_days, minlength=M) * munis.scale / 7.0,
         # online at least once in the last 4 weeks (this week and the 3 before; record follows the week)
         np.bincount(cit.municipality, weights=cit.last_online >= model.week - 4, minlength=M),
     ], dtype=float)
@@ -420,6 +430,10 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
         out[f"share_comments_{way}"] = np.where(total_comments > 0, n_way / np.maximum(total_comments, 1.0), 0.0)
     closed_now = v["resolved"] + v["dropped"]
     out["share_dropped"] = np.where(closed_now > 0, v["dropped"] / np.maximum(closed_now, 1.0), 0.0)
+    # Wi-Fi intensity: real people on a hotspot on an average day per hotspot placed (up or down);
+    # share of this week's hotspot users hitting the daily cap (0 when none)
+    out["hotspot_users_per_hotspot_day"] = v["hotspot_daily"] / np.maximum(v["hotspots"], 1.0)
+    out["share_hotspot_capped"] = v["hotspot_capped"] / np.maximum(v["hotspot_users"], 1.0)
     closed = v["cum_resolved"] + v["cum_dropped"]
     resolution = np.where(closed > 0, v["cum_resolved"] / np.maximum(closed, 1.0), 1.0)
     out["sgi_service"] = (table[:, ROW["service_quality"]] + resolution + col("share_online")) / 3.0

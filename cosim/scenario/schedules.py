@@ -77,8 +77,12 @@ READ_AT_BUILD = frozenset({
     "participation.youth_social_factor",
 }) | frozenset(p for p, _, _ in iter_parameters()
                 if p.split(".")[0] in ("population", "network", "costs", "infrastructure")
-                and p not in ("infrastructure.access_centre_capacity", "infrastructure.data_need_mb",
-                              "infrastructure.outage_data_loss", "infrastructure.outage_hazard"))
+                and p not in ("infrastructure.access_centre_capacity",
+                              "infrastructure.outage_data_loss", "infrastructure.outage_hazard")
+                # hotspot dynamics are read weekly, except each resident's data demand (drawn at build)
+                and not (p.startswith("infrastructure.hotspot_")
+                         and p not in ("infrastructure.hotspot_demand_spread",
+                                       "infrastructure.hotspot_youth_demand")))
 
 
 # --------------------------------------------------------------------------- time

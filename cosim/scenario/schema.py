@@ -590,12 +590,60 @@ class InfrastructureConfig(Section):
     training_km: float = param(5.0, 0.0, 100.0, unit="km", sa=(2.0, 10.0),
                                desc="Distance a citizen will travel to a centre for a training seat.",
                                source=ASSUMPTION)
-    data_need_mb: float = param(300.0, 1.0, 10_000.0, unit="MB/day",
-                                desc="Daily data a hotspot user wants; a lower cap makes the hotspot less useful.",
-                                source="assumption between the 250 and 500 MB/day caps of Tshwane and Johannesburg")
+    data_need_mb: float = param(50.0, 1.0, 10_000.0, unit="MB/day", sa=(30.0, 100.0),
+                                desc="Median daily data an adult hotspot user wants (lognormal across users, "
+                                     "spread hotspot_demand_spread; youth x hotspot_youth_demand); a user "
+                                     "wanting more than the daily cap hits it.",
+                                source="Tshwane free Wi-Fi (Project Isizwe, July 2015, htxt.co.za): only 7% of "
+                                       "users reach the 250 MB daily cap; the median, spread and youth factor "
+                                       "give about that share (docs/ODD.md)")
     outage_data_loss: float = param(0.5, 0.0, 1.0, unit="-",
                                     desc="Share of own-data access lost in a full load-shedding spell (towers down).",
                                     source=ASSUMPTION)
+    # hotspot dynamics (MODEL.md s3 step 3: residents discover a new hotspot over time and form habits)
+    hotspot_signage: float = param(0.05, 0.0, 1.0, unit="1/week", sa=(0.01, 0.2),
+                                   desc="Weekly chance a smartphone owner in reach of a hotspot discovers it "
+                                        "unprompted (signage, seeing others use it).",
+                                   source="assumption (MODEL.md s3 step 3: discovery by signage); the "
+                                          "Johannesburg intensity target leaves it unidentified (posterior 90% "
+                                          "0.014-0.187, most of the prior's 0.01-0.2; experiments/calibration/wifi_programme)")
+    hotspot_word_of_mouth: float = param(0.5, 0.0, 5.0, unit="1/week", sa=(0.1, 1.0),
+                                         desc="Added weekly chance of discovering a hotspot per share of network "
+                                              "neighbours who used one last week.",
+                                         source="assumption (word of mouth, Bass 1969 imitation form)")
+    hotspot_use_base: float = param(0.71, 0.0, 1.0, unit="1/week", sa=(0.1, 0.8),
+                                    desc="Weekly chance that an adult who knows a hotspot and could use it (no own "
+                                         "data, hotspot up) does so without a habit; a full habit raises it to 1.",
+                                    source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
+                                           "hotspot per day (posterior median 0.714, 90% 0.578-0.795; "
+                                           "experiments/calibration/wifi_programme); habit raises use "
+                                           "(Limayem, Hirt & Cheung 2007)")
+    hotspot_habit_gain: float = param(0.27, 0.0, 1.0, unit="1/week", sa=(0.1, 0.5),
+                                      desc="Share of the gap to a full habit closed by a week of hotspot use.",
+                                      source="Lally et al. 2010: median 66 days (about 9.4 weeks) to 95% of the "
+                                             "habit's plateau, 1 - 0.05^(1/9.4) = 0.27 a week")
+    hotspot_habit_decay: float = param(0.1, 0.0, 1.0, unit="1/week", sa=(0.02, 0.3),
+                                       desc="Share of the habit lost in a week without hotspot use.",
+                                       source=ASSUMPTION)
+    hotspot_youth_use: float = param(2.0, 1.0, 5.0, unit="-", sa=(1.0, 3.0),
+                                     desc="Chances of hotspot use a young resident has for an adult's one: "
+                                          "use chance 1 - (1 - p)^y for an adult's p.",
+                                     source="assumption; Tshwane free Wi-Fi: 80% of users under 35 (Project Isizwe, "
+                                            "July 2015, htxt.co.za), far above what the model gives "
+                                            "(experiments/calibration/wifi_programme/README.md)")
+    hotspot_youth_demand: float = param(1.5, 1.0, 5.0, unit="-", sa=(1.0, 2.5),
+                                        desc="Youth's daily data demand relative to an adult's.",
+                                        source="assumption (youth use more data; RIA After Access 2017)")
+    hotspot_demand_spread: float = param(0.9, 0.0, 3.0, unit="-", sa=(0.5, 1.3),
+                                         desc="Spread (log-sd) of hotspot users' daily data demand.",
+                                         source="assumption; with data_need_mb about 7% of users above a 250 MB "
+                                                "cap (Tshwane 2015)")
+    hotspot_max_days: float = param(6.55, 1.0, 7.0, unit="days/week", sa=(3.0, 7.0),
+                                    desc="Days a week a hotspot user with a full habit uses it (1 day without a "
+                                         "habit); sets people per hotspot per day.",
+                                    source="fitted with cosim calibrate to Johannesburg 2016's ~150-200 people per "
+                                           "hotspot per day (posterior median 6.55, 90% 5.85-6.95; "
+                                           "experiments/calibration/wifi_programme)")
 
 
 class CostsConfig(Section):

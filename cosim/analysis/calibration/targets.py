@@ -53,7 +53,9 @@ class Target:
 #: value is 0 by construction in every run; checked by tests/test_calibrate.py on a run
 ZERO_AT_WEEK_0 = ("requests", "resolved", "dropped", "requests_per_1000", "median_response_weeks", "share_dropped",
                   "mean_outcome", "trained", "breaches", "spend", "spend_cumulative", "gini_contributions",
-                  "top1_share", "top10_share")
+                  "top1_share", "top10_share",
+                  # hotspot use: the burn-in runs the status quo (no hotspots), and week 0 is recorded before its use
+                  "share_hotspot_users", "hotspot_users_per_hotspot_day", "share_hotspot_ever", "share_hotspot_capped")
 #: without a burn-in (run.burn_in_weeks = 0) nobody has been online or taken part before week 0 either
 ZERO_AT_WEEK_0_COLD = ("share_online", "share_online_low", "share_online_mid", "share_online_high",
                        "share_participated_year", "share_participated_year_low", "share_participated_year_mid",

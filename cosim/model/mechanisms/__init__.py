@@ -25,6 +25,13 @@ from cosim.model.mechanisms.adoption import (
     performance_expectancy,
     privacy_risk,
 )
+from cosim.model.mechanisms.hotspots import (
+    cap_share,
+    days_of_use,
+    habit_update,
+    hotspot_discovery,
+    hotspot_use_chance,
+)
 from cosim.model.mechanisms.inequality import gini_from_counts, top_share_from_counts
 from cosim.model.mechanisms.participation import (
     act_probability,
@@ -103,6 +110,7 @@ __all__ = [
     "breach_hazard",
     "breach_privacy",
     "breach_trust",
+    "cap_share",
     "capacity_share",
     "cheapest_e_channel",
     "citizen_input",
@@ -110,6 +118,7 @@ __all__ = [
     "comment_count",
     "comment_count_pmf",
     "coproduced_outcome",
+    "days_of_use",
     "device_transition",
     "effective_capacity",
     "efficacy",
@@ -117,7 +126,10 @@ __all__ = [
     "facilitating_conditions",
     "generalised_trust_update",
     "gini_from_counts",
+    "habit_update",
     "hiring_skill_mean",
+    "hotspot_discovery",
+    "hotspot_use_chance",
     "ict_training_rate",
     "idp_feedback",
     "idp_input",

@@ -28,14 +28,17 @@ def by_citizen(per_muni: np.ndarray, municipality: np.ndarray) -> Any:
 
 
 
-def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray) -> None:
+def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray,
+           campaign_reach: float = 0.0) -> None:
     """Who is online: own data, else a free hotspot in reach, else an access centre, and literate enough to use it.
 
     Each node's capacity is shared among those who ask for it
     (mechanisms.capacity_share); only citizens in reach of a node are looked
     at for that node.  The rule is mechanisms.online_access; given access, a
     citizen goes online with mechanisms.use_chance of their literacy (the
-    second-level divide), so ``cit.online`` is access and use.
+    second-level divide), so ``cit.online`` is access and use.  Hotspots
+    (:func:`hotspots`) are asked for only by those who know them, and used
+    with a chance that habit, youth and the daily cap set.
     """
     n_nodes = nodes.n
     smartphone = cit.device == 2
@@ -43,15 +46,7 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
     if policy.data_factor is not None:
         afford = afford * policy.data_factor[cit.municipality]
     has_data = u[DATA] < afford
-    # those who ask for a hotspot: a smartphone, no data of their own, the hotspot up
-    # (a hotspot user has a smartphone, so smartphone & hotspot_ok = hotspot_ok)
-    hs, hs_node = cit.hotspot_users, cit.hotspot_user_node
-    ask = np.flatnonzero(smartphone[hs] & ~has_data[hs] & nodes.up[hs_node])
-    asker, asker_node = hs.take(ask), hs_node.take(ask)
-    served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float),
-                                 policy.node_capacity) * policy.cap_factor
-    hotspot_ok = np.zeros(cit.n, dtype=bool)
-    hotspot_ok[asker[u[HOTSPOT, asker] < served[asker_node]]] = True
+    hotspot_ok = hotspots(c, cit, nodes, policy, u, smartphone, has_data, campaign_reach)
     on_phone = smartphone & has_data
     on_phone |= hotspot_ok
     # those still offline ask their access centre, if it is up
@@ -63,7 +58,64 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
     centre_ok[asker[u[CENTRE, asker] < served[asker_node]]] = True
     cit.online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok) & (
         u[USE] < mech.use_chance(cit.literacy, c.literacy.use_floor))
+    record_hotspot_use(c, cit, hotspot_ok, policy.levers["wifi"].daily_cap_mb)
 
+
+def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray,
+             smartphone: np.ndarray, has_data: np.ndarray, campaign_reach: float) -> np.ndarray:
+    """Who gets on a free hotspot this week (MODEL.md s3 step 3: discovery, habit, the cap).
+
+    Smartphone owners in reach who do not know their hotspot may discover it
+    (mechanisms.hotspot_discovery; they use it from next week on); those who
+    know it, have no data of their own and find it up ask for it, and each is
+    served with the node's capacity share (mechanisms.capacity_share) times
+    their own use chance (mechanisms.hotspot_use_chance of their habit and age)
+    times the share of their daily demand the cap lets through
+    (mechanisms.cap_share).  Each reads row HOTSPOT of the week's draws once:
+    for discovery if they do not know the hotspot, for use if they do.
+    """
+    hotspot_ok = np.zeros(cit.n, dtype=bool)
+    hs, hs_node = cit.hotspot_users, cit.hotspot_user_node
+    if hs.size == 0:
+        return hotspot_ok
+    inf = c.infrastructure
+    known = cit.hotspot_known[hs]  # a copy: what they knew at the start of the week
+    sp = smartphone[hs]
+    new = hs[sp & ~known]
+    discover = mech.hotspot_discovery(inf.hotspot_signage, inf.hotspot_word_of_mouth, cit.nbr_hotspot[new],
+                                      campaign_reach)
+    cit.hotspot_known[new[u[HOTSPOT, new] < discover]] = True
+    # those who ask: they know the hotspot, have a smartphone and no data of their own, and it is up
+    ask = np.flatnonzero(known & sp & ~has_data[hs] & nodes.up[hs_node])
+    asker, asker_node = hs.take(ask), hs_node.take(ask)
+    served = mech.capacity_share(np.bincount(asker_node, minlength=nodes.n).astype(float), policy.node_capacity)
+    chance = (served[asker_node]
+              * mech.hotspot_use_chance(cit.hotspot_habit[asker], cit.age[asker] == 0, inf.hotspot_use_base,
+                                        inf.hotspot_youth_use)
+              * mech.cap_share(cit.hotspot_demand_mb[asker], policy.levers["wifi"].daily_cap_mb))
+    hotspot_ok[asker[u[HOTSPOT, asker] < chance]] = True
+    return hotspot_ok
+
+
+def record_hotspot_use(c: Scenario, cit: Citizens, hotspot_ok: np.ndarray, cap_mb: float) -> None:
+    """This week's hotspot users (on a hotspot and online), their days of use, who hits the cap, their habits.
+
+    Days of use follow the habit before this week's update
+    (mechanisms.days_of_use); a user hits the daily cap ``cap_mb`` when their
+    demand exceeds it; habits of those in reach grow with use and decay
+    without (mechanisms.habit_update).
+    """
+    hs = cit.hotspot_users
+    if hs.size == 0 and not cit.hotspot_used.any():
+        return
+    inf = c.infrastructure
+    used = hotspot_ok & cit.online
+    cit.hotspot_used = used
+    cit.hotspot_ever |= used
+    cit.hotspot_days = np.where(used, mech.days_of_use(cit.hotspot_habit, inf.hotspot_max_days), 0.0)
+    cit.hotspot_capped = used & (cit.hotspot_demand_mb > cap_mb)
+    cit.hotspot_habit[hs] = mech.habit_update(cit.hotspot_habit[hs], used[hs], inf.hotspot_habit_gain,
+                                              inf.hotspot_habit_decay)
 
 
 def portal_available(c_channels, munis: Municipalities, t: int) -> np.ndarray:

@@ -52,7 +52,6 @@ def week_policy(c: Scenario, levers: dict[str, Any], spend: float, t: int, nodes
         p_down=np.clip(inf.outage_hazard + outage[nodes.municipality], 0.0, 1.0),
         data_factor=None if np.all(data_factor == 1.0) else data_factor,
         node_capacity=node_capacity(c, nodes, munis, levers["wifi"]),
-        cap_factor=min(1.0, levers["wifi"].daily_cap_mb / inf.data_need_mb),
         level_offered=level_offered,
         level_of_channel=np.minimum(level_offered, mech.CHANNEL_MAX_LEVEL).astype(np.int8),
     )

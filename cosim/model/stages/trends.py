@@ -96,7 +96,8 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     a device from the group's current ownership, data affordability at the
     group's current mean, trust, privacy, awareness and adoption drawn as at
     build, personal efficacy, expectation and responsiveness at 0.5, no
-    contributions yet.  Kept from the slot: ward, position, municipality,
+    contributions yet, no hotspot known or habit, the slot's hotspot data demand
+    times the youth factor.  Kept from the slot: ward, position, municipality,
     network ties, income group, contribution propensity and reach (so the
     need rate, a run constant, and the 90-9-1 tail stay as built), the
     week-0 literacy tercile (the "for whom" groups stay fixed sets of
@@ -140,6 +141,12 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         cit.contributions[leaving] = 0
         cit.last_participation[leaving] = NEVER_PARTICIPATED
         cit.last_online[leaving] = NEVER_PARTICIPATED
+        # hotspots: not yet known, no habit, never used; the slot's demand draw with the youth factor
+        # (the leaver was a senior, factor 1; as at build, build.hotspot_state)
+        cit.hotspot_known[leaving] = False
+        cit.hotspot_habit[leaving] = 0.0
+        cit.hotspot_ever[leaving] = False
+        cit.hotspot_demand_mb[leaving] *= c.infrastructure.hotspot_youth_demand
     cit.youth_bit = (cit.age == 0).astype(np.uint8) * np.uint8(8)
 
 
