@@ -45,6 +45,13 @@ per-citizen rule):
 - the social network's structure (each citizen's neighbours are read from the
   world's sparse matrix) and, on a complete network, the municipality totals
   that the mean of everyone else is taken from;
+- the exogenous trends' scheduled values of the week (``world.trend_values``:
+  input, not a rule) and, per income group, the device-change chances that
+  close the gap to the schedule (``mechanisms.trends.device_transition``, a
+  group-level rule like a node's capacity share); each citizen's ageing,
+  replacement by a newcomer, device change and data affordability are
+  written here (``ReferenceModel._trends``), drawing from the world's
+  ``rng_trends`` in the engine's order;
 - the metrics: each week the citizens' state is copied into the world's arrays
   and the world's ``record`` computes the table
   (tests/test_reference.py also checks some metrics against plain sums over
