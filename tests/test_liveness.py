@@ -93,6 +93,11 @@ CONTEXT: dict[str, tuple[dict[str, Any], str]] = {
         "at 1 and only falls in responsiveness below 0.5 show; without the open-data term every change reaches "
         "intention (a weak effect on rare adoption events)"),
 }
+CONTEXT["population.cohort_turnover_annual"] = (
+    {"schedules.population.literacy_low.kind": "linear",
+     "schedules.population.literacy_low.points": ((-52, 0.35), (STEPS, 0.6))},
+    "the cohort turnover runs only while a literacy path is scheduled (docs/ODD.md Submodel 0: the young "
+    "enter with the scheduled literacy)")
 # Parameters whose generic nudge lands where they have no effect, nudged to a given value instead.
 NUDGE: dict[str, tuple[Any, str]] = {
     "municipality.annual_budget_rand": (1e7, "below the all_levers plan (R17.7 m in year 1), so scaling binds"),

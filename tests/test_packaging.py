@@ -45,7 +45,7 @@ def test_unknown_name_lists_the_bundled_ones(tmp_path, monkeypatch, capsys):
 def test_scenarios_list_show_copy(tmp_path, capsys):
     assert main(["scenarios"]) == 0
     listed = capsys.readouterr().out
-    assert "baseline" in listed and "open_data" in listed and "18 scenarios" in listed
+    assert "baseline" in listed and "open_data" in listed and "20 scenarios" in listed
     assert main(["scenarios", "show", "baseline"]) == 0
     assert capsys.readouterr().out == (ROOT / "scenarios" / "baseline.toml").read_text()
     dest = tmp_path / "mine"

@@ -73,6 +73,8 @@ SCENARIOS = {
     "busy_consultation": (lambda: _compressed({"idp.comment_rate": 0.5, "idp.count_exponent": 1.2,
                                                "idp.meetings_per_window": 3.0, "idp.attend_rate": 0.5}), 30),
     "schedules": (lambda: _scheduled(), 45),
+    "trends": (lambda: _trended(), 45),
+    "trends_one_municipality": (lambda: _trended(n_muni=1), 40),
 }
 
 
@@ -90,6 +92,27 @@ def _scheduled():
     return scenario_from_dict(data, "schedules")
 
 
+def _trended(n_muni: int = 2):
+    """The compressed schedule under every exogenous trend, fast enough to act within the run (issue 14).
+
+    Smartphones rise (upgrades and phones from nothing), phones fall a little
+    (losses), data and the population grow, the young enter with more
+    literacy at a high turnover (many newcomers in a few weeks).
+    """
+    data = _compressed({"population.cohort_turnover_annual": 0.2}, n_muni).model_dump(exclude_defaults=True)
+    data["schedules"] = {
+        "population.smartphone_low": {"kind": "logistic", "start": 0.3, "end": 0.9, "midpoint": 10,
+                                      "rate_per_year": 8.0},
+        "population.smartphone_high": {"kind": "linear", "points": [[-52, 0.9], [40, 0.7]]},
+        "population.phone_share": {"kind": "linear", "points": [[-52, 0.97], [40, 0.9]]},
+        "population.data_low": {"kind": "linear", "points": [[-52, 0.3], [40, 0.9]]},
+        "population.data_mid": {"kind": "linear", "points": [[-52, 0.8], [40, 0.5]]},
+        "population.literacy_low": {"kind": "linear", "points": [[-52, 0.3], [40, 0.8]]},
+        "municipality.population": {"kind": "linear", "points": [[-52, 500_000], [40, 1_500_000]]},
+    }
+    return scenario_from_dict(data, "trends")
+
+
 def _pair(scenario, steps: int, seed: int):
     engine = CoProductionModel(scenario, rng=seed)
     engine.run(steps)
@@ -98,7 +121,7 @@ def _pair(scenario, steps: int, seed: int):
     return engine, reference
 
 
-GENERATORS = ("rng", "rng_place", "rng_nodes", "rng_staff", "rng_queue")
+GENERATORS = ("rng", "rng_place", "rng_nodes", "rng_staff", "rng_queue", "rng_trends")
 
 
 def _generator_states(model: CoProductionModel) -> dict:
@@ -128,6 +151,14 @@ def _assert_same_state(engine: CoProductionModel, reference: ReferenceModel) -> 
     assert engine.queue.week.tolist() == [r.week for r in reference.queue]
     assert engine.queue.channel.tolist() == [r.channel for r in reference.queue]
     assert _generator_states(engine) == _generator_states(world), "the reference drew a different number of draws"
+    # the trends' state (devices, data affordability, age, last week online) and their stream
+    assert engine.citizens.device.tolist() == [c.device for c in reference.citizens]
+    assert engine.citizens.age.tolist() == [c.age for c in reference.citizens]
+    assert engine.citizens.last_online.tolist() == [c.last_online for c in reference.citizens]
+    np.testing.assert_allclose(engine.citizens.data_affordability, [c.data_affordability for c in reference.citizens],
+                               rtol=0, atol=TOL)
+    np.testing.assert_array_equal(engine.municipalities.scale, world.municipalities.scale)
+    assert engine.rng_trends.bit_generator.state == world.rng_trends.bit_generator.state
 
 
 def _max_difference(a, b) -> tuple[float, str, int]:
@@ -178,6 +209,12 @@ def test_reference_and_engine_give_the_same_table(name):
             assert region[f"share_comments_{way}"].max() > 0, way
     # officials short of capacity: each waiting request is resolved with less than the maximum chance
     assert engine.municipalities.delivery.min() < 1.0
+    if name.startswith("trends"):  # the trends acted: devices, the population, newcomers
+        cit = engine.citizens
+        assert np.mean(cit.device[cit.income == 0] == 2) > 0.75  # from 0.3 toward 0.9
+        population = engine.trend_values(steps - 1)["municipality.population"]  # the last week's
+        np.testing.assert_allclose(engine.municipalities.scale * np.bincount(cit.municipality), population)
+        assert np.count_nonzero(cit.last_participation == -10_000) > 0  # newcomers who have not taken part yet
     _assert_same_state(engine, reference)
 
 

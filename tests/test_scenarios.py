@@ -39,10 +39,14 @@ def test_every_shipped_scenario_validates(path, capsys):
     assert scenario.name
     # every key the file sets is a schema parameter and arrives unchanged
     for section, table in read_toml(path).items():
-        if section == "schedules":  # parameter schedules: one table per dotted path
+        if section == "schedules":  # [schedules."<parameter>"]: each a path of one parameter
             assert set(table) == set(scenario.schedules), section
-            continue
-        if isinstance(table, dict):
+            for key, value in table.items():
+                got = scenario.schedules[key].model_dump(exclude_defaults=True)
+                if "points" in got:  # held as tuples
+                    got["points"] = [list(point) for point in got["points"]]
+                assert got == value, f"schedules.{key}"
+        elif isinstance(table, dict):
             for key, value in table.items():
                 if key != "phases":
                     assert get_path(scenario, f"{section}.{key}") == value, f"{section}.{key}"

@@ -52,6 +52,7 @@ from cosim.outputs.metrics import outcomes
 from cosim.outputs.results import check_output_location, manifest, remove_stale_temporaries, write_json
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.store import STORE_FILE, RunStore
+from cosim.scenario import schedules
 from cosim.scenario.budget import WEEKS_PER_YEAR, BudgetPlan
 from cosim.scenario.schema import LEVERS, Scenario
 
@@ -403,7 +404,9 @@ def _runs_table(frames: dict[int, pd.DataFrame], keys: list[tuple[str, int, int]
 
 def run_outcomes(runs: pd.DataFrame, scenarios: list[Scenario], names: list[str]) -> pd.DataFrame:
     """One row per run: the scalar outcomes of cosim.OUTCOMES plus group and cost outcomes."""
-    residents = {n: s.municipality.population * s.region.n_municipalities for n, s in zip(names, scenarios, strict=True)}
+    # real residents at the end of the run (a scheduled population: its last week's value)
+    residents = {n: schedules.values_at(s, s.run.steps - 1).get("municipality.population", s.municipality.population)
+                 * s.region.n_municipalities for n, s in zip(names, scenarios, strict=True)}
     rows = []
     for (name, k), ts in runs.groupby(["scenario", "replication"], sort=False):
         o = outcomes(ts)

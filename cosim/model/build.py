@@ -288,6 +288,7 @@ def start_dynamics(c: Scenario, citizens: Citizens, wards: Wards, muni_wealth: n
     citizens.channel = np.zeros(n, dtype=np.int8)  # this week's channel (0 = none)
     citizens.level = np.zeros(n, dtype=np.int8)    # this week's IAP2 level (0 = none)
     citizens.online = np.zeros(n, dtype=bool)
+    citizens.last_online = np.full(n, -10_000, dtype=np.int64)  # nobody has been online yet
     citizens.commented = np.zeros(n, dtype=bool)  # nobody has commented yet
     citizens.commenters = np.zeros(0, dtype=np.int64)
     citizens.comments = np.zeros(n, dtype=np.int64)

@@ -12,6 +12,8 @@ function of :mod:`cosim.model.stages`, each rule a pure function of
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,15 @@ def resolve_config(scenario: Scenario | str | Path | None, overrides: dict[str, 
 def _bound(metadata: list[Any], which: str) -> int | None:
     """The ``le``/``ge`` bound pydantic keeps in a field's metadata (the schema's range)."""
     return next((getattr(m, which) for m in metadata if hasattr(m, which)), None)
+
+
+def _spawned_stream(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator spawned from ``rng``'s seed sequence (``rng``'s own stream is not advanced)."""
+    try:
+        return rng.spawn(1)[0]
+    except TypeError:  # a generator without a seed sequence: seed from its state, still without drawing
+        digest = hashlib.sha256(repr(rng.bit_generator.state).encode()).digest()
+        return np.random.default_rng(np.random.SeedSequence(int.from_bytes(digest[:16], "little")))
 
 
 def _citizen_array(name: str) -> property:
@@ -117,6 +128,10 @@ class CoProductionModel(mesa.Model):
         # (the request queue's draws too: their number follows the queue's length)
         self.rng_place, self.rng_nodes, self.rng_staff, self.rng_queue = (
             np.random.default_rng(s) for s in self.rng.integers(0, 2**63, size=4))
+        # the exogenous trends' stream (stages.trends; docs/ODD.md "Exogenous trends"): spawned from
+        # model.rng's seed sequence, which draws nothing from model.rng, so a scenario without trends
+        # runs bit for bit as before; the number of its draws follows the gaps to the schedule
+        self.rng_trends = _spawned_stream(self.rng)
         self.plan = BudgetPlan(c)
         self.week = 0
         self.n_muni = c.region.n_municipalities
@@ -174,6 +189,9 @@ class CoProductionModel(mesa.Model):
         self._scheduled = {w: schedules.with_values(c, {p: v for p, v in schedules.values_at(c, w).items() if p in plain})
                            for w in schedules.schedule_change_weeks(c, first, last, plain)} if plain else {}
         self._trended = trended
+        # the trended parameters' values in every week of the run, burn-in included (stages.trends)
+        self._trend_table = {p: v for p, v in schedules.table(c, first, last).items() if p in trended}
+        self._trend_first = first
         self._policy_changes = changes
         self._policy_week: int | None = None
         self.policy_now: WeekPolicy | None = None  # the policy of the week last stepped (None before)
@@ -291,6 +309,11 @@ class CoProductionModel(mesa.Model):
         self.levers = self.policy(0).levers
         self._policy_week, self.policy_now = None, None
 
+    def trend_values(self, t: int) -> dict[str, float]:
+        """The scheduled values of the trended parameters (schedules.TRENDED_PARAMETERS) in week ``t``."""
+        i = min(t - self._trend_first, self.config.run.steps - 1 - self._trend_first)  # past the horizon: the last
+        return {p: float(v[i]) for p, v in self._trend_table.items()}
+
     def week_draws(self, policy: WeekPolicy, t: int) -> np.ndarray:
         """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen."""
         skip = draws.idle_rows(self.citizens.hotspot_users.size == 0, not self.idp_window(t),
@@ -320,12 +343,13 @@ class CoProductionModel(mesa.Model):
         """Steps 1-10 of week ``t`` under the policy ``pol`` (MODEL.md s3)."""
         if t in self._scheduled:  # a scheduled parameter changes this week (cosim/scenario/schedules.py)
             self.config = self._scheduled[t]
-        # TODO(issue 14, helper T): trends of the build-time parameters in TRENDED_PARAMETERS, once
-        # cosim/model/stages/trends.py exists:
-        #     if self._trended:
-        #         values = schedules.values_at(self.config, t)
-        #         stages.trends(self.config, self.citizens, self.wards, self.municipalities, values, self.rng_trends)
         c = self.config
+        if self._trended:  # 0. exogenous trends of the built population (docs/ODD.md Submodel 0)
+            values = self.trend_values(t)
+            stages.trends(c, self.citizens, self.wards, self.municipalities, values, self.rng_trends)
+            if "municipality.population" in values:  # node places per simulated citizen follow the population
+                pol = dataclasses.replace(pol, node_capacity=stages.node_capacity(c, self.nodes, self.municipalities,
+                                                                                  pol.levers["wifi"]))
         cit, munis, stats = self.citizens, self.municipalities, self.week_stats
         lv = self.levers = pol.levers
         stages.spend(munis, stats, pol)
@@ -334,6 +358,7 @@ class CoProductionModel(mesa.Model):
         # 3. access: own data, a free hotspot or an access centre; channels open this week
         u = self.week_draws(pol, t)
         stages.access(c, cit, self.nodes, pol, u, lv["campaign"].reach_per_week)
+        cit.last_online[cit.online] = t  # share_online_month: online at least once in the last 4 weeks
         portal_open = stages.portal_available(lv["channels"], munis, t)
         fc = stages.facilitating_conditions(c, cit, lv["channels"], portal_open)
         # 4. literacy: training seats at centres, learning by doing, decay

@@ -45,6 +45,13 @@ per-citizen rule):
 - the social network's structure (each citizen's neighbours are read from the
   world's sparse matrix) and, on a complete network, the municipality totals
   that the mean of everyone else is taken from;
+- the exogenous trends' scheduled values of the week (``world.trend_values``:
+  input, not a rule) and, per income group, the device-change chances that
+  close the gap to the schedule (``mechanisms.trends.device_transition``, a
+  group-level rule like a node's capacity share); each citizen's ageing,
+  replacement by a newcomer, device change and data affordability are
+  written here (``ReferenceModel._trends``), drawing from the world's
+  ``rng_trends`` in the engine's order;
 - the metrics: each week the citizens' state is copied into the world's arrays
   and the world's ``record`` computes the table
   (tests/test_reference.py also checks some metrics against plain sums over
@@ -59,6 +66,7 @@ citizens (docs/performance.md): use it to read and to check, not to run studies.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass
@@ -71,11 +79,20 @@ import pandas as pd
 from cosim.model import stages
 from cosim.model.draws import ACT, ADOPT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, TRAIN, USE
 from cosim.model.mechanisms import CHANNEL_MAX_LEVEL, CHANNELS, IAP2_LEVELS
+from cosim.model.mechanisms import trends as trend_rules
 from cosim.model.mechanisms.services import MAX_RELATIVE_INPUT
 from cosim.model.model import CoProductionModel
 from cosim.scenario.schema import Scenario
 
 PORTAL, USSD, SOCIAL, MEETING = range(4)  # channel indices, as in mechanisms.CHANNELS
+
+
+def running_sum(values: Any) -> float:
+    """Sum in order, one addition at a time, as the engine's ``np.bincount`` does (Python's ``sum`` compensates)."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
 
 
 def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
@@ -143,6 +160,7 @@ class ReferenceCitizen(mesa.Agent):
         self.last_participation = int(w.last_participation[i])
         # last week's (the burn-in's last) choices, as the world's week 0 record shows them
         self.online = bool(w.online[i])
+        self.last_online = int(w.last_online[i])  # the last week this citizen was online
         self.channel = int(w.channel[i])  # this week's channel: 0 none, 1 + index in CHANNELS
         self.level = int(w.level[i])      # this week's IAP2 level: 0 none, 1 inform ... 5 empower
         self.commented = bool(w.commented.size and w.commented[i])  # (no comments array without a burn-in)
@@ -165,6 +183,48 @@ class ReferenceCitizen(mesa.Agent):
         # this week's experiences: sum and number of outcomes
         self.outcome_sum = 0.0
         self.outcome_n = 0
+
+    # -- 0. exogenous trends (only when the scenario schedules them) ------------------
+
+    @property
+    def device(self) -> int:
+        """0 no phone, 1 feature phone, 2 smartphone."""
+        return 2 if self.smartphone else 1 if self.phone else 0
+
+    def set_device(self, device: int) -> None:
+        self.smartphone, self.phone = device == 2, device >= 1
+
+    def change_device(self, u: float, chances: Any) -> None:
+        """Acquire or lose a device with the group's chances this week: changes first, to the better device first."""
+        now = self.device
+        order = {0: (2, 1), 1: (2, 0), 2: (1, 0)}[now]
+        first, second = (float(chances[now, k]) for k in order)
+        if u < first:
+            self.set_device(order[0])
+        elif u < first + second:
+            self.set_device(order[1])
+
+    def arrive(self, literacy: float, device: int, data_affordability: float, z_trust: float, z_privacy: float,
+               u_adopted: float, mean_quality: float) -> None:
+        """A young newcomer takes this slot (same ward, ties, income group, propensity), drawn as at build."""
+        p, lit = self.model.config.population, self.model.config.literacy
+        self.age = 0
+        self.literacy = literacy
+        self.literacy_floor = lit.floor_share * literacy
+        self.set_device(device)
+        self.data_affordability = data_affordability
+        self.trust = clip(p.trust_mean + p.trust_sd * z_trust)
+        self.generalised = self.trust
+        self.disposition = self.trust - mean_quality
+        self.privacy_concern = clip(p.privacy_mean + p.privacy_sd * z_privacy)
+        self.awareness = clip(p.awareness_initial * (p.awareness_literacy_base + literacy))
+        self.adopted = u_adopted < p.adopted_initial and self.phone
+        self.efficacy = self.expectation = self.responsiveness = 0.5
+        self.contributions = 0
+        self.last_participation = self.last_online = -10_000
+        # hotspots: not yet known, no habit, never used; the slot's demand with the youth factor
+        self.hotspot_known, self.hotspot_habit, self.hotspot_ever = False, 0.0, False
+        self.hotspot_demand_mb = self.hotspot_demand_mb * self.model.config.infrastructure.hotspot_youth_demand
 
     # -- 3. access ---------------------------------------------------------------
 
@@ -230,6 +290,8 @@ class ReferenceCitizen(mesa.Agent):
         """Given access, go online with a chance rising with literacy (second-level divide, Hargittai 2002)."""
         use_floor = self.model.config.literacy.use_floor
         self.online = self.access and u[USE] < use_floor + (1.0 - use_floor) * self.literacy
+        if self.online:
+            self.last_online = self.model.week
 
     # -- 4. literacy ---------------------------------------------------------------
 
@@ -511,6 +573,13 @@ class ReferenceModel(mesa.Model):
 
         # 1. policy schedule (shared with the engine)
         policy = w.policy(t)
+        # 0. exogenous trends, when the scenario schedules any (the world moves under the policies)
+        values = w.trend_values(t)  # the scheduled values of the week (shared: the schedule is input, not a rule)
+        if values:
+            self._trends(values)
+            if "municipality.population" in values:  # node places per simulated citizen follow the population
+                policy = dataclasses.replace(policy, node_capacity=stages.node_capacity(
+                    c, w.nodes, w.municipalities, policy.levers["wifi"]))
         lv = w.levers = policy.levers
         w.week_stats["spend"] = np.full(M, policy.spend)
         w.municipalities.spend_total += policy.spend
@@ -609,6 +678,78 @@ class ReferenceModel(mesa.Model):
         self.week += 1
         if self.collect:
             self._record()
+
+    def _trends(self, values: dict[str, float]) -> None:
+        """The exogenous trends of the week, citizen by citizen (mechanisms.trends; docs/ODD.md).
+
+        ``values``: the scheduled parameters' values this week.  Population
+        (residents per simulated citizen), then ageing and cohort replacement
+        (while a literacy path is scheduled), devices, data affordability; the
+        draws come from the world's ``rng_trends`` in the engine's order.
+        """
+        w, p = self.world, self.config.population
+        cs = self.citizens
+        groups = ("low", "mid", "high")
+        M = w.n_muni
+        size = [sum(ct.income == g for ct in cs) for g in range(3)]
+        if "municipality.population" in values:
+            per_muni = [sum(ct.municipality == m for ct in cs) for m in range(M)]
+            w.municipalities.scale = np.array([values["municipality.population"] / max(k, 1) for k in per_muni])
+        if any(f"population.literacy_{g}" in values for g in groups):
+            # ageing: the young become adults, adults seniors, seniors leave (flows balanced at the age shares)
+            shares = [p.share_youth, 1.0 - p.share_youth - p.share_senior, p.share_senior]
+            chance = [min(1.0, p.cohort_turnover_annual / 52 / s) if s > 0 else 0.0 for s in shares]
+            u = w.rng_trends.random(len(cs)).tolist()
+            leaving = []
+            for ct in cs:
+                if u[ct.i] < chance[ct.age]:
+                    if ct.age == 2:
+                        leaving.append(ct)
+                    else:
+                        ct.age += 1
+            if leaving:
+                k = len(leaving)
+                z = w.rng_trends.standard_normal((3, k)).tolist()
+                u2 = w.rng_trends.random((2, k)).tolist()
+                smart = [sum(ct.smartphone for ct in cs if ct.income == g) / max(size[g], 1) for g in range(3)]
+                phone = [sum(ct.phone for ct in cs if ct.income == g) / max(size[g], 1) for g in range(3)]
+                data = [running_sum(ct.data_affordability for ct in cs if ct.income == g) / max(size[g], 1)
+                        for g in range(3)]
+                quality = w.wards.base_quality.tolist()
+                mean_quality = [running_sum(quality[ct.ward] for ct in cs if ct.municipality == m)
+                                / max(sum(ct.municipality == m for ct in cs), 1) for m in range(M)]
+                youth_shift = p.age_literacy_effect * p.age_literacy_youth
+                for j, ct in enumerate(leaving):
+                    g = ct.income
+                    cohort = values.get(f"population.literacy_{groups[g]}", getattr(p, f"literacy_{groups[g]}"))
+                    literacy = clip(cohort + youth_shift + p.literacy_sd * z[0][j])
+                    device = 2 if u2[0][j] < min(smart[g], phone[g]) else 1 if u2[0][j] < phone[g] else 0
+                    ct.arrive(literacy, device, data[g], z[1][j], z[2][j], u2[1][j], mean_quality[ct.municipality])
+        if "population.phone_share" in values or any(f"population.smartphone_{g}" in values for g in groups):
+            chances = []
+            for g, name in enumerate(groups):
+                counts = [sum(ct.income == g and ct.device == d for ct in cs) for d in range(3)]
+                n = max(size[g], 1)
+                smart_target = values.get(f"population.smartphone_{name}", counts[2] / n)
+                phone_target = values.get("population.phone_share", (counts[1] + counts[2]) / n)
+                # the group-level rule (as a node's capacity share is): the chances that close the gap
+                chances.append(trend_rules.device_transition(np.array(counts), smart_target, phone_target))
+            changing = [ct for ct in cs if chances[ct.income][ct.device, ct.device] < 1.0]
+            if changing:
+                u = w.rng_trends.random(len(changing)).tolist()
+                for ct, draw in zip(changing, u, strict=True):
+                    ct.change_device(draw, chances[ct.income])
+        if any(f"population.data_{g}" in values for g in groups):
+            mean = [running_sum(ct.data_affordability for ct in cs if ct.income == g) / max(size[g], 1)
+                    for g in range(3)]
+            for ct in cs:
+                target = values.get(f"population.data_{groups[ct.income]}")
+                if target is not None:  # keep the offset from the group's mean
+                    ct.data_affordability = clip(ct.data_affordability + (target - mean[ct.income]))
+        # the world's arrays that placing hotspots and the records read
+        w.citizens.device = np.array([ct.device for ct in cs], dtype=np.int8)
+        w.citizens.data_affordability = np.array([ct.data_affordability for ct in cs])
+        w.citizens.age = np.array([ct.age for ct in cs], dtype=np.int8)
 
     def _training(self, tr: Any, u: list[list[float]]) -> set[ReferenceCitizen]:
         """Training seats: whole seats per municipality, to the eligible citizens first in line."""
@@ -884,6 +1025,7 @@ class ReferenceModel(mesa.Model):
                             ("awareness", float), ("privacy_concern", float),
                             ("expectation", float), ("responsiveness", float), ("adopted", bool),
                             ("online", bool), ("contributions", np.int64), ("last_participation", np.int64),
+                            ("last_online", np.int64),
                             ("channel", np.int8), ("level", np.int8), ("commented", bool),
                             ("comments", np.int64), ("attended", bool), ("window_comments", np.int64),
                             ("window_attended", np.int64),

@@ -99,6 +99,7 @@ class Citizens:
     channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))   # this week's channel code
     level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))     # this week's IAP2 level
     online: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))       # online this week
+    last_online: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # last week online (-10,000: never)
     commented: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))    # made an IDP comment this week
     commenters: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # who commented this week
     comments: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # IDP comments written this week

@@ -85,6 +85,7 @@ def _o(name: str, label: str, kind: Kind, better: int, group: str, agg: Aggregat
 
 _BASE: tuple[Outcome, ...] = (
     _o("share_online", "residents online in a typical week", "share", 1, "access", "year"),
+    _o("share_online_month", "residents online at least once in the last 4 weeks", "share", 1, "access"),
     _o("share_adopted", "residents using e-participation (portal, app, USSD or social media)", "share", 1,
        "participation", "final"),
     _o("participation_rate", "residents taking part in a typical week", "weekly", 1, "participation", "year"),

@@ -39,7 +39,7 @@ from cosim.outputs.catalogue import LITERACY_TERCILES as LIT
 from cosim.scenario.schema import WEEKS_PER_YEAR
 
 METRICS: tuple[str, ...] = (
-    "share_online", *(f"share_online_{g}" for g in INCOME),
+    "share_online", *(f"share_online_{g}" for g in INCOME), "share_online_month",
     "share_adopted", *(f"share_adopted_{g}" for g in INCOME),
     "participation_rate", *(f"participation_rate_{c}" for c in CHANNEL_NAMES),
     *(f"participation_rate_{lv}" for lv in LEVEL_NAMES),
@@ -145,7 +145,8 @@ PER_MUNI = ("requests", "resolved", "dropped", "backlog", "trained", "breaches",
             # the latest IDP window: attendances in real residents, meetings held, comments by way of handing in
             "attended_real", "meetings_held", *(f"comments_{w}" for w in COMMENT_CHANNELS),
             # hotspot use this week
-            "hotspot_users", "hotspot_ever", "hotspot_capped", "hotspot_daily")
+            "hotspot_users", "hotspot_ever", "hotspot_capped", "hotspot_daily",
+            "online_month")
 COPIED_METRICS = tuple(name for name in PER_MUNI if name in METRICS)
 # ratio metrics: (numerator row of PER_MUNI, factor, per 0 citizen / 1 active official / 2 node)
 RATIO_METRICS = {
@@ -153,6 +154,7 @@ RATIO_METRICS = {
     "service_quality": ("quality_sum", 1.0, 0), "official_skill": ("skill_sum", 1.0, 1),
     "official_ict_skill": ("ict_sum", 1.0, 1), "nodes_up_share": ("nodes_up", 1.0, 2),
     "share_hotspot_users": ("hotspot_users", 1.0, 0), "share_hotspot_ever": ("hotspot_ever", 1.0, 0),
+    "share_online_month": ("online_month", 1.0, 0),
 }
 WEIGHTED_METRICS = ("median_response_weeks", "mean_outcome", "open_data_value", "security_posture")
 OTHER_METRICS = tuple(name for name in METRICS if name not in TALLY_METRICS and name not in COPIED_METRICS
@@ -342,6 +344,8 @@ def week_tally(model: Any) -> WeekTally:
         np.bincount(cit.municipality, weights=cit.hotspot_ever, minlength=M),
         np.bincount(cit.municipality, weights=cit.hotspot_capped, minlength=M),
         np.bincount(cit.municipality, weights=cit.hotspot_days, minlength=M) * munis.scale / 7.0,
+        # online at least once in the last 4 weeks (this week and the 3 before; record follows the week)
+        np.bincount(cit.municipality, weights=cit.last_online >= model.week - 4, minlength=M),
     ], dtype=float)
     # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
     # openness and security posture (by citizens)

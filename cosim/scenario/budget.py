@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from cosim.errors import ScenarioError
-from cosim.scenario.schedules import is_integer, table
+from cosim.scenario.schedules import is_integer, table, with_values
 from cosim.scenario.schema import LEVERS, WEEKS_PER_YEAR, Lever, Scenario
 
 
@@ -46,9 +46,14 @@ class BudgetPlan:
         # 0 .. steps - 1 replace the field in the lever's window in force (outside every window the
         # lever is at its defaults, off, as without a schedule), so its cost follows them
         self._scheduled: dict[str, dict[str, np.ndarray]] = {}
+        # a scheduled population (a trend, docs/ODD.md Submodel 0): costs per resident follow it
+        self._population: np.ndarray | None = None
+        self._in_week: dict[int, Scenario] = {}
         if s.schedules:
             for path, values in table(s, 0, s.run.steps - 1).items():
                 lever, field = path.split(".")
+                if path == "municipality.population":
+                    self._population = values.astype(np.int64)
                 if lever in self._windows:
                     self._scheduled.setdefault(lever, {})[field] = \
                         values.astype(np.int64) if is_integer(path) else values
@@ -69,6 +74,15 @@ class BudgetPlan:
             else:
                 self.scale.append(1.0)
 
+    def scenario_in(self, week: int) -> Scenario:
+        """The scenario whose costs apply in ``week``: with a scheduled population, that week's population."""
+        if self._population is None:
+            return self.scenario
+        population = int(self._population[min(max(week, 0), self.scenario.run.steps - 1)])
+        if population not in self._in_week:
+            self._in_week[population] = with_values(self.scenario, {"municipality.population": population})
+        return self._in_week[population]
+
     def weeks_of_year(self, y: int) -> range:
         return range(y * WEEKS_PER_YEAR, min((y + 1) * WEEKS_PER_YEAR, self.scenario.run.steps))
 
@@ -77,7 +91,7 @@ class BudgetPlan:
         for w in self.weeks_of_year(y):
             share = sharing_factor(self.scenario, self.config("links", w, 1.0))
             for lever in LEVERS:
-                out[lever] += weekly_cost(lever, self.config(lever, w, f), self.scenario) * share
+                out[lever] += weekly_cost(lever, self.config(lever, w, f), self.scenario_in(w)) * share
         return out
 
     def config(self, lever: str, week: int, f: float | None = None) -> Any:
@@ -107,7 +121,8 @@ class BudgetPlan:
     def spend(self, week: int) -> dict[str, float]:
         """Rand spent per lever in ``week`` (one municipality)."""
         share = sharing_factor(self.scenario, self.config("links", week))
-        return {lv: weekly_cost(lv, self.config(lv, week), self.scenario) * share for lv in LEVERS}
+        s = self.scenario_in(week)
+        return {lv: weekly_cost(lv, self.config(lv, week), s) * share for lv in LEVERS}
 
 
 def _scaled(cfg: Lever, lever: str, f: float) -> Lever:

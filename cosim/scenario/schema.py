@@ -257,6 +257,12 @@ class PopulationConfig(Section):
     homogeneous: bool = param(False, unit="-",
                               desc="Make every citizen identical at neutral values (for the Bass docking test).",
                               source="Bass 1969 docking; MODEL.md pattern 1")
+    cohort_turnover_annual: float = param(
+        0.02, 0.0, 0.2, unit="1/year", sa=(0.01, 0.04),
+        desc="Share of residents replaced each year by young newcomers when a literacy trend is scheduled "
+             "(cohort change: the young enter with the scheduled literacy; the others age, seniors leave).",
+        source="assumption: about 50 years from age 15 to death (Stats SA mid-year estimates: life expectancy "
+               "at birth about 62-65 years, 2010-2023)")
 
 
 class NetworkConfig(Section):

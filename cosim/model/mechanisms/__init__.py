@@ -62,6 +62,15 @@ from cosim.model.mechanisms.services import (
     ward_work_update,
 )
 from cosim.model.mechanisms.talent import attrition_probability, hiring_skill_mean, ict_training_rate
+from cosim.model.mechanisms.trends import (
+    ageing_chances,
+    device_transition,
+    newcomer_device,
+    newcomer_literacy,
+    next_device,
+    residents_per_citizen,
+    shifted_affordability,
+)
 from cosim.model.mechanisms.trust import (
     asymmetric_trust_update,
     breach_exposure,
@@ -92,6 +101,7 @@ __all__ = [
     "act_probability",
     "adaptive_expectation",
     "adoption_hazard",
+    "ageing_chances",
     "asymmetric_trust_update",
     "attend_chance",
     "attrition_probability",
@@ -109,6 +119,7 @@ __all__ = [
     "comment_count_pmf",
     "coproduced_outcome",
     "days_of_use",
+    "device_transition",
     "effective_capacity",
     "efficacy",
     "efficacy_update",
@@ -126,6 +137,9 @@ __all__ = [
     "lapse_hazard",
     "legal_damping",
     "literacy_update",
+    "newcomer_device",
+    "newcomer_literacy",
+    "next_device",
     "official_input",
     "online_access",
     "open_data_reach",
@@ -137,8 +151,10 @@ __all__ = [
     "production_target",
     "quality_trust_update",
     "queue_fate",
+    "residents_per_citizen",
     "resolution_chance",
     "security_posture",
+    "shifted_affordability",
     "social_trust_update",
     "timely_outcome",
     "top_share_from_counts",

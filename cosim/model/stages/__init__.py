@@ -32,6 +32,7 @@ from cosim.model.stages.schedule import (
 )
 from cosim.model.stages.services import coproduction, group_medians, open_data, plans, staff
 from cosim.model.stages.talent import talent
+from cosim.model.stages.trends import trends
 from cosim.model.stages.trust import shocks, trust
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "staff",
     "talent",
     "training",
+    "trends",
     "trust",
     "update_posture",
     "week_policy",

@@ -1,0 +1,158 @@
+"""Exogenous trends (MODEL.md s2): population, cohort change in literacy, devices, data affordability.
+
+:meth:`CoProductionModel._advance` calls :func:`trends` at the start of every
+week (burn-in weeks too) in which the scenario schedules any of
+:data:`cosim.scenario.schedules.TRENDED_PARAMETERS`, with ``values`` = every
+scheduled path's value that week (``schedules.values_at``); without a schedule
+it is not called and nothing changes.  Its draws come from ``model.rng_trends``,
+a stream of its own (spawned from the model's seed sequence, so creating it
+draws nothing from ``model.rng``): how many it draws depends on the gaps between
+the population and the schedule.  The rules are in
+:mod:`cosim.model.mechanisms.trends`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosim.model.mechanisms import trends as mech
+from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
+from cosim.scenario.schema import Scenario
+
+DEVICE_KEYS = ("population.phone_share", *(f"population.smartphone_{g}" for g in INCOME_GROUPS))
+DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
+LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
+POPULATION_KEY = "municipality.population"
+NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
+
+
+def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, values: dict[str, float],
+           rng: np.random.Generator) -> None:
+    """Move the world to this week's scheduled values (``values``: parameter path -> value).
+
+    In order: the population (residents per simulated citizen), the cohort
+    turnover (only while a literacy path is scheduled), devices, data
+    affordability.  Each acts only when one of its parameters is scheduled.
+    """
+    if POPULATION_KEY in values:
+        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY],
+                                                 np.bincount(cit.municipality, minlength=munis.n))
+    if any(k in values for k in LITERACY_KEYS):
+        cohort_turnover(c, cit, wards, values, rng)
+    if any(k in values for k in DEVICE_KEYS):
+        devices(cit, values, rng)
+    if any(k in values for k in DATA_KEYS):
+        targets = np.array([values.get(k, np.nan) for k in DATA_KEYS])
+        cit.data_affordability = mech.shifted_affordability(cit.data_affordability, cit.income, targets)
+
+
+def device_shares(cit: Citizens) -> tuple[np.ndarray, np.ndarray]:
+    """Per income group, the share with a smartphone and the share with any phone now."""
+    size = np.maximum(np.bincount(cit.income, minlength=3), 1)
+    smart = np.bincount(cit.income, weights=cit.device == mech.SMARTPHONE, minlength=3) / size
+    phone = np.bincount(cit.income, weights=cit.device >= mech.FEATURE, minlength=3) / size
+    return smart, phone
+
+
+def devices(cit: Citizens, values: dict[str, float], rng: np.random.Generator) -> None:
+    """Devices acquired or lost toward each income group's scheduled shares (mechanisms.trends.device_transition).
+
+    An unscheduled share is held where it is.  One uniform from ``rng`` per
+    citizen whose device may change this week, in citizen order.
+    """
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (cit.income, cit.device), 1.0)
+    n = counts.sum(axis=1)
+    transition = np.empty((3, 3, 3))
+    for g, name in enumerate(INCOME_GROUPS):
+        size = max(n[g], 1.0)
+        smart = values.get(f"population.smartphone_{name}", counts[g, 2] / size)
+        phone = values.get("population.phone_share", (counts[g, 1] + counts[g, 2]) / size)
+        transition[g] = mech.device_transition(counts[g], smart, phone)
+    may_change = (1.0 - transition[:, np.arange(3), np.arange(3)]) > 0  # (group, device)
+    who = np.flatnonzero(may_change[cit.income, cit.device])
+    if who.size == 0:
+        return
+    u = rng.random(who.size)
+    device = cit.device[who]
+    income = cit.income[who]
+    new = np.empty_like(device)
+    for g in range(3):
+        mine = income == g
+        new[mine] = mech.next_device(device[mine], u[mine], transition[g])
+    cit.device[who] = new
+
+
+def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, float],
+                    rng: np.random.Generator) -> None:
+    """Ageing and cohort replacement: seniors leave, young newcomers take their place (same ward, ties, income group).
+
+    Draws, in this order: one uniform per citizen (the move to the next age
+    group, mechanisms.trends.ageing_chances), then for the k newcomers a 3 x k
+    block of standard normals (literacy, trust, privacy concern) and a 2 x k
+    block of uniforms (device, already using e-participation).  A newcomer
+    is built as at build for a youth of the group (cosim.model.build):
+    literacy from the group's scheduled cohort mean (mechanisms.trends.newcomer_literacy),
+    a device from the group's current ownership, data affordability at the
+    group's current mean, trust, privacy, awareness and adoption drawn as at
+    build, personal efficacy, expectation and responsiveness at 0.5, no
+    contributions yet, no hotspot known or habit, the slot's hotspot data demand
+    times the youth factor.  Kept from the slot: ward, position, municipality,
+    network ties, income group, contribution propensity and reach (so the
+    need rate, a run constant, and the 90-9-1 tail stay as built), the
+    week-0 literacy tercile (the "for whom" groups stay fixed sets of
+    slots), and requests still waiting (the household's needs).
+    """
+    p = c.population
+    chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
+    moves = rng.random(cit.n) < chance[cit.age]
+    leaving = np.flatnonzero(moves & (cit.age == 2))
+    cit.age = np.where(moves & (cit.age < 2), cit.age + 1, cit.age).astype(cit.age.dtype)
+    k = leaving.size
+    if k:
+        z = rng.standard_normal((3, k))
+        u = rng.random((2, k))
+        income = cit.income[leaving]
+        static = np.array([p.literacy_low, p.literacy_mid, p.literacy_high])
+        cohort = np.array([values.get(key, static[g]) for g, key in enumerate(LITERACY_KEYS)])
+        literacy = mech.newcomer_literacy(cohort[income], p.age_literacy_effect * p.age_literacy_youth,
+                                          p.literacy_sd, z[0])
+        smart, phone = device_shares(cit)
+        size = np.maximum(np.bincount(cit.income, minlength=3), 1)
+        data_mean = np.bincount(cit.income, weights=cit.data_affordability, minlength=3) / size
+        device = mech.newcomer_device(u[0], smart[income], phone[income])
+        trust = np.clip(p.trust_mean + p.trust_sd * z[1], 0.0, 1.0)
+        # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base quality)
+        mean_quality = _mean_base_quality(cit, wards)
+        cit.age[leaving] = 0
+        cit.literacy[leaving] = literacy
+        cit.literacy_floor[leaving] = c.literacy.floor_share * literacy
+        cit.device[leaving] = device
+        cit.data_affordability[leaving] = data_mean[income]
+        cit.trust[leaving] = trust
+        cit.generalised[leaving] = trust
+        cit.disposition[leaving] = trust - mean_quality[cit.municipality[leaving]]
+        cit.privacy_concern[leaving] = np.clip(p.privacy_mean + p.privacy_sd * z[2], 0.0, 1.0)
+        cit.awareness[leaving] = np.clip(p.awareness_initial * (p.awareness_literacy_base + literacy), 0.0, 1.0)
+        cit.adopted[leaving] = (u[1] < p.adopted_initial) & (device >= 1)
+        cit.efficacy[leaving] = 0.5
+        cit.expectation[leaving] = 0.5
+        cit.responsiveness[leaving] = 0.5
+        cit.contributions[leaving] = 0
+        cit.last_participation[leaving] = NEVER_PARTICIPATED
+        cit.last_online[leaving] = NEVER_PARTICIPATED
+        # hotspots: not yet known, no habit, never used; the slot's demand draw with the youth factor
+        # (the leaver was a senior, factor 1; as at build, build.hotspot_state)
+        cit.hotspot_known[leaving] = False
+        cit.hotspot_habit[leaving] = 0.0
+        cit.hotspot_ever[leaving] = False
+        cit.hotspot_demand_mb[leaving] *= c.infrastructure.hotspot_youth_demand
+    cit.youth_bit = (cit.age == 0).astype(np.uint8) * np.uint8(8)
+
+
+def _mean_base_quality(cit: Citizens, wards: Wards) -> np.ndarray:
+    """Each municipality's mean base service quality over its citizens (as at build)."""
+    n_muni = len(cit.municipality_slices)
+    quality = wards.base_quality[cit.ward]
+    return np.bincount(cit.municipality, weights=quality, minlength=n_muni) / np.maximum(
+        np.bincount(cit.municipality, minlength=n_muni), 1)
