@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _decimals(kind: str, spread: float) -> int:
-    base = {"share": 1, "weekly": 2, "index": 3, "per1000": 2, "weeks": 1, "residents": 0, "rand": 1, "count": 1, "number": 2}[kind]
+    base = {"share": 1, "weekly": 2, "index": 3, "per1000": 2, "weeks": 1, "residents": 0, "rand": 1, "count": 1, "number": 1}[kind]
     spread = spread * display_scale(kind) / (1e6 if kind == "rand" else 1.0)
     if spread and math.isfinite(spread) and spread > 0 and kind != "residents":
         # enough decimals that the interval's half-width shows one significant digit
