@@ -317,3 +317,23 @@ def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     np.testing.assert_array_equal(u[read], full[read])
     assert not np.array_equal(u[sorted(skipped)], full[sorted(skipped)])  # those were not drawn
     assert m.rng.random() == twin.random()  # the generators are in the same state afterwards
+
+
+def test_per_municipality_counts_of_the_new_metrics_match_the_citizens():
+    """share_hotspot_users, share_hotspot_ever, share_online_month, attendance: each municipality's own citizens."""
+    m = CoProductionModel(None, rng=5, run__n_citizens=900, region__n_municipalities=3, wifi__hotspots=40,
+                          municipality__idp_window_start=0, run__burn_in_weeks=0)
+    m.run(8)
+    df = m.timeseries()
+    last = df[df["step"] == 8].set_index("municipality")
+    cit = m.citizens
+    for k in range(3):
+        mine = cit.municipality == k
+        row = last.loc[f"m{k + 1}"]
+        assert row["share_hotspot_users"] == pytest.approx(cit.hotspot_used[mine].mean(), abs=1e-12)
+        assert row["share_hotspot_ever"] == pytest.approx(cit.hotspot_ever[mine].mean(), abs=1e-12)
+        assert row["share_online_month"] == pytest.approx((cit.last_online[mine] >= 4).mean(), abs=1e-12)
+        attended = m.municipalities.scale[k] * cit.window_attended[mine].sum()
+        meetings = m.municipalities.window_meetings[k]
+        assert row["attendance_per_meeting"] == pytest.approx(attended / meetings if meetings else 0.0, rel=1e-12)
+    assert cit.hotspot_used.any() and cit.window_attended.any()

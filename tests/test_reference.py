@@ -131,7 +131,7 @@ def _generator_states(model: CoProductionModel) -> dict:
 def _assert_same_state(engine: CoProductionModel, reference: ReferenceModel) -> None:
     """The citizens', wards', municipalities' and queue's state and every generator agree at the end."""
     for name in ("trust", "generalised", "efficacy", "literacy", "awareness", "privacy_concern", "expectation",
-                 "responsiveness", "hotspot_habit", "hotspot_days", "nbr_hotspot"):
+                 "responsiveness", "hotspot_habit", "hotspot_days", "nbr_hotspot", "hotspot_demand_mb"):
         ref = np.array([getattr(c, name) for c in reference.citizens])
         np.testing.assert_allclose(getattr(engine.citizens, name), ref, rtol=0, atol=TOL, err_msg=name)
     for name in ("adopted", "contributions", "channel", "level", "online", "commented", "last_participation",

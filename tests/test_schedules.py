@@ -349,3 +349,34 @@ def test_a_scheduled_scenario_survives_a_full_round_trip():
     s = _scenario({"wifi.hotspots": {"kind": "linear", "points": [["2023-01-01", 0], [40, 30]]}})
     again = scenario_from_dict(s.model_dump(mode="json"), "dump")
     assert again == s and S.values_at(again, 30) == S.values_at(s, 30)
+
+
+@pytest.mark.parametrize("burn_in", [0, 8])
+def test_a_scheduled_parameter_the_policy_reads_reaches_it_in_its_week(burn_in):
+    """The week's policy is cached between lever changes: a scheduled outage hazard (read there) must still apply.
+
+    (Before the fix, the policy kept the old hazard until the next budget year, and the burn-in kept its first
+    week's for all its weeks.)
+    """
+    s = _scenario({"infrastructure.outage_hazard": {"kind": "step", "points": [[-8, 0.1], [-4, 0.3], [12, 0.6]]}},
+                  run={**SMALL["run"], "burn_in_weeks": burn_in})
+    m = CoProductionModel(s, rng=1, collect=False)
+    seen = {}
+    for t in range(20):
+        m.step()
+        seen[t] = float(m.policy_now.p_down.max())
+    assert seen[11] == 0.3 and seen[12] == 0.6 and seen[19] == 0.6
+    if burn_in:  # in the burn-in: 0.1 in weeks -8..-5, 0.3 from week -4
+        hazards = []
+        original = CoProductionModel._advance
+
+        def spy(self, t, pol):
+            hazards.append((t, float(pol.p_down.max())))
+            return original(self, t, pol)
+
+        try:
+            CoProductionModel._advance = spy
+            CoProductionModel(s, rng=1, collect=False)
+        finally:
+            CoProductionModel._advance = original
+        assert dict(hazards) == {**dict.fromkeys(range(-8, -4), 0.1), **dict.fromkeys(range(-4, 0), 0.3)}

@@ -250,3 +250,24 @@ def test_costs_per_resident_follow_a_scheduled_population():
     static = BudgetPlan(load_scenario(None, {"run.steps": 20, "campaign.reach_per_week": 0.01,
                                              "municipality.population": 400_000}))
     assert plan.spend(0)["campaign"] == static.spend(0)["campaign"]
+
+
+def test_hotspot_demand_keeps_the_youth_factor_only_while_young():
+    """Over years of ageing and replacement each slot's demand is its build draw x the youth factor iff young now.
+
+    (Before the fix, a youth kept the factor as an adult and a senior, and the slot's next newcomer got it
+    again: demand compounded generation by generation.)
+    """
+    m = _model(**{"population.cohort_turnover_annual": 0.2, "infrastructure.hotspot_youth_demand": 2.0})
+    cit = m.citizens
+    adult_demand = cit.hotspot_demand_mb / np.where(cit.age == 0, 2.0, 1.0)
+    cit.window_comments[:] = 2
+    cit.window_attended[:] = 1
+    cit.contributions[:] = 3  # a newcomer starts at 0
+    rng = np.random.default_rng(8)
+    for _ in range(10 * 52):
+        stages.trends(m.config, cit, m.wards, m.municipalities, {"population.literacy_low": 0.5}, rng)
+    np.testing.assert_allclose(cit.hotspot_demand_mb, adult_demand * np.where(cit.age == 0, 2.0, 1.0), rtol=1e-9)
+    new = cit.contributions == 0
+    assert new.any() and (cit.window_comments[new] == 0).all() and (cit.window_attended[new] == 0).all()
+    assert (cit.window_comments[~new] == 2).all()  # those still here keep their part in the latest window

@@ -192,6 +192,9 @@ class CoProductionModel(mesa.Model):
         # the trended parameters' values in every week of the run, burn-in included (stages.trends)
         self._trend_table = {p: v for p, v in schedules.table(c, first, last).items() if p in trended}
         self._trend_first = first
+        # a scheduled parameter the week's policy reads (outage hazard, access-centre capacity, the
+        # security posture's scale, ...) must reach it: the policy is re-evaluated in those weeks too
+        changes.update(w for w in self._scheduled if w >= 0)
         self._policy_changes = changes
         self._policy_week: int | None = None
         self.policy_now: WeekPolicy | None = None  # the policy of the week last stepped (None before)
@@ -293,10 +296,12 @@ class CoProductionModel(mesa.Model):
         """
         if weeks <= 0:
             return
-        if -weeks in self._scheduled:  # scheduled parameters of the first burn-in week, before its policy
-            self.config = self._scheduled[-weeks]
-        status_quo = self._put_in_force({lv: type(getattr(self.config, lv))() for lv in LEVERS}, 0.0, -weeks)
+        status_quo = None
         for t in range(-weeks, 0):
+            # the status quo's policy, again in each week a scheduled parameter changes (it may read one)
+            if t in self._scheduled or status_quo is None:
+                self.config = self._scheduled.get(t, self.config)
+                status_quo = self._put_in_force({lv: type(getattr(self.config, lv))() for lv in LEVERS}, 0.0, t)
             self._advance(t, status_quo)
         self.citizens.contributions[:] = 0
         self.citizens.hotspot_ever[:] = False  # "ever used a hotspot" counts from week 0

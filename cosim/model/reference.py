@@ -222,6 +222,7 @@ class ReferenceCitizen(mesa.Agent):
         self.efficacy = self.expectation = self.responsiveness = 0.5
         self.contributions = 0
         self.last_participation = self.last_online = -10_000
+        self.window_comments = self.window_attended = 0  # the latest IDP window was before their time
         # hotspots: not yet known, no habit, never used; the slot's demand with the youth factor
         self.hotspot_known, self.hotspot_habit, self.hotspot_ever = False, 0.0, False
         self.hotspot_demand_mb = self.hotspot_demand_mb * self.model.config.infrastructure.hotspot_youth_demand
@@ -706,6 +707,8 @@ class ReferenceModel(mesa.Model):
                     if ct.age == 2:
                         leaving.append(ct)
                     else:
+                        if ct.age == 0:  # an adult now: an adult's data demand on a hotspot
+                            ct.hotspot_demand_mb /= self.config.infrastructure.hotspot_youth_demand
                         ct.age += 1
             if leaving:
                 k = len(leaving)

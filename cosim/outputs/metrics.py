@@ -312,6 +312,17 @@ class WeekTally:
     link_score: float
 
 
+def _count(x: np.ndarray, slices: list[slice]) -> np.ndarray:
+    """Per municipality, the citizens with ``x`` true (or the sum of an integer ``x``), as floats.
+
+    Citizens are stored municipality by municipality (``Citizens.municipality_slices``): a
+    count per slice is exact, as ``np.bincount`` with weights is, and some 50 times faster.
+    """
+    if x.dtype == bool:
+        return np.array([np.count_nonzero(x[s]) for s in slices], dtype=float)
+    return np.array([x[s].sum() for s in slices], dtype=float)
+
+
 def week_tally(model: Any) -> WeekTally:
     """The week's tallies: everything the metrics need from the model's state, in small arrays."""
     keys = _KEYS.get(model)
@@ -336,16 +347,16 @@ def week_tally(model: Any) -> WeekTally:
         np.bincount(nodes.municipality, minlength=M),
         model.cumulative["resolved"], model.cumulative["dropped"],
         np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
-        munis.scale * np.bincount(cit.municipality, weights=cit.window_attended, minlength=M),
+        munis.scale * _count(cit.window_attended, cit.municipality_slices),
         munis.window_meetings, *munis.window_comments.T,
         # hotspot users this week, ever (since week 0), hitting the daily cap; and real people on a
         # hotspot on an average day (days of use / 7, times real residents per simulated citizen)
-        np.bincount(cit.municipality, weights=cit.hotspot_used, minlength=M),
-        np.bincount(cit.municipality, weights=cit.hotspot_ever, minlength=M),
-        np.bincount(cit.municipality, weights=cit.hotspot_capped, minlength=M),
+        _count(cit.hotspot_used, cit.municipality_slices),
+        _count(cit.hotspot_ever, cit.municipality_slices),
+        _count(cit.hotspot_capped, cit.municipality_slices),
         np.bincount(cit.municipality, weights=cit.hotspot_days, minlength=M) * munis.scale / 7.0,
         # online at least once in the last 4 weeks (this week and the 3 before; record follows the week)
-        np.bincount(cit.municipality, weights=cit.last_online >= model.week - 4, minlength=M),
+        _count(cit.last_online >= model.week - 4, cit.municipality_slices),
     ], dtype=float)
     # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
     # openness and security posture (by citizens)

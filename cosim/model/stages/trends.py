@@ -96,17 +96,21 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     a device from the group's current ownership, data affordability at the
     group's current mean, trust, privacy, awareness and adoption drawn as at
     build, personal efficacy, expectation and responsiveness at 0.5, no
-    contributions yet, no hotspot known or habit, the slot's hotspot data demand
-    times the youth factor.  Kept from the slot: ward, position, municipality,
-    network ties, income group, contribution propensity and reach (so the
+    contributions or comments in the latest IDP window yet, no hotspot known
+    or habit, the slot's hotspot data demand times the youth factor.  Kept
+    from the slot: ward, position, municipality, network ties, income group, contribution propensity and reach (so the
     need rate, a run constant, and the 90-9-1 tail stay as built), the
     week-0 literacy tercile (the "for whom" groups stay fixed sets of
-    slots), and requests still waiting (the household's needs).
+    slots), and requests still waiting (the household's needs).  A youth
+    who becomes an adult loses the youth factor of their hotspot demand.
     """
     p = c.population
     chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
     moves = rng.random(cit.n) < chance[cit.age]
     leaving = np.flatnonzero(moves & (cit.age == 2))
+    # the young who become adults want an adult's data on a hotspot (build.hotspot_state's youth factor off)
+    grown = moves & (cit.age == 0)
+    cit.hotspot_demand_mb[grown] /= c.infrastructure.hotspot_youth_demand
     cit.age = np.where(moves & (cit.age < 2), cit.age + 1, cit.age).astype(cit.age.dtype)
     k = leaving.size
     if k:
@@ -141,6 +145,8 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         cit.contributions[leaving] = 0
         cit.last_participation[leaving] = NEVER_PARTICIPATED
         cit.last_online[leaving] = NEVER_PARTICIPATED
+        cit.window_comments[leaving] = 0  # the latest IDP window was before their time
+        cit.window_attended[leaving] = 0
         # hotspots: not yet known, no habit, never used; the slot's demand draw with the youth factor
         # (the leaver was a senior, factor 1; as at build, build.hotspot_state)
         cit.hotspot_known[leaving] = False
