@@ -35,3 +35,13 @@ def test_share_trusting_label_follows_the_scenario_threshold():
     s = load_scenario(SCENARIOS / "baseline.toml", {"trust.share_trusting_threshold": 0.6})
     assert "above 0.6" in label("share_trusting", s)
     assert "above 0.5" in label("share_trusting")
+
+
+def test_significant_keeps_the_fraction_of_a_decimal_year():
+    from cosim.outputs.catalogue import significant
+
+    # a schedule's midpoint in decimal years was shown as 2016 in calibration reports
+    assert significant(2015.56) == "2015.56"
+    assert significant(0.32193) == "0.3219"
+    assert significant(246.33) == "246.3"
+    assert significant(4e7) == "4e+07"

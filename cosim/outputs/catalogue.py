@@ -232,3 +232,12 @@ def run_outcomes() -> dict[str, Aggregation]:
     listed = {name: o.aggregation for name, o in CATALOGUE.items() if o.aggregation is not None}
     assert set(listed) == set(_RUN_ORDER), "every per-run outcome has a place in _RUN_ORDER"
     return {name: listed[name] for name in _RUN_ORDER}
+
+
+def significant(x: float) -> str:
+    """``x`` to 4 significant digits, but with two decimals from 1,000 to 1,000,000.
+
+    A decimal year (a schedule's midpoint, 2015.56) or a count of residents
+    keeps its fraction instead of rounding to 2016.
+    """
+    return f"{x:.6g}" if 1_000 <= abs(x) < 1_000_000 else f"{x:.4g}"

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cosim.analysis.calibration import Calibration, Generation, Problem
 from cosim.analysis.calibration.summaries import CHI2_1_95
-from cosim.outputs.catalogue import CATALOGUE, label
+from cosim.outputs.catalogue import CATALOGUE, label, significant
 from cosim.outputs.results import file_hash, manifest, replace_folder, write_json, write_parquet, write_text
 from cosim.reports.html import embed, render, table
 from cosim.scenario.loading import scenario_from_dict
@@ -221,7 +221,7 @@ def report_html(cal: Calibration, figure_paths: list[Path], commit: str = "") ->
                          "optimize": "differential evolution (point estimate)"}[cal.method]),
              ("base scenario", problem.scenario_path), ("targets", problem.targets_path),
              ("params", problem.spec.source),
-             ("fitted values", "; ".join(f"{k} = {cal.best_values[k]:.4g}" for k in names)),
+             ("fitted values", "; ".join(f"{k} = {significant(cal.best_values[k])}" for k in names)),
              ("verdict", "reproduces the targets" if cal.calibrated
               else f"MISFIT: cannot reproduce {', '.join(cal.verdict['missed'])}"),
              ("RMS z (model median vs targets)", f"{cal.rms_z:.3f}"),

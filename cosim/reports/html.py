@@ -22,6 +22,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from cosim.outputs.catalogue import significant
+
 #: The attribute every cosim report's header carries (tests look for it).
 REPORT_MARKER = 'data-cosim-report="1"'
 
@@ -52,12 +54,14 @@ class _PackageLoader(jinja2.BaseLoader):
         return res.read_text(encoding="utf-8"), template, lambda: True
 
 
-def _num(x: Any, fmt: str = "{:.4g}") -> str:
-    """A table cell: numbers formatted, yes/no for booleans, n/a for NaN."""
+def _num(x: Any, fmt: str | None = None) -> str:
+    """A table cell: numbers formatted (:func:`significant` by default), yes/no for booleans, n/a for NaN."""
     if isinstance(x, bool) or type(x).__name__ == "bool_":
         return "yes" if x else "no"
     if isinstance(x, float) or type(x).__name__.startswith("float"):
-        return "n/a" if not math.isfinite(float(x)) else fmt.format(float(x))
+        if not math.isfinite(float(x)):
+            return "n/a"
+        return significant(float(x)) if fmt is None else fmt.format(float(x))
     return str(x)
 
 
@@ -94,7 +98,7 @@ def join_names(items: list[str]) -> Markup:
     return Markup(", ").join(parts[:-1]) + Markup(" and ") + parts[-1]
 
 
-def table(df: Any, floats: str = "{:.4g}") -> dict[str, Any]:
+def table(df: Any, floats: str | None = None) -> dict[str, Any]:
     """A DataFrame as ``{"columns": [...], "rows": [[cell, ...], ...]}`` with cells formatted for the page."""
     return {"columns": [str(c) for c in df.columns],
             "rows": [[_num(v, floats) for v in row] for row in df.itertuples(index=False, name=None)]}

@@ -31,6 +31,7 @@ from cosim.analysis.calibration.summaries import (
     profile_identifiability,
 )
 from cosim.analysis.calibration.targets import Prior, Problem
+from cosim.outputs.catalogue import significant
 from cosim.outputs.results import file_hash
 from cosim.runs.ids import calibration_seed_of
 
@@ -112,7 +113,7 @@ class Calibration:
             f"Base scenario: {problem.scenario_path}; targets: {problem.targets_path} "
             f"(sha256 {file_hash(problem.targets_path)[:12]}); params: {problem.spec.source}.",
             f"Fitted values = {self.estimate}:",
-            *[f"  {k} = {self.best_values[k]}  ({self.intervals[k][0]:.4g} .. {self.intervals[k][1]:.4g})"
+            *[f"  {k} = {self.best_values[k]}  ({significant(self.intervals[k][0])} .. {significant(self.intervals[k][1])})"
               for k in names],
             f"Fit: RMS standardised error {self.rms_z:.2f} over {len(problem.targets)} targets; "
             f"{self.runs['runs_used']} runs; see {self.out}/report.html.",
