@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -43,7 +44,9 @@ def fit_figure(bands: dict[str, pd.DataFrame], problem: Problem, path: Path, lab
     metrics = problem.metrics
     cols = min(3, len(metrics))
     rows = math.ceil(len(metrics) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
+    # wide enough for the title and the legend even with one panel (they were cut off)
+    width = max(4.6 * cols, 8.0)
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 3.6 * rows + (0.5 if cols == 1 else 0.0)), squeeze=False)
     for ax, m in zip(axes.flat, metrics, strict=False):
         b = bands[m]
         ax.fill_between(b["step"], b["q05"], b["q95"], color="#9ecae1", alpha=0.6, label=f"{label}: 90%")
@@ -61,9 +64,11 @@ def fit_figure(bands: dict[str, pd.DataFrame], problem: Problem, path: Path, lab
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.suptitle(f"Calibration fit: model band against targets ({label})", fontsize=11)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    title = f"Calibration fit: model band against targets ({label})"
+    fig.suptitle(textwrap.fill(title, width=int(12 * width)), fontsize=11)
+    ncol = 4 if cols > 1 else 2
+    fig.tight_layout(rect=(0, 0.08 if ncol == 4 else 0.13, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
