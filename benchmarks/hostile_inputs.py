@@ -777,6 +777,18 @@ def dated_cases() -> list[Case]:
                   {"a.toml": SCHED_HEAD + "start_date = 2010-01-01\n",
                    "b.toml": SCHED_HEAD.replace('"tiny"', '"b"') + "start_date = 9999-01-01\n"}, None))
 
+    c.append(Case("compare", "[14] two valid start dates (2010, 2022)",
+                  ["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1"],
+                  {"a.toml": SCHED_HEAD + "start_date = 2010-01-01\n",
+                   "b.toml": SCHED_HEAD.replace('"tiny"', '"b"') + "start_date = 2022-07-01\n"}, None))
+    c.append(Case("compare", "[14] --steps taking a late start past 2261",
+                  ["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1",
+                   "--steps", "5200"],
+                  {"a.toml": SCHED_HEAD + "start_date = 2200-01-01\n", "b.toml": TINY.replace('"tiny"', '"b"')}, "o"))
+    c.append(Case("run", "[14] --steps taking a late start past 2261",
+                  ["run", "s.toml", "--quiet", "--no-figures", "--out", "o", "--steps", "5200"],
+                  {"s.toml": SCHED_HEAD + "start_date = 2200-01-01\n"}, "o"))
+
     # --- experiment factors on schedule fields
     exp_head = '[experiment]\nname = "e"\nbase = "s.toml"\ndesign = "grid"\nreplications = 1\n[[factors]]\n'
     for label, factor in {
@@ -804,6 +816,11 @@ def dated_cases() -> list[Case]:
                                                                "--workers", "1"],
                       {"s.toml": base, "e.toml": exp_head + factor + '\n[experiment.constants]\n"run.steps" = 2\n'},
                       None if label in ("midpoint levels", "midpoint range") else "o"))
+    c.append(Case("experiment", "[14] factors start_date x steps, one point past 2261 (fails as a point)",
+                  ["experiment", "e.toml", "--out", "o", "--quiet", "--workers", "1"],
+                  {"s.toml": TINY, "e.toml": exp_head.replace("[[factors]]\n", "")
+                   + '[[factors]]\npath = "run.start_date"\nvalues = ["2200-01-01", "2022-01-01"]\n'
+                   '[[factors]]\npath = "run.steps"\nvalues = [3, 4000]\n'}, None, 120))
     lin_base = _sched("wifi.hotspots", 'kind = "linear"\npoints = [[0, 1], [2, 5]]')
     c.append(Case("experiment", "[14] factor: midpoint of a linear schedule",
                   ["experiment", "e.toml", "--out", "o", "--quiet", "--workers", "1"],

@@ -266,6 +266,15 @@ CLI_CASES = {
                                         "o", "column metric"),
     "calibrate: a 5,000-deep params file": (CALIBRATE, {"p.toml": f"[parameters]\nx = {DEEP}\n"}, "o",
                                             "nested too deeply"),
+    # issue 14: the run was simulated, then writing its dates overflowed datetime64[ns] (a traceback)
+    "run: start_date in year 1": (["run", "s.toml", "--out", "o", "--no-figures"],
+                                  {"s.toml": TINY + "start_date = 0001-07-01\n"}, "o", "run: start_date: expected a date"),
+    "run: --steps taking a start date past 2261": (["run", "s.toml", "--out", "o", "--no-figures", "--steps", "5200"],
+                                                   {"s.toml": TINY + "start_date = 2200-01-01\n"}, "o",
+                                                   "the run covers 2199-01-02 to 2299-08-23"),
+    "run: a schedule value nan": (["run", "s.toml", "--out", "o", "--no-figures"],
+                                  {"s.toml": TINY + '[schedules."wifi.hotspots"]\nkind = "step"\npoints = [[0, nan]]\n'},
+                                  "o", "expected a finite number"),
 }
 
 
