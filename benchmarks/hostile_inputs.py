@@ -643,6 +643,10 @@ def dated_cases() -> list[Case]:
     chk("schedule and [wifi] hotspots = default", _sched("wifi.hotspots", lin, SCHED_HEAD + "[wifi]\nhotspots = 0\n"))
     run("schedule and phases (other fields)", _sched(
         "wifi.hotspots", 'kind = "step"\npoints = [[0, 3], [2, 8]]',
+        SCHED_HEAD.replace("steps = 3", "steps = 5")
+        + "[wifi]\nstart = 0\nstop = 2\nphases = [{ start = 3, coverage_m = 100 }]\n"))
+    run("schedule and overlapping phases", _sched(
+        "wifi.hotspots", 'kind = "step"\npoints = [[0, 3], [2, 8]]',
         SCHED_HEAD + "[wifi]\nstart = 1\nstop = 3\nphases = [{ start = 2, coverage_m = 100 }]\n"))
     run("lever schedule over budget", _sched(
         "wifi.hotspots", 'kind = "step"\npoints = [[0, 3], [1, 20000]]', SCHED_HEAD))
