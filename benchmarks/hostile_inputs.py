@@ -76,7 +76,7 @@ max = 3.14
 PARAMS = """[calibration]
 method = "optimize"
 seed = 1
-budget = 4
+budget = 26
 replications = 1
 {extra}
 [constants]
@@ -155,9 +155,9 @@ def _scenario_with(table: str, key: str, value: str) -> str:
 
 def _params_with(key: str, value: str) -> str:
     """The tiny params file with ``[calibration] key = value``."""
-    settings = {"method": '"optimize"', "seed": "1", "budget": "4", "replications": "1"}
+    settings = {"method": '"optimize"', "seed": "1", "budget": "26", "replications": "1"}
     settings[key] = value
-    return PARAMS.format(extra="").replace('method = "optimize"\nseed = 1\nbudget = 4\nreplications = 1\n',
+    return PARAMS.format(extra="").replace('method = "optimize"\nseed = 1\nbudget = 26\nreplications = 1\n',
                           "".join(f"{k} = {v}\n" for k, v in settings.items()))
 
 
@@ -281,31 +281,31 @@ def compare_cases() -> list[Case]:
     for r in ("0", "-1", str(10**9), str(10**30), "x"):
         cmp(f"--replications {r}", *base, "--replications", r, "--workers", "1")
     for w in ("0", "-1", "100000", str(10**30), "x"):
-        cmp(f"--workers {w}", *base, "--replications", "1", "--workers", w)
+        cmp(f"--workers {w}", *base, "--replications", "2", "--workers", w)
     for s in (str(2**64), "-1", "x"):
-        cmp(f"--seed {s}", *base, "--replications", "1", "--workers", "1", "--seed", s)
+        cmp(f"--seed {s}", *base, "--replications", "2", "--workers", "1", "--seed", s)
     for s in ("0", "-1", str(10**9)):
-        cmp(f"--steps {s}", *base, "--replications", "1", "--workers", "1", "--steps", s)
-    cmp("--out .", "tiny.toml", "tiny2.toml", "--out", ".", "--replications", "1", "--workers", "1", out=None)
-    cmp("--out under a file", "tiny.toml", "tiny2.toml", "--out", "afile/o", "--replications", "1",
+        cmp(f"--steps {s}", *base, "--replications", "2", "--workers", "1", "--steps", s)
+    cmp("--out .", "tiny.toml", "tiny2.toml", "--out", ".", "--replications", "2", "--workers", "1", out=None)
+    cmp("--out under a file", "tiny.toml", "tiny2.toml", "--out", "afile/o", "--replications", "2",
         "--workers", "1", extra={"afile": "x"}, out="afile/o")
-    cmp("--out 300 characters", "tiny.toml", "tiny2.toml", "--out", "o" * 300, "--replications", "1",
+    cmp("--out 300 characters", "tiny.toml", "tiny2.toml", "--out", "o" * 300, "--replications", "2",
         "--workers", "1", out="o" * 300)
-    cmp("--out NUL", "tiny.toml", "tiny2.toml", "--out", "a\x00b", "--replications", "1", "--workers", "1", out=None)
-    cmp("one bad scenario", "tiny.toml", "bad.toml", "--out", "o", "--replications", "1", "--workers", "1",
+    cmp("--out NUL", "tiny.toml", "tiny2.toml", "--out", "a\x00b", "--replications", "2", "--workers", "1", out=None)
+    cmp("one bad scenario", "tiny.toml", "bad.toml", "--out", "o", "--replications", "2", "--workers", "1",
         extra={"bad.toml": TINY + "[wifi]\nhotspot = 1\n"})
-    cmp("a directory", "tiny.toml", "d", "--out", "o", "--replications", "1", "--workers", "1", extra={"d/x": ""})
-    cmp("an empty file", "tiny.toml", "e.toml", "--out", "o", "--replications", "1", "--workers", "1",
+    cmp("a directory", "tiny.toml", "d", "--out", "o", "--replications", "2", "--workers", "1", extra={"d/x": ""})
+    cmp("an empty file", "tiny.toml", "e.toml", "--out", "o", "--replications", "2", "--workers", "1",
         extra={"e.toml": ""})
-    cmp("invalid UTF-8", "tiny.toml", "u.toml", "--out", "o", "--replications", "1", "--workers", "1",
+    cmp("invalid UTF-8", "tiny.toml", "u.toml", "--out", "o", "--replications", "2", "--workers", "1",
         extra={"u.toml": b"\xff\xfe"})
-    cmp("300-character scenario name", "tiny.toml", "long.toml", "--out", "o", "--replications", "1",
+    cmp("300-character scenario name", "tiny.toml", "long.toml", "--out", "o", "--replications", "2",
         "--workers", "1", extra={"long.toml": TINY.replace('"tiny"', '"' + "n" * 300 + '"')}, out=None)
-    cmp("same scenario twice", "tiny.toml", "tiny.toml", "--out", "o", "--replications", "1", "--workers", "1",
+    cmp("same scenario twice", "tiny.toml", "tiny.toml", "--out", "o", "--replications", "2", "--workers", "1",
         out=None)
     for label, text in {"no =": "wifi.hotspots", "bad value": "wifi.hotspots=many", "nan": "wifi.hotspots=nan",
                         "unknown": "wify.hotspots=1"}.items():
-        cmp(f"--set {label}", *base, "--replications", "1", "--workers", "1", "--set", text)
+        cmp(f"--set {label}", *base, "--replications", "2", "--workers", "1", "--set", text)
     cmp("unknown option", *base, "--bogus")
     cmp("no scenarios", out=None)
     return c
@@ -385,7 +385,7 @@ def calibrate_cases() -> list[Case]:
                                            "--out", "o", "--quiet", "--no-figures", *argv],
                       {**files, **(extra or {})}, out))
 
-    cal("valid optimize, 4 runs", "--workers", "1", out=None)
+    cal("valid optimize, 26 runs", "--workers", "1", out=None)
     for label, value in {**NUMBERS, **WRONG_TYPES}.items():
         for key in ("seed", "budget", "alpha"):  # an int, a count, a float
             cal(f"calibration.{key} = {label}", "--workers", "1", params="p.toml",
@@ -463,9 +463,456 @@ def other_cases() -> list[Case]:
     ]
 
 
+# ---------------------------------------------------------------- issue 14: dates, schedules, trends, [idp]
+
+SCHED_HEAD = 'name = "tiny"\n[run]\nn_citizens = 50\nsteps = 3\n'
+
+
+def _sched(path: str, body: str, head: str = SCHED_HEAD) -> str:
+    """The tiny scenario with ``[schedules."path"]`` holding ``body``."""
+    return head + f'[schedules."{path}"]\n{body}\n'
+
+
+LOGISTIC = 'kind = "logistic"\nstart = {start}\nend = {end}\nmidpoint = {mid}\nrate_per_year = {rate}\n'
+
+
+def _logistic(start: str = "0.1", end: str = "0.5", mid: str = "2022.6", rate: str = "0.5") -> str:
+    return LOGISTIC.format(start=start, end=end, mid=mid, rate=rate)
+
+
+def dated_cases() -> list[Case]:
+    """Issue 14's inputs: run.start_date, [schedules], trends, [idp], hotspot parameters, dated targets,
+    schedule fields as --set, experiment factors and calibration parameters."""
+    c: list[Case] = []
+
+    def chk(label: str, text: str | bytes) -> None:
+        c.append(Case("check", f"[14] {label}", ["check", "s.toml"], {"s.toml": text}))
+
+    def run(label: str, text: str, *argv: str, timeout: float = TIMEOUT_S) -> None:
+        c.append(Case("run", f"[14] {label}", ["run", "s.toml", "--quiet", "--no-figures", "--out", "o", *argv],
+                      {"s.toml": text}, "o", timeout))
+
+    # --- run.start_date
+    for label, value in {"2022-02-30 (TOML)": "2022-02-30", '"2022-02-30"': '"2022-02-30"',
+                         '"yesterday"': '"yesterday"', "an int": "20220701", "a float": "2022.5",
+                         "a datetime": "2022-07-01T00:00:00", "an offset datetime": "2022-07-01T00:00:00Z",
+                         "a local time": "12:00:00", "a bool": "true", "an array": "[2022, 7, 1]",
+                         '"  2022-07-01  " (spaces)': '"  2022-07-01  "', '"20220701"': '"20220701"',
+                         '"2022-W27-1"': '"2022-W27-1"', "year 1": "0001-01-01", "year 1 mid-year": "0001-07-01",
+                         "year 2 (burn-in reaches year 1)": "0002-01-01", "year 9999": "9999-12-31",
+                         "year 9999 January": "9999-01-01", '""': '""', "a table": "{ y = 2022 }"}.items():
+        text = SCHED_HEAD + f"start_date = {value}\n"
+        chk(f"run.start_date = {label}", text)
+        run(f"run.start_date = {label}", text)
+    run("year 9999 with a long run", SCHED_HEAD.replace("steps = 3", "steps = 5200") + "start_date = 9990-01-01\n",
+        timeout=120)
+    run("year 1 with a long burn-in", SCHED_HEAD + "start_date = 0005-01-01\nburn_in_weeks = 1040\n")
+    run("year 1, schedule by date", SCHED_HEAD + "start_date = 0001-01-02\n"
+        + '[schedules."wifi.hotspots"]\nkind = "linear"\npoints = [[0001-01-01, 0], [0001-03-01, 5]]\n')
+    run("year 9999, logistic with a decimal-year midpoint", SCHED_HEAD + "start_date = 9999-12-01\n"
+        + '[schedules."trust.peer_weight"]\n' + _logistic(mid="2300.0"))
+    for label, value in {"2022-02-30": "2022-02-30", "yesterday": "yesterday", "an int": "20220701",
+                         "a datetime": "2022-07-01T00:00:00", "year 1": "0001-01-01", "year 9999": "9999-12-31",
+                         "empty": ""}.items():
+        c.append(Case("run", f"[14] --set run.start_date={label}",
+                      ["run", "tiny.toml", "--quiet", "--no-figures", "--out", "o", "--set", f"run.start_date={value}"],
+                      {"tiny.toml": TINY}, "o"))
+
+    # --- [schedules]: which parameters
+    lin = 'kind = "linear"\npoints = [[0, 0.1], [2, 0.3]]\n'
+    for label, path in {"unknown path": "wifi.hotspot", "unknown section": "wify.hotspots", "no dot": "hotspots",
+                        "three parts": "wifi.hotspots.x", "empty path": "", "a section": "wifi",
+                        "a lever's start": "wifi.start", "a lever's stop": "training.stop",
+                        "build-only (trust.alpha_plus)": "trust.alpha_plus", "build-only (run.steps)": "run.steps",
+                        "build-only (region.n_municipalities)": "region.n_municipalities",
+                        "build-only hotspot demand": "infrastructure.hotspot_demand_spread",
+                        "run.start_date": "run.start_date", "bool (population.homogeneous)": "population.homogeneous",
+                        "Literal (wifi.placement)": "wifi.placement",
+                        "Literal (municipality.over_budget)": "municipality.over_budget",
+                        "int | None (wifi.stop)": "wifi.stop", "name": "name", "schedules itself": "schedules",
+                        "events": "events", "phases": "wifi.phases", "removed participation.idp_rate":
+                        "participation.idp_rate", "NUL in the path": "wifi.hot\\u0000spots"}.items():
+        chk(f"schedule on {label}", _sched(path, lin))
+    for label, text in {"a plain value": 'schedules."wifi.hotspots" = 5\n',
+                        "a string": 'schedules."wifi.hotspots" = "linear"\n',
+                        "an array": 'schedules."wifi.hotspots" = [[0, 1], [2, 3]]\n',
+                        "[schedules] = 3": "schedules = 3\n", "[schedules] = array": "schedules = [1, 2]\n",
+                        "[schedules] = string": 'schedules = "x"\n',
+                        "array of tables": '[[schedules]]\nkind = "linear"\n',
+                        "bare dotted (nested tables)": '[schedules.wifi.hotspots]\nkind = "linear"\npoints = [[0, 1]]\n',
+                        "empty [schedules]": "[schedules]\n",
+                        "empty schedule table": '[schedules."wifi.hotspots"]\n'}.items():
+        chk(f"schedule as {label}", SCHED_HEAD.replace("[run]", text + "[run]") if "[" not in text.split("=")[0]
+            else SCHED_HEAD + text)
+
+    # --- [schedules]: the table's own fields
+    for label, body in {
+        "wrong kind": 'kind = "exponential"\npoints = [[0, 1]]',
+        "kind an int": "kind = 3\npoints = [[0, 1]]",
+        "kind missing": "points = [[0, 1]]",
+        "kind empty": 'kind = ""\npoints = [[0, 1]]',
+        "typo key": 'kind = "linear"\npoints = [[0, 1]]\npiont = 3',
+        "logistic missing midpoint": 'kind = "logistic"\nstart = 0\nend = 5\nrate_per_year = 1',
+        "logistic missing everything": 'kind = "logistic"',
+        "logistic with points": _logistic("0", "5") + "points = [[0, 1]]",
+        "linear with start/end": 'kind = "linear"\nstart = 0\nend = 5\npoints = [[0, 1]]',
+        "step with midpoint": 'kind = "step"\nmidpoint = 2020.0\npoints = [[0, 1]]',
+        "points empty": 'kind = "linear"\npoints = []',
+        "points missing": 'kind = "step"',
+        "points a string": 'kind = "linear"\npoints = "0:1"',
+        "points a number": 'kind = "linear"\npoints = 5',
+        "points a table": 'kind = "linear"\npoints = { a = 1 }',
+        "points flat list": 'kind = "linear"\npoints = [0, 1, 2, 3]',
+        "point of three": 'kind = "linear"\npoints = [[0, 1, 2]]',
+        "point of one": 'kind = "linear"\npoints = [[0]]',
+        "point as table": 'kind = "linear"\npoints = [{ t = 0, v = 1 }]',
+        "single point": 'kind = "linear"\npoints = [[0, 3]]',
+        "single step point": 'kind = "step"\npoints = [[2020-01-01, 3]]',
+        "points unsorted": 'kind = "linear"\npoints = [[2, 1], [0, 3]]',
+        "points unsorted (dates)": 'kind = "step"\npoints = [[2023-01-01, 1], [2022-01-01, 3]]',
+        "points duplicated": 'kind = "linear"\npoints = [[1, 1], [1, 3]]',
+        "points duplicated across kinds (week 0 and start date)": 'kind = "step"\npoints = [[0, 1], [2022-07-01, 3]]',
+        "points same day by decimal year and date": 'kind = "linear"\npoints = [[2022.0, 1], [2022-01-01, 3]]',
+        "value a string": 'kind = "linear"\npoints = [[0, "five"]]',
+        "value a bool": 'kind = "linear"\npoints = [[0, true]]',
+        "value a date": 'kind = "linear"\npoints = [[0, 2020-01-01]]',
+        "value nan": 'kind = "linear"\npoints = [[0, nan]]',
+        "value inf": 'kind = "linear"\npoints = [[0, inf]]',
+        "value -inf": 'kind = "step"\npoints = [[0, -inf]]',
+        "value huge": 'kind = "linear"\npoints = [[0, 1e308], [1, -1e308]]',
+        "value beyond int64": f'kind = "linear"\npoints = [[0, {2**64}]]',
+        "value negative": 'kind = "linear"\npoints = [[0, -1]]',
+        "value above bound": 'kind = "linear"\npoints = [[0, 5], [2, 1000000]]',
+        "value out of bounds only after the run": 'kind = "linear"\npoints = [[0, 5], [100, 5], [200, 100000000]]',
+        "fractional int parameter": 'kind = "linear"\npoints = [[0, 2.5], [2, 7.25]]',
+        "time a string word": 'kind = "linear"\npoints = [["soon", 1]]',
+        "time 2022-02-30 (string)": 'kind = "linear"\npoints = [["2022-02-30", 1]]',
+        "time a datetime": 'kind = "linear"\npoints = [[2022-07-01T00:00:00, 1]]',
+        "time a local time": 'kind = "linear"\npoints = [[12:00:00, 1]]',
+        "time a bool": 'kind = "linear"\npoints = [[true, 1]]',
+        "time nan": 'kind = "linear"\npoints = [[nan, 1]]',
+        "time inf": 'kind = "linear"\npoints = [[inf, 1]]',
+        "time decimal year 1799.9": 'kind = "linear"\npoints = [[1799.9, 1]]',
+        "time decimal year 2300.5": 'kind = "linear"\npoints = [[2300.5, 1]]',
+        "time week 10**6": 'kind = "linear"\npoints = [[1000000, 1]]',
+        "time week -10**6": 'kind = "linear"\npoints = [[-1000000, 1]]',
+        "time week beyond int64": f'kind = "linear"\npoints = [[{2**64}, 1]]',
+        "time week 100000 (edge)": 'kind = "step"\npoints = [[-100000, 1], [100000, 2]]',
+        "time year 1": 'kind = "linear"\npoints = [[0001-01-01, 1], [9999-12-31, 2]]',
+        "1,000 points": 'kind = "linear"\npoints = [' + ", ".join(f"[{i}, {i % 50}]" for i in range(1000)) + "]",
+        "1,000 step points": 'kind = "step"\npoints = [' + ", ".join(f"[{i - 500}, {i % 7}]" for i in range(1000)) + "]",
+        "100,000 points": 'kind = "linear"\npoints = [' + ", ".join(f"[{i - 50000}, 1]" for i in range(100000)) + "]",
+        "rate_per_year 0": _logistic("0", "5", rate="0"),
+        "rate_per_year negative": _logistic("0", "5", rate="-1"),
+        "rate_per_year huge": _logistic("0", "5", rate="1e308"),
+        "rate_per_year inf": _logistic("0", "5", rate="inf"),
+        "rate_per_year nan": _logistic("0", "5", rate="nan"),
+        "rate_per_year tiny": _logistic("0", "5", rate="5e-324"),
+        "rate_per_year a string": _logistic("0", "5", rate='"fast"'),
+        "start nan": _logistic("nan", "5"),
+        "end inf": _logistic("0", "inf"),
+        "start huge, end -huge": _logistic("1e308", "-1e308"),
+        "start a bool": _logistic("true", "5"),
+        "start out of bounds": _logistic("-5", "5"),
+        "midpoint far past (1800)": _logistic("0", "5", mid="1800.0"),
+        "midpoint far future (2300)": _logistic("0", "5", mid="2300.0"),
+        "midpoint 1e9": _logistic("0", "5", mid="1e9"),
+        "midpoint week 10**5": _logistic("0", "5", mid="100000"),
+        "midpoint week -10**5, steep": _logistic("0", "5", mid="-100000", rate="1e6"),
+        "midpoint a date string": _logistic("0", "5", mid='"2022-08-01"'),
+        "midpoint a bad date": _logistic("0", "5", mid='"2022-02-30"'),
+        "midpoint a word": _logistic("0", "5", mid='"soon"'),
+        "midpoint a bool": _logistic("0", "5", mid="true"),
+        "midpoint an array": _logistic("0", "5", mid="[2022]"),
+        "midpoint nan": _logistic("0", "5", mid="nan"),
+        "midpoint year 1 date": _logistic("0", "5", mid="0001-01-01"),
+        "midpoint year 9999 date, steep": _logistic("0", "5", mid="9999-12-31", rate="1e3"),
+    }.items():
+        chk(f"schedules.wifi.hotspots: {label}", _sched("wifi.hotspots", body))
+    for label, body in {"share logistic to 1.5": _logistic("0.1", "1.5", mid="2022.6", rate="50"),
+                        "share to -0.1": 'kind = "linear"\npoints = [[0, 0.5], [2, -0.1]]',
+                        "share outside only in the burn-in": 'kind = "step"\npoints = [[-10, 2.0], [0, 0.5]]'}.items():
+        chk(f"schedules.population.smartphone_low: {label}", _sched("population.smartphone_low", body))
+        chk(f"schedules.trust.peer_weight: {label}", _sched("trust.peer_weight", body))
+    # schedules and the lever's own windows
+    chk("schedule and phases setting the same field", _sched(
+        "wifi.hotspots", lin, SCHED_HEAD + "[wifi]\nhotspots = 5\nphases = [{ start = 1, hotspots = 9 }]\n"))
+    chk("schedule and phases (other fields)", _sched(
+        "wifi.hotspots", lin, SCHED_HEAD + "[wifi]\nstart = 1\nphases = [{ start = 2, coverage_m = 100 }]\n"))
+    chk("schedule and [wifi] hotspots", _sched("wifi.hotspots", lin, SCHED_HEAD + "[wifi]\nhotspots = 5\n"))
+    chk("schedule and [wifi] hotspots = default", _sched("wifi.hotspots", lin, SCHED_HEAD + "[wifi]\nhotspots = 0\n"))
+    run("schedule and phases (other fields)", _sched(
+        "wifi.hotspots", 'kind = "step"\npoints = [[0, 3], [2, 8]]',
+        SCHED_HEAD.replace("steps = 3", "steps = 5")
+        + "[wifi]\nstart = 0\nstop = 2\nphases = [{ start = 3, coverage_m = 100 }]\n"))
+    run("schedule and overlapping phases", _sched(
+        "wifi.hotspots", 'kind = "step"\npoints = [[0, 3], [2, 8]]',
+        SCHED_HEAD + "[wifi]\nstart = 1\nstop = 3\nphases = [{ start = 2, coverage_m = 100 }]\n"))
+    run("lever schedule over budget", _sched(
+        "wifi.hotspots", 'kind = "step"\npoints = [[0, 3], [1, 20000]]', SCHED_HEAD))
+    run("int lever fractional values", _sched("wifi.hotspots", 'kind = "linear"\npoints = [[0, 0.5], [2, 7.49]]'))
+    run("1,000 points", _sched("trust.peer_weight", 'kind = "linear"\npoints = ['
+                               + ", ".join(f"[{i - 500}, {(i % 10) / 20}]" for i in range(1000)) + "]"))
+    run("logistic rate 1e308", _sched("trust.peer_weight", _logistic(rate="1e308")))
+    run("logistic rate 5e-324", _sched("trust.peer_weight", _logistic(rate="5e-324")))
+    run("logistic midpoint 1800", _sched("trust.peer_weight", _logistic(mid="1800.0", rate="100")))
+    run("every trended parameter scheduled",
+        SCHED_HEAD + "".join(f'[schedules."population.{p}"]\nkind = "linear"\npoints = [[-60, 0.9], [2, 0.05]]\n'
+                             for p in ("phone_share", "smartphone_low", "smartphone_mid", "smartphone_high",
+                                       "data_low", "data_mid", "data_high", "literacy_low", "literacy_mid",
+                                       "literacy_high")))
+
+    # --- trends: edge cases that run
+    for label, (head, path, body) in {
+        "phone share to 0": (SCHED_HEAD, "population.phone_share", 'kind = "linear"\npoints = [[-52, 0.9], [1, 0]]'),
+        "phone share to 5e-324": (SCHED_HEAD, "population.phone_share",
+                                  'kind = "linear"\npoints = [[-52, 0.9], [1, 5e-324]]'),
+        "smartphones to 1e-300": (SCHED_HEAD, "population.smartphone_low",
+                                  'kind = "step"\npoints = [[-30, 1e-300]]'),
+        "data shares to 0": (SCHED_HEAD, "population.data_low", 'kind = "step"\npoints = [[-30, 0.0]]'),
+        "population to its minimum": (SCHED_HEAD, "municipality.population",
+                                      'kind = "linear"\npoints = [[-52, 680000], [2, 1]]'),
+        "population to 0": (SCHED_HEAD, "municipality.population", 'kind = "linear"\npoints = [[-52, 680000], [2, 0]]'),
+        "population logistic huge rate": (SCHED_HEAD, "municipality.population",
+                                          _logistic("1000", "5000000", rate="1e308")),
+        "population 1e7 fractional": (SCHED_HEAD, "municipality.population",
+                                      'kind = "linear"\npoints = [[0, 1000.5], [2, 1001.4]]'),
+        "literacy with homogeneous=true": (SCHED_HEAD + "[population]\nhomogeneous = true\n",
+                                           "population.literacy_low", 'kind = "linear"\npoints = [[-52, 0.1], [2, 0.9]]'),
+        "smartphones with homogeneous=true": (SCHED_HEAD + "[population]\nhomogeneous = true\n",
+                                              "population.smartphone_low", 'kind = "linear"\npoints = [[-52, 0.1], [2, 0.9]]'),
+        "phone share with homogeneous=true": (SCHED_HEAD + "[population]\nhomogeneous = true\n",
+                                              "population.phone_share", 'kind = "linear"\npoints = [[-52, 0.5], [2, 0.9]]'),
+        "literacy trend, 3 municipalities": (SCHED_HEAD.replace("50", "60") + "[region]\nn_municipalities = 3\n",
+                                             "population.literacy_mid", 'kind = "linear"\npoints = [[-52, 0.1], [2, 0.9]]'),
+        "population trend, 3 municipalities": (SCHED_HEAD.replace("50", "60") + "[region]\nn_municipalities = 3\n",
+                                               "municipality.population", 'kind = "linear"\npoints = [[-52, 1000], [2, 9000]]'),
+        "devices trend, 2 municipalities": (SCHED_HEAD + "[region]\nn_municipalities = 2\n",
+                                            "population.smartphone_high", _logistic("0.1", "0.9", rate="20")),
+        "cohort turnover 0 with literacy": (SCHED_HEAD + "[population]\ncohort_turnover_annual = 0\n",
+                                            "population.literacy_low", 'kind = "linear"\npoints = [[-52, 0.1], [2, 0.9]]'),
+        "cohort turnover max with literacy": (SCHED_HEAD + "[population]\ncohort_turnover_annual = 1.0\n",
+                                              "population.literacy_low", 'kind = "linear"\npoints = [[-52, 0.1], [2, 0.9]]'),
+        "no burn-in, trends": (SCHED_HEAD + "burn_in_weeks = 0\n", "population.smartphone_low",
+                               'kind = "linear"\npoints = [[0, 0.1], [2, 0.9]]'),
+        "no income groups (shares 0)": (SCHED_HEAD + "[population]\nshare_low_income = 0\nshare_high_income = 0\n",
+                                        "population.smartphone_low", 'kind = "linear"\npoints = [[-52, 0.1], [2, 0.9]]'),
+    }.items():
+        run(f"trend: {label}", _sched(path, body, head))
+    for label, value in {"nan": "nan", "-1": "-1", "2": "2", "inf": "inf", "string": '"x"'}.items():
+        chk(f"population.cohort_turnover_annual = {label}", SCHED_HEAD + f"[population]\ncohort_turnover_annual = {value}\n")
+
+    # --- [idp], hotspot parameters
+    for key in ("comment_rate", "paper_cost", "count_exponent", "reach_exponent", "max_comments", "attend_rate",
+                "meetings_per_window", "speak_share", "attendance_weight"):
+        for label, value in {"nan": "nan", "-1": "-1", "huge": "1e308", "string": '"x"', "fraction": "1.5",
+                             "bool": "true"}.items():
+            chk(f"idp.{key} = {label}", SCHED_HEAD + f"[idp]\n{key} = {value}\n")
+    chk("idp = 3 (a value, not a table)", SCHED_HEAD.replace("[run]", "idp = 3\n[run]"))
+    for label, text in {"idp typo key": "[idp]\ncomment_rat = 0.1\n",
+                        "participation.idp_rate (removed)": "[participation]\nidp_rate = 0.1\n",
+                        "participation.idp_rate = 0": "[participation]\nidp_rate = 0\n",
+                        "idp.idp_rate": "[idp]\nidp_rate = 0.1\n"}.items():
+        chk(label, SCHED_HEAD + text)
+    c.append(Case("run", "[14] --set participation.idp_rate=0.1",
+                  ["run", "tiny.toml", "--quiet", "--no-figures", "--out", "o", "--set", "participation.idp_rate=0.1"],
+                  {"tiny.toml": TINY}, "o"))
+    for key in ("hotspot_signage", "hotspot_word_of_mouth", "hotspot_use_base", "hotspot_habit_gain",
+                "hotspot_habit_decay", "hotspot_youth_use", "hotspot_youth_demand", "hotspot_demand_spread",
+                "hotspot_max_days", "hotspot_capex", "hotspot_opex", "hotspot_max"):
+        for label, value in {"nan": "nan", "-1": "-1", "0": "0", "inf": "inf", "huge": "1e308"}.items():
+            chk(f"infrastructure.{key} = {label}", SCHED_HEAD + f"[infrastructure]\n{key} = {value}\n")
+    hot = SCHED_HEAD + "[wifi]\nhotspots = 10\n[infrastructure]\n"
+    for label, extra in {
+        "extremes high": "hotspot_signage = 1\nhotspot_word_of_mouth = 5\nhotspot_use_base = 1\nhotspot_habit_gain = 1\n"
+                         "hotspot_habit_decay = 0\nhotspot_youth_use = 5\nhotspot_youth_demand = 5\n"
+                         "hotspot_demand_spread = 3\nhotspot_max_days = 7\n",
+        "extremes low": "hotspot_signage = 0\nhotspot_word_of_mouth = 0\nhotspot_use_base = 0\nhotspot_habit_gain = 0\n"
+                        "hotspot_habit_decay = 1\nhotspot_youth_use = 1\nhotspot_youth_demand = 1\n"
+                        "hotspot_demand_spread = 0\nhotspot_max_days = 1\n",
+        "spread 0": "hotspot_demand_spread = 0\n",
+    }.items():
+        run(f"hotspots: {label}", hot + extra)
+    run("hotspot schedule (signage)", _sched("infrastructure.hotspot_signage", 'kind = "linear"\npoints = [[0, 0], [2, 1]]',
+                                             SCHED_HEAD + "[wifi]\nhotspots = 10\n"))
+    run("idp window every week", SCHED_HEAD.replace("steps = 3", "steps = 60")
+        + "[municipality]\nidp_window_weeks = 26\nidp_window_start = 51\n[idp]\ncomment_rate = 1\nattend_rate = 1\n"
+        "count_exponent = 1.1\nmax_comments = 1000\n")
+    run("idp window scheduled", _sched("municipality.idp_window_start", 'kind = "step"\npoints = [[0, 0], [1, 51]]'))
+
+    # --- --set of schedule fields
+    base = _sched("wifi.hotspots", _logistic("0", "10"))
+    for label, text in {
+        "midpoint decimal year": "schedules.wifi.hotspots.midpoint=2022.8",
+        "midpoint a date": "schedules.wifi.hotspots.midpoint=2022-08-01",
+        "midpoint 2022-02-30": "schedules.wifi.hotspots.midpoint=2022-02-30",
+        "midpoint yesterday": "schedules.wifi.hotspots.midpoint=yesterday",
+        "midpoint 1e9": "schedules.wifi.hotspots.midpoint=1e9",
+        "midpoint nan": "schedules.wifi.hotspots.midpoint=nan",
+        "midpoint empty": "schedules.wifi.hotspots.midpoint=",
+        "field typo": "schedules.wifi.hotspots.midpiont=2022.0",
+        "kind bogus": "schedules.wifi.hotspots.kind=bogus",
+        "kind linear (fields left)": "schedules.wifi.hotspots.kind=linear",
+        "rate 0": "schedules.wifi.hotspots.rate_per_year=0",
+        "rate -1": "schedules.wifi.hotspots.rate_per_year=-1",
+        "end huge": "schedules.wifi.hotspots.end=1e308",
+        "points": "schedules.wifi.hotspots.points=[[0,1]]",
+        "points bad": "schedules.wifi.hotspots.points=[[0,1],[",
+        "a new schedule, partial": "schedules.trust.peer_weight.start=0.1",
+        "a new schedule, unknown": "schedules.trust.peer_wait.start=0.1",
+        "schedules = 1": "schedules=1",
+        "schedules.x = 1 (3 parts)": "schedules.wifi.hotspots=1",
+        "schedules.x.y (short)": "schedules.wifi=1",
+        "5-part path": "schedules.a.b.c.d=1",
+        "on build-only": "schedules.trust.alpha_plus.start=0.1",
+        "empty middle": "schedules..hotspots.start=1",
+    }.items():
+        c.append(Case("run", f"[14] --set {label}", ["run", "s.toml", "--quiet", "--no-figures", "--out", "o",
+                                                       "--set", text], {"s.toml": base}, "o"))
+    c.append(Case("compare", "[14] dated scenarios with --set of a schedule field",
+                  ["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1",
+                   "--set", "schedules.wifi.hotspots.midpoint=2022.7"],
+                  {"a.toml": base, "b.toml": base.replace('"tiny"', '"tiny2"')}, None))
+    c.append(Case("compare", "[14] --set of a schedule one scenario lacks",
+                  ["compare", "a.toml", "tiny.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1",
+                   "--set", "schedules.wifi.hotspots.midpoint=2022.7"], {"a.toml": base, "tiny.toml": TINY}, "o"))
+    c.append(Case("compare", "[14] different start dates",
+                  ["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "1", "--workers", "1"],
+                  {"a.toml": SCHED_HEAD + "start_date = 2010-01-01\n",
+                   "b.toml": SCHED_HEAD.replace('"tiny"', '"b"') + "start_date = 9999-01-01\n"}, None))
+
+    c.append(Case("compare", "[14] two valid start dates (2010, 2022)",
+                  ["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1"],
+                  {"a.toml": SCHED_HEAD + "start_date = 2010-01-01\n",
+                   "b.toml": SCHED_HEAD.replace('"tiny"', '"b"') + "start_date = 2022-07-01\n"}, None))
+    c.append(Case("compare", "[14] --steps taking a late start past 2261",
+                  ["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1",
+                   "--steps", "5200"],
+                  {"a.toml": SCHED_HEAD + "start_date = 2200-01-01\n", "b.toml": TINY.replace('"tiny"', '"b"')}, "o"))
+    c.append(Case("run", "[14] --steps taking a late start past 2261",
+                  ["run", "s.toml", "--quiet", "--no-figures", "--out", "o", "--steps", "5200"],
+                  {"s.toml": SCHED_HEAD + "start_date = 2200-01-01\n"}, "o"))
+
+    # --- experiment factors on schedule fields
+    exp_head = '[experiment]\nname = "e"\nbase = "s.toml"\ndesign = "grid"\nreplications = 1\n[[factors]]\n'
+    for label, factor in {
+        "midpoint levels": 'path = "schedules.wifi.hotspots.midpoint"\nvalues = [2022.6, 2022.7]',
+        "midpoint range": 'path = "schedules.wifi.hotspots.midpoint"\nmin = 2022.0\nmax = 2023.0\nsteps = 2',
+        "midpoint reversed": 'path = "schedules.wifi.hotspots.midpoint"\nmin = 2023.0\nmax = 2022.0\nsteps = 2',
+        "midpoint out of 1800-2300": 'path = "schedules.wifi.hotspots.midpoint"\nvalues = [1700.0, 2022.0]',
+        "midpoint 1e9": 'path = "schedules.wifi.hotspots.midpoint"\nvalues = [1e9]',
+        "midpoint nan": 'path = "schedules.wifi.hotspots.midpoint"\nvalues = [nan]',
+        "midpoint as dates": 'path = "schedules.wifi.hotspots.midpoint"\nvalues = [2022-08-01, 2022-09-01]',
+        "midpoint as words": 'path = "schedules.wifi.hotspots.midpoint"\nvalues = ["soon", "later"]',
+        "rate 0": 'path = "schedules.wifi.hotspots.rate_per_year"\nvalues = [0, 1]',
+        "end out of bounds": 'path = "schedules.wifi.hotspots.end"\nvalues = [1e9]',
+        "unknown field": 'path = "schedules.wifi.hotspots.midpiont"\nvalues = [2022.0]',
+        "kind": 'path = "schedules.wifi.hotspots.kind"\nvalues = ["linear", "step"]',
+        "points": 'path = "schedules.wifi.hotspots.points"\nvalues = [1, 2]',
+        "not scheduled in the base": 'path = "schedules.trust.peer_weight.midpoint"\nvalues = [2022.0, 2023.0]',
+        "build-only parameter": 'path = "schedules.trust.alpha_plus.midpoint"\nvalues = [2022.0, 2023.0]',
+        "unknown parameter": 'path = "schedules.wifi.hotspot.midpoint"\nvalues = [2022.0, 2023.0]',
+        "3-part path": 'path = "schedules.wifi.midpoint"\nvalues = [2022.0, 2023.0]',
+        "start_date as a factor": 'path = "run.start_date"\nvalues = [2020-01-01, 2021-01-01]',
+        "start_date as strings": 'path = "run.start_date"\nvalues = ["2020-01-01", "2021-01-01"]',
+    }.items():
+        c.append(Case("experiment", f"[14] factor: {label}", ["experiment", "e.toml", "--out", "o", "--quiet",
+                                                               "--workers", "1"],
+                      {"s.toml": base, "e.toml": exp_head + factor + '\n[experiment.constants]\n"run.steps" = 2\n'},
+                      None if label in ("midpoint levels", "midpoint range") else "o"))
+    c.append(Case("experiment", "[14] factors start_date x steps, one point past 2261 (fails as a point)",
+                  ["experiment", "e.toml", "--out", "o", "--quiet", "--workers", "1"],
+                  {"s.toml": TINY, "e.toml": exp_head.replace("[[factors]]\n", "")
+                   + '[[factors]]\npath = "run.start_date"\nvalues = ["2200-01-01", "2022-01-01"]\n'
+                   '[[factors]]\npath = "run.steps"\nvalues = [3, 4000]\n'}, None, 120))
+    lin_base = _sched("wifi.hotspots", 'kind = "linear"\npoints = [[0, 1], [2, 5]]')
+    c.append(Case("experiment", "[14] factor: midpoint of a linear schedule",
+                  ["experiment", "e.toml", "--out", "o", "--quiet", "--workers", "1"],
+                  {"s.toml": lin_base, "e.toml": exp_head + 'path = "schedules.wifi.hotspots.midpoint"\n'
+                   'values = [2022.0, 2023.0]\n'}, "o"))
+    c.append(Case("experiment", "[14] constant: schedule midpoint",
+                  ["experiment", "e.toml", "--out", "o", "--quiet", "--workers", "1"],
+                  {"s.toml": base, "e.toml": exp_head + 'path = "wifi.coverage_m"\nvalues = [100, 200]\n'
+                   '[experiment.constants]\n"schedules.wifi.hotspots.midpoint" = 1e9\n'}, "o"))
+
+    # --- calibration: parameters on schedule fields, dated targets
+    cal_scen = _sched("trust.peer_weight", _logistic("0.1", "0.5"))
+
+    def cal(label: str, params_extra: str = "", targets: str = TARGETS, scen: str = cal_scen,
+            out: str | None = "o", params: str | None = None) -> None:
+        text = params if params is not None else PARAMS.format(extra="") + params_extra
+        c.append(Case("calibrate", f"[14] {label}", ["calibrate", "t.csv", "--scenario", "s.toml", "--params",
+                                                     "p.toml", "--out", "o", "--quiet", "--no-figures", "--workers", "1"],
+                      {"s.toml": scen, "t.csv": targets, "p.toml": text}, out))
+
+    cal("valid: a schedule midpoint", '"schedules.trust.peer_weight.midpoint" = [2022.0, 2023.0]\n', out=None,
+        params=PARAMS.format(extra="").replace("budget = 26", "budget = 42")
+        + '"schedules.trust.peer_weight.midpoint" = [2022.0, 2023.0]\n')
+    for label, rng in {"midpoint range reversed": "[2023.0, 2022.0]", "midpoint below 1800": "[1700.0, 2022.0]",
+                       "midpoint above 2300": "[2022.0, 2400.0]", "midpoint nan": "[nan, 2022.0]",
+                       "midpoint equal bounds": "[2022.0, 2022.0]", "midpoint as dates": "[2022-01-01, 2023-01-01]",
+                       "midpoint as strings": '["2022-01-01", "2023-01-01"]', "midpoint one number": "2022.0"}.items():
+        cal(label, f'"schedules.trust.peer_weight.midpoint" = {rng}\n')
+    for label, line in {
+        "rate_per_year from 0": '"schedules.trust.peer_weight.rate_per_year" = [0, 1]\n',
+        "rate_per_year negative": '"schedules.trust.peer_weight.rate_per_year" = [-1, 1]\n',
+        "rate_per_year huge": '"schedules.trust.peer_weight.rate_per_year" = [1, 1e308]\n',
+        "start out of the parameter's bounds": '"schedules.trust.peer_weight.start" = [-1, 2]\n',
+        "a non-scheduled parameter": '"schedules.trust.quality_weight.midpoint" = [2022.0, 2023.0]\n',
+        "a build-only parameter": '"schedules.trust.alpha_plus.midpoint" = [2022.0, 2023.0]\n',
+        "an unknown field": '"schedules.trust.peer_weight.midpiont" = [2022.0, 2023.0]\n',
+        "the kind": '"schedules.trust.peer_weight.kind" = [0, 1]\n',
+        "run.start_date": '"run.start_date" = [2020.0, 2021.0]\n',
+    }.items():
+        cal(label, line)
+    cal("midpoint of a linear schedule", '"schedules.trust.peer_weight.midpoint" = [2022.0, 2023.0]\n',
+        scen=_sched("trust.peer_weight", 'kind = "linear"\npoints = [[0, 0.1], [2, 0.3]]'))
+    cal("constant on a schedule field", params=PARAMS.format(extra="").replace(
+        '"run.steps" = 3\n', '"run.steps" = 3\n"schedules.trust.peer_weight.midpoint" = 1e9\n'))
+    cal("constant: run.start_date a word", params=PARAMS.format(extra="").replace(
+        '"run.steps" = 3\n', '"run.steps" = 3\n"run.start_date" = "yesterday"\n'))
+    dated = SCHED_HEAD + "start_date = 2022-07-01\n"
+    hdr = "metric,date,value,sd\n"
+    for label, targets in {
+        "valid date column": hdr + "share_trusting,2022-07-15,0.30,0.04\n",
+        "date and step agree": "metric,step,date,value,sd\nshare_trusting,2,2022-07-15,0.30,0.04\n",
+        "date and step disagree": "metric,step,date,value,sd\nshare_trusting,1,2022-07-15,0.30,0.04\n",
+        "date empty, step given": "metric,step,date,value,sd\nshare_trusting,2,,0.30,0.04\n",
+        "date empty, no step column": hdr + "share_trusting,,0.30,0.04\n",
+        "both empty": "metric,step,date,value,sd\nshare_trusting,,,0.30,0.04\n",
+        "date format 15/07/2022": hdr + "share_trusting,15/07/2022,0.30,0.04\n",
+        "date 2022-02-30": hdr + "share_trusting,2022-02-30,0.30,0.04\n",
+        "date with a time": hdr + "share_trusting,2022-07-15T00:00:00,0.30,0.04\n",
+        "date compact 20220715": hdr + "share_trusting,20220715,0.30,0.04\n",
+        "date before the start": hdr + "share_trusting,2022-06-01,0.30,0.04\n",
+        "date in year 1": hdr + "share_trusting,0001-01-01,0.30,0.04\n",
+        "date beyond the horizon": hdr + "share_trusting,2030-01-01,0.30,0.04\n",
+        "date 9999-12-31": hdr + "share_trusting,9999-12-31,0.30,0.04\n",
+        "date the start itself": hdr + "share_trusting,2022-07-01,0.30,0.04\n",
+        "date with spaces": hdr + "share_trusting, 2022-07-15 ,0.30,0.04\n",
+        "date a word": hdr + "share_trusting,yesterday,0.30,0.04\n",
+        "duplicated rows": hdr + "share_trusting,2022-07-15,0.30,0.04\nshare_trusting,2022-07-15,0.30,0.04\n",
+        "same week by two dates": hdr + "share_trusting,2022-07-15,0.30,0.04\nshare_trusting,2022-07-16,0.31,0.04\n",
+        "same week by step and date": "metric,step,date,value,sd\nshare_trusting,2,,0.30,0.04\n"
+                                      "share_trusting,,2022-07-15,0.30,0.04\n",
+        "two date columns": "metric,date,date,value,sd\nshare_trusting,2022-07-15,2022-07-15,0.30,0.04\n",
+        "date NUL": hdr + "share_trusting,2022-07-15\x00,0.30,0.04\n",
+        "date 300 characters": hdr + "share_trusting," + "2" * 300 + ",0.30,0.04\n",
+    }.items():
+        cal(f"targets: {label}", targets=targets, scen=dated,
+            out=None if label in ("valid date column", "date and step agree", "date the start itself") else "o")
+    cal("targets: date against a start_date --set by constants", targets=hdr + "share_trusting,2010-01-15,0.30,0.04\n",
+        scen=dated, params=PARAMS.format(extra="").replace('"run.steps" = 3\n',
+                                                           '"run.steps" = 3\n"run.start_date" = 2010-01-01\n'),
+        out=None)
+    cal("targets: date with a start_date in year 9999", targets=hdr + "share_trusting,9999-12-31,0.30,0.04\n",
+        scen=SCHED_HEAD + "start_date = 9999-12-20\n")
+    return c
+
+
 def all_cases() -> list[Case]:
     return (scenario_cases() + run_cases() + compare_cases() + experiment_cases("experiment")
-            + experiment_cases("sensitivity") + calibrate_cases() + other_cases())
+            + experiment_cases("sensitivity") + calibrate_cases() + other_cases() + dated_cases())
 
 
 # ---------------------------------------------------------------- running them
@@ -505,6 +952,9 @@ def run_case(case: Case, scratch: Path, index: int) -> Outcome:
     folder.mkdir()
     _write(folder, case.files)
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1", "COLUMNS": "120"}
+    # PYTHONPATH=. names the checkout the battery was started in, not each case's folder
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep) if p)
     start = time.perf_counter()
     try:
         proc = subprocess.Popen([sys.executable, "-m", "cosim", *case.argv], cwd=folder, env=env,
@@ -539,9 +989,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2, help="cases run at once (default 2)")
     parser.add_argument("--only", help="comma-separated commands to run (e.g. run,check)")
+    parser.add_argument("--only-issue14", action="store_true",
+                        help="only the cases of issue 14's inputs (dates, schedules, trends, [idp], dated targets)")
     parser.add_argument("--show", action="store_true", help="print every case's outcome and first stderr line")
     args = parser.parse_args(argv)
     cases = all_cases()
+    if args.only_issue14:
+        cases = dated_cases()
     if args.only:
         wanted = set(args.only.split(","))
         cases = [c for c in cases if c.command in wanted]

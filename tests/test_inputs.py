@@ -266,6 +266,15 @@ CLI_CASES = {
                                         "o", "column metric"),
     "calibrate: a 5,000-deep params file": (CALIBRATE, {"p.toml": f"[parameters]\nx = {DEEP}\n"}, "o",
                                             "nested too deeply"),
+    # issue 14: the run was simulated, then writing its dates overflowed datetime64[ns] (a traceback)
+    "run: start_date in year 1": (["run", "s.toml", "--out", "o", "--no-figures"],
+                                  {"s.toml": TINY + "start_date = 0001-07-01\n"}, "o", "run: start_date: expected a date"),
+    "run: --steps taking a start date past 2261": (["run", "s.toml", "--out", "o", "--no-figures", "--steps", "5200"],
+                                                   {"s.toml": TINY + "start_date = 2200-01-01\n"}, "o",
+                                                   "the run covers 2199-01-02 to 2299-08-23"),
+    "run: a schedule value nan": (["run", "s.toml", "--out", "o", "--no-figures"],
+                                  {"s.toml": TINY + '[schedules."wifi.hotspots"]\nkind = "step"\npoints = [[0, nan]]\n'},
+                                  "o", "expected a finite number"),
 }
 
 
@@ -296,3 +305,13 @@ def test_cosim_check_reads_a_scenario_under_a_folder_named_experiments_as_a_scen
     path.write_text(TINY + "[wifi]\nhotspot = 3\n")
     assert cli(["check", str(path)]) == 2
     assert "wifi.hotspot: unknown key (did you mean 'hotspots'?)" in capsys.readouterr().err
+
+
+def test_compare_of_a_run_shorter_than_a_year_with_a_longer_one_draws_its_figures(tmp_path, monkeypatch, capsys):
+    # the cost figure kept only full budget years, dropping the short scenario: KeyError traceback (hostile battery)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.toml").write_text(TINY)
+    (tmp_path / "b.toml").write_text('name = "b"\n[run]\nn_citizens = 50\nsteps = 53\nburn_in_weeks = 0\n')
+    code = cli(["compare", "a.toml", "b.toml", "--out", "o", "--quiet", "--replications", "2", "--workers", "1"])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "o" / "costs.png").is_file()

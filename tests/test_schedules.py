@@ -380,3 +380,97 @@ def test_a_scheduled_parameter_the_policy_reads_reaches_it_in_its_week(burn_in):
         finally:
             CoProductionModel._advance = original
         assert dict(hazards) == {**dict.fromkeys(range(-8, -4), 0.1), **dict.fromkeys(range(-4, 0), 0.3)}
+
+# --------------------------------------------------------------------------- hostile inputs (benchmarks/hostile_inputs.py)
+
+
+@pytest.mark.parametrize("start, burn_in, steps, shown", [
+    ("0001-07-01", 52, 3, "before year 1"),          # the burn-in would start before year 1
+    ("1700-06-01", 52, 3, "1699-06-02"),             # the burn-in reaches 1699
+    ("9999-12-31", 52, 3, "after year 9999"),
+    ("2200-01-01", 0, 5200, "2299-"),                # a long run past 2262
+])
+def test_a_start_date_whose_run_the_outputs_cannot_date_is_refused(start, burn_in, steps, shown):
+    # was an OverflowError traceback when the time series converted the dates to datetime64[ns]
+    run = {"n_citizens": 50, "steps": steps, "burn_in_weeks": burn_in, "start_date": start}
+    with pytest.raises(ScenarioError, match=r"run: start_date: expected a date .*1700-01-01 and 2261-12-31") as e:
+        scenario_from_dict({"run": run}, "t.toml")
+    assert shown in str(e.value)
+
+
+def test_the_earliest_and_latest_start_dates_run_and_write_their_dates():
+    for start, burn_in, steps in (("1701-01-01", 0, 2), ("2261-12-17", 0, 3)):
+        c = scenario_from_dict({"run": {"n_citizens": 50, "steps": steps, "burn_in_weeks": burn_in,
+                                        "start_date": start}}, "t.toml")
+        m = CoProductionModel(c, rng=1)
+        m.run()
+        df = m.timeseries()
+        assert df["date"].iloc[0] == pd.Timestamp(start)
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"kind": "linear", "points": [[0, float("nan")]]}, r"points\[0\]: expected a finite number"),
+    ({"kind": "step", "points": [[0, 1], [1, float("inf")]]}, r"points\[1\]: expected a finite number"),
+    ({"kind": "logistic", "start": float("nan"), "end": 5, "midpoint": 0, "rate_per_year": 1}, "start: expected a finite"),
+    ({"kind": "logistic", "start": 0, "end": float("inf"), "midpoint": 0, "rate_per_year": 1}, "end: expected a finite"),
+    ({"kind": "logistic", "start": 0, "end": 5, "midpoint": 0, "rate_per_year": float("inf")},
+     "rate_per_year: expected a finite"),
+    ({"kind": "logistic", "start": 1e308, "end": -1e308, "midpoint": 0, "rate_per_year": 1},
+     "start and end too far apart"),
+])
+def test_a_schedule_with_values_that_are_not_finite_is_refused(body, message):
+    # a nan value or start was accepted (nan passes every bounds comparison) and reached the run
+    with pytest.raises(ScenarioError, match=message):
+        _scenario({"wifi.hotspots": body})
+
+
+def test_a_steep_logistic_far_from_its_midpoint_evaluates_without_warnings():
+    s = _scenario({"trust.peer_weight": {"kind": "logistic", "start": 0.1, "end": 0.3, "midpoint": 1800.0,
+                                         "rate_per_year": 1e308}})
+    with np.errstate(all="raise"):
+        v = S.evaluate(s.schedules["trust.peer_weight"], s.run.start_date, np.arange(-8, 30))
+    assert np.all(v == 0.3)
+
+
+@pytest.mark.parametrize("path", ["population.literacy_low", "population.smartphone_mid", "population.phone_share",
+                                  "population.data_high"])
+def test_a_population_trend_with_homogeneous_citizens_is_refused(path):
+    # the trends made some identical citizens differ (cohort newcomers, devices), silently ending the docking set-up
+    body = {"kind": "linear", "points": [[-8, 0.2], [10, 0.8]]}
+    with pytest.raises(ScenarioError, match=r"population.homogeneous = true makes every citizen identical"):
+        _scenario({path: body}, population={"homogeneous": True})
+    _scenario({path: body})  # without it, fine
+    # a population trend only rescales residents per citizen: it keeps them identical
+    _scenario({"municipality.population": {"kind": "linear", "points": [[-8, 1000], [10, 2000]]}},
+              population={"homogeneous": True})
+
+
+def test_an_unquoted_schedule_table_names_the_same_parameter():
+    # [schedules.wifi.hotspots] (no quotes) is TOML for a table "wifi" holding "hotspots": read as "wifi.hotspots"
+    s = _scenario({"wifi": {"hotspots": {"kind": "step", "points": [[0, 2], [5, 4]]}}})
+    assert list(s.schedules) == ["wifi.hotspots"]
+
+
+def test_set_of_a_whole_schedule_by_its_three_part_path():
+    s = load_scenario(None, ["run.n_citizens=50", 'schedules.wifi.hotspots={kind="step",points=[[0,1],[2,3]]}'])
+    assert s.schedules["wifi.hotspots"].points == ((0, 1), (2, 3))
+    with pytest.raises(ScenarioError, match=r'schedules."wifi.hotspots": Input should be a valid dictionary'):
+        load_scenario(None, ["schedules.wifi.hotspots=1"])
+
+
+def test_targets_with_an_empty_date_beside_a_step_use_the_step(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("metric,step,date,value,sd\nshare_trusting,2,,0.3,0.04\nmean_trust,,2022-07-15,0.4,0.04\n")
+    got = read_targets(p, 10, "s.toml", start_date=datetime.date(2022, 7, 1))
+    assert [t.step for t in got] == [2, 2]
+    p.write_text("metric,step,date,value,sd\nshare_trusting,,,0.3,0.04\n")
+    with pytest.raises(ScenarioError, match=r"column date: expected a date written YYYY-MM-DD \(or a week in column"):
+        read_targets(p, 10, "s.toml")
+
+
+def test_targets_with_a_column_twice_are_refused(tmp_path):
+    # the second "date" column silently won (the first was never read)
+    p = tmp_path / "t.csv"
+    p.write_text("metric,date,date,value,sd\nshare_trusting,2022-07-15,2030-01-01,0.3,0.04\n")
+    with pytest.raises(ScenarioError, match=r"t.csv, line 1: column\(s\) 'date' appear more than once"):
+        read_targets(p, 10, "s.toml")

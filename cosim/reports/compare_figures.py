@@ -221,8 +221,9 @@ def fig_groups(result: CompareResult, path: Path) -> Path:
 def annual_spend(result: CompareResult) -> pd.DataFrame:
     """Mean and largest yearly spend per municipality, per scenario and lever (full years only if any)."""
     b = result.budget
-    full = b[b["weeks"] == WEEKS_PER_YEAR]
-    b = full if not full.empty else b
+    # per scenario: its full years if it has any (a scenario shorter than a year keeps its part-year)
+    has_full = b.loc[b["weeks"] == WEEKS_PER_YEAR, "scenario"].unique()
+    b = b[(b["weeks"] == WEEKS_PER_YEAR) | ~b["scenario"].isin(has_full)]
     per_year = b.pivot_table(index=["scenario", "year"], columns="lever", values="spend", aggfunc="sum")
     return per_year
 

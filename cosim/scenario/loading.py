@@ -37,6 +37,9 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     if keys[0] == "schedules" and len(keys) >= 4:
         # schedules.<dotted.parameter.path>.<field>: the parameter's path is one key of [schedules]
         keys = [keys[0], ".".join(keys[1:-1]), keys[-1]]
+    elif keys[0] == "schedules" and len(keys) == 3:
+        # schedules.<section>.<parameter>: the whole schedule ({ kind = "step", points = [...] })
+        keys = [keys[0], ".".join(keys[1:])]
     node = data
     for key in keys[:-1]:
         nxt = node.setdefault(key, {})

@@ -62,7 +62,7 @@ TRENDED_PARAMETERS = frozenset({
 #: schedule only through a trend (TRENDED_PARAMETERS).  tests/test_schedules.py traces the
 #: attributes a model reads while being built and checks this list against them.
 READ_AT_BUILD = frozenset({
-    "run.steps", "run.n_citizens", "run.seed", "run.burn_in_weeks",
+    "run.steps", "run.n_citizens", "run.seed", "run.burn_in_weeks", "run.start_date",
     "region.n_municipalities", "region.wealth_gradient",
     "municipality.population", "municipality.ward_rows", "municipality.ward_cols", "municipality.ward_km",
     "municipality.ward_inequality", "municipality.ward_wealth_noise", "municipality.baseline_service_quality",
@@ -129,7 +129,8 @@ def evaluate(schedule: Schedule, start: datetime.date, weeks: Any) -> np.ndarray
         assert schedule.midpoint is not None and schedule.rate_per_year is not None
         assert schedule.start is not None and schedule.end is not None
         years = (days - day_of(schedule.midpoint, start)) / DAYS_PER_YEAR
-        return schedule.start + (schedule.end - schedule.start) / (1.0 + np.exp(-schedule.rate_per_year * years))
+        with np.errstate(over="ignore"):  # a steep curve far from its midpoint: exp -> inf, the value -> start
+            return schedule.start + (schedule.end - schedule.start) / (1.0 + np.exp(-schedule.rate_per_year * years))
     xs = np.array([day_of(t, start) for t, _ in schedule.points])
     ys = np.array([v for _, v in schedule.points], dtype=float)
     if schedule.kind == "linear":
@@ -241,6 +242,10 @@ def schedule_problem(c: Scenario) -> str | None:
             return (f"{where}: {path} is read only when the model is built, so a schedule would not reach the run; "
                     f"of those, only these follow a schedule (through a trend): {', '.join(sorted(TRENDED_PARAMETERS))}"
                     "; any numeric parameter read every week or lever field may too (docs/ODD.md, Calendar and schedules)")
+        if c.population.homogeneous and path in TRENDED_PARAMETERS and path.startswith("population."):
+            return (f"{where}: population.homogeneous = true makes every citizen identical (the Bass docking "
+                    f"test), and a trend of {path} would change some citizens but not others; schedule it "
+                    "without population.homogeneous, or drop the schedule")
         section, field = path.split(".")
         lever = getattr(c, section)
         # (a value other than the default: a scenario dumped in full and read again sets every field)
@@ -257,6 +262,11 @@ def schedule_problem(c: Scenario) -> str | None:
         lo, hi = parameter_bounds(path)
         first = -c.run.burn_in_weeks if section not in LEVERS else 0
         v = rounded(path, evaluate(s, c.run.start_date, np.arange(first, c.run.steps)))
+        if not np.isfinite(v).all():
+            bad = float(v[~np.isfinite(v)][0])
+            return (f"{where}: the schedule's value is {bad:g} in week {first + int(np.flatnonzero(~np.isfinite(v))[0])}"
+                    f" (start and end too far apart to compute); expected finite values within {path}'s range "
+                    f"{list(parameter_bounds(path))}")
         v_lo, v_hi = float(v.min()), float(v.max())
         if (lo is not None and v_lo < lo) or (hi is not None and v_hi > hi):
             span = f"{week_date(c.run.start_date, first)} to {week_date(c.run.start_date, c.run.steps - 1)}"

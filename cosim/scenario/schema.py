@@ -74,6 +74,12 @@ class Section(BaseModel):
 # --------------------------------------------------------------------------- world
 
 
+#: the calendar a run may cover (burn-in included): dates the time series store as datetime64[ns]
+#: (1677-09-21 .. 2262-04-11), in round years
+EARLIEST_DATE = datetime.date(1700, 1, 1)
+LATEST_DATE = datetime.date(2261, 12, 31)
+
+
 class RunConfig(Section):
     """How long and how large one run is."""
 
@@ -105,6 +111,22 @@ class RunConfig(Section):
             except ValueError:
                 raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _dates_in_range(self) -> RunConfig:
+        # every week's date, burn-in included, must be one the time series can hold (datetime64[ns])
+        first = self.start_date.toordinal() - 7 * self.burn_in_weeks
+        last = self.start_date.toordinal() + 7 * (self.steps - 1)
+        if first < EARLIEST_DATE.toordinal() or last > LATEST_DATE.toordinal():
+            def when(d: int) -> str:
+                return ("before year 1" if d < 1 else "after year 9999" if d > datetime.date.max.toordinal()
+                        else str(datetime.date.fromordinal(d)))
+
+            raise ValueError(f"start_date: expected a date that keeps every week of the run, burn-in included, "
+                             f"between {EARLIEST_DATE} and {LATEST_DATE} (the dates the outputs can hold); "
+                             f"with start_date = {self.start_date}, burn_in_weeks = {self.burn_in_weeks} and "
+                             f"steps = {self.steps} the run covers {when(first)} to {when(last)}")
+        return self
 
 
 class MunicipalityConfig(Section):
@@ -1046,6 +1068,8 @@ class Schedule(Section):
                 value = pt[1]
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f"points[{i}]: expected a number as the value, got {value!r}")
+                if not isfinite(value):
+                    raise ValueError(f"points[{i}]: expected a finite number as the value, got {value!r}")
                 pts.append((parse_time(pt[0], f"points[{i}]"), value))
             data["points"] = tuple(pts)
         return data
@@ -1053,6 +1077,10 @@ class Schedule(Section):
     @model_validator(mode="after")
     def _fields_of_kind(self) -> Schedule:
         logistic = ("start", "end", "midpoint", "rate_per_year")
+        for key in ("start", "end", "rate_per_year"):
+            value = getattr(self, key)
+            if value is not None and not isfinite(value):
+                raise ValueError(f"{key}: expected a finite number, got {value!r}")
         if self.kind == "logistic":
             missing = [k for k in logistic if getattr(self, k) is None]
             if missing:
@@ -1115,6 +1143,21 @@ class Scenario(Section):
     # parameters that follow a schedule in time (cosim/scenario/schedules.py), by dotted path
     schedules: dict[str, Schedule] = Field(default_factory=dict,
                                            description="Parameters that change over time, by dotted path.")
+
+    @field_validator("schedules", mode="before")
+    @classmethod
+    def _dotted_paths(cls, value: Any) -> Any:
+        # [schedules.wifi.hotspots] (unquoted) is a table "wifi" holding a table "hotspots": the same path
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, table in value.items():
+            if (isinstance(key, str) and "." not in key and isinstance(table, dict) and table
+                    and "kind" not in table and all(isinstance(t, dict) for t in table.values())):
+                out.update({f"{key}.{field}": t for field, t in table.items()})
+            else:
+                out[key] = table
+        return out
 
     @field_validator("name")
     @classmethod

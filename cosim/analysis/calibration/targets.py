@@ -7,6 +7,7 @@ Just over 400 lines: the two file formats are checked against each other.
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import datetime
@@ -92,11 +93,16 @@ def value_problem(metric: str, value: float) -> str:
 
 
 def _date_to_step(cell: dict[str, str], start: datetime.date) -> tuple[str, dict[str, str]]:
-    """A target row's ``date`` as its ``step`` (the week the date falls in); a problem, or ``""``."""
+    """A target row's ``date`` as its ``step`` (the week the date falls in); a problem, or ``""``.
+
+    An empty date beside a step leaves the row to its step (a file may mix rows by week and by date)."""
+    if not cell["date"] and cell.get("step"):
+        return "", cell
     try:
         when = datetime.date.fromisoformat(cell["date"])
     except ValueError:
-        return f"expected a date written YYYY-MM-DD, got '{cell['date']}'", cell
+        also = " (or a week in column step)" if "step" in cell else ""
+        return f"expected a date written YYYY-MM-DD{also}, got '{cell['date']}'", cell
     if when < start:
         return f"{when} is before the run's start date ({start}, run.start_date)", cell
     step = (when - start).days // 7
@@ -145,6 +151,10 @@ def read_targets(path: str | Path, horizon: int | None, horizon_source: str, bur
     if missing:
         raise ScenarioError([f"{p}, line {lines[0][0]}: missing column(s) {', '.join(missing)} "
                              f"(expected the header metric,step,value,sd; got {','.join(header)})"])
+    twice = sorted(h for h, n in collections.Counter(header).items() if n > 1)
+    if twice:
+        raise ScenarioError([f"{p}, line {lines[0][0]}: column(s) {', '.join(repr(h[:40]) for h in twice[:5])} "
+                             "appear more than once in the header; expected each column once"])
     col = {name: header.index(name) for name in header}
     problems: list[str] = []
     targets: list[Target] = []
