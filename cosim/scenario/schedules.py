@@ -19,7 +19,7 @@ is the middle of 2015: 1 January plus half of the year's days).
 
 Who may follow a schedule (:func:`schedulable`):
 
-* a numeric parameter the engine reads every week (``trust.alpha_plus``,
+* a numeric parameter the engine reads every week (``trust.peer_weight``,
   ``officials.capacity_per_week``, ...): the model puts a copy of the scenario
   with the scheduled value in force in each week the value changes, burn-in
   weeks included (they are the world, not policy);
