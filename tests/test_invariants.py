@@ -11,6 +11,7 @@ citizens' trust, literacy, awareness and privacy stay in [0, 1].
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any, get_args
 
@@ -49,6 +50,8 @@ ANNOTATIONS = {path: ann for path, _, ann in iter_parameters()}
 
 def _strategy(row: dict[str, Any]):
     t = row["type"]
+    if row["path"] == "run.start_date":  # a calendar date, not a number (issue 14)
+        return st.dates(datetime.date(1990, 1, 1), datetime.date(2040, 12, 31))
     if t == "bool":
         return st.booleans()
     if t == "Literal":
