@@ -88,10 +88,11 @@ CONTEXT: dict[str, tuple[dict[str, Any], str]] = {
         {"adoption.p": 0.005},
         "it acts only on adoption and lapse of aware, online citizens whose performance expectancy is below 1: with the calibrated defaults about 28 of 600 citizens adopt in 70 weeks and no draw flips at seeds 1-3; with ten times the innovation rate adoption is frequent (as for adoption.beta_trust)"),
     "trust.responsiveness_rate": (
-        {"adoption.open_data_weight": 0.0},
+        {"adoption.open_data_weight": 0.0, "adoption.p": 0.005},
         "all_levers opens the data fully, so performance expectancy = clip(responsiveness + 0.5 x openness) sits "
         "at 1 and only falls in responsiveness below 0.5 show; without the open-data term every change reaches "
-        "intention (a weak effect on rare adoption events)"),
+        "intention (a weak effect on rare adoption events; since issue 14's draw rows no flip at seeds 1-3, so, "
+        "as for adoption.beta_trust, ten times the innovation rate makes adoption frequent)"),
 }
 CONTEXT["population.cohort_turnover_annual"] = (
     {"schedules.population.literacy_low.kind": "linear",
@@ -103,6 +104,8 @@ NUDGE: dict[str, tuple[Any, str]] = {
     "municipality.annual_budget_rand": (1e7, "below the all_levers plan (R17.7 m in year 1), so scaling binds"),
     "wifi.daily_cap_mb": (100.0, "few users want more than the default 500 MB a day (median demand 50 MB, youth 75): "
                           "a 100 MB cap binds for many"),
+    "idp.max_comments": (2, "a cap on the heavy tail: commenters at the default exponent write 2.3 comments on "
+                         "average and rarely more than 15, so a higher cap binds for nobody; a cap of 2 binds"),
     "infrastructure.training_km": (2.0, "nearly every citizen is within 5 km of a centre; farther changes nothing"),
     "infosec.breach_hazard": (0.02, "the top of its plausible range: breaches are rare events"),
     "run.n_citizens": (800, "halfway to the bound is a million citizens; any other size changes the sample"),
