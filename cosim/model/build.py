@@ -74,6 +74,17 @@ def build_wards(c: Scenario, rng: np.random.Generator) -> Wards:
         need_mult=need_mult, base_quality=base_quality, quality=base_quality.copy(), work=np.zeros(n_w))
 
 
+def initial_awareness(p, literacy: np.ndarray) -> np.ndarray:
+    """Awareness of e-services at the start (and of a newcomer, stages.trends): clip(a0 x (base + literacy))."""
+    return np.clip(p.awareness_initial * (p.awareness_literacy_base + literacy), 0.0, 1.0)
+
+
+def mean_base_quality(wards: Wards, ward: np.ndarray, muni: np.ndarray, n_muni: int) -> np.ndarray:
+    """Each municipality's mean base service quality over its citizens (the disposition's reference)."""
+    return np.bincount(muni, weights=wards.base_quality[ward], minlength=n_muni) / np.maximum(
+        np.bincount(muni, minlength=n_muni), 1)
+
+
 def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citizens:
     """Citizens placed in wards (townships denser), with income, age, device, skills and attitudes."""
     p = c.population
@@ -110,7 +121,7 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     literacy = np.clip(lit_mean + rng.normal(0.0, p.literacy_sd, n), 0.0, 1.0)
     trust = np.clip(rng.normal(p.trust_mean, p.trust_sd, n), 0.0, 1.0)
     privacy_concern = np.clip(rng.normal(p.privacy_mean, p.privacy_sd, n), 0.0, 1.0)
-    awareness = np.clip(p.awareness_initial * (p.awareness_literacy_base + literacy), 0.0, 1.0)
+    awareness = initial_awareness(p, literacy)
     adopted = (rng.random(n) < p.adopted_initial) & (device >= 1)
     # heavy-tailed contribution propensity: Pareto (Nielsen 2006: 90-9-1)
     raw_propensity = p.propensity_scale * (1.0 + rng.pareto(p.propensity_alpha, n))
@@ -137,9 +148,7 @@ def build_citizens(c: Scenario, rng: np.random.Generator, wards: Wards) -> Citiz
     # perceived service quality = ward quality + a fixed disposition, so that trust
     # follows performance (Van Ryzin 2004) and stays heterogeneous; the municipality's
     # initial mean quality is taken out, so mean trust starts at population.trust_mean
-    citizen_quality = wards.base_quality[ward]
-    mean_quality = np.bincount(muni, weights=citizen_quality, minlength=n_muni) / np.maximum(
-        np.bincount(muni, minlength=n_muni), 1)
+    mean_quality = mean_base_quality(wards, ward, muni, n_muni)
     return Citizens(
         ward=ward, municipality=muni, x=x, y=y, income=income, age=age, device=device,
         data_affordability=data_affordability, literacy=literacy, trust=trust,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cosim.model import build
 from cosim.model.mechanisms import trends as mech
 from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
 from cosim.scenario.schema import Scenario
@@ -127,7 +128,7 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         device = mech.newcomer_device(u[0], smart[income], phone[income])
         trust = np.clip(p.trust_mean + p.trust_sd * z[1], 0.0, 1.0)
         # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base quality)
-        mean_quality = _mean_base_quality(cit, wards)
+        mean_quality = build.mean_base_quality(wards, cit.ward, cit.municipality, len(cit.municipality_slices))
         cit.age[leaving] = 0
         cit.literacy[leaving] = literacy
         cit.literacy_floor[leaving] = c.literacy.floor_share * literacy
@@ -137,7 +138,7 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         cit.generalised[leaving] = trust
         cit.disposition[leaving] = trust - mean_quality[cit.municipality[leaving]]
         cit.privacy_concern[leaving] = np.clip(p.privacy_mean + p.privacy_sd * z[2], 0.0, 1.0)
-        cit.awareness[leaving] = np.clip(p.awareness_initial * (p.awareness_literacy_base + literacy), 0.0, 1.0)
+        cit.awareness[leaving] = build.initial_awareness(p, literacy)
         cit.adopted[leaving] = (u[1] < p.adopted_initial) & (device >= 1)
         cit.efficacy[leaving] = 0.5
         cit.expectation[leaving] = 0.5
@@ -154,11 +155,3 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         cit.hotspot_ever[leaving] = False
         cit.hotspot_demand_mb[leaving] *= c.infrastructure.hotspot_youth_demand
     cit.youth_bit = (cit.age == 0).astype(np.uint8) * np.uint8(8)
-
-
-def _mean_base_quality(cit: Citizens, wards: Wards) -> np.ndarray:
-    """Each municipality's mean base service quality over its citizens (as at build)."""
-    n_muni = len(cit.municipality_slices)
-    quality = wards.base_quality[cit.ward]
-    return np.bincount(cit.municipality, weights=quality, minlength=n_muni) / np.maximum(
-        np.bincount(cit.municipality, minlength=n_muni), 1)
