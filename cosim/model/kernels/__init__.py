@@ -1,40 +1,6 @@
-"""Compiled kernels of the weekly step (Numba): fused loops over citizens.
+"""Compiled kernels of the weekly step: fused loops over citizens (rules: :mod:`cosim.jit`).
 
-Why compiled kernels (issue 16, docs/performance.md): at the sizes sensitivity
-analysis and calibration run by the thousand (2,000 citizens) a week of the
-NumPy engine was mostly the fixed cost of several hundred NumPy calls, and the
-rest many passes over the same arrays.  A kernel does one pass with the
-arithmetic of several calls.
-
-Rules every kernel keeps, so that results stay bit-identical to the NumPy
-expressions they replace (the golden outputs pin this):
-
-* the same floating-point operations in the same order, with no fast-math and
-  no fused multiply-add (``fastmath=False``; LLVM does not contract by default);
-* no transcendental functions (``exp``, ``log``, ``**`` with a non-integer
-  exponent): NumPy's SIMD versions differ from the C library's in the last
-  bit, so those stay NumPy calls whose results a kernel takes as arrays;
-* no floating-point sums in a different order: a total that NumPy sums
-  pairwise (``np.sum``) stays a NumPy sum; a running sum that NumPy takes in
-  order (``np.bincount``, ``np.cumsum``, ``np.add.at``) may be a loop.
-
-Each kernel has a test that it equals the NumPy mechanism functions
-(:mod:`cosim.model.mechanisms`) bit for bit on random inputs
-(``tests/model/test_kernels.py``).  Compiled code is cached on disk
-(``cache=True``: ``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``), so
-a new process loads it instead of compiling.
+One module per stage module (``access``, ``participation``, ``services``,
+``trust``); a stage calls its kernels instead of a chain of NumPy calls, and
+``tests/test_kernels.py`` checks each against the mechanism functions it fuses.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import numba
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def kernel(fn: F) -> F:
-    """Compile ``fn`` as a kernel: nopython, cached, IEEE arithmetic, no bounds checks, releases the GIL."""
-    return numba.njit(cache=True, fastmath=False, error_model="numpy", boundscheck=False, nogil=True)(fn)
