@@ -8,8 +8,10 @@ Run from the repository root::
 It prints a table of measured figures and, as its last line, one JSON object
 with the keys ``ratio_reference_10k``, ``citizen_steps_per_s_100k``,
 ``build_s_100k``, ``citizen_steps_per_s_1m``, ``peak_rss_mb_1m``,
-``runs_per_s_2k``, ``kernel_ratio_100k`` and ``collect_share_100k`` (plus the
-supporting figures).  Every model runs ``scenarios/all_levers.toml`` (every
+``runs_per_s_2k``, ``kernel_ratio_100k``, ``collect_share_100k``,
+``runs_per_s_core_2k_single``, ``runs_per_s_core_2k_batched``,
+``batched_equals_single``, ``floor_ratio_2k_batched`` and the engine's
+``engine_ms_per_step_10k`` / ``_100k`` / ``_1m`` (plus the supporting figures).  Every model runs ``scenarios/all_levers.toml`` (every
 lever on, two linked municipalities, a breach, an outage and a scandal) with
 seed 1, in one process on one core (BLAS limited to one thread).
 
@@ -40,6 +42,16 @@ How each figure is measured:
 - ``runs_per_s_2k``: full 260-week runs per second of ``cosim.runs.simulate`` at
   2,000 citizens (build, run, DataCollector and the pandas table included),
   over 4 quick / 10 full runs.
+- ``runs_per_s_core_2k_single`` / ``_batched`` (issue 16): small runs as
+  sensitivity analysis and calibration make them (``evaluate_run``: validate,
+  build with the burn-in, 260 weeks, scalar outcomes) at 2,000 citizens, one
+  task at a time and through ``cosim.runs.batch.evaluate_batch``, timed
+  alternately twice on the same 24 (quick: 8) tasks, best of each;
+  ``batched_equals_single`` says whether their outcomes agree bit for bit.
+  ``floor_ratio_2k_*``: time per run / the bare NumPy floor of the same run
+  (``bench_floor``: the week's random block and one in-place pass over every
+  per-citizen float state array, every week of the run, nothing else).  The
+  same figures for ``scenarios/baseline.toml`` carry the suffix ``_baseline``.
 - ``citizen_steps_per_s_1m``, ``peak_rss_mb_1m``: a fresh subprocess builds a
   1,000,000-citizen model and runs 52 weeks; its peak resident memory (the
   kernel's ``ru_maxrss`` for the child) and its throughput (build excluded).
@@ -244,6 +256,116 @@ def bench_runs_2k(n: int, runs: int) -> dict:
     return {"runs_per_s_2k": runs / t.cpu, "runs_per_s_2k_wall": runs / t.wall, "run_s_2k": t.cpu / runs}
 
 
+def _small_tasks(scenario: Path, n: int, runs: int, first_seed: int = 1) -> list:
+    """``runs`` experiment tasks of ``scenario`` at ``n`` citizens x 260 weeks, seeds ``first_seed``... (outcomes only)."""
+    from cosim.runs.evaluators import RunTask
+    from cosim.scenario.loading import read_toml
+
+    params = {**json.loads(os.environ.get(OVERRIDES_ENV, "{}")), "run.n_citizens": n, "run.steps": 260}
+    base = read_toml(scenario)
+    return [RunTask(run_id=k, seed=first_seed + k, params=params, base=base, source=str(scenario))
+            for k in range(runs)]
+
+
+def _same_outcomes(a: list[dict], b: list[dict]) -> bool:
+    """Bit for bit: the same keys and the same float64 bits (NaN where NaN)."""
+    import numpy as np
+
+    def bits(r: dict) -> dict:
+        return {k: np.float64(v).tobytes() for k, v in r["outcomes"].items()}
+
+    return len(a) == len(b) and all(bits(x) == bits(y) for x, y in zip(a, b, strict=True))
+
+
+def bench_small_runs(n: int, runs: int, rounds: int = 2) -> dict:
+    """Runs per second per core of small runs, one at a time and batched, on the same tasks.
+
+    Each run is what a sensitivity or calibration run is: ``evaluate_run``
+    (validate the scenario, build with the burn-in, 260 weeks, the scalar
+    outcomes).  Single: ``evaluate_run`` task by task; batched:
+    ``cosim.runs.batch.evaluate_batch`` on the same tasks.  The two are timed
+    alternately ``rounds`` times in this process (best of each) and their
+    outcomes compared bit for bit.  ``scenarios/all_levers.toml`` (every
+    lever and mechanism on, two municipalities) is the headline;
+    ``scenarios/baseline.toml`` (the base of the shipped Sobol study) is
+    given beside it.
+    """
+    from cosim.runs.evaluators import evaluate_run
+
+    try:
+        from cosim.runs.batch import evaluate_batch
+    except ImportError:  # a tree before issue 16 (benchmarks/compare_versions.py): single runs only
+        evaluate_batch = None
+    out: dict = {}
+    for label, scenario in (("", SCENARIO), ("_baseline", ROOT / "scenarios" / "baseline.toml")):
+        tasks = _small_tasks(scenario, n, runs)
+        for task in _small_tasks(scenario, n, 2, first_seed=10_000):  # compile or load the kernels, warm caches
+            evaluate_run(task)
+        single_t, batch_t, identical = [], [], True
+        for _ in range(rounds):
+            gc.collect()
+            with Timer() as t:
+                single = [evaluate_run(task) for task in tasks]
+            single_t.append(t)
+            if evaluate_batch is not None:
+                gc.collect()
+                with Timer() as t:
+                    batched = evaluate_batch(tasks)
+                batch_t.append(t)
+                identical = identical and _same_outcomes(single, batched)
+        s = min(x.cpu for x in single_t)
+        floor = bench_floor(scenario, n)
+        out[f"runs_per_s_core_2k_single{label}"] = runs / s
+        out[f"runs_per_s_core_2k_single{label}_wall"] = runs / min(x.wall for x in single_t)
+        out[f"floor_ms_per_run_2k{label}"] = floor * 1e3
+        out[f"floor_ratio_2k_single{label}"] = s / runs / floor
+        if batch_t:
+            b = min(x.cpu for x in batch_t)
+            out[f"runs_per_s_core_2k_batched{label}"] = runs / b
+            out[f"runs_per_s_core_2k_batched{label}_wall"] = runs / min(x.wall for x in batch_t)
+            out[f"batched_equals_single{label}"] = identical
+            out[f"floor_ratio_2k_batched{label}"] = b / runs / floor
+    return out
+
+
+def bench_floor(scenario: Path, n: int, repeats: int = 3) -> float:
+    """CPU seconds of the bare NumPy floor of one run: the least any vectorised engine must do.
+
+    For every week of the run (burn-in + 260): draw the week's block of
+    uniform random numbers (``N_DRAWS`` x citizens, the model's generator)
+    and make one read-modify-write pass (one in-place ufunc) over each
+    per-citizen float state array the model keeps -- no model logic, no
+    Python per stage.  The engine's time per run divided by this is the
+    ``floor_ratio``: how far it is from the arithmetic it cannot avoid.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from cosim import CoProductionModel
+    from cosim.model.draws import N_DRAWS
+    from cosim.scenario.loading import load_scenario
+
+    overrides = {**json.loads(os.environ.get(OVERRIDES_ENV, "{}")), "run.n_citizens": n, "run.steps": 260}
+    model = CoProductionModel(load_scenario(scenario, overrides), rng=1)
+    cit = model.citizens
+    state = [getattr(cit, f.name).copy() for f in dataclasses.fields(cit)
+             if isinstance(getattr(cit, f.name), np.ndarray) and getattr(cit, f.name).dtype == np.float64
+             and getattr(cit, f.name).shape == (cit.n,)]
+    weeks = model.config.run.burn_in_weeks + 260
+    block = np.empty((N_DRAWS, cit.n))
+    best = float("inf")
+    for _ in range(repeats):
+        rng = np.random.default_rng(1)
+        with Timer() as t:
+            for _ in range(weeks):
+                rng.random(out=block)
+                for a in state:
+                    np.multiply(a, 0.999, out=a)
+        best = min(best, t.cpu)
+    return best
+
+
 def child_1m(n: int, steps: int) -> None:
     """Runs inside a fresh subprocess: build and run a big model, print JSON."""
     from cosim import CoProductionModel
@@ -284,9 +406,17 @@ ROWS = (
     ("build_s_100k", "model construction at 100k, s", "< 2", "{:.3f}"),
     ("kernel_ms_100k", "  one bare W @ x at 100k, ms", "", "{:.3f}"),
     ("kernel_ratio_100k", "engine week / bare W @ x at 100k", "< 20", "{:.1f}"),
-    ("runs_per_s_2k", "full 260-week runs per second at 2k", ">= 5", "{:.2f}"),
+    ("runs_per_s_2k", "full 260-week runs per second at 2k (table)", ">= 5", "{:.2f}"),
+    ("runs_per_s_core_2k_single", "2k x 260-week runs/s per core, one at a time", "", "{:.2f}"),
+    ("runs_per_s_core_2k_batched", "2k x 260-week runs/s per core, batched", ">= 25", "{:.2f}"),
+    ("batched_equals_single", "  batched outcomes = single, bit for bit", "true", "{}"),
+    ("floor_ratio_2k_batched", "  batched run / bare NumPy floor of the same run", "", "{:.1f}"),
+    ("floor_ms_per_run_2k", "  bare NumPy floor, ms per run", "", "{:.1f}"),
+    ("runs_per_s_core_2k_single_baseline", "  baseline scenario: runs/s per core, one at a time", "", "{:.2f}"),
+    ("runs_per_s_core_2k_batched_baseline", "  baseline scenario: runs/s per core, batched", "", "{:.2f}"),
     ("citizen_steps_per_s_1m", "engine throughput at 1M, citizen-weeks/s", "completes", "{:.3g}"),
     ("build_s_1m", "  model construction at 1M, s", "", "{:.2f}"),
+    ("engine_ms_per_step_1m", "  engine, ms per week at 1M (collect on)", "", "{:.1f}"),
     ("peak_rss_mb_1m", "peak RSS at 1M citizens, 52 weeks, MB", "< 4000", "{:.0f}"),
 )
 
@@ -327,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         res.update(bench_reference(10_000, ref_steps))
         res.update(bench_100k(100_000, 20 if quick else 52, repeats=2))
         res.update(bench_runs_2k(2_000, 4 if quick else 10))
+        res.update(bench_small_runs(2_000, 8 if quick else 24))
         if not quick:
             res.update(bench_1m(1_000_000, 52))
     res["load_avg_1min_start"] = load_start
@@ -346,7 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(load average {load_start:.2f} at start, {res['load_avg_1min_end']:.2f} at end, "
           f"{os.cpu_count()} cores; {total.wall:.0f} s in all; reference timed on {ref_steps} weeks)")
     keys = ("ratio_reference_10k", "citizen_steps_per_s_100k", "build_s_100k", "citizen_steps_per_s_1m",
-            "peak_rss_mb_1m", "runs_per_s_2k", "kernel_ratio_100k", "collect_share_100k")
+            "peak_rss_mb_1m", "runs_per_s_2k", "kernel_ratio_100k", "collect_share_100k",
+            "runs_per_s_core_2k_single", "runs_per_s_core_2k_batched", "batched_equals_single",
+            "floor_ratio_2k_batched", "engine_ms_per_step_10k", "engine_ms_per_step_100k", "engine_ms_per_step_1m")
     summary = {k: res.get(k) for k in keys if not (quick and k.endswith("_1m"))}
     summary.update({k: v for k, v in res.items() if k not in summary and not k.startswith("error")})
     print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in summary.items()}))

@@ -12,7 +12,8 @@ new tree::
         --tree "new-no-burn-in=. --set run.burn_in_weeks=0"
 
 A ``--tree`` is ``LABEL=PATH`` followed by extra arguments for that tree's
-bench.py.  The load average is printed before each run and summarised at the
+bench.py.  ``--bench PATH`` runs that one script against every tree instead
+of each tree's own (its figures need only the tree's ``cosim``).  The load average is printed before each run and summarised at the
 end; on a shared machine read the ratios with it in mind.
 """
 
@@ -40,9 +41,10 @@ def parse_tree(spec: str) -> tuple[str, Path, list[str]]:
     return label, Path(path).resolve(), extra
 
 
-def run_bench(python: str, tree: Path, extra: list[str]) -> dict:
+def run_bench(python: str, tree: Path, extra: list[str], bench: Path | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    cmd = ["nice", "-n", "0", python, str(tree / "benchmarks" / "bench.py"), "--quick", *extra]
+    script = bench or tree / "benchmarks" / "bench.py"
+    cmd = ["nice", "-n", "0", python, str(script), "--quick", *extra]
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="runs of each tree (alternating)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the benches")
     ap.add_argument("--json", type=Path, help="write every run's figures here")
+    ap.add_argument("--bench", type=Path, default=None,
+                    help="one bench.py to run against every tree (e.g. this tree's, to measure an older tree on "
+                         "figures its own bench.py lacks); default: each tree's own")
     args = ap.parse_args(argv)
     trees = args.tree
     runs: dict[str, list[dict]] = {label: [] for label, _, _ in trees}
@@ -72,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             load = os.getloadavg()
             loads.append(load[0])
             t0 = time.perf_counter()
-            out = run_bench(args.python, path, extra)
+            out = run_bench(args.python, path, extra, args.bench.resolve() if args.bench else None)
             runs[label].append(out)
             print(f"round {r + 1}/{args.rounds} {label:16s} load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}  "
                   f"{time.perf_counter() - t0:5.0f} s", flush=True)
