@@ -31,13 +31,10 @@ a new process loads it instead of compiling.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numba
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def kernel(fn: F) -> F:
+def kernel[F: Callable[..., Any]](fn: F) -> F:
     """Compile ``fn`` as a kernel: nopython, cached, IEEE arithmetic, no bounds checks, releases the GIL."""
     return numba.njit(cache=True, fastmath=False, error_model="numpy", boundscheck=False, nogil=True)(fn)
