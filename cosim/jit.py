@@ -35,6 +35,7 @@ from typing import Any
 
 import numba
 
+
 def kernel[F: Callable[..., Any]](fn: F) -> F:
     """Compile ``fn`` as a kernel: nopython, cached, IEEE arithmetic, no bounds checks, releases the GIL."""
     return numba.njit(cache=True, fastmath=False, error_model="numpy", boundscheck=False, nogil=True)(fn)
