@@ -51,34 +51,35 @@ def _clip01(x):  # pragma: no cover - compiled
     return x
 
 
+# The helpers below take scalars only: a compiled call with array arguments counts references to them.
+
 @kernel
-def _pattern(i, adopted, online, portal_av, municipality, device, youth_bit, ussd, social):  # pragma: no cover
-    """The citizen's pattern of open e-channels (index into mechanisms.cheapest_e_channel's table)."""
-    p = youth_bit[i]  # youth find social media cheaper (bit 3)
-    if adopted[i]:
-        if online[i]:
-            if portal_av[municipality[i]]:
+def _pattern(adopted, online, portal, phone, youth_bit, ussd, social):  # pragma: no cover - compiled
+    """A citizen's pattern of open e-channels (index into mechanisms.cheapest_e_channel's table)."""
+    p = youth_bit  # youth find social media cheaper (bit 3)
+    if adopted:
+        if online:
+            if portal:
                 p += 1
             if social:
                 p += 4
-        if ussd and device[i] >= 1:
+        if ussd and phone:
             p += 2
     return p
 
 
 @kernel
-def _efficacy(i, trust, personal, eff):  # pragma: no cover - compiled
-    """mechanisms.efficacy x mechanisms.personal_efficacy of citizen i (``eff``: :func:`efficacy_factors`)."""
-    e = (eff[0] + eff[1] * trust[i]) * eff[2]
-    return e * (eff[3] + eff[4] * personal[i])
+def _efficacy(trust, personal, a, b, f, c, d):  # pragma: no cover - compiled
+    """mechanisms.efficacy x mechanisms.personal_efficacy: (a + b trust) f x (c + d personal) (:func:`efficacy_factors`)."""
+    return (a + b * trust) * f * (c + d * personal)
 
 
 @kernel
-def _choice(i, p, meetings, meeting_cost, e_best, e_cost):  # pragma: no cover - compiled
-    """Index in CHANNELS of the cheapest channel (pattern ``p``): the best e-channel, or the meeting when cheaper."""
-    if meetings and meeting_cost[i] < e_cost[p]:
+def _choice(p, meetings, meeting_cost, best, best_cost):  # pragma: no cover - compiled
+    """Index in CHANNELS of the cheapest channel: the best e-channel, or the meeting when cheaper."""
+    if meetings and meeting_cost < best_cost:
         return MEETING
-    return e_best[p]
+    return best
 
 
 @kernel
@@ -117,6 +118,7 @@ def act_on_needs(u_need, need_chance, u_act, adopted, online, portal_av, municip
     new arrays, the number who acted and the requests per municipality.
     """
     n = u_need.size
+    a, b, f, c, d = eff[0], eff[1], eff[2], eff[3], eff[4]
     channel = np.zeros(n, dtype=np.int8)
     level = np.zeros(n, dtype=np.int8)
     acting = np.empty(n, dtype=np.int64)
@@ -125,15 +127,16 @@ def act_on_needs(u_need, need_chance, u_act, adopted, online, portal_av, municip
     for i in range(n):
         if not u_need[i] < need_chance[i]:
             continue
-        p = _pattern(i, adopted, online, portal_av, municipality, device, youth_bit, ussd, social)
+        p = _pattern(adopted[i], online[i], portal_av[municipality[i]], device[i] >= 1, youth_bit[i], ussd,
+                     social)
         cost = e_cost[p]  # inf when no e-channel is open
         if meetings:  # np.minimum
             mc = meeting_cost[i]
             if mc < cost or mc != mc:
                 cost = mc
-        act_p = _clip01(propensity[i] * _efficacy(i, trust, personal, eff) * _unit_cost(cost))
+        act_p = _clip01(propensity[i] * _efficacy(trust[i], personal[i], a, b, f, c, d) * _unit_cost(cost))
         if u_act[i] < act_p:
-            code = _choice(i, p, meetings, meeting_cost, e_best, e_cost) + 1
+            code = _choice(p, meetings, meeting_cost[i], e_best[p], e_cost[p]) + 1
             channel[i] = code
             level[i] = level_of_channel[code]
             contributions[i] += 1
@@ -162,6 +165,7 @@ def consultation_choices(u_need, need_chance, u_act, u_meet, u_idp, adopted, onl
     commenters (in order).
     """
     n = u_need.size
+    a, b, f, c, d = eff[0], eff[1], eff[2], eff[3], eff[4]
     pattern = np.empty(n, dtype=np.uint8)
     act = np.zeros(n, dtype=np.bool_)
     attended = np.zeros(n, dtype=np.bool_)
@@ -169,17 +173,18 @@ def consultation_choices(u_need, need_chance, u_act, u_meet, u_idp, adopted, onl
     commenters = np.empty(n, dtype=np.int64)
     k = 0
     for i in range(n):
-        p = _pattern(i, adopted, online, portal_av, municipality, device, youth_bit, ussd, social)
+        p = _pattern(adopted[i], online[i], portal_av[municipality[i]], device[i] >= 1, youth_bit[i], ussd,
+                     social)
         pattern[i] = p
         e_cost_now = e_cost[p]  # inf when no e-channel is open
-        cost = e_cost_now
-        if meetings:  # np.minimum
-            mc = meeting_cost[i]
-            if mc < cost or mc != mc:
-                cost = mc
-        efficacy = _efficacy(i, trust, personal, eff)
-        act_p = _clip01(propensity[i] * efficacy * _unit_cost(cost))
-        act[i] = (u_need[i] < need_chance[i]) and (u_act[i] < act_p)
+        efficacy = _efficacy(trust[i], personal[i], a, b, f, c, d)
+        if u_need[i] < need_chance[i]:  # a need, acted on as in act_on_needs
+            cost = e_cost_now
+            if meetings:  # np.minimum
+                mc = meeting_cost[i]
+                if mc < cost or mc != mc:
+                    cost = mc
+            act[i] = u_act[i] < _clip01(propensity[i] * efficacy * _unit_cost(cost))
         if attend:
             attend_p = _clip01(attend_factor * propensity[i] * efficacy * _unit_cost(meeting_cost[i]))
             attended[i] = u_meet[i] < attend_p
@@ -237,7 +242,7 @@ def consultation_outcome(pattern, act, attended, on_paper, commenters, counts, m
         p = pattern[i]
         took = act[i] or comments[i] > 0 or attended[i]
         if act[i]:
-            code = _choice(i, p, meetings, meeting_cost, e_best, e_cost) + 1
+            code = _choice(p, meetings, meeting_cost[i], e_best[p], e_cost[p]) + 1
             contributions[i] += 1
             requests[municipality[i]] += 1.0
             acting[k] = i

@@ -265,10 +265,11 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
         totals["submitted"] += k
         if cit.attended.any():  # last week's consultation is over
             cit.attended = np.zeros(n, dtype=bool)
-        if cit.commenters.size:
+        if cit.commenters.size:  # last week's comments are over
             cit.comments = np.zeros(n, dtype=np.int64)
-        cit.commented = np.zeros(n, dtype=bool)
-        cit.commenters = np.zeros(0, dtype=np.int64)
+        if cit.commenters.size or cit.commented.size != n:
+            cit.commented = np.zeros(n, dtype=bool)
+            cit.commenters = np.zeros(0, dtype=np.int64)
     if munis is not None:
         consultation_tally(c, cit, munis, t, window, bool(ch.ward_meetings), via if window else None)
 
