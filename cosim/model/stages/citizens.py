@@ -8,9 +8,9 @@ import numpy as np
 
 from cosim.model import mechanisms as mech
 from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, USE
+from cosim.model.kernels import participation as kp
 from cosim.model.stages.schedule import in_idp_window
 from cosim.model.state import (
-    MEETING_CHANNEL,
     Citizens,
     Municipalities,
     Nodes,
@@ -231,145 +231,95 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
     (:func:`consultation`) do not.  This week's channel, level, comments
     and attendance are set on ``cit``; ``munis`` (when given) keeps the
     latest window's tallies (:func:`consultation_tally`).
+
+    A citizen has a need with chance ``need_chance``.  The cheapest channel
+    open to them, ties going to the first in CHANNELS order: e-channels need
+    adoption, the portal and social media being online, USSD a phone (one of
+    8 patterns, mechanisms.cheapest_e_channel's table), and the ward meeting
+    is open to everyone at a cost rising with distance.  They act on the need
+    with mechanisms.act_probability of their efficacy (mechanisms.efficacy x
+    mechanisms.personal_efficacy) and that cost, and make a request through
+    that channel.  Outside the window that is one compiled pass
+    (kernels.participation.act_on_needs); in it, :func:`consultation` adds
+    the comments and meetings.
     """
     pc = c.participation
     ch = policy.levers["channels"]
     n = cit.n
-    online = cit.online
-    # Who may act this week: citizens with a need and, in the IDP window, everyone
-    # (a comment needs no need).  Outside the window that is a few per cent of the
-    # citizens, so the channel and the chance to act are worked out for them only;
-    # ``sel`` picks them (a slice of all citizens in the window: views, no copies).
-    need = u[NEED] < cit.need_chance
-    sel: Any = slice(None) if window else np.flatnonzero(need)
-    adopted = cit.adopted[sel]
-    on = online[sel]
-    # The cheapest channel open to each, ties going to the first in CHANNELS
-    # order (as np.argmin over the four costs would).  E-channels need
-    # adoption, the portal and social media being online, USSD a phone; which
-    # e-channels are open is one of 8 patterns, so the best one is looked up.
-    adopted_online = adopted & on
-    if portal_av.all():
-        pattern = adopted_online.astype(np.uint8)
-    elif portal_av.any():
-        pattern = (adopted_online & portal_av[cit.municipality[sel]]).astype(np.uint8)
-    else:
-        pattern = np.zeros(adopted.size, dtype=np.uint8)
-    if ch.ussd:
-        pattern += (adopted & (cit.device >= 1)[sel]) * np.uint8(2)
-    if ch.social:
-        pattern += adopted_online * np.uint8(4)
-    pattern += cit.youth_bit[sel]  # youth find social media cheaper
-    best_cost = e_cost.take(pattern)  # inf when no e-channel is open (take: faster than [])
-    if ch.ward_meetings:  # open to everyone, at a cost rising with distance
-        best_cost = np.minimum(best_cost, cit.meeting_cost[sel])
-    level_offered = policy.level_offered
-    efficacy = mech.efficacy(cit.trust[sel], pc.efficacy_weight, pc.iap2_efficacy, level_offered)
-    efficacy = efficacy * mech.personal_efficacy(cit.efficacy[sel], pc.personal_efficacy_weight)
-    act_p = mech.act_probability(cit.propensity[sel], efficacy, best_cost)
+    eff = np.array(kp.efficacy_factors(pc.efficacy_weight, pc.iap2_efficacy, policy.level_offered,
+                                       pc.personal_efficacy_weight))
+    channels = (cit.adopted, cit.online, np.asarray(portal_av, dtype=bool), cit.municipality, cit.device,
+                cit.youth_bit, bool(ch.ussd), bool(ch.social), bool(ch.ward_meetings), cit.meeting_cost)
+    n_muni = len(cit.municipality_slices)
     if window:
-        act = need & (u[ACT] < act_p)
-        acting = np.flatnonzero(act)
-        commenters, comments, attending, via = consultation(c, cit, u, pattern, e_best, e_cost, efficacy,
-                                                            bool(ch.ward_meetings))
-        took = np.flatnonzero(act | (comments > 0) | cit.attended)  # positions in sel = citizens
-        who = took
+        via = consultation(c, cit, u, channels, eff, e_best, e_cost, policy.level_of_channel, t, n_muni, queue,
+                           week_stats, totals)
     else:
-        took = np.flatnonzero(u[ACT, sel] < act_p)  # positions in sel
-        acting = who = sel[took]
-        commenters = attending = np.zeros(0, dtype=np.int64)
-        comments = via = np.zeros(0, dtype=np.int64)  # no consultation outside the window
+        channel, level, queue.citizen, queue.week, queue.channel, k, requests = kp.act_on_needs(
+            u[NEED], cit.need_chance, u[ACT], *channels, cit.trust, cit.efficacy, cit.propensity, eff, e_best,
+            e_cost, policy.level_of_channel, t, n_muni, cit.contributions, cit.last_participation,
+            queue.citizen, queue.week, queue.channel)
+        cit.channel = channel
+        cit.level = level
+        week_stats["requests"] = requests
+        totals["submitted"] += k
         if cit.attended.any():  # last week's consultation is over
             cit.attended = np.zeros(n, dtype=bool)
-    # the channel of those who took part: the cheapest e-channel, or the meeting when cheaper
-    p = pattern[took]
-    best = e_best.take(p)
-    if ch.ward_meetings:
-        best[cit.meeting_cost[who] < e_cost.take(p)] = MEETING_CHANNEL - 1
-    channel = np.zeros(n, dtype=np.int8)  # 0 = none, else 1 + index in CHANNELS
-    channel[who] = best + 1
-    if window:
-        # who took part in the consultation only: the way they handed in their comments
-        # (paper counts as in person, with the meeting), or the meeting they attended
-        consult_only = np.zeros(n, dtype=bool)
-        consult_only[commenters] = True
-        consult_only[attending] = True
-        consult_only[acting] = False
-        only = np.flatnonzero(consult_only)
-        way = via[only]
-        by_e = (way >= 0) & (way <= 1)  # online or USSD: the e-channel they used (-1: attended only)
-        channel[only] = np.where(by_e, e_best.take(pattern[only]) + 1, MEETING_CHANNEL)
-    cit.channel = channel
-    level = np.zeros(n, dtype=np.int8)
-    level[who] = policy.level_of_channel.take(channel[who])
-    cit.level = level
-    cit.contributions[acting] += 1
-    if window:
-        # each comment counts, and so does each meeting attended (Nielsen 2006: contributions)
-        cit.contributions[commenters] += comments[commenters]
-        cit.contributions[attending] += 1
-        cit.comments = comments
-    elif cit.commenters.size:
-        cit.comments = np.zeros(n, dtype=np.int64)
-    cit.last_participation[who] = t
-    cit.commented = np.zeros(n, dtype=bool)
-    cit.commented[commenters] = True
-    cit.commenters = commenters
-    queue.citizen = np.concatenate([queue.citizen, acting])
-    queue.week = np.concatenate([queue.week, np.full(acting.size, t, dtype=np.int64)])
-    queue.channel = np.concatenate([queue.channel, channel[acting]])
-    n_muni = len(cit.municipality_slices)
-    week_stats["requests"] = np.bincount(cit.municipality[acting], minlength=n_muni).astype(float)
-    totals["submitted"] += acting.size
+        if cit.commenters.size:  # last week's comments are over
+            cit.comments = np.zeros(n, dtype=np.int64)
+        if cit.commenters.size or cit.commented.size != n:
+            cit.commented = np.zeros(n, dtype=bool)
+            cit.commenters = np.zeros(0, dtype=np.int64)
     if munis is not None:
         consultation_tally(c, cit, munis, t, window, bool(ch.ward_meetings), via if window else None)
 
 
 
-def consultation(c: Scenario, cit: Citizens, u: np.ndarray, pattern: np.ndarray, e_best: np.ndarray,
-                 e_cost: np.ndarray, efficacy: np.ndarray,
-                 meetings_open: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A week of the IDP window: ward meetings, then written comments (MODEL.md s3 step 7).
+def consultation(c: Scenario, cit: Citizens, u: np.ndarray, channels: tuple, eff: np.ndarray, e_best: np.ndarray,
+                 e_cost: np.ndarray, level_of_channel: np.ndarray, t: int, n_muni: int, queue: RequestQueue,
+                 week_stats: dict, totals: dict) -> np.ndarray:
+    """A week of the IDP window: needs acted on, ward meetings, then written comments (MODEL.md s3 step 7).
 
-    Not requests: nothing here joins the queue.  A resident attends their
-    ward's meeting with mechanisms.attend_chance (the meetings of the week,
-    the distance cost of the venue); then writes comments with
-    mechanisms.comment_chance through the cheapest way open to them (an
-    e-channel or paper at an office); an attender speaks at the meeting with
-    chance ``idp.speak_share`` instead.  A commenter hands in as many comments
-    as mechanisms.comment_count draws (heavy-tailed, raised by the activist's
-    reach).  Sets ``cit.attended``; returns the
-    commenters, everyone's comment count, the attenders and each citizen's way
-    of handing in (index in COMMENT_CHANNELS, -1 none).
+    Needs are acted on as outside the window (:func:`participation`).
+    Comments and meetings are not requests: nothing of them joins the queue.
+    A resident attends their ward's meeting with mechanisms.attend_chance
+    (the meetings of the week, the distance cost of the venue); then writes
+    comments with mechanisms.comment_chance through the cheapest way open to
+    them (an e-channel or paper at an office; paper is the municipality's
+    in-person channel, counted with the ward meetings and open only with
+    them); an attender speaks at the meeting with chance ``idp.speak_share``
+    instead.  A commenter hands in as many comments as
+    mechanisms.comment_count draws (heavy-tailed, raised by the activist's
+    reach).  The way each hands in (index in COMMENT_CHANNELS, -1 none): at
+    the meeting, on paper, by USSD (e-channel 1) or online (portal, social
+    media).  Who took part in the consultation only gets that e-channel as
+    their channel, or the meeting.  Each comment counts as a contribution,
+    and so does each meeting attended (Nielsen 2006).  Sets this week's
+    choices on ``cit``; returns each citizen's way of handing in.
     """
     idp, pc = c.idp, c.participation
-    n = cit.n
+    meetings_open = channels[8]
     weeks = max(c.municipality.idp_window_weeks, 1)
-    if meetings_open and idp.meetings_per_window > 0:
-        attend_p = mech.attend_chance(idp.attend_rate, idp.meetings_per_window / weeks, cit.propensity, efficacy,
-                                      cit.meeting_cost)
-        cit.attended = u[MEET] < attend_p
-    else:
-        cit.attended = np.zeros(n, dtype=bool)
-    attending = np.flatnonzero(cit.attended)
-    e_cost_now = e_cost.take(pattern)  # inf when no e-channel is open
-    # paper (at a municipal office) is cheaper than any open e-channel (ties: the e-channel); it is the
-    # municipality's in-person channel, counted with the ward meetings and open only with them
-    on_paper = (e_cost_now > idp.paper_cost) if meetings_open else np.zeros(n, dtype=bool)
-    cost = np.where(on_paper, idp.paper_cost, e_cost_now)
-    p_comment = mech.comment_chance(idp.comment_rate, cit.propensity, efficacy, cit.awareness, cost)
-    p_comment[attending] = idp.speak_share  # at the meeting: an oral (or written) comment from the floor
-    commenters = np.flatnonzero(u[IDP] < p_comment)
+    attend = bool(meetings_open and idp.meetings_per_window > 0)
+    attend_factor = float(idp.attend_rate * (idp.meetings_per_window / weeks)) if attend else 0.0
+    pattern, act, attended, on_paper, commenters = kp.consultation_choices(
+        u[NEED], cit.need_chance, u[ACT], u[MEET], u[IDP], *channels, cit.trust, cit.efficacy, cit.propensity,
+        cit.awareness, eff, e_cost, attend, attend_factor, float(idp.comment_rate), float(idp.paper_cost),
+        float(idp.speak_share))
+    # the comment counts (non-integer powers: NumPy, mechanisms.comment_count)
     scale = np.minimum(cit.reach[commenters], pc.activist_reach_max) ** idp.reach_exponent
-    comments = np.zeros(n, dtype=np.int64)
-    comments[commenters] = mech.comment_count(u[IDP_COUNT, commenters], scale, idp.count_exponent,
-                                              idp.max_comments)
-    # how each hands in: at the meeting, on paper, by USSD (e-channel 1) or online (portal, social media)
-    via = np.full(n, -1, dtype=np.int64)
-    e_way = np.where(e_best.take(pattern) == 1, 1, 0)
-    via[commenters] = np.where(on_paper[commenters], 2, e_way[commenters])
-    via[np.flatnonzero(cit.attended & (comments > 0))] = 3
-    return commenters, comments, attending, via
+    counts = mech.comment_count(u[IDP_COUNT, commenters], scale, idp.count_exponent, idp.max_comments)
+    (cit.channel, cit.level, comments, cit.commented, via, queue.citizen, queue.week, queue.channel, k,
+     requests) = kp.consultation_outcome(pattern, act, attended, on_paper, commenters, counts, meetings_open,
+                                         channels[9], e_best, e_cost, level_of_channel, cit.municipality, t, n_muni,
+                                         cit.contributions, cit.last_participation, queue.citizen, queue.week,
+                                         queue.channel)
+    cit.attended = attended
+    cit.comments = comments
+    cit.commenters = commenters
+    week_stats["requests"] = requests
+    totals["submitted"] += k
+    return via
 
 
 def consultation_tally(c: Scenario, cit: Citizens, munis: Municipalities, t: int, window: bool,
