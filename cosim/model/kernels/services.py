@@ -24,17 +24,17 @@ from cosim.jit import kernel
 
 @kernel
 def staff_totals(muni, active, skill, ict_skill, capacity, ict_productivity, scale):
-    """Officials in post per municipality (stages.staff): capacity, count (at least 1), mean skill, mean ICT skill.
+    """Officials in post per municipality (stages.staff), as rows of one array (one array to hand back).
 
-    Per official mechanisms.effective_capacity (capacity x skill x (1 - w (1 -
-    ICT skill))); sums per municipality in ``np.bincount`` order with the in-post
-    flag as a 0/1 weight; capacity divided by ``scale`` (simulated requests).
+    Rows: capacity in simulated requests, officials in post (at least 1),
+    their mean skill, their mean ICT skill.  Per official
+    mechanisms.effective_capacity (capacity x skill x (1 - w (1 - ICT
+    skill))); sums per municipality in ``np.bincount`` order with the in-post
+    flag as a 0/1 weight; capacity divided by ``scale``.
     """
     n_muni = scale.size
-    cap = np.zeros(n_muni)
-    cnt = np.zeros(n_muni)
-    sk = np.zeros(n_muni)
-    ict = np.zeros(n_muni)
+    out = np.zeros((4, n_muni))
+    cap, cnt, sk, ict = out[0], out[1], out[2], out[3]
     for i in range(muni.size):
         m = muni[i]
         a = 1.0 if active[i] else 0.0
@@ -49,7 +49,7 @@ def staff_totals(muni, active, skill, ict_skill, capacity, ict_productivity, sca
         cap[m] = cap[m] / scale[m]
         sk[m] = sk[m] / cnt[m]
         ict[m] = ict[m] / cnt[m]
-    return cap, cnt, sk, ict
+    return out
 
 
 @kernel
@@ -101,6 +101,12 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
     median wait (group_medians) of the resolved, or where a municipality
     resolved none of those still waiting; and the requests left waiting, in
     order.
+
+    Returned packed, as few arrays as possible (each array handed back to
+    Python costs about a microsecond): ``resolved_int`` rows citizen, wait,
+    municipality; ``resolved_input`` rows citizen input, official input; the
+    closed requests' citizens; the queue left (citizen, week, channel); and
+    ``per_muni`` rows resolved, dropped, delivery, median wait.
     """
     n = pend_cit.size
     n_muni = pool_of.size
@@ -118,31 +124,27 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             w = 1e-12
         x = reactive_share * pool_cap[p] / w
         chance[p] = max_rate if x > max_rate else x
-    delivery = np.empty(n_muni)
+    per_muni = np.zeros((4, n_muni))
+    resolved, dropped, delivery = per_muni[0], per_muni[1], per_muni[2]
     for m in range(n_muni):
         delivery[m] = chance[pool_of[m]] / max_rate
     fate = np.zeros(n, np.int8)  # 0 waiting, 1 resolved, 2 closed unresolved
     n_res = 0
     n_drop = 0
-    resolved = np.zeros(n_muni)
-    dropped = np.zeros(n_muni)
-    res_pool = np.zeros(n_pool, np.int64)
     for i in range(n):
         r = chance[pool_of[req_muni[i]]]
         if u[i] < r:
             fate[i] = 1
             n_res += 1
             resolved[req_muni[i]] += 1.0
-            res_pool[pool_of[req_muni[i]]] += 1
         elif u[i] >= 1.0 - close_p * (1.0 - r):
             fate[i] = 2
             n_drop += 1
             dropped[req_muni[i]] += 1.0
-    cits = np.empty(n_res, np.int64)
-    waits = np.empty(n_res, np.int64)
-    m_res = np.empty(n_res, np.int64)
-    cit_in = np.empty(n_res)
-    off_in = np.empty(n_res)
+    resolved_int = np.empty((3, n_res), np.int64)
+    cits, waits, m_res = resolved_int[0], resolved_int[1], resolved_int[2]
+    resolved_input = np.empty((2, n_res))
+    cit_in, off_in = resolved_input[0], resolved_input[1]
     d_cits = np.empty(n_drop, np.int64)
     n_keep = n - n_res - n_drop
     keep_cit = np.empty(n_keep, np.int64)
@@ -196,9 +198,8 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
                 wait_group[left] = m
                 wait_value[left] = t - pend_week[i]
                 left += 1
-    median = group_medians(wait_group, wait_value, n_muni)
-    return (cits, waits, m_res, cit_in, off_in, d_cits, keep_cit, keep_week, keep_channel, resolved, dropped,
-            res_pool, delivery, median)
+    per_muni[3] = group_medians(wait_group, wait_value, n_muni)
+    return resolved_int, resolved_input, d_cits, keep_cit, keep_week, keep_channel, per_muni
 
 
 @kernel
@@ -237,7 +238,7 @@ def group_medians(group, value, n_groups):
 
 
 @kernel
-def service_work(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, res_pool, ward_muni, priority,
+def service_work(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority,
                  expected, work, open_data_value, report_leverage, discount, open_data_boost, coverage_rate):
     """Mean outcome per municipality and the wards' work per need after this week (stages.coproduction).
 
@@ -252,7 +253,9 @@ def service_work(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, re
     n_ward = ward_muni.size
     osum = np.zeros(n_muni)
     wsum = np.zeros(n_ward)
+    res_pool = np.zeros(n_pool, np.int64)
     for i in range(outcome.size):
+        res_pool[pool_of[m_res[i]]] += 1
         osum[m_res[i]] += outcome[i]
         wsum[cit_ward[cits[i]]] += outcome[i]
     mean_outcome = np.empty(n_muni)

@@ -26,10 +26,9 @@ def staff(c: Scenario, off: Officials, munis: Municipalities) -> Staff:
     1) and mean skills: one pass of kernels.services.staff_totals.
     """
     o = c.officials
-    capacity, in_post, skill, ict_skill = ks.staff_totals(
-        off.municipality, off.active, off.skill, off.ict_skill, float(o.capacity_per_week),
-        float(c.coproduction.ict_productivity), munis.scale)
-    return Staff(capacity=capacity, in_post=in_post, skill=skill, ict_skill=ict_skill)
+    rows = ks.staff_totals(off.municipality, off.active, off.skill, off.ict_skill, float(o.capacity_per_week),
+                           float(c.coproduction.ict_productivity), munis.scale)
+    return Staff(capacity=rows[0], in_post=rows[1], skill=rows[2], ict_skill=rows[3])
 
 
 
@@ -97,13 +96,14 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
         pool_cap = cap
     # triage (kernels.services.triage): resolution_chance, queue_fate, citizen_input, official_input,
     # counts, median wait (group_medians) and the requests left waiting
-    (cits, waits, m_res, cit_in, off_in, d_cits, queue.citizen, queue.week, queue.channel, resolved, dropped,
-     res_pool, munis.delivery, week_stats["median_wait"]) = ks.triage(
+    resolved_int, resolved_input, d_cits, queue.citizen, queue.week, queue.channel, per_muni = ks.triage(
         queue.citizen, queue.week, queue.channel, cit.municipality, cit.literacy, u_queue, pool_of, pool_cap, t,
         1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks, skill, ict,
         munis.open_data_value, float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL)
+    cits, waits, m_res = resolved_int
+    resolved, dropped, munis.delivery, week_stats["median_wait"] = per_muni
     # co-produced quality: citizen input (literacy, open data) x official input, discounted for the wait
-    outcome = mech.coproduced_outcome(cit_in, off_in, cp.citizen_share)
+    outcome = mech.coproduced_outcome(resolved_input[0], resolved_input[1], cp.citizen_share)
     outcome = mech.timely_outcome(outcome, waits, pc.max_wait_weeks)
     week_stats["resolved"] = resolved
     week_stats["dropped"] = dropped
@@ -115,7 +115,7 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     # capacity is planned work on unreported needs (Parks et al. 1981; Boyne 2003):
     # kernels.services.service_work (unreported_value, ward_work_update), then production_target
     week_stats["outcome"], wards.work = ks.service_work(
-        outcome, m_res, cits, cit.ward, resolved, pool_of, pool_cap, res_pool, wards.municipality, wards.priority,
+        outcome, m_res, cits, cit.ward, resolved, pool_of, pool_cap, wards.municipality, wards.priority,
         wards.expected_requests, wards.work, munis.open_data_value, float(cp.report_leverage),
         float(cp.unreported_discount), float(cp.open_data_boost), float(c.municipality.coverage_rate))
     target = mech.production_target(wards.base_quality, wards.work, cp.reference_work_per_need,
