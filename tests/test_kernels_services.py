@@ -8,6 +8,8 @@ same dtype) on random inputs including edge values (0, 1, empty arrays).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -116,7 +118,7 @@ def test_group_medians(seed):
 
 
 def triage_numpy(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_cap, t, reactive_share,
-                 max_rate, close_p, skill, ict, odv, report_floor, boost):
+                 max_rate, close_p, max_wait, skill, ict, odv, report_floor, boost):
     M = pool_of.size
     req_muni = cit_muni[pend_cit]
     req_pool = pool_of[req_muni]
@@ -134,7 +136,7 @@ def triage_numpy(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, p
     left = keep & (resolved[req_muni] == 0)
     median = group_medians_numpy(np.concatenate([m_res, req_muni[left]]),
                                  np.concatenate([waits, t - pend_week[left]]), M)
-    return (cits, waits, m_res, cit_in, off_in, pend_cit[dropped], pend_cit[keep], pend_week[keep], channel[keep],
+    return (cits, waits, m_res, cit_in, off_in, -waits / max_wait, pend_cit[dropped], pend_cit[keep], pend_week[keep], channel[keep],
             resolved.astype(float), np.bincount(cit_muni[pend_cit[dropped]], minlength=M).astype(float), delivery,
             median)
 
@@ -153,9 +155,10 @@ def queue_case(seed):
     pool_of = np.zeros(M, np.int64) if pooled else np.arange(M)
     pool_cap = (rng.random(1 if pooled else M) * rng.choice([0.0, 1.0, 50.0]))
     skill, ict, odv = unit(rng, M), unit(rng, M), unit(rng, M)
+    max_wait = int(rng.integers(1, 30))
     return dict(pend_cit=pend_cit, pend_week=pend_week, channel=channel, cit_muni=cit_muni, literacy=unit(rng, N),
                 u=unit(rng, n), pool_of=pool_of, pool_cap=pool_cap, t=t, reactive_share=float(rng.random()),
-                max_rate=float(rng.random() * 0.9 + 0.1), close_p=1.0 / int(rng.integers(1, 30)), skill=skill, ict=ict,
+                max_rate=float(rng.random() * 0.9 + 0.1), close_p=1.0 / max_wait, max_wait=float(max_wait), skill=skill, ict=ict,
                 odv=odv, report_floor=float(unit(rng, 1)[0]), boost=float(rng.random()))
 
 
@@ -173,9 +176,10 @@ def test_triage(seed):
 # ---------------------------------------------------------------- service production
 
 
-def service_work_numpy(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority, expected,
-                       work, odv, leverage, discount, boost, rate):
+def service_work_numpy(cit_in, off_in, waits, max_wait, share, m_res, cits, cit_ward, resolved, pool_of, pool_cap,
+                       ward_muni, priority, expected, work, odv, leverage, discount, boost, rate, reference):
     M, W = resolved.size, ward_muni.size
+    outcome = mech.timely_outcome(mech.coproduced_outcome(cit_in, off_in, share), waits, max_wait)
     osum = np.bincount(m_res, weights=outcome, minlength=M)
     mean_outcome = np.divide(osum, np.maximum(resolved, 1))
     planned = np.maximum(pool_cap - np.bincount(pool_of[m_res], minlength=pool_cap.size), 0.0)
@@ -184,7 +188,8 @@ def service_work_numpy(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_c
     value = mech.unreported_value(discount, boost, odv)
     this_week = (leverage * np.bincount(cit_ward[cits], weights=outcome, minlength=W)
                  + planned[ward_pool] * weight * value[ward_muni])
-    return mean_outcome, mech.ward_work_update(work, this_week / expected, rate)
+    new_work = mech.ward_work_update(work, this_week / expected, rate)
+    return outcome, mean_outcome, new_work, -new_work / reference
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -204,21 +209,31 @@ def test_service_work(seed):
     pool_cap = rng.random(1 if pooled else M) * rng.choice([0.0, 5.0, 100.0])
     priority = rng.random(W) + 0.01
     expected = rng.random(W) + 1e-12
-    args = (unit(rng, n), m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority, expected,
+    cit_in, off_in = unit(rng, n), unit(rng, n)
+    waits, max_wait = rng.integers(0, 30, n), int(rng.integers(1, 30))
+    share = float(rng.choice([0.0, 0.4, 0.5, 1.0]))
+    args = (m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority, expected,
             unit(rng, W), unit(rng, M), 2.0 * rng.random(), float(unit(rng, 1)[0]), float(rng.random()),
-            float(unit(rng, 1)[0]))
-    got = ks.service_work(*args)
-    exp = service_work_numpy(*args)
-    assert same(got[0], exp[0]) and same(got[1], exp[1])
+            float(unit(rng, 1)[0]), 0.17)
+    # the stage's NumPy powers and exp, as in mechanisms.coproduced_outcome and timely_outcome
+    outcome, mean_outcome, ward_rows = ks.service_work(cit_in ** share, off_in ** (1.0 - share),
+                                                       np.exp(-waits / float(max_wait)), *args)
+    expected = service_work_numpy(cit_in, off_in, waits, max_wait, share, *args)
+    for got, exp in zip((outcome, mean_outcome, ward_rows[0], ward_rows[1]), expected, strict=True):
+        assert same(got, exp)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_quality_update(seed):
     rng = np.random.default_rng(seed)
     W = int(rng.choice([0, 1, 40]))
-    quality, target = unit(rng, W), unit(rng, W) * 1.2
-    response = float(unit(rng, 1)[0])
-    assert same(ks.quality_update(quality, target, response), mech.ward_quality_update(quality, target, response))
+    quality, base, work = unit(rng, W), unit(rng, W) * 1.2, unit(rng, W) * 0.5
+    response, reference, elasticity = float(unit(rng, 1)[0]), 0.17, float(rng.choice([0.5, 0.7, 1.0]))
+    # the stage: NumPy's exp and power of mechanisms.production_target, the rest in the kernel
+    index = (1.0 - np.exp(-work / reference)) / (1.0 - math.exp(-1.0))
+    got = ks.quality_update(quality, base, index ** elasticity, response)
+    target = mech.production_target(base, work, reference, elasticity)
+    assert same(got, mech.ward_quality_update(quality, target, response))
 
 
 def experiences_numpy(efficacy, cits, d_cits, commenters, outcome, cit_muni, delivery, rate, floor, level, weight):

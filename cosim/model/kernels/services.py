@@ -6,7 +6,8 @@ citizens or waiting requests, with the arithmetic of the mechanism functions
 it cites (:mod:`cosim.model.mechanisms.services`, ``.participation``,
 ``.talent``) in the same order (rules: :mod:`cosim.jit`).  What needs
 ``exp`` or a non-integer power (``coproduced_outcome``, ``timely_outcome``,
-``production_target``) stays a NumPy call between kernels.  Sums per
+``production_target``) stays a NumPy call between kernels: a kernel hands
+out the argument and the next takes the result.  Sums per
 municipality or ward are loops in the order ``np.bincount`` adds.
 
 Clips are written ``if x < lo: x = lo; if x > hi: x = hi`` and minimum /
@@ -90,13 +91,14 @@ def plan_update(cit_ward, comments, attended, attendance_weight, ward_size, ward
 
 @kernel
 def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_cap, t, reactive_share, max_rate,
-           close_p, skill, ict, open_data_value, report_floor, open_data_boost, meeting_channel):
+           close_p, max_wait_weeks, skill, ict, open_data_value, report_floor, open_data_boost, meeting_channel):
     """Officials triage the queue (stages.coproduction): fates, what the resolved requests put in, the queue left.
 
     mechanisms.resolution_chance per pool (reactive capacity over the requests
     waiting), the municipality's delivery (chance / max rate),
     mechanisms.queue_fate per request from its draw ``u``; for the resolved,
-    their wait and mechanisms.citizen_input and mechanisms.official_input; the
+    their wait, mechanisms.citizen_input, mechanisms.official_input and
+    the exponent of mechanisms.timely_outcome (-wait / max wait); the
     counts resolved and dropped per municipality and resolved per pool; the
     median wait (group_medians) of the resolved, or where a municipality
     resolved none of those still waiting; and the requests left waiting, in
@@ -104,7 +106,8 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
 
     Returned packed, as few arrays as possible (each array handed back to
     Python costs about a microsecond): ``resolved_int`` rows citizen, wait,
-    municipality; ``resolved_input`` rows citizen input, official input; the
+    municipality; ``resolved_input`` rows citizen input, official input,
+    timeliness exponent; the
     closed requests' citizens; the queue left (citizen, week, channel); and
     ``per_muni`` rows resolved, dropped, delivery, median wait.
     """
@@ -143,8 +146,8 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             dropped[req_muni[i]] += 1.0
     resolved_int = np.empty((3, n_res), np.int64)
     cits, waits, m_res = resolved_int[0], resolved_int[1], resolved_int[2]
-    resolved_input = np.empty((2, n_res))
-    cit_in, off_in = resolved_input[0], resolved_input[1]
+    resolved_input = np.empty((3, n_res))
+    cit_in, off_in, timely_exponent = resolved_input[0], resolved_input[1], resolved_input[2]
     d_cits = np.empty(n_drop, np.int64)
     n_keep = n - n_res - n_drop
     keep_cit = np.empty(n_keep, np.int64)
@@ -167,6 +170,7 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
         if fate[i] == 1:
             cits[j] = c
             waits[j] = t - pend_week[i]
+            timely_exponent[j] = -waits[j] / max_wait_weeks
             m_res[j] = m
             # mechanisms.citizen_input
             x = (report_floor + (1.0 - report_floor) * literacy[c]) * (1.0 + open_data_boost * open_data_value[m])
@@ -238,23 +242,31 @@ def group_medians(group, value, n_groups):
 
 
 @kernel
-def service_work(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority,
-                 expected, work, open_data_value, report_leverage, discount, open_data_boost, coverage_rate):
-    """Mean outcome per municipality and the wards' work per need after this week (stages.coproduction).
+def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority,
+                 expected, work, open_data_value, report_leverage, discount, open_data_boost, coverage_rate,
+                 reference_work):
+    """Outcomes of the resolved requests and the wards' work per need after this week (stages.coproduction).
 
-    Outcomes summed per municipality and per ward (in order); planned work is
-    the capacity left after the resolved requests, spread over the pool's
-    wards by plan priority (in-order sums), at mechanisms.unreported_value;
-    work per need follows mechanisms.ward_work_update.  Returns the mean
-    outcome per municipality and the new work per need.
+    Outcome = mechanisms.coproduced_outcome x the timeliness discount of
+    mechanisms.timely_outcome, from NumPy's powers (citizen input ** share,
+    official input ** (1 - share)) and exp(-wait / max wait): (a x b) x e.
+    Outcomes are summed per municipality and per ward (in order); planned
+    work is the capacity left after the resolved requests, spread over the
+    pool's wards by plan priority (in-order sums), at
+    mechanisms.unreported_value; work per need follows
+    mechanisms.ward_work_update.  Returns the outcomes, the mean outcome per
+    municipality and rows new work per need, the exponent of
+    mechanisms.production_target (-work / reference work).
     """
     n_muni = resolved.size
     n_pool = pool_cap.size
     n_ward = ward_muni.size
+    outcome = np.empty(cit_pow.size)
     osum = np.zeros(n_muni)
     wsum = np.zeros(n_ward)
     res_pool = np.zeros(n_pool, np.int64)
     for i in range(outcome.size):
+        outcome[i] = cit_pow[i] * off_pow[i] * timely[i]
         res_pool[pool_of[m_res[i]]] += 1
         osum[m_res[i]] += outcome[i]
         wsum[cit_ward[cits[i]]] += outcome[i]
@@ -268,7 +280,7 @@ def service_work(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, wa
     psum = np.zeros(n_pool)
     for w in range(n_ward):
         psum[pool_of[ward_muni[w]]] += priority[w]
-    new_work = np.empty(n_ward)
+    ward_rows = np.empty((2, n_ward))
     for w in range(n_ward):
         m = ward_muni[w]
         p = pool_of[m]
@@ -277,16 +289,24 @@ def service_work(outcome, m_res, cits, cit_ward, resolved, pool_of, pool_cap, wa
         if value > 1.0:
             value = 1.0
         this_week = report_leverage * wsum[w] + planned[p] * weight * value
-        new_work[w] = (1.0 - coverage_rate) * work[w] + coverage_rate * (this_week / expected[w])
-    return mean_outcome, new_work
+        ward_rows[0, w] = (1.0 - coverage_rate) * work[w] + coverage_rate * (this_week / expected[w])
+        ward_rows[1, w] = -ward_rows[0, w] / reference_work
+    return outcome, mean_outcome, ward_rows
 
 
 @kernel
-def quality_update(quality, target, response):
-    """mechanisms.ward_quality_update: clip(q + r (target - q), 0, 1), as a new array."""
+def quality_update(quality, base_quality, index_power, response):
+    """New ward quality: mechanisms.production_target's min(1, base x index ** e), then mechanisms.ward_quality_update.
+
+    ``index_power`` is NumPy's index ** elasticity; the target is
+    min(1, base x it) and quality moves toward it: clip(q + r (target - q), 0, 1).
+    """
     out = np.empty(quality.size)
     for w in range(quality.size):
-        x = quality[w] + response * (target[w] - quality[w])
+        target = base_quality[w] * index_power[w]
+        if target > 1.0:
+            target = 1.0
+        x = quality[w] + response * (target - quality[w])
         if x < 0.0:
             x = 0.0
         if x > 1.0:

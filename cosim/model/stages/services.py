@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cosim.model import mechanisms as mech
@@ -98,13 +100,16 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     # counts, median wait (group_medians) and the requests left waiting
     resolved_int, resolved_input, d_cits, queue.citizen, queue.week, queue.channel, per_muni = ks.triage(
         queue.citizen, queue.week, queue.channel, cit.municipality, cit.literacy, u_queue, pool_of, pool_cap, t,
-        1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks, skill, ict,
-        munis.open_data_value, float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL)
-    cits, waits, m_res = resolved_int
-    resolved, dropped, munis.delivery, week_stats["median_wait"] = per_muni
-    # co-produced quality: citizen input (literacy, open data) x official input, discounted for the wait
-    outcome = mech.coproduced_outcome(resolved_input[0], resolved_input[1], cp.citizen_share)
-    outcome = mech.timely_outcome(outcome, waits, pc.max_wait_weeks)
+        1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks, float(pc.max_wait_weeks),
+        skill, ict, munis.open_data_value, float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL)
+    cits, m_res = resolved_int[0], resolved_int[2]
+    resolved, dropped = per_muni[0], per_muni[1]
+    munis.delivery, week_stats["median_wait"] = per_muni[2], per_muni[3]
+    # co-produced quality: citizen input (literacy, open data) x official input, discounted for the wait;
+    # NumPy's powers and exp of mechanisms.coproduced_outcome and timely_outcome, multiplied in service_work
+    cit_pow = resolved_input[0] ** cp.citizen_share
+    off_pow = resolved_input[1] ** (1.0 - cp.citizen_share)
+    timely = np.exp(resolved_input[2])
     week_stats["resolved"] = resolved
     week_stats["dropped"] = dropped
     cum["resolved"] += resolved
@@ -113,14 +118,17 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     totals["dropped"] += d_cits.size
     # service production: resolved reports point officials to faults (leverage), the rest of the
     # capacity is planned work on unreported needs (Parks et al. 1981; Boyne 2003):
-    # kernels.services.service_work (unreported_value, ward_work_update), then production_target
-    week_stats["outcome"], wards.work = ks.service_work(
-        outcome, m_res, cits, cit.ward, resolved, pool_of, pool_cap, wards.municipality, wards.priority,
-        wards.expected_requests, wards.work, munis.open_data_value, float(cp.report_leverage),
-        float(cp.unreported_discount), float(cp.open_data_boost), float(c.municipality.coverage_rate))
-    target = mech.production_target(wards.base_quality, wards.work, cp.reference_work_per_need,
-                                    cp.production_elasticity)
-    wards.quality = ks.quality_update(wards.quality, target, float(c.municipality.quality_response))
+    # kernels.services.service_work (outcomes, unreported_value, ward_work_update), then production_target
+    # (its exp and power in NumPy) and ward_quality_update (kernels.services.quality_update)
+    outcome, week_stats["outcome"], ward_rows = ks.service_work(
+        cit_pow, off_pow, timely, m_res, cits, cit.ward, resolved, pool_of, pool_cap, wards.municipality,
+        wards.priority, wards.expected_requests, wards.work, munis.open_data_value, float(cp.report_leverage),
+        float(cp.unreported_discount), float(cp.open_data_boost), float(c.municipality.coverage_rate),
+        float(cp.reference_work_per_need))
+    wards.work = ward_rows[0]
+    index = (1.0 - np.exp(ward_rows[1])) / (1.0 - math.exp(-1.0))
+    wards.quality = ks.quality_update(wards.quality, wards.base_quality, index ** cp.production_elasticity,
+                                      float(c.municipality.quality_response))
     # personal efficacy: a resolved request raises it, one closed unresolved lowers it (Sjoberg et al. 2017);
     # once a week for each kind of news, however many of a citizen's requests it concerns.
     # Per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback (idp_feedback);

@@ -13,6 +13,9 @@ from cosim.model.state import (
 from cosim.scenario.budget import WEEKS_PER_YEAR
 from cosim.scenario.schema import Scenario
 
+#: The hires' normal draws in a week without hires (read only).
+NO_DRAWS = np.zeros(0)
+
 
 def talent(c: Scenario, off: Officials, munis: Municipalities, t: int, tal, rng_staff: np.random.Generator) -> None:
     """Attrition (lowered by a premium), hiring (skill raised by it), ICT training."""
@@ -24,7 +27,7 @@ def talent(c: Scenario, off: Officials, munis: Municipalities, t: int, tal, rng_
     hire = ks.officials_leave(off.active, off.vacant_until, off.municipality, rng_staff.random(k), float(leave_p), t,
                               int(o.vacancy_weeks), munis.attrition_count)
     nh = hire.size
-    z_skill = z_ict = np.zeros(0)
+    z_skill = z_ict = NO_DRAWS
     if nh:
         z_skill = rng_staff.standard_normal(nh)
         z_ict = rng_staff.standard_normal(nh)
