@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cosim.model import mechanisms as mech
+from cosim.model.kernels import services as ks
 from cosim.model.state import (
     MEETING_CHANNEL,
     Citizens,
@@ -18,19 +21,16 @@ from cosim.scenario.schema import Scenario
 
 
 def staff(c: Scenario, off: Officials, munis: Municipalities) -> Staff:
-    """The officials in post in each municipality this week (see :class:`~cosim.model.state.Staff`)."""
+    """The officials in post in each municipality this week (see :class:`~cosim.model.state.Staff`).
+
+    Capacity x skill x ICT per week (mechanisms.effective_capacity) summed over
+    those in post and converted to simulated requests, their number (at least
+    1) and mean skills: one pass of kernels.services.staff_totals.
+    """
     o = c.officials
-    M, act, muni = munis.n, off.active, off.municipality
-    cnt = np.maximum(np.bincount(muni, weights=act, minlength=M), 1)
-    per_official = mech.effective_capacity(o.capacity_per_week, off.skill, off.ict_skill,
-                                           c.coproduction.ict_productivity)
-    return Staff(
-        # capacity x skill x ICT per week, converted to simulated requests
-        capacity=np.bincount(muni, weights=per_official * act, minlength=M) / munis.scale,
-        in_post=cnt,
-        skill=np.bincount(muni, weights=off.skill * act, minlength=M) / cnt,
-        ict_skill=np.bincount(muni, weights=off.ict_skill * act, minlength=M) / cnt,
-    )
+    rows = ks.staff_totals(off.municipality, off.active, off.skill, off.ict_skill, float(o.capacity_per_week),
+                           float(c.coproduction.ict_productivity), munis.scale)
+    return Staff(capacity=rows[0], in_post=rows[1], skill=rows[2], ict_skill=rows[3])
 
 
 
@@ -60,15 +60,10 @@ def plans(c: Scenario, cit: Citizens, wards: Wards, window: bool, level_offered:
     if not window:
         return
     cp = c.coproduction
-    comments = np.bincount(cit.ward, weights=mech.idp_input(cit.comments, cit.attended, c.idp.attendance_weight),
-                           minlength=wards.n)
-    wards.idp_input += cp.plan_rate * (comments / np.maximum(wards.size, 1) - wards.idp_input)
-    needs = wards.expected_requests
-    M = int(wards.municipality.max()) + 1
-    mean_input = (np.bincount(wards.municipality, weights=needs * wards.idp_input, minlength=M)
-                  / np.bincount(wards.municipality, weights=needs, minlength=M))
-    wards.priority = mech.plan_priorities(needs, wards.idp_input, mean_input[wards.municipality],
-                                          cp.idp_plan_weight * (level_offered - 1) / 4.0)
+    # in place: wards.idp_input; kernels.services.plan_update fuses idp_input, the moving average and plan_priorities
+    wards.priority = ks.plan_update(cit.ward, cit.comments, cit.attended, float(c.idp.attendance_weight),
+                                    wards.size, wards.municipality, wards.expected_requests, wards.idp_input,
+                                    float(cp.plan_rate), cp.idp_plan_weight * (level_offered - 1) / 4.0)
 
 
 
@@ -93,8 +88,6 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     cap, cnt, skill, ict = staff_
     cp, pc = c.coproduction, c.participation
     pooled = links.shared_talent_pool and M > 1
-    pend_cit, pend_week = queue.citizen, queue.week
-    req_muni = cit.municipality[pend_cit]
     if pooled:  # one pool of officials for the region, skills averaged over it
         skill = np.full(M, np.add.reduce(skill * cnt) / np.add.reduce(cnt))  # np.average(skill, weights=cnt)
         ict = np.full(M, np.add.reduce(ict * cnt) / np.add.reduce(cnt))
@@ -103,68 +96,46 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     else:
         pool_of = np.arange(M)
         pool_cap = cap
-    req_pool = pool_of[req_muni]
-    waiting = np.bincount(req_pool, minlength=pool_cap.size)
-    chance = mech.resolution_chance((1.0 - cp.planned_share) * pool_cap, waiting, cp.max_resolution_rate)
-    munis.delivery = chance[pool_of] / cp.max_resolution_rate
-    is_resolved, is_closed = mech.queue_fate(u_queue, chance[req_pool], 1.0 / pc.max_wait_weeks)
-    res = np.flatnonzero(is_resolved)
-    cits = pend_cit[res]
-    waits = t - pend_week[res]
-    chan = queue.channel[res]
-    m_res = req_muni[res]
-    # co-produced quality: citizen input (literacy, open data) x official input
-    cit_in = mech.citizen_input(cit.literacy[cits], munis.open_data_value[m_res], cp.report_floor,
-                                cp.open_data_boost)
-    off_in = mech.official_input(skill[m_res], ict[m_res], chan != MEETING_CHANNEL)
-    outcome = mech.coproduced_outcome(cit_in, off_in, cp.citizen_share)
-    outcome = mech.timely_outcome(outcome, waits, pc.max_wait_weeks)
-    dropped = is_closed & ~is_resolved
-    d_cits = pend_cit[dropped]
-    keep = ~(is_resolved | dropped)
-    # median wait of the resolved requests, or where none was resolved of those still waiting
-    resolved = np.bincount(m_res, minlength=M)
-    if resolved.all():
-        week_stats["median_wait"] = group_medians(m_res, waits, M)
-    else:
-        left = keep & (resolved[req_muni] == 0)
-        week_stats["median_wait"] = group_medians(
-            np.concatenate([m_res, req_muni[left]]), np.concatenate([waits, t - pend_week[left]]), M)
-    week_stats["resolved"] = resolved.astype(float)
-    week_stats["dropped"] = np.bincount(cit.municipality[d_cits], minlength=M).astype(float)
-    osum = np.bincount(m_res, weights=outcome, minlength=M)
-    week_stats["outcome"] = np.divide(osum, np.maximum(week_stats["resolved"], 1))
-    cum["resolved"] += week_stats["resolved"]
-    cum["dropped"] += week_stats["dropped"]
+    # triage (kernels.services.triage): resolution_chance, queue_fate, citizen_input, official_input,
+    # counts, median wait (group_medians) and the requests left waiting
+    resolved_int, resolved_input, d_cits, queue.citizen, queue.week, queue.channel, per_muni = ks.triage(
+        queue.citizen, queue.week, queue.channel, cit.municipality, cit.literacy, u_queue, pool_of, pool_cap, t,
+        1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks, float(pc.max_wait_weeks),
+        skill, ict, munis.open_data_value, float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL)
+    cits, m_res = resolved_int[0], resolved_int[2]
+    resolved, dropped = per_muni[0], per_muni[1]
+    munis.delivery, week_stats["median_wait"] = per_muni[2], per_muni[3]
+    # co-produced quality: citizen input (literacy, open data) x official input, discounted for the wait;
+    # NumPy's powers and exp of mechanisms.coproduced_outcome and timely_outcome, multiplied in service_work
+    cit_pow = resolved_input[0] ** cp.citizen_share
+    off_pow = resolved_input[1] ** (1.0 - cp.citizen_share)
+    timely = np.exp(resolved_input[2])
+    week_stats["resolved"] = resolved
+    week_stats["dropped"] = dropped
+    cum["resolved"] += resolved
+    cum["dropped"] += dropped
     totals["resolved"] += cits.size
     totals["dropped"] += d_cits.size
-    queue.citizen, queue.week, queue.channel = pend_cit[keep], pend_week[keep], queue.channel[keep]
-    # service production: resolved reports point officials to faults (leverage), the
-    # rest of the capacity is planned work on unreported needs (Parks et al. 1981; Boyne 2003)
-    planned = np.maximum(pool_cap - np.bincount(req_pool[res], minlength=pool_cap.size), 0.0)
-    ward_pool = pool_of[wards.municipality]
-    weight = wards.priority / np.bincount(ward_pool, weights=wards.priority, minlength=pool_cap.size)[ward_pool]
-    value = mech.unreported_value(cp.unreported_discount, cp.open_data_boost, munis.open_data_value)
-    work = (cp.report_leverage * np.bincount(cit.ward[cits], weights=outcome, minlength=wards.n)
-            + planned[ward_pool] * weight * value[wards.municipality])
-    wards.work = mech.ward_work_update(wards.work, work / wards.expected_requests, c.municipality.coverage_rate)
-    target = mech.production_target(wards.base_quality, wards.work, cp.reference_work_per_need,
-                                    cp.production_elasticity)
-    wards.quality = mech.ward_quality_update(wards.quality, target, c.municipality.quality_response)
+    # service production: resolved reports point officials to faults (leverage), the rest of the
+    # capacity is planned work on unreported needs (Parks et al. 1981; Boyne 2003):
+    # kernels.services.service_work (outcomes, unreported_value, ward_work_update), then production_target
+    # (its exp and power in NumPy) and ward_quality_update (kernels.services.quality_update)
+    outcome, week_stats["outcome"], ward_rows = ks.service_work(
+        cit_pow, off_pow, timely, m_res, cits, cit.ward, resolved, pool_of, pool_cap, wards.municipality,
+        wards.priority, wards.expected_requests, wards.work, munis.open_data_value, float(cp.report_leverage),
+        float(cp.unreported_discount), float(cp.open_data_boost), float(c.municipality.coverage_rate),
+        float(cp.reference_work_per_need))
+    wards.work = ward_rows[0]
+    index = (1.0 - np.exp(ward_rows[1])) / (1.0 - math.exp(-1.0))
+    wards.quality = ks.quality_update(wards.quality, wards.base_quality, index ** cp.production_elasticity,
+                                      float(c.municipality.quality_response))
     # personal efficacy: a resolved request raises it, one closed unresolved lowers it (Sjoberg et al. 2017);
-    # once a week for each kind of news, however many of a citizen's requests it concerns
-    cit.efficacy[cits] = mech.efficacy_update(cit.efficacy[cits], True, pc.efficacy_learning)
-    cit.efficacy[d_cits] = mech.efficacy_update(cit.efficacy[d_cits], False, pc.efficacy_learning)
-    # per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback;
-    # a citizen's are added in that order (a bincount over the few citizens concerned)
-    commenters = cit.commenters
-    feedback = mech.idp_feedback(cp.feedback_floor, level_offered, munis.delivery[cit.municipality[commenters]],
-                                 cp.promise_weight)
-    who, slot = np.unique(np.concatenate([cits, d_cits, commenters]), return_inverse=True)
-    values = np.concatenate([outcome, np.zeros(d_cits.size), feedback])
-    total = np.bincount(slot, weights=values, minlength=who.size)
-    count = np.bincount(slot, minlength=who.size)
-    return who, total / np.maximum(count, 1.0)
+    # once a week for each kind of news, however many of a citizen's requests it concerns.
+    # Per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback (idp_feedback);
+    # a citizen's are added in that order (kernels.services.experiences)
+    return ks.experiences(cit.efficacy, cits, d_cits, cit.commenters, outcome, cit.municipality, munis.delivery,
+                          float(pc.efficacy_learning), float(cp.feedback_floor), (level_offered - 1) / 4.0,
+                          float(cp.promise_weight))
 
 
 
