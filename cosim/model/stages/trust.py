@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cosim.model import mechanisms as mech
-from cosim.model.stages.citizens import by_citizen
+from cosim.model.kernels import trust as kt
 from cosim.model.stages.schedule import apply_to
 from cosim.model.state import (
     Citizens,
@@ -13,6 +13,9 @@ from cosim.model.state import (
     Wards,
 )
 from cosim.scenario.schema import Scenario
+
+_NOBODY = np.zeros(0, np.int64)  # ``who`` and ``outcome`` of a week without experiences (one kernel signature)
+_NO_OUTCOME = np.zeros(0)
 
 
 def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: np.ndarray,
@@ -27,25 +30,21 @@ def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: 
     faster than good).
     """
     tc = c.trust
-    old = cit.trust
-    # (np.repeat over the ward-sorted citizens is ward quality[ward], faster; the
-    # disposition added in place, the same sum without one more citizen-sized array)
-    perceived = np.repeat(wards.quality, wards.size)
-    perceived += cit.disposition
-    new = mech.quality_trust_update(old, perceived, tc.quality_weight)
-    if who.size:
-        # participants: expectancy-disconfirmation, asymmetric (Slovic 1993)
-        expectation = cit.expectation[who]
-        new[who] = mech.asymmetric_trust_update(new[who], outcome, expectation, tc.alpha_plus, tc.alpha_minus)
-        cit.expectation[who] = mech.adaptive_expectation(expectation, outcome, tc.expectation_rate)
-        cit.responsiveness[who] = mech.adaptive_expectation(cit.responsiveness[who], outcome, tc.responsiveness_rate)
-    # transparency: a small direct effect of openness (Grimmelikhuijsen et al. 2013)
-    new = mech.transparency_update(new, tc.transparency_weight, by_citizen(munis.open_data_value, cit.municipality),
-                                   cit.awareness)
-    new = mech.social_trust_update(new, nbr_trust, cit.generalised, tc.peer_weight, tc.anchor_weight)
-    cit.trust = np.clip(new, 0.0, 1.0)
-    cit.generalised = mech.generalised_trust_update(cit.generalised, cit.trust, tc.generalised_up,
-                                                    tc.generalised_down)
+    # one pass over the citizens (kernels.trust.trust_update, tested equal to the mechanisms
+    # quality_trust_update, asymmetric_trust_update, adaptive_expectation, transparency_update,
+    # social_trust_update, the clip and generalised_trust_update composed as the docstring says)
+    if who.size == 0:
+        who, outcome = _NOBODY, _NO_OUTCOME
+    new_trust = np.empty(cit.n)
+    new_generalised = np.empty(cit.n)
+    kt.trust_update(cit.trust, cit.generalised, wards.quality, cit.ward, cit.disposition, float(tc.quality_weight),
+                    who, outcome, cit.expectation, cit.responsiveness, float(tc.alpha_plus), float(tc.alpha_minus),
+                    float(tc.expectation_rate), float(tc.responsiveness_rate), float(tc.transparency_weight),
+                    munis.open_data_value, cit.municipality, cit.awareness, nbr_trust, float(tc.peer_weight),
+                    float(tc.anchor_weight), float(tc.generalised_up), float(tc.generalised_down),
+                    new_trust, new_generalised)
+    cit.trust = new_trust
+    cit.generalised = new_generalised
 
 
 
