@@ -54,26 +54,29 @@ def shocks(c: Scenario, cit: Citizens, munis: Municipalities, t: int, events, se
     ic = c.infosec
     draw = rng.random(munis.n)
     hazard = mech.breach_hazard(ic.breach_hazard, munis.posture, ic.base_posture)
-    severity = np.where(draw < hazard, 1.0, 0.0)
-    scandal = np.zeros(munis.n)
+    hit = draw < hazard
+    severity = hit.astype(float)  # 1.0 where a breach happens
+    scandal = None  # (no scandal this week: nothing to allocate)
     for e in events:
         if e.step != t:
             continue
         if e.kind == "breach":
             apply_to(severity, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
+            hit = severity > 0
         elif e.kind == "scandal":
+            if scandal is None:
+                scandal = np.zeros(munis.n)
             apply_to(scandal, e.municipality, lambda v, s=e.severity: np.maximum(v, s))
-    week_stats["breaches"] = (severity > 0).astype(float)
-    damp = mech.legal_damping(ic.legal_damping, sec.legal_strength)
-    if severity.any():
+    week_stats["breaches"] = hit.astype(float)
+    if hit.any():
+        damp = mech.legal_damping(ic.legal_damping, sec.legal_strength)
         # in proportion to exposure: users of e-services most (their data), others by the news
         s = severity[cit.municipality] * damp * mech.breach_exposure(cit.adopted, ic.breach_exposure_floor)
         cit.trust = mech.breach_trust(cit.trust, ic.breach_trust_drop, s)
         cit.generalised = mech.breach_trust(cit.generalised, ic.breach_trust_drop * ic.breach_lasting_share, s)
         cit.privacy_concern = mech.breach_privacy(cit.privacy_concern, ic.breach_privacy_rise, s)
-        hit = severity > 0
         munis.portal_down_until[hit] = t + 1 + ic.breach_downtime_weeks
-    if scandal.any():
+    if scandal is not None and scandal.any():
         s = scandal[cit.municipality]
         cit.trust = mech.breach_trust(cit.trust, c.trust.scandal_drop, s)
         cit.generalised = mech.breach_trust(cit.generalised, c.trust.scandal_drop * ic.breach_lasting_share, s)
