@@ -8,6 +8,7 @@ import scipy.sparse as sp
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import trust as kt
+from cosim.model.mechanisms import trends as tmech
 from cosim.model.network import small_world
 
 
@@ -42,7 +43,7 @@ def test_neighbour_means_equal_the_sparse_product(n, hotspots):
     columns = [trust, adopted, awareness] + ([used] if hotspots else [])
     expected = w @ np.column_stack(columns) if n else np.zeros((0, len(columns)))
     out = [np.empty(n) for _ in range(4)]
-    kt.neighbour_means(w.indptr, w.indices, w.data, trust, adopted, awareness, used, hotspots, *out)
+    kt.neighbour_means(w.indptr, w.indices, w.data, trust, adopted, awareness, used, hotspots, np.empty((n, 4)), *out)
     for j in range(len(columns)):
         assert _same(out[j], np.ascontiguousarray(expected[:, j]))
 
@@ -104,3 +105,87 @@ def test_scalar_helpers_follow_numpy_on_signed_zeros_and_nan():
         assert _same(np.array([kt._max0(x)]), np.maximum(a, 0.0)) or (np.isnan(x) and np.isnan(kt._max0(x)))
         assert _same(np.array([kt._min0(x)]), np.minimum(a, 0.0)) or (np.isnan(x) and np.isnan(kt._min0(x)))
         assert _same(np.array([kt._clip01(x)]), np.clip(a, 0.0, 1.0)) or (np.isnan(x) and np.isnan(kt._clip01(x)))
+
+
+# ------------------------------------------------------------------ exogenous trends
+
+@pytest.mark.parametrize("n", [0, 1, 300])
+def test_device_counts_equal_add_at(n):
+    rng = np.random.default_rng(n)
+    income, device = rng.integers(0, 3, n).astype(np.int8), rng.integers(0, 3, n).astype(np.int8)
+    expected = np.zeros((3, 3))
+    np.add.at(expected, (income, device), 1.0)
+    counts = np.full((3, 3), 7.0)
+    kt.device_counts(income, device, counts)
+    assert _same(counts, expected)
+
+
+@pytest.mark.parametrize("n", [0, 1, 400])
+def test_next_devices_equal_next_device_per_group(n):
+    rng = np.random.default_rng(200 + n)
+    device, income = rng.integers(0, 3, n).astype(np.int8), rng.integers(0, 3, n).astype(np.int8)
+    u = _edges(rng, n)
+    transition = np.empty((3, 3, 3))
+    for g, (counts, smart, phone) in enumerate((([50, 30, 20], 0.4, 0.9), ([10, 10, 80], 0.5, 0.7),
+                                                ([0, 5, 5], 0.9, 0.95))):
+        transition[g] = tmech.device_transition(np.array(counts, float), smart, phone)
+    transition[2, 0] = [0.25, 0.25, 0.5]  # make sums and ties matter
+    u[: min(n, 5)] = 0.25
+    expected = np.empty_like(device)
+    for g in range(3):
+        mine = income == g
+        expected[mine] = tmech.next_device(device[mine], u[mine], transition[g])
+    out = device.copy()
+    kt.next_devices(out, income, np.arange(n, dtype=np.int64), u, transition)
+    assert _same(out, expected)
+    # a subset of citizens: the others keep their device
+    who = np.flatnonzero(rng.random(n) < 0.5).astype(np.int64)
+    out = device.copy()
+    kt.next_devices(out, income, who, u[: who.size], transition)
+    sub = device.copy()
+    for g in range(3):
+        mine = income[who] == g
+        sub[who[mine]] = tmech.next_device(device[who][mine], u[: who.size][mine], transition[g])
+    assert _same(out, sub)
+
+
+@pytest.mark.parametrize("n", [0, 1, 300])
+def test_devices_changing_equals_flatnonzero(n):
+    rng = np.random.default_rng(500 + n)
+    income, device = rng.integers(0, 3, n).astype(np.int8), rng.integers(0, 3, n).astype(np.int8)
+    may_change = rng.random((3, 3)) < 0.5
+    who = np.empty(n, np.int64)
+    k = kt.devices_changing(income, device, may_change, who)
+    assert _same(who[:k], np.flatnonzero(may_change[income, device]))
+
+
+@pytest.mark.parametrize("n", [0, 1, 500])
+def test_ageing_equals_the_stage_arithmetic(n):
+    rng = np.random.default_rng(300 + n)
+    age = rng.integers(0, 3, n).astype(np.int8)
+    u = _edges(rng, n)
+    chance = np.array([0.3, 0.0, 1.0]) if n != 500 else tmech.ageing_chances(0.5, 0.35, 0.15)
+    demand = rng.random(n) * 100
+    # the stage before the kernel
+    moves = u < chance[age]
+    exp_leaving = np.flatnonzero(moves & (age == 2))
+    exp_demand = demand.copy()
+    exp_demand[moves & (age == 0)] /= 1.7
+    exp_age = np.where(moves & (age < 2), age + 1, age).astype(age.dtype)
+    new_age, leaving = np.empty_like(age), np.empty(n, np.int64)
+    k = kt.ageing(u, chance, age, demand, 1.7, new_age, leaving)
+    assert _same(new_age, exp_age)
+    assert _same(leaving[:k], exp_leaving)
+    assert _same(demand, exp_demand)
+
+
+@pytest.mark.parametrize("n", [0, 1, 600])
+@pytest.mark.parametrize("targets", [[0.5, np.nan, 0.9], [np.nan] * 3, [0.0, 1.0, 0.3]])
+def test_shifted_affordability_equals_the_mechanism(n, targets):
+    rng = np.random.default_rng(400 + n)
+    aff = _edges(rng, n)
+    group = rng.integers(0, 2, n).astype(np.int8)  # group 2 empty
+    targets = np.array(targets)
+    out = np.empty(n)
+    kt.shifted_affordability(aff, group, targets, out)
+    assert _same(out, tmech.shifted_affordability(aff, group, targets))

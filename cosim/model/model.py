@@ -168,6 +168,7 @@ class CoProductionModel(mesa.Model):
         self.e_channel_best, self.e_channel_cost = mech.cheapest_e_channel(
             pc.cost_portal, pc.cost_ussd, pc.cost_social, pc.youth_social_factor)
         self._draws = np.empty((draws.N_DRAWS, self.citizens.n))  # the week's block of uniform draws
+        self._nbr_scratch = np.empty((self.citizens.n, 4))  # neighbour_means' columns side by side
         # weeks at which the policy in force may change: lever windows, budget years, events
         changes = {0}
         for lever in LEVERS:
@@ -240,8 +241,10 @@ class CoProductionModel(mesa.Model):
         else:
             # W @ column_stack(columns) in one pass over W, the same sums (kernels.trust.neighbour_means)
             means = [np.empty(cit.n) for _ in range(4 if hotspots else 3)]
+            if self._nbr_scratch.shape[0] != cit.n:
+                self._nbr_scratch = np.empty((cit.n, 4))
             kt.neighbour_means(w.indptr, w.indices, w.data, cit.trust, cit.adopted, cit.awareness, cit.hotspot_used,
-                               hotspots, means[0], means[1], means[2], means[-1])
+                               hotspots, self._nbr_scratch, means[0], means[1], means[2], means[-1])
         if hotspots:
             cit.nbr_hotspot = means[3]
         elif cit.nbr_hotspot.any():
