@@ -189,3 +189,16 @@ def test_shifted_affordability_equals_the_mechanism(n, targets):
     out = np.empty(n)
     kt.shifted_affordability(aff, group, targets, out)
     assert _same(out, tmech.shifted_affordability(aff, group, targets))
+
+
+@pytest.mark.parametrize("n", [0, 1, 700])
+def test_device_shares_equal_the_bincount_shares(n):
+    from types import SimpleNamespace
+
+    from cosim.model.stages.trends import device_shares
+    rng = np.random.default_rng(600 + n)
+    cit = SimpleNamespace(income=rng.integers(0, 2, n).astype(np.int8), device=rng.integers(0, 3, n).astype(np.int8))
+    size = np.maximum(np.bincount(cit.income, minlength=3), 1)
+    smart, phone = device_shares(cit)
+    assert _same(smart, np.bincount(cit.income, weights=cit.device == 2, minlength=3) / size)
+    assert _same(phone, np.bincount(cit.income, weights=cit.device >= 1, minlength=3) / size)

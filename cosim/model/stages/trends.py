@@ -53,9 +53,13 @@ def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, valu
 
 def device_shares(cit: Citizens) -> tuple[np.ndarray, np.ndarray]:
     """Per income group, the share with a smartphone and the share with any phone now."""
-    size = np.maximum(np.bincount(cit.income, minlength=3), 1)
-    smart = np.bincount(cit.income, weights=cit.device == mech.SMARTPHONE, minlength=3) / size
-    phone = np.bincount(cit.income, weights=cit.device >= mech.FEATURE, minlength=3) / size
+    # the counts per (group, device) in one pass: whole numbers, so the same shares as
+    # bincount(income, weights=device == SMARTPHONE) / max(bincount(income), 1) and so on
+    counts = np.empty((3, 3))
+    kt.device_counts(cit.income, cit.device, counts)
+    size = np.maximum(counts.sum(axis=1), 1.0)
+    smart = counts[:, mech.SMARTPHONE] / size
+    phone = (counts[:, mech.FEATURE] + counts[:, mech.SMARTPHONE]) / size
     return smart, phone
 
 
