@@ -30,17 +30,31 @@ def week_block(rng: np.random.Generator, out: np.ndarray, skip: set[int]) -> np.
     if not skip or not hasattr(bits, "advance") or bits.state.get("has_uint32", 0):
         return rng.random(out=out)
     n = out.shape[1]
-    row = 0
-    while row < N_DRAWS:
-        stop = row + 1
-        while stop < N_DRAWS and (stop in skip) == (row in skip):
-            stop += 1
-        if row in skip:
+    for row, stop, skipped in _runs(frozenset(skip)):
+        if skipped:
             bits.advance((stop - row) * n)
         else:
             rng.random(out=out[row:stop])
-        row = stop
     return out
+
+
+_RUNS: dict[frozenset[int], tuple[tuple[int, int, bool], ...]] = {}
+
+
+def _runs(skip: frozenset[int]) -> tuple[tuple[int, int, bool], ...]:
+    """The block's maximal runs of rows drawn or skipped alike: (first row, row after the last, skipped); memoised."""
+    runs = _RUNS.get(skip)
+    if runs is None:
+        found = []
+        row = 0
+        while row < N_DRAWS:
+            stop = row + 1
+            while stop < N_DRAWS and (stop in skip) == (row in skip):
+                stop += 1
+            found.append((row, stop, row in skip))
+            row = stop
+        runs = _RUNS[skip] = tuple(found)
+    return runs
 
 
 def idle_rows(no_hotspot_users: bool, outside_idp_window: bool, no_training_seats: bool) -> set[int]:

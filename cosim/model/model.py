@@ -24,6 +24,7 @@ from cosim.errors import ScenarioError, UsageError, expect_int
 from cosim.model import build, draws, stages
 from cosim.model import mechanisms as mech
 from cosim.model.agents import Citizen, ICTNode, Official
+from cosim.model.kernels import trust as kt
 from cosim.model.mesa_compat import add_array_agents, release_grid_cell_class, replace_array_agents
 from cosim.model.network import complete_mean
 from cosim.model.state import RequestQueue, Staff, WeekPolicy, new_week_stats
@@ -167,6 +168,7 @@ class CoProductionModel(mesa.Model):
         self.e_channel_best, self.e_channel_cost = mech.cheapest_e_channel(
             pc.cost_portal, pc.cost_ussd, pc.cost_social, pc.youth_social_factor)
         self._draws = np.empty((draws.N_DRAWS, self.citizens.n))  # the week's block of uniform draws
+        self._nbr_scratch = np.empty((self.citizens.n, 4))  # neighbour_means' columns side by side
         # weeks at which the policy in force may change: lever windows, budget years, events
         changes = {0}
         for lever in LEVERS:
@@ -228,16 +230,26 @@ class CoProductionModel(mesa.Model):
         mouth): one more column of the same product, not a second one.
         """
         cit = self.citizens
-        columns = [cit.trust, cit.adopted, cit.awareness]
         hotspots = cit.hotspot_users.size > 0
+        w = self.network
+        if w is None:
+            columns = [cit.trust, cit.adopted, cit.awareness]
+            if hotspots:
+                columns.append(cit.hotspot_used)
+            nbr = complete_mean(np.column_stack(columns), cit.municipality, self.n_muni)
+            means = [np.ascontiguousarray(nbr[:, j]) for j in range(nbr.shape[1])]
+        else:
+            # W @ column_stack(columns) in one pass over W, the same sums (kernels.trust.neighbour_means)
+            means = [np.empty(cit.n) for _ in range(4 if hotspots else 3)]
+            if self._nbr_scratch.shape[0] != cit.n:
+                self._nbr_scratch = np.empty((cit.n, 4))
+            kt.neighbour_means(w.indptr, w.indices, w.data, cit.trust, cit.adopted, cit.awareness, cit.hotspot_used,
+                               hotspots, self._nbr_scratch, means[0], means[1], means[2], means[-1])
         if hotspots:
-            columns.append(cit.hotspot_used)
-        nbr = self.neighbour_mean(np.column_stack(columns))
-        if hotspots:
-            cit.nbr_hotspot = nbr[:, 3].copy()
+            cit.nbr_hotspot = means[3]
         elif cit.nbr_hotspot.any():
             cit.nbr_hotspot = np.zeros(cit.n)
-        return nbr[:, 0], nbr[:, 1], nbr[:, 2]
+        return means[0], means[1], means[2]
 
     def idp_window(self, t: int) -> bool:
         """Is week ``t`` inside the annual IDP consultation window?"""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from cosim.model import build
+from cosim.model.kernels import trust as kt
 from cosim.model.mechanisms import trends as mech
 from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
 from cosim.scenario.schema import Scenario
@@ -44,14 +45,21 @@ def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, valu
         devices(cit, values, rng)
     if any(k in values for k in DATA_KEYS):
         targets = np.array([values.get(k, np.nan) for k in DATA_KEYS])
-        cit.data_affordability = mech.shifted_affordability(cit.data_affordability, cit.income, targets)
+        # mech.shifted_affordability in one pass (kernels.trust.shifted_affordability)
+        shifted = np.empty(cit.n)
+        kt.shifted_affordability(cit.data_affordability, cit.income, targets, shifted)
+        cit.data_affordability = shifted
 
 
 def device_shares(cit: Citizens) -> tuple[np.ndarray, np.ndarray]:
     """Per income group, the share with a smartphone and the share with any phone now."""
-    size = np.maximum(np.bincount(cit.income, minlength=3), 1)
-    smart = np.bincount(cit.income, weights=cit.device == mech.SMARTPHONE, minlength=3) / size
-    phone = np.bincount(cit.income, weights=cit.device >= mech.FEATURE, minlength=3) / size
+    # the counts per (group, device) in one pass: whole numbers, so the same shares as
+    # bincount(income, weights=device == SMARTPHONE) / max(bincount(income), 1) and so on
+    counts = np.empty((3, 3))
+    kt.device_counts(cit.income, cit.device, counts)
+    size = np.maximum(counts.sum(axis=1), 1.0)
+    smart = counts[:, mech.SMARTPHONE] / size
+    phone = (counts[:, mech.FEATURE] + counts[:, mech.SMARTPHONE]) / size
     return smart, phone
 
 
@@ -61,8 +69,8 @@ def devices(cit: Citizens, values: dict[str, float], rng: np.random.Generator) -
     An unscheduled share is held where it is.  One uniform from ``rng`` per
     citizen whose device may change this week, in citizen order.
     """
-    counts = np.zeros((3, 3))
-    np.add.at(counts, (cit.income, cit.device), 1.0)
+    counts = np.empty((3, 3))
+    kt.device_counts(cit.income, cit.device, counts)  # np.add.at(counts, (income, device), 1.0) on zeros
     n = counts.sum(axis=1)
     transition = np.empty((3, 3, 3))
     for g, name in enumerate(INCOME_GROUPS):
@@ -71,17 +79,13 @@ def devices(cit: Citizens, values: dict[str, float], rng: np.random.Generator) -
         phone = values.get("population.phone_share", (counts[g, 1] + counts[g, 2]) / size)
         transition[g] = mech.device_transition(counts[g], smart, phone)
     may_change = (1.0 - transition[:, np.arange(3), np.arange(3)]) > 0  # (group, device)
-    who = np.flatnonzero(may_change[cit.income, cit.device])
-    if who.size == 0:
+    who = np.empty(cit.n, np.int64)
+    k = kt.devices_changing(cit.income, cit.device, may_change, who)  # flatnonzero(may_change[income, device])
+    if k == 0:
         return
-    u = rng.random(who.size)
-    device = cit.device[who]
-    income = cit.income[who]
-    new = np.empty_like(device)
-    for g in range(3):
-        mine = income == g
-        new[mine] = mech.next_device(device[mine], u[mine], transition[g])
-    cit.device[who] = new
+    u = rng.random(k)
+    # mech.next_device with each citizen's group's transition, in place (kernels.trust.next_devices)
+    kt.next_devices(cit.device, cit.income, who[:k], u, transition)
 
 
 def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, float],
@@ -107,13 +111,15 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     """
     p = c.population
     chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
-    moves = rng.random(cit.n) < chance[cit.age]
-    leaving = np.flatnonzero(moves & (cit.age == 2))
-    # the young who become adults want an adult's data on a hotspot (build.hotspot_state's youth factor off)
-    grown = moves & (cit.age == 0)
-    cit.hotspot_demand_mb[grown] /= c.infrastructure.hotspot_youth_demand
-    cit.age = np.where(moves & (cit.age < 2), cit.age + 1, cit.age).astype(cit.age.dtype)
-    k = leaving.size
+    # a move when u < chance[age]: a youth becomes an adult (who wants an adult's data on a hotspot:
+    # build.hotspot_state's youth factor off), an adult a senior, a senior leaves (kernels.trust.ageing)
+    u_age = rng.random(cit.n)
+    age = np.empty_like(cit.age)
+    leaving = np.empty(cit.n, np.int64)
+    k = kt.ageing(u_age, chance, cit.age, cit.hotspot_demand_mb, float(c.infrastructure.hotspot_youth_demand),
+                  age, leaving)
+    cit.age = age
+    leaving = leaving[:k]
     if k:
         z = rng.standard_normal((3, k))
         u = rng.random((2, k))

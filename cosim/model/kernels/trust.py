@@ -1,0 +1,220 @@
+"""Kernels of stage 9 (trust) and of the neighbour averaging that feeds stages 5, 6 and 9.
+
+Rules in :mod:`cosim.jit`; each kernel is tested equal to the NumPy functions it
+fuses in ``tests/test_kernels_trust.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosim.jit import kernel
+
+
+@kernel
+def _max0(x: float) -> float:
+    """``np.maximum(x, 0.0)`` for one number: NaN passes, and a zero of either sign gives +0.0 (NumPy's choice)."""
+    return x if (x > 0.0 or x != x) else 0.0
+
+
+@kernel
+def _min0(x: float) -> float:
+    """``np.minimum(x, 0.0)`` for one number: NaN passes, and a zero of either sign gives +0.0 (NumPy's choice)."""
+    return x if (x < 0.0 or x != x) else 0.0
+
+
+@kernel
+def _clip01(x: float) -> float:
+    """``np.clip(x, 0.0, 1.0)`` for one number (NaN and -0.0 pass, as in NumPy)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@kernel
+def neighbour_means(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, trust: np.ndarray,
+                    adopted: np.ndarray, awareness: np.ndarray, hotspot_used: np.ndarray, with_hotspot: bool,
+                    x: np.ndarray, out_trust: np.ndarray, out_adopted: np.ndarray, out_awareness: np.ndarray,
+                    out_hotspot: np.ndarray) -> None:
+    """``W @ column_stack([trust, adopted, awareness(, hotspot_used)])`` for a CSR ``W``, column by column into ``out_*``.
+
+    The columns are first copied into the scratch ``x`` (citizens x 4), a
+    neighbour's values side by side as ``column_stack`` laid them out (one
+    cache line per neighbour: faster than four gathers).  Then the sums of
+    scipy's ``csr_matvecs`` (the product the model took before): for each
+    row, from 0.0, add ``data[k] * x[indices[k]]`` over the row's entries in
+    stored order; a boolean column counts as 0.0/1.0 (``np.float64``), as
+    ``column_stack`` made it.  ``out_hotspot`` is written only when
+    ``with_hotspot``.
+    """
+    n = indptr.size - 1
+    for i in range(n):
+        x[i, 0] = trust[i]
+        x[i, 1] = np.float64(adopted[i])
+        x[i, 2] = awareness[i]
+        if with_hotspot:
+            x[i, 3] = np.float64(hotspot_used[i])
+    for i in range(n):
+        st = 0.0
+        sa = 0.0
+        sw = 0.0
+        sh = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            a = data[k]
+            st += a * x[j, 0]
+            sa += a * x[j, 1]
+            sw += a * x[j, 2]
+            if with_hotspot:
+                sh += a * x[j, 3]
+        out_trust[i] = st
+        out_adopted[i] = sa
+        out_awareness[i] = sw
+        if with_hotspot:
+            out_hotspot[i] = sh
+
+
+@kernel
+def trust_update(trust: np.ndarray, generalised: np.ndarray, ward_quality: np.ndarray, ward: np.ndarray,
+                 disposition: np.ndarray, quality_weight: float,
+                 who: np.ndarray, outcome: np.ndarray, expectation: np.ndarray, responsiveness: np.ndarray,
+                 alpha_plus: float, alpha_minus: float, expectation_rate: float, responsiveness_rate: float,
+                 transparency_weight: float, open_data_value: np.ndarray, municipality: np.ndarray,
+                 awareness: np.ndarray, nbr_trust: np.ndarray, peer_weight: float, anchor_weight: float,
+                 generalised_up: float, generalised_down: float,
+                 new_trust: np.ndarray, new_generalised: np.ndarray) -> None:
+    """The week's trust chain of :func:`cosim.model.stages.trust.trust`, into ``new_trust`` and ``new_generalised``.
+
+    Fuses, in the stage's order (mechanisms in :mod:`cosim.model.mechanisms.trust`):
+    ``quality_trust_update`` (perceived = ward quality + disposition), for the
+    citizens ``who`` (distinct) ``asymmetric_trust_update`` and the
+    ``adaptive_expectation`` of ``expectation`` and ``responsiveness`` (updated
+    in place), ``transparency_update`` (open data value of the citizen's
+    municipality), ``social_trust_update``, the clip to [0, 1] and
+    ``generalised_trust_update``.
+    """
+    n = trust.size
+    for i in range(n):
+        t = trust[i]
+        new_trust[i] = t + quality_weight * ((ward_quality[ward[i]] + disposition[i]) - t)
+    for k in range(who.size):
+        i = who[k]
+        o = outcome[k]
+        e = expectation[i]
+        d = o - e
+        new_trust[i] = _clip01(new_trust[i] + alpha_plus * _max0(d) + alpha_minus * _min0(d))
+        expectation[i] = e + expectation_rate * (o - e)
+        r = responsiveness[i]
+        responsiveness[i] = r + responsiveness_rate * (o - r)
+    for i in range(n):
+        t = new_trust[i]
+        t = t + (transparency_weight * open_data_value[municipality[i]]) * awareness[i] * (1.0 - t)
+        g = generalised[i]
+        t = t + peer_weight * (nbr_trust[i] - t) + anchor_weight * (g - t)
+        t = _clip01(t)
+        new_trust[i] = t
+        gap = t - g
+        new_generalised[i] = (generalised_up * _max0(gap) + g) + generalised_down * _min0(gap)
+
+
+# ------------------------------------------------------------------ exogenous trends (stages/trends.py)
+
+
+@kernel
+def device_counts(income: np.ndarray, device: np.ndarray, counts: np.ndarray) -> None:
+    """``np.add.at(counts, (income, device), 1.0)`` on a zeroed (groups x devices) ``counts``: citizens per cell."""
+    counts[:, :] = 0.0
+    for i in range(income.size):
+        counts[income[i], device[i]] += 1.0
+
+
+@kernel
+def devices_changing(income: np.ndarray, device: np.ndarray, may_change: np.ndarray, who: np.ndarray) -> int:
+    """``np.flatnonzero(may_change[income, device])`` into ``who[:count]``; returns ``count``."""
+    count = 0
+    for i in range(income.size):
+        if may_change[income[i], device[i]]:
+            who[count] = i
+            count += 1
+    return count
+
+
+@kernel
+def next_devices(device: np.ndarray, income: np.ndarray, who: np.ndarray, u: np.ndarray,
+                 transition: np.ndarray) -> None:
+    """``device[who]`` = :func:`cosim.model.mechanisms.trends.next_device` with each citizen's ``transition[income]``.
+
+    ``who`` distinct; citizen ``who[k]`` reads ``u[k]``.  The mechanism's order
+    of moves: from no phone a smartphone first, then a feature phone; from a
+    feature phone a smartphone, then none; from a smartphone a feature phone,
+    then none; else the device is kept.
+    """
+    for k in range(who.size):
+        i = who[k]
+        d = device[i]
+        if d == 0:
+            first, second = 2, 1
+        elif d == 1:
+            first, second = 2, 0
+        else:
+            first, second = 1, 0
+        g = income[i]
+        p_first = transition[g, d, first]
+        p_second = transition[g, d, second]
+        if u[k] < p_first:
+            device[i] = first
+        elif u[k] < p_first + p_second:
+            device[i] = second
+
+
+@kernel
+def ageing(u: np.ndarray, chance: np.ndarray, age: np.ndarray, demand: np.ndarray, youth_demand: float,
+           new_age: np.ndarray, leaving: np.ndarray) -> int:
+    """The week's ageing of :func:`cosim.model.stages.trends.cohort_turnover`; returns how many seniors leave.
+
+    A citizen moves on when ``u < chance[age]`` (mechanisms.trends.ageing_chances):
+    a youth becomes an adult (their hotspot demand divided by
+    ``youth_demand`` in place), an adult a senior, into ``new_age``; a senior
+    leaves: their index goes to ``leaving[:count]`` (in citizen order) and
+    ``new_age`` keeps 2 (the stage puts the newcomer in).
+    """
+    count = 0
+    for i in range(u.size):
+        a = age[i]
+        if u[i] < chance[a]:
+            if a == 2:
+                leaving[count] = i
+                count += 1
+                new_age[i] = a
+            else:
+                if a == 0:
+                    demand[i] = demand[i] / youth_demand
+                new_age[i] = a + 1
+        else:
+            new_age[i] = a
+    return count
+
+
+@kernel
+def shifted_affordability(affordability: np.ndarray, group: np.ndarray, targets: np.ndarray,
+                          out: np.ndarray) -> None:
+    """:func:`cosim.model.mechanisms.trends.shifted_affordability` into ``out``.
+
+    Group totals summed in citizen order from 0.0 (as ``np.bincount``), the
+    mean 0 for an empty group, no shift for a NaN target, the clip to [0, 1].
+    """
+    m = targets.size
+    total = np.zeros(m)
+    size = np.zeros(m, np.int64)
+    for i in range(affordability.size):
+        g = group[i]
+        total[g] += affordability[i]
+        size[g] += 1
+    shift = np.zeros(m)
+    for g in range(m):
+        mean = total[g] / np.float64(size[g]) if size[g] > 0 else 0.0
+        shift[g] = 0.0 if targets[g] != targets[g] else targets[g] - mean
+    for i in range(affordability.size):
+        out[i] = _clip01(affordability[i] + shift[group[i]])
