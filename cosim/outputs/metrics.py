@@ -28,9 +28,9 @@ from typing import Any
 
 import mesa
 import numpy as np
-import scipy.sparse as sp
 
 from cosim.errors import UsageError, expect_table
+from cosim.outputs import kernels
 from cosim.outputs.catalogue import CATALOGUE, COMMENT_CHANNELS, run_outcomes
 from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
 from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
@@ -64,41 +64,17 @@ METRICS: tuple[str, ...] = (
 )
 
 
-# Per-citizen category code for the tally: this week's channel (0-4), online,
-# adopted, participated in the last 52 weeks, trusting.  (The IAP2 level a
-# citizen reached follows from the channel and the week's policy, so the
-# level counts are read from the channel counts.)
-_CHANNEL, _ONLINE, _ADOPTED, _RECENT, _TRUSTING = 1, 5, 10, 20, 40
-_N_CODES = 80
-# Columns of the tally: counts of citizens with each indicator, then sums of the
-# continuous attributes (trust, literacy, awareness, privacy concern), then of
-# the latest IDP window's commenters and comments.
-ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = range(6)
-CH0, LV0 = 6, 11
-TRUST, LITERACY, AWARENESS, PRIVACY = 17, 18, 19, 20
-COMMENTED, COMMENTS = 21, 22
-_N_COLS = 23
-
-
-def _indicators(level_of_channel: np.ndarray) -> np.ndarray:
-    """(code, indicator) 0/1 matrix turning code counts into indicator counts.
-
-    ``level_of_channel[c]`` is the IAP2 level (0 none, 1-5) reached through
-    channel ``c`` this week (``WeekPolicy.level_of_channel``).
-    """
-    code = np.arange(_N_CODES)
-    channel = code // _CHANNEL % 5
-    level = level_of_channel[channel]
-    ind = np.zeros((_N_CODES, LV0 + 6))
-    ind[:, ONLINE] = code // _ONLINE % 2
-    ind[:, ADOPTED] = code // _ADOPTED % 2
-    ind[:, PART] = channel > 0
-    ind[:, E_PART] = (channel > 0) & (channel < 4)
-    ind[:, RECENT] = code // _RECENT % 2
-    ind[:, TRUSTING] = code // _TRUSTING
-    ind[code, CH0 + channel] = 1.0
-    ind[code, LV0 + level] = 1.0
-    return ind
+# Columns of the tally of each citizen group (kernels.group_tally): counts of
+# citizens online, adopted, taking part this week (through an e-channel), in the
+# last 52 weeks, trusting, by channel (CH0 + 0-4) and IAP2 level (LV0 + 0-5); sums
+# of trust, literacy, awareness, privacy concern; the latest IDP window's
+# commenters and comments.
+ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = (kernels.ONLINE, kernels.ADOPTED, kernels.PART, kernels.E_PART,
+                                                   kernels.RECENT, kernels.TRUSTING)
+CH0, LV0 = kernels.CH0, kernels.LV0
+TRUST, LITERACY, AWARENESS, PRIVACY = kernels.TRUST, kernels.LITERACY, kernels.AWARENESS, kernels.PRIVACY
+COMMENTED, COMMENTS = kernels.COMMENTED, kernels.COMMENTS
+_N_COLS = kernels.N_COLS
 
 
 # The tally is summed into 7 views per municipality: all its citizens, each
@@ -147,6 +123,9 @@ PER_MUNI = ("requests", "resolved", "dropped", "backlog", "trained", "breaches",
             # hotspot use this week
             "hotspot_users", "hotspot_ever", "hotspot_capped", "hotspot_daily",
             "online_month")
+# the rows kernels.municipality_block fills, in this order
+assert PER_MUNI.index("comments_online") == kernels.COMMENTS_FIRST and PER_MUNI.index("online_month") == len(PER_MUNI) - 1
+assert len(PER_MUNI) == kernels.COMMENTS_FIRST + len(COMMENT_CHANNELS) + kernels.HOTSPOT_ROWS
 COPIED_METRICS = tuple(name for name in PER_MUNI if name in METRICS)
 # ratio metrics: (numerator row of PER_MUNI, factor, per 0 citizen / 1 active official / 2 node)
 RATIO_METRICS = {
@@ -157,6 +136,7 @@ RATIO_METRICS = {
     "share_online_month": ("online_month", 1.0, 0),
 }
 WEIGHTED_METRICS = ("median_response_weeks", "mean_outcome", "open_data_value", "security_posture")
+assert len(WEIGHTED_METRICS) == kernels.WEIGHTED_ROWS
 OTHER_METRICS = tuple(name for name in METRICS if name not in TALLY_METRICS and name not in COPIED_METRICS
                       and name not in RATIO_METRICS and name not in WEIGHTED_METRICS)
 
@@ -176,10 +156,6 @@ class _Keys:
         self.G = 9 * M
         group = (cit.municipality.astype(np.intp) * 9 + cit.income * 3 + cit.lit_group).astype(np.intp)
         self.group = group
-        # members[g, i] = 1 when citizen i is in group g
-        self.members = sp.csr_matrix((np.ones(group.size), (group, np.arange(group.size))),
-                                     shape=(self.G, group.size))
-        self.group_code = group * _N_CODES
         n_g = np.bincount(group, minlength=self.G).astype(float).reshape(M, 3, 3)
         self.n_m = _with_total(n_g.sum(axis=(1, 2)))
         # citizens in each view (groups: at least 1, so an empty group reads 0)
@@ -199,24 +175,11 @@ class _Keys:
         self.weighted_rows = [METRICS.index(name) for name in WEIGHTED_METRICS]
         self.n_ward = np.bincount(cit.ward, minlength=model.wards.n).astype(float)
         self.posts = np.bincount(model.officials.municipality, minlength=M).astype(float)
-        self._indicator_cache: dict[bytes, np.ndarray] = {}
+        self.n_citizens = np.ascontiguousarray(self.n_m[:M])
         self.muni = cit.municipality.astype(np.intp)
+        # width of the histograms of contributions: a power of two (at least 16) above the largest
+        # count so far, so that it changes seldom (kernels.contribution_histogram)
         self.stride = 0
-        self.muni_offset = self.muni
-
-    def indicators(self, level_of_channel: np.ndarray) -> np.ndarray:
-        """The week's (code, indicator) matrix (one per IAP2 level map, kept)."""
-        key = level_of_channel.tobytes()
-        if key not in self._indicator_cache:
-            self._indicator_cache[key] = _indicators(level_of_channel)
-        return self._indicator_cache[key]
-
-    def contribution_key(self, top: int) -> tuple[np.ndarray, int]:
-        """Key municipality x contributions for a histogram with ``stride`` >= ``top`` bins each."""
-        if top > self.stride:
-            self.stride = 1 << max(4, (top - 1).bit_length())
-            self.muni_offset = self.muni * self.stride
-        return self.muni_offset, self.stride
 
 
 # each model's group keys, computed at its first recorded week (they go with the model)
@@ -242,31 +205,19 @@ _NO_LEVELS = np.zeros(5, dtype=np.int8)
 def _tally(model: Any, keys: _Keys) -> np.ndarray:
     """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
-    One integer bincount over a combined (group, category) key gives every
-    count; a sparse product per continuous attribute (group x citizen
-    indicator matrix times the citizens' values) gives the sums, each in
-    citizen order as a bincount would add them.
+    One pass over the citizens (:func:`kernels.group_tally`): counts are exact,
+    and each sum adds the group's values in citizen order, as a bincount would.
     """
-    u16 = np.uint16
     cit = model.citizens
-    code = np.asarray(cit.channel, np.int8).astype(u16)  # * _CHANNEL (= 1)
-    code += np.multiply(cit.online, _ONLINE, dtype=u16)
-    code += np.multiply(cit.adopted, _ADOPTED, dtype=u16)
-    # participated in the last 52 weeks: week - 1 - last < 52
-    code += np.multiply(cit.last_participation > model.week - 1 - WEEKS_PER_YEAR, _RECENT, dtype=u16)
-    code += np.multiply(cit.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
-    counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
     out = np.empty((keys.G, _N_COLS))
     # None before the first week: no IAP2 levels are counted then (after a burn-in the
     # citizens still hold week -1's channels, so week 0's level shares read 0)
     policy = model.policy_now
     level_of_channel = _NO_LEVELS if policy is None else policy.level_of_channel
-    np.matmul(counts.astype(float), keys.indicators(level_of_channel), out=out[:, :TRUST])
-    members = keys.members  # one product per attribute: faster than one with the attributes stacked
-    window = cit.window_comments
-    for col, attribute in enumerate((cit.trust, cit.literacy, cit.awareness, cit.privacy_concern,
-                                     (window > 0).astype(float), window.astype(float)), TRUST):
-        out[:, col] = members @ attribute
+    # participated in the last 52 weeks: last > week - 1 - 52
+    kernels.group_tally(out, keys.group, cit.channel, cit.online, cit.adopted, cit.last_participation,
+                        model.week - 1 - WEEKS_PER_YEAR, cit.trust, float(model.config.trust.share_trusting_threshold),
+                        cit.literacy, cit.awareness, cit.privacy_concern, cit.window_comments, level_of_channel)
     return out.reshape(keys.M, 3, 3, _N_COLS)
 
 
@@ -275,27 +226,15 @@ def _inequality_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
     ``counts[..., v]`` is the number of people of a row with ``v``
     contributions.  Row by row this is ``mechanisms.gini_from_counts`` and
-    ``top_share_from_counts``; every sum is of whole (or half) numbers, so the
-    result does not depend on the order of summation (nor on empty bins added
-    at the top).
+    ``top_share_from_counts`` (:func:`kernels.inequality_rows`); every sum is of
+    whole (or half) numbers, so the result does not depend on the order of
+    summation (nor on empty bins added at the top).
     """
-    values = np.arange(counts.shape[-1])
-    n = np.add.reduce(counts, axis=-1)
-    total = np.add.reduce(values * counts, axis=-1).astype(float)
-    ok = (n > 0) & (total > 0)
-    safe_n = np.maximum(n, 1)
-    safe_total = np.where(ok, total, 1.0)
-    before = np.cumsum(counts, axis=-1) - counts  # people ranked below each value
-    rank_sum = np.add.reduce(values * (counts * before + counts * (counts + 1) / 2.0), axis=-1)
-    gini = np.where(ok, 2.0 * rank_sum / (safe_n * safe_total) - (safe_n + 1.0) / safe_n, 0.0)
-    # the top 1% and 10% (k people, at least 1) take from the highest values down
-    above = n[..., None] - before - counts  # people above each value
-    tops = []
-    for share in (0.01, 0.10):
-        k = np.maximum(1, np.ceil(share * n).astype(np.int64))[..., None]
-        take = np.minimum(counts, np.maximum(0, k - above))
-        tops.append(np.where(ok, np.add.reduce(values * take, axis=-1) / safe_total, 0.0))
-    return gini, tops[0], tops[1]
+    flat = np.ascontiguousarray(counts.reshape(-1, counts.shape[-1]), dtype=np.int64)
+    gini, top1, top10 = np.empty(flat.shape[0]), np.empty(flat.shape[0]), np.empty(flat.shape[0])
+    kernels.inequality_rows(flat, gini, top1, top10)
+    shape = counts.shape[:-1]
+    return gini.reshape(shape), top1.reshape(shape), top10.reshape(shape)
 
 
 @dataclass
@@ -312,60 +251,34 @@ class WeekTally:
     link_score: float
 
 
-def _count(x: np.ndarray, slices: list[slice]) -> np.ndarray:
-    """Per municipality, the citizens with ``x`` true (or the sum of an integer ``x``), as floats.
-
-    Citizens are stored municipality by municipality (``Citizens.municipality_slices``): a
-    count per slice is exact, as ``np.bincount`` with weights is, and some 50 times faster.
-    """
-    if x.dtype == bool:
-        return np.array([np.count_nonzero(x[s]) for s in slices], dtype=float)
-    return np.array([x[s].sum() for s in slices], dtype=float)
-
-
 def week_tally(model: Any) -> WeekTally:
     """The week's tallies: everything the metrics need from the model's state, in small arrays."""
     keys = _KEYS.get(model)
     if keys is None:
         keys = _KEYS[model] = _Keys(model)
-    M = keys.M
-    cit, off, nodes, munis = model.citizens, model.officials, model.nodes, model.municipalities
-    offset, stride = keys.contribution_key(int(cit.contributions.max()) + 1)
-    hist = np.bincount(offset + cit.contributions, minlength=M * stride).reshape(M, stride)
-    ws = model.week_stats
-    act = off.active
-    per_muni = np.array([
-        ws["requests"], ws["resolved"], ws["dropped"],
-        np.bincount(cit.municipality[model.queue.citizen], minlength=M),
-        ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
-        np.bincount(off.municipality, weights=act, minlength=M),
-        np.bincount(off.municipality, weights=off.skill * act, minlength=M),
-        np.bincount(off.municipality, weights=off.ict_skill * act, minlength=M),
-        keys.posts,
-        np.bincount(nodes.hotspot_municipality, minlength=M),
-        np.bincount(nodes.municipality, weights=nodes.up, minlength=M),
-        np.bincount(nodes.municipality, minlength=M),
+    cit, off, nodes, munis, wards, ws = (model.citizens, model.officials, model.nodes, model.municipalities,
+                                         model.wards, model.week_stats)
+    # PER_MUNI, then the values of WEIGHTED_METRICS and their weights (the region's figure is their
+    # weighted mean): median wait (weighted by requests resolved), mean outcome (the same, 0 when
+    # none), openness and security posture (by citizens).  Hotspot users this week, ever (since
+    # week 0), hitting the daily cap; real people on a hotspot on an average day (days of use / 7,
+    # times real residents per simulated citizen); online at least once in the last 4 weeks (this
+    # week and the 3 before; record follows the week).
+    block = np.empty((len(PER_MUNI) + 2 * len(WEIGHTED_METRICS), keys.M))
+    hist = kernels.municipality_block(
+        block, cit.municipality, cit.contributions, keys.stride, cit.window_attended, cit.hotspot_used,
+        cit.hotspot_ever, cit.hotspot_capped, cit.hotspot_days, cit.last_online, model.week - 4, model.queue.citizen,
+        ws["requests"], ws["resolved"], ws["dropped"], ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
         model.cumulative["resolved"], model.cumulative["dropped"],
-        np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
-        munis.scale * _count(cit.window_attended, cit.municipality_slices),
-        munis.window_meetings, *munis.window_comments.T,
-        # hotspot users this week, ever (since week 0), hitting the daily cap; and real people on a
-        # hotspot on an average day (days of use / 7, times real residents per simulated citizen)
-        _count(cit.hotspot_used, cit.municipality_slices),
-        _count(cit.hotspot_ever, cit.municipality_slices),
-        _count(cit.hotspot_capped, cit.municipality_slices),
-        np.bincount(cit.municipality, weights=cit.hotspot_days, minlength=M) * munis.scale / 7.0,
-        # online at least once in the last 4 weeks (this week and the 3 before; record follows the week)
-        _count(cit.last_online >= model.week - 4, cit.municipality_slices),
-    ], dtype=float)
-    # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
-    # openness and security posture (by citizens)
-    w = keys.n_m[:M]
-    own = np.array([ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture])
-    weight = np.array([np.maximum(ws["resolved"], 1e-9), ws["resolved"], w, w])
+        off.municipality, off.active, off.skill, off.ict_skill, keys.posts,
+        nodes.hotspot_municipality, nodes.municipality, nodes.up,
+        wards.municipality, wards.quality, keys.n_ward, munis.scale, munis.window_meetings, munis.window_comments,
+        ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture, keys.n_citizens)
+    keys.stride = hist.shape[1]
+    P, W = len(PER_MUNI), len(WEIGHTED_METRICS)
     links = model.levers["links"]
-    link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
-    return WeekTally(keys, _tally(model, keys), hist, per_muni, own, weight,
+    link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if keys.M > 1 else 0.0
+    return WeekTally(keys, _tally(model, keys), hist, block[:P], block[P:P + W], block[P + W:],
                      float(model.legal_strength), float(link_score))
 
 
