@@ -28,6 +28,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from cosim.errors import UsageError, expect_table
 from cosim.outputs import kernels
@@ -386,14 +387,19 @@ class MetricsCollector(mesa.DataCollector):
     recorded week) and ``get_table_dataframe`` / ``get_model_vars_dataframe``
     give what ``DataCollector.collect`` with a reporter per metric would.  A
     week arrives as its tallies (:func:`week_tally`); the metrics of all the
-    weeks not yet read are computed together (:func:`metric_tables`) and
-    become those lists when they are read.  Per-value appends and per-week
-    metric arithmetic were a third of the week at 2,000 citizens
-    (docs/performance.md).
+    weeks not yet read are computed together (:func:`metric_tables`) and kept
+    as one array (:meth:`arrays`), which becomes those lists only when they
+    are read: :meth:`timeseries_frame` and :func:`model_outcomes` read the
+    array.  Per-value appends and per-week metric arithmetic were a third of
+    the week at 2,000 citizens (docs/performance.md).
     """
 
     def __init__(self, n_muni: int):
         self._pending: list[tuple[int, float, WeekTally]] = []  # (week, model time, tallies)
+        self._weeks: list[int] = []  # the weeks whose metrics are computed
+        self._times: list[float] = []
+        self._values: list[np.ndarray] = []  # their metric tables, (weeks, rows, metrics) blocks
+        self._listed = 0  # computed weeks already in the Mesa lists
         self._row_names = row_names(n_muni)
         super().__init__(model_reporters={name: _region_value(name) for name in METRICS},
                          tables={"timeseries": ["step", "municipality", *METRICS]})
@@ -402,22 +408,60 @@ class MetricsCollector(mesa.DataCollector):
         """Record a week's :func:`week_tally` (``time`` is the Mesa model time)."""
         self._pending.append((week, time, tally))
 
-    def _flush(self) -> None:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The recorded weeks and their metrics: (weeks,) and (weeks, M + 1, len(METRICS)).
+
+        Rows are :func:`row_names`; columns follow ``METRICS``.  (Rows added to
+        the Mesa lists by other means than :meth:`add_week` are not in them.)
+        """
         pending = self.__dict__.get("_pending")
-        if not pending:
+        if pending:
+            self._pending = []
+            self._values.append(metric_tables([tally for _, _, tally in pending]))
+            self._weeks.extend(week for week, _, _ in pending)
+            self._times.extend(time for _, time, _ in pending)
+        if len(self._values) > 1:
+            self._values = [np.concatenate(self._values)]
+        values = self._values[0] if self._values else np.empty((0, len(self._row_names), len(METRICS)))
+        return np.array(self._weeks, dtype=np.int64), values
+
+    def _flush(self) -> None:
+        if "_values" not in self.__dict__:  # Mesa's __init__ reading the tables
             return
-        self._pending = []
+        weeks, values = self.arrays()
+        if self._listed == len(weeks):
+            return
+        new, new_weeks = values[self._listed:], weeks[self._listed:].tolist()
+        self._listed = len(weeks)
         tables, model_vars = self.__dict__["_tables"], self.__dict__["_model_vars"]
         timeseries = tables["timeseries"]
         rows = len(self._row_names)
-        timeseries["step"].extend(week for week, _, _ in pending for _ in range(rows))
-        timeseries["municipality"].extend(self._row_names * len(pending))
-        values = metric_tables([tally for _, _, tally in pending])  # (weeks, rows, metrics)
-        for name, column in zip(METRICS, values.reshape(-1, len(METRICS)).T.tolist(), strict=True):
+        timeseries["step"].extend(week for week in new_weeks for _ in range(rows))
+        timeseries["municipality"].extend(self._row_names * len(new_weeks))
+        for name, column in zip(METRICS, new.reshape(-1, len(METRICS)).T.tolist(), strict=True):
             timeseries[name].extend(column)
-        for name, column in zip(METRICS, values[:, -1].T.tolist(), strict=True):
+        for name, column in zip(METRICS, new[:, -1].T.tolist(), strict=True):
             model_vars[name].extend(column)
-        self.__dict__["_steps"].extend(time for _, time, _ in pending)
+        self.__dict__["_steps"].extend(self._times[len(self._times) - len(new_weeks):])
+
+    def timeseries_frame(self) -> pd.DataFrame:
+        """``get_table_dataframe("timeseries")``, built from :meth:`arrays` while the lists are unread.
+
+        The same frame: ``step`` (int64), ``municipality`` (str), then the
+        metrics (float64) in one block laid out as pandas lays out the
+        columns of a dict.
+        """
+        listed = self._tables["timeseries"]["step"]
+        weeks, values = self.arrays()
+        if listed or not len(weeks):  # rows already in the Mesa lists (or none at all): Mesa's frame
+            return self.get_table_dataframe("timeseries")
+        rows = len(self._row_names)
+        # (metrics, rows) C-contiguous: the block pandas makes of a dict of columns
+        block = np.ascontiguousarray(values.reshape(-1, len(METRICS)).T)
+        df = pd.DataFrame(block.T, columns=list(METRICS), copy=False)
+        df.insert(0, "step", np.repeat(weeks, rows))
+        df.insert(1, "municipality", self._row_names * len(weeks))
+        return df
 
     @property  # type: ignore[override]
     def tables(self) -> dict[str, dict[str, list]]:
@@ -494,4 +538,46 @@ def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
             result[name] = float(last_year[metric].mean())
         else:
             result[name] = float(df[metric].sum())
+    return result
+
+
+_OUTCOME_COLUMNS = np.array([METRICS.index(metric) for metric, _ in OUTCOMES.values()])
+
+
+def model_outcomes(model: Any) -> dict[str, float]:
+    """``outcomes(model.timeseries())`` without building the table: the same keys and values, bit for bit.
+
+    For runs whose scalar outcomes are all that is kept (sensitivity analysis,
+    calibration).  Reads the region's rows of the recorded metrics
+    (``MetricsCollector.arrays``) and aggregates them as pandas does in
+    :func:`outcomes`: the last value; the mean over the last 52 weeks skipping
+    NaN (the sum with NaN as 0, pairwise as NumPy sums, over the count of the
+    others; NaN when none); the sum with NaN as 0.
+    """
+    weeks, values = model.datacollector.arrays()
+    after = weeks > 0
+    if not after.any():
+        if not len(weeks):
+            raise UsageError("expected one of the table's municipalities [], got 'region'", argument="municipality")
+        raise UsageError("expected a run's time series with weeks after week 0 for 'region'", argument="timeseries")
+    steps = weeks[after]
+    # (outcome, week) rows of the region's values after week 0, each contiguous
+    region = np.ascontiguousarray(values[after, -1][:, _OUTCOME_COLUMNS].T)
+    last_year = steps > steps.max() - WEEKS_PER_YEAR
+    result = {}
+    for (name, (_, how)), column in zip(OUTCOMES.items(), region, strict=True):
+        if how == "final":
+            result[name] = float(column[-1])
+            continue
+        x = np.ascontiguousarray(column[last_year]) if how == "year" else column
+        missing = np.isnan(x)
+        if missing.any():
+            x = x.copy()
+            np.putmask(x, missing, 0.0)
+        total = np.add.reduce(x)
+        if how == "year":
+            count = np.float64(x.size - np.count_nonzero(missing))
+            result[name] = float(total / count) if count > 0 else float("nan")
+        else:
+            result[name] = float(total)
     return result
