@@ -233,6 +233,22 @@ def _run(name: str, steps: int, seed: int) -> CoProductionModel:
     return model
 
 
+def outcomes_pandas(timeseries, municipality="region"):
+    """metrics.outcomes as it aggregated with pandas (before its NumPy path)."""
+    df = timeseries[timeseries["municipality"] == municipality]
+    df = df[df["step"] > 0]
+    last_year = df[df["step"] > df["step"].max() - 52]
+    result = {}
+    for name, (metric, how) in M.OUTCOMES.items():
+        if how == "final":
+            result[name] = float(df[metric].iloc[-1])
+        elif how == "year":
+            result[name] = float(last_year[metric].mean())
+        else:
+            result[name] = float(df[metric].sum())
+    return result
+
+
 def _same(a: dict[str, float], b: dict[str, float]) -> bool:
     return list(a) == list(b) and all(
         type(a[k]) is type(b[k]) and ((np.isnan(a[k]) and np.isnan(b[k])) or np.float64(a[k]).tobytes()
@@ -243,8 +259,15 @@ def _same(a: dict[str, float], b: dict[str, float]) -> bool:
 def test_model_outcomes_equal_outcomes_of_the_table(name, steps, seed):
     model = _run(name, steps, seed)
     fast = M.model_outcomes(model)  # before the table is built
-    assert _same(fast, M.outcomes(model.timeseries()))
+    df = model.timeseries()
+    assert _same(fast, M.outcomes(df))
+    assert _same(fast, outcomes_pandas(df))
     assert _same(M.model_outcomes(model), fast)  # and after
+    for place in M.row_names(model.n_muni):
+        assert _same(M.outcomes(df, place), outcomes_pandas(df, place))
+    # a table whose metrics are not all float64 (read back from a file, say): pandas' arithmetic
+    as_int = df.assign(requests=df["requests"].round().astype(np.int64))
+    assert _same(M.outcomes(as_int), outcomes_pandas(as_int))
 
 
 def test_model_outcomes_nan_and_errors():
@@ -253,7 +276,11 @@ def test_model_outcomes_nan_and_errors():
     values[5:9, -1, :] = np.nan  # gaps skipped by the mean, 0 in the sum
     values[-1, -1, M.ROW["sgi"]] = np.nan  # a final NaN
     values[-60:, -1, M.ROW["mean_trust"]] = np.nan  # a year of NaN: NaN mean
-    assert _same(M.model_outcomes(model), M.outcomes(model.timeseries()))
+    df = model.timeseries()
+    assert _same(M.model_outcomes(model), M.outcomes(df))
+    assert _same(M.model_outcomes(model), outcomes_pandas(df))
+    result = M.model_outcomes(model)
+    assert np.isnan(result["sgi"]) and np.isnan(result["mean_trust_year"]) and not np.isnan(result["share_online"])
     empty = CoProductionModel(load_scenario(SCENARIOS / "baseline.toml", {"run.n_citizens": 100}), rng=1,
                               collect=False)
     with pytest.raises(M.UsageError):

@@ -202,40 +202,41 @@ def municipality_block(out, muni, contributions, stride, window_attended, hotspo
 def inequality_rows(hist, gini, top1, top10):
     """Gini coefficient and the top 1% and 10% shares of each row of ``hist`` (rows, values).
 
-    The arithmetic of ``metrics._inequality_rows`` row by row: every sum there
-    is of whole or half numbers below 2**53, exact in any order, and each
-    division and product here is the one NumPy does.
+    The arithmetic of ``metrics._inequality_rows`` (NumPy, before this kernel)
+    row by row: every sum there is of whole or half numbers below 2**53, exact
+    in any order, and each division and product here is the one NumPy does.
+    One pass up the values gives the count, the total and the rank sum; the
+    top shares take from the highest value down until ``k`` people are taken.
     """
     rows, width = hist.shape
     for r in range(rows):
         n = 0
         total_i = 0
+        rank_sum = 0.0
         for v in range(width):
-            n += hist[r, v]
-            total_i += v * hist[r, v]
+            c = hist[r, v]
+            if c == 0:
+                continue
+            rank_sum += v * (float(c * n) + c * (c + 1) / 2.0)  # n: the people ranked below v
+            n += c
+            total_i += v * c
         total = float(total_i)
         if n <= 0 or total <= 0.0:
             gini[r] = 0.0
             top1[r] = 0.0
             top10[r] = 0.0
             continue
-        rank_sum = 0.0
-        before = 0
-        for v in range(width):
-            c = hist[r, v]
-            rank_sum += v * (float(c * before) + c * (c + 1) / 2.0)
-            before += c
         nf = float(n)
         gini[r] = 2.0 * rank_sum / (nf * total) - (nf + 1.0) / nf
         for which in range(2):
-            share = 0.01 if which == 0 else 0.10
-            k = max(1, np.int64(np.ceil(share * n)))
+            k = max(1, np.int64(np.ceil((0.01 if which == 0 else 0.10) * n)))
             above = 0
             took = 0
             for v in range(width - 1, -1, -1):
+                if above >= k:
+                    break
                 c = hist[r, v]
-                take = min(c, max(0, k - above))
-                took += v * take
+                took += v * min(c, k - above)
                 above += c
             if which == 0:
                 top1[r] = took / total

@@ -203,14 +203,14 @@ def _with_total(a: np.ndarray, axis: int = 0) -> np.ndarray:
 _NO_LEVELS = np.zeros(5, dtype=np.int8)
 
 
-def _tally(model: Any, keys: _Keys) -> np.ndarray:
+def _tally(model: Any, keys: _Keys, out: np.ndarray | None = None) -> np.ndarray:
     """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
     One pass over the citizens (:func:`kernels.group_tally`): counts are exact,
     and each sum adds the group's values in citizen order, as a bincount would.
     """
     cit = model.citizens
-    out = np.empty((keys.G, _N_COLS))
+    out = np.empty((keys.G, _N_COLS)) if out is None else out
     # None before the first week: no IAP2 levels are counted then (after a burn-in the
     # citizens still hold week -1's channels, so week 0's level shares read 0)
     policy = model.policy_now
@@ -250,6 +250,7 @@ class WeekTally:
     weight: np.ndarray       # (WEIGHTED_METRICS, M): their weights
     legal_strength: float
     link_score: float
+    flat: np.ndarray | None = None  # groups, per_muni, own, weight, legal_strength, link_score in one array
 
 
 def week_tally(model: Any) -> WeekTally:
@@ -265,7 +266,11 @@ def week_tally(model: Any) -> WeekTally:
     # week 0), hitting the daily cap; real people on a hotspot on an average day (days of use / 7,
     # times real residents per simulated citizen); online at least once in the last 4 weeks (this
     # week and the 3 before; record follows the week).
-    block = np.empty((len(PER_MUNI) + 2 * len(WEIGHTED_METRICS), keys.M))
+    G, M, P, W = keys.G, keys.M, len(PER_MUNI), len(WEIGHTED_METRICS)
+    # everything but the histogram in one array (metric_tables stacks the weeks' at once)
+    flat = np.empty(G * _N_COLS + (P + 2 * W) * M + 2)
+    groups = _tally(model, keys, flat[:G * _N_COLS].reshape(G, _N_COLS))
+    block = flat[G * _N_COLS:-2].reshape(P + 2 * W, M)
     hist = kernels.municipality_block(
         block, cit.municipality, cit.contributions, keys.stride, cit.window_attended, cit.hotspot_used,
         cit.hotspot_ever, cit.hotspot_capped, cit.hotspot_days, cit.last_online, model.week - 4, model.queue.citizen,
@@ -276,11 +281,11 @@ def week_tally(model: Any) -> WeekTally:
         wards.municipality, wards.quality, keys.n_ward, munis.scale, munis.window_meetings, munis.window_comments,
         ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture, keys.n_citizens)
     keys.stride = hist.shape[1]
-    P, W = len(PER_MUNI), len(WEIGHTED_METRICS)
     links = model.levers["links"]
-    link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if keys.M > 1 else 0.0
-    return WeekTally(keys, _tally(model, keys), hist, block[:P], block[P:P + W], block[P + W:],
-                     float(model.legal_strength), float(link_score))
+    link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
+    flat[-2], flat[-1] = model.legal_strength, link_score
+    return WeekTally(keys, groups, hist, block[:P], block[P:P + W], block[P + W:],
+                     float(model.legal_strength), float(link_score), flat)
 
 
 def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
@@ -296,8 +301,22 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     out: dict[str, Any] = {}
     table = np.empty((T, len(METRICS), M + 1))
 
+    G, P, W = keys.G, len(PER_MUNI), len(WEIGHTED_METRICS)
+    if all(w.flat is not None for w in weeks):  # each week's tallies in one array: one stack
+        stacked = np.array([w.flat for w in weeks])
+        t = np.ascontiguousarray(stacked[:, :G * _N_COLS]).reshape(T, M, 3, 3, _N_COLS)
+        block = stacked[:, G * _N_COLS:-2].reshape(T, P + 2 * W, M)
+        week_per_muni = np.ascontiguousarray(block[:, :P])
+        own, weight = np.ascontiguousarray(block[:, P:P + W]), np.ascontiguousarray(block[:, P + W:])
+        legal, link_score = stacked[:, -2:-1], stacked[:, -1:]
+    else:
+        t = np.array([w.groups for w in weeks])
+        week_per_muni = np.array([w.per_muni for w in weeks])
+        own, weight = np.array([w.own for w in weeks]), np.array([w.weight for w in weeks])
+        legal = np.array([[w.legal_strength] for w in weeks])
+        link_score = np.array([[w.link_score] for w in weeks])
+
     # shares and means per view: (weeks, municipalities + region, 7 views, tally columns)
-    t = np.array([w.groups for w in weeks])
     views = np.concatenate([np.add.reduce(t, axis=(2, 3))[:, :, None], np.add.reduce(t, axis=3),
                             np.add.reduce(t, axis=2)], axis=2)
     share = _with_total(views, axis=1) / keys.n_view
@@ -315,12 +334,15 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     # participation inequality (Nielsen 2006) from the histograms of contributions
     width = max(w.contributions.shape[1] for w in weeks)
     hist = np.zeros((T, M, width), dtype=np.int64)
-    for i, w in enumerate(weeks):
-        hist[i, :, : w.contributions.shape[1]] = w.contributions
+    start = 0
+    for i in range(1, T + 1):  # runs of weeks with histograms of one width: one copy each
+        if i == T or weeks[i].contributions.shape[1] != weeks[start].contributions.shape[1]:
+            hist[start:i, :, :weeks[start].contributions.shape[1]] = [w.contributions for w in weeks[start:i]]
+            start = i
     out["gini_contributions"], out["top1_share"], out["top10_share"] = _inequality_rows(_with_total(hist, axis=1))
 
     # per-municipality quantities, region totals appended: (weeks, PER_MUNI, M + 1)
-    per_muni = _with_total(np.array([w.per_muni for w in weeks]), axis=2)
+    per_muni = _with_total(week_per_muni, axis=2)
     v = {name: per_muni[:, i] for i, name in enumerate(PER_MUNI)}
     n_off, nodes = v["officials_active"], v["nodes"]
     table[:, keys.copied_rows] = per_muni[:, keys.copied_src]
@@ -328,16 +350,12 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     per = np.stack([np.broadcast_to(n_m, n_off.shape), np.maximum(n_off, 1.0), np.maximum(nodes, 1.0)], axis=1)
     table[:, keys.ratio_rows] = keys.ratio_factor * per_muni[:, keys.ratio_src] / per[:, keys.ratio_per]
     # values whose region figure is a weighted mean
-    own = np.array([w.own for w in weeks])
-    weight = np.array([w.weight for w in weeks])
     total = np.add.reduce(weight, axis=2)
     total[:, 1] = np.maximum(v["resolved"][:, M], 1.0)
     table[:, keys.weighted_rows, :M] = own
     table[:, keys.weighted_rows, M] = np.add.reduce(own * weight, axis=2) / total
 
     # smart-governance index: the four categories of seed 002, equal weights (assumption)
-    legal = np.array([[w.legal_strength] for w in weeks])
-    link_score = np.array([[w.link_score] for w in weeks])
     out["sgi_national"] = (legal + link_score + table[:, ROW["open_data_value"]]) / 3.0
     retention = n_off / v["posts"]
     out["sgi_organisational"] = (table[:, ROW["official_skill"]] + table[:, ROW["official_ict_skill"]]
@@ -520,6 +538,14 @@ def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
     """Scalar outcomes of one run from its time series (see ``OUTCOMES``)."""
     expect_table(timeseries, "timeseries", ["step", "municipality", *(m for m, _ in OUTCOMES.values())],
                  what="a run's time series (the table simulate() returns)")
+    metrics = [m for m, _ in OUTCOMES.values()]
+    step = timeseries["step"]
+    if step.dtype.kind in "iu" and all(timeseries[m].dtype == np.float64 for m in set(metrics)):
+        # the table's own numbers (float64 metrics, whole steps): the arithmetic below without pandas
+        steps = step.to_numpy()
+        keep = (timeseries["municipality"] == municipality).to_numpy(dtype=bool) & (steps > 0)
+        if keep.any():
+            return _aggregate(steps[keep], np.ascontiguousarray(timeseries[metrics].to_numpy()[keep].T))
     df = timeseries[timeseries["municipality"] == municipality]
     df = df[df["step"] > 0]
     if df.empty:
@@ -541,31 +567,17 @@ def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
     return result
 
 
-_OUTCOME_COLUMNS = np.array([METRICS.index(metric) for metric, _ in OUTCOMES.values()])
+def _aggregate(steps: np.ndarray, columns: np.ndarray) -> dict[str, float]:
+    """``OUTCOMES`` from one place's rows after week 0: ``steps`` (weeks,) and ``columns`` (outcome, weeks).
 
-
-def model_outcomes(model: Any) -> dict[str, float]:
-    """``outcomes(model.timeseries())`` without building the table: the same keys and values, bit for bit.
-
-    For runs whose scalar outcomes are all that is kept (sensitivity analysis,
-    calibration).  Reads the region's rows of the recorded metrics
-    (``MetricsCollector.arrays``) and aggregates them as pandas does in
-    :func:`outcomes`: the last value; the mean over the last 52 weeks skipping
-    NaN (the sum with NaN as 0, pairwise as NumPy sums, over the count of the
-    others; NaN when none); the sum with NaN as 0.
+    The arithmetic of the pandas code in :func:`outcomes`: the last value; the
+    mean over the last 52 weeks skipping NaN (the sum with NaN as 0, pairwise
+    as NumPy sums, over the count of the others; NaN when none); the sum with
+    NaN as 0.
     """
-    weeks, values = model.datacollector.arrays()
-    after = weeks > 0
-    if not after.any():
-        if not len(weeks):
-            raise UsageError("expected one of the table's municipalities [], got 'region'", argument="municipality")
-        raise UsageError("expected a run's time series with weeks after week 0 for 'region'", argument="timeseries")
-    steps = weeks[after]
-    # (outcome, week) rows of the region's values after week 0, each contiguous
-    region = np.ascontiguousarray(values[after, -1][:, _OUTCOME_COLUMNS].T)
     last_year = steps > steps.max() - WEEKS_PER_YEAR
     result = {}
-    for (name, (_, how)), column in zip(OUTCOMES.items(), region, strict=True):
+    for (name, (_, how)), column in zip(OUTCOMES.items(), columns, strict=True):
         if how == "final":
             result[name] = float(column[-1])
             continue
@@ -581,3 +593,23 @@ def model_outcomes(model: Any) -> dict[str, float]:
         else:
             result[name] = float(total)
     return result
+
+
+_OUTCOME_COLUMNS = np.array([METRICS.index(metric) for metric, _ in OUTCOMES.values()])
+
+
+def model_outcomes(model: Any) -> dict[str, float]:
+    """``outcomes(model.timeseries())`` without building the table: the same keys and values, bit for bit.
+
+    For runs whose scalar outcomes are all that is kept (sensitivity analysis,
+    calibration).  Reads the region's rows of the recorded metrics
+    (``MetricsCollector.arrays``) and aggregates them as :func:`outcomes` does.
+    """
+    weeks, values = model.datacollector.arrays()
+    after = weeks > 0
+    if not after.any():
+        if not len(weeks):
+            raise UsageError("expected one of the table's municipalities [], got 'region'", argument="municipality")
+        raise UsageError("expected a run's time series with weeks after week 0 for 'region'", argument="timeseries")
+    # (outcome, week) rows of the region's values after week 0, each contiguous
+    return _aggregate(weeks[after], np.ascontiguousarray(values[after, -1][:, _OUTCOME_COLUMNS].T))
