@@ -429,7 +429,7 @@ class CoProductionModel(mesa.Model):
 
         ``date`` (next to ``step``, ``datetime64``) is the week's date: ``run.start_date + 7 step`` days.
         """
-        df = self.datacollector.get_table_dataframe("timeseries")
+        df = self.datacollector.timeseries_frame()
         df.insert(df.columns.get_loc("step") + 1, "date",
                   schedules.week_dates(self.config.run.start_date, df["step"].to_numpy()).astype("datetime64[ns]"))
         return df

@@ -28,9 +28,10 @@ from typing import Any
 
 import mesa
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
 
 from cosim.errors import UsageError, expect_table
+from cosim.outputs import kernels
 from cosim.outputs.catalogue import CATALOGUE, COMMENT_CHANNELS, run_outcomes
 from cosim.outputs.catalogue import CHANNELS as CHANNEL_NAMES
 from cosim.outputs.catalogue import IAP2_LEVELS as LEVEL_NAMES
@@ -64,41 +65,17 @@ METRICS: tuple[str, ...] = (
 )
 
 
-# Per-citizen category code for the tally: this week's channel (0-4), online,
-# adopted, participated in the last 52 weeks, trusting.  (The IAP2 level a
-# citizen reached follows from the channel and the week's policy, so the
-# level counts are read from the channel counts.)
-_CHANNEL, _ONLINE, _ADOPTED, _RECENT, _TRUSTING = 1, 5, 10, 20, 40
-_N_CODES = 80
-# Columns of the tally: counts of citizens with each indicator, then sums of the
-# continuous attributes (trust, literacy, awareness, privacy concern), then of
-# the latest IDP window's commenters and comments.
-ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = range(6)
-CH0, LV0 = 6, 11
-TRUST, LITERACY, AWARENESS, PRIVACY = 17, 18, 19, 20
-COMMENTED, COMMENTS = 21, 22
-_N_COLS = 23
-
-
-def _indicators(level_of_channel: np.ndarray) -> np.ndarray:
-    """(code, indicator) 0/1 matrix turning code counts into indicator counts.
-
-    ``level_of_channel[c]`` is the IAP2 level (0 none, 1-5) reached through
-    channel ``c`` this week (``WeekPolicy.level_of_channel``).
-    """
-    code = np.arange(_N_CODES)
-    channel = code // _CHANNEL % 5
-    level = level_of_channel[channel]
-    ind = np.zeros((_N_CODES, LV0 + 6))
-    ind[:, ONLINE] = code // _ONLINE % 2
-    ind[:, ADOPTED] = code // _ADOPTED % 2
-    ind[:, PART] = channel > 0
-    ind[:, E_PART] = (channel > 0) & (channel < 4)
-    ind[:, RECENT] = code // _RECENT % 2
-    ind[:, TRUSTING] = code // _TRUSTING
-    ind[code, CH0 + channel] = 1.0
-    ind[code, LV0 + level] = 1.0
-    return ind
+# Columns of the tally of each citizen group (kernels.group_tally): counts of
+# citizens online, adopted, taking part this week (through an e-channel), in the
+# last 52 weeks, trusting, by channel (CH0 + 0-4) and IAP2 level (LV0 + 0-5); sums
+# of trust, literacy, awareness, privacy concern; the latest IDP window's
+# commenters and comments.
+ONLINE, ADOPTED, PART, E_PART, RECENT, TRUSTING = (kernels.ONLINE, kernels.ADOPTED, kernels.PART, kernels.E_PART,
+                                                   kernels.RECENT, kernels.TRUSTING)
+CH0, LV0 = kernels.CH0, kernels.LV0
+TRUST, LITERACY, AWARENESS, PRIVACY = kernels.TRUST, kernels.LITERACY, kernels.AWARENESS, kernels.PRIVACY
+COMMENTED, COMMENTS = kernels.COMMENTED, kernels.COMMENTS
+_N_COLS = kernels.N_COLS
 
 
 # The tally is summed into 7 views per municipality: all its citizens, each
@@ -147,6 +124,9 @@ PER_MUNI = ("requests", "resolved", "dropped", "backlog", "trained", "breaches",
             # hotspot use this week
             "hotspot_users", "hotspot_ever", "hotspot_capped", "hotspot_daily",
             "online_month")
+# the rows kernels.municipality_block fills, in this order
+assert PER_MUNI.index("comments_online") == kernels.COMMENTS_FIRST and PER_MUNI.index("online_month") == len(PER_MUNI) - 1
+assert len(PER_MUNI) == kernels.COMMENTS_FIRST + len(COMMENT_CHANNELS) + kernels.HOTSPOT_ROWS
 COPIED_METRICS = tuple(name for name in PER_MUNI if name in METRICS)
 # ratio metrics: (numerator row of PER_MUNI, factor, per 0 citizen / 1 active official / 2 node)
 RATIO_METRICS = {
@@ -157,6 +137,7 @@ RATIO_METRICS = {
     "share_online_month": ("online_month", 1.0, 0),
 }
 WEIGHTED_METRICS = ("median_response_weeks", "mean_outcome", "open_data_value", "security_posture")
+assert len(WEIGHTED_METRICS) == kernels.WEIGHTED_ROWS
 OTHER_METRICS = tuple(name for name in METRICS if name not in TALLY_METRICS and name not in COPIED_METRICS
                       and name not in RATIO_METRICS and name not in WEIGHTED_METRICS)
 
@@ -176,10 +157,6 @@ class _Keys:
         self.G = 9 * M
         group = (cit.municipality.astype(np.intp) * 9 + cit.income * 3 + cit.lit_group).astype(np.intp)
         self.group = group
-        # members[g, i] = 1 when citizen i is in group g
-        self.members = sp.csr_matrix((np.ones(group.size), (group, np.arange(group.size))),
-                                     shape=(self.G, group.size))
-        self.group_code = group * _N_CODES
         n_g = np.bincount(group, minlength=self.G).astype(float).reshape(M, 3, 3)
         self.n_m = _with_total(n_g.sum(axis=(1, 2)))
         # citizens in each view (groups: at least 1, so an empty group reads 0)
@@ -199,24 +176,11 @@ class _Keys:
         self.weighted_rows = [METRICS.index(name) for name in WEIGHTED_METRICS]
         self.n_ward = np.bincount(cit.ward, minlength=model.wards.n).astype(float)
         self.posts = np.bincount(model.officials.municipality, minlength=M).astype(float)
-        self._indicator_cache: dict[bytes, np.ndarray] = {}
+        self.n_citizens = np.ascontiguousarray(self.n_m[:M])
         self.muni = cit.municipality.astype(np.intp)
+        # width of the histograms of contributions: a power of two (at least 16) above the largest
+        # count so far, so that it changes seldom (kernels.contribution_histogram)
         self.stride = 0
-        self.muni_offset = self.muni
-
-    def indicators(self, level_of_channel: np.ndarray) -> np.ndarray:
-        """The week's (code, indicator) matrix (one per IAP2 level map, kept)."""
-        key = level_of_channel.tobytes()
-        if key not in self._indicator_cache:
-            self._indicator_cache[key] = _indicators(level_of_channel)
-        return self._indicator_cache[key]
-
-    def contribution_key(self, top: int) -> tuple[np.ndarray, int]:
-        """Key municipality x contributions for a histogram with ``stride`` >= ``top`` bins each."""
-        if top > self.stride:
-            self.stride = 1 << max(4, (top - 1).bit_length())
-            self.muni_offset = self.muni * self.stride
-        return self.muni_offset, self.stride
 
 
 # each model's group keys, computed at its first recorded week (they go with the model)
@@ -239,34 +203,22 @@ def _with_total(a: np.ndarray, axis: int = 0) -> np.ndarray:
 _NO_LEVELS = np.zeros(5, dtype=np.int8)
 
 
-def _tally(model: Any, keys: _Keys) -> np.ndarray:
+def _tally(model: Any, keys: _Keys, out: np.ndarray | None = None) -> np.ndarray:
     """Counts and sums per (municipality, income group, literacy tercile): shape (M, 3, 3, columns).
 
-    One integer bincount over a combined (group, category) key gives every
-    count; a sparse product per continuous attribute (group x citizen
-    indicator matrix times the citizens' values) gives the sums, each in
-    citizen order as a bincount would add them.
+    One pass over the citizens (:func:`kernels.group_tally`): counts are exact,
+    and each sum adds the group's values in citizen order, as a bincount would.
     """
-    u16 = np.uint16
     cit = model.citizens
-    code = np.asarray(cit.channel, np.int8).astype(u16)  # * _CHANNEL (= 1)
-    code += np.multiply(cit.online, _ONLINE, dtype=u16)
-    code += np.multiply(cit.adopted, _ADOPTED, dtype=u16)
-    # participated in the last 52 weeks: week - 1 - last < 52
-    code += np.multiply(cit.last_participation > model.week - 1 - WEEKS_PER_YEAR, _RECENT, dtype=u16)
-    code += np.multiply(cit.trust > model.config.trust.share_trusting_threshold, _TRUSTING, dtype=u16)
-    counts = np.bincount(keys.group_code + code, minlength=keys.G * _N_CODES).reshape(keys.G, _N_CODES)
-    out = np.empty((keys.G, _N_COLS))
+    out = np.empty((keys.G, _N_COLS)) if out is None else out
     # None before the first week: no IAP2 levels are counted then (after a burn-in the
     # citizens still hold week -1's channels, so week 0's level shares read 0)
     policy = model.policy_now
     level_of_channel = _NO_LEVELS if policy is None else policy.level_of_channel
-    np.matmul(counts.astype(float), keys.indicators(level_of_channel), out=out[:, :TRUST])
-    members = keys.members  # one product per attribute: faster than one with the attributes stacked
-    window = cit.window_comments
-    for col, attribute in enumerate((cit.trust, cit.literacy, cit.awareness, cit.privacy_concern,
-                                     (window > 0).astype(float), window.astype(float)), TRUST):
-        out[:, col] = members @ attribute
+    # participated in the last 52 weeks: last > week - 1 - 52
+    kernels.group_tally(out, keys.group, cit.channel, cit.online, cit.adopted, cit.last_participation,
+                        model.week - 1 - WEEKS_PER_YEAR, cit.trust, float(model.config.trust.share_trusting_threshold),
+                        cit.literacy, cit.awareness, cit.privacy_concern, cit.window_comments, level_of_channel)
     return out.reshape(keys.M, 3, 3, _N_COLS)
 
 
@@ -275,27 +227,15 @@ def _inequality_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
     ``counts[..., v]`` is the number of people of a row with ``v``
     contributions.  Row by row this is ``mechanisms.gini_from_counts`` and
-    ``top_share_from_counts``; every sum is of whole (or half) numbers, so the
-    result does not depend on the order of summation (nor on empty bins added
-    at the top).
+    ``top_share_from_counts`` (:func:`kernels.inequality_rows`); every sum is of
+    whole (or half) numbers, so the result does not depend on the order of
+    summation (nor on empty bins added at the top).
     """
-    values = np.arange(counts.shape[-1])
-    n = np.add.reduce(counts, axis=-1)
-    total = np.add.reduce(values * counts, axis=-1).astype(float)
-    ok = (n > 0) & (total > 0)
-    safe_n = np.maximum(n, 1)
-    safe_total = np.where(ok, total, 1.0)
-    before = np.cumsum(counts, axis=-1) - counts  # people ranked below each value
-    rank_sum = np.add.reduce(values * (counts * before + counts * (counts + 1) / 2.0), axis=-1)
-    gini = np.where(ok, 2.0 * rank_sum / (safe_n * safe_total) - (safe_n + 1.0) / safe_n, 0.0)
-    # the top 1% and 10% (k people, at least 1) take from the highest values down
-    above = n[..., None] - before - counts  # people above each value
-    tops = []
-    for share in (0.01, 0.10):
-        k = np.maximum(1, np.ceil(share * n).astype(np.int64))[..., None]
-        take = np.minimum(counts, np.maximum(0, k - above))
-        tops.append(np.where(ok, np.add.reduce(values * take, axis=-1) / safe_total, 0.0))
-    return gini, tops[0], tops[1]
+    flat = np.ascontiguousarray(counts.reshape(-1, counts.shape[-1]), dtype=np.int64)
+    gini, top1, top10 = np.empty(flat.shape[0]), np.empty(flat.shape[0]), np.empty(flat.shape[0])
+    kernels.inequality_rows(flat, gini, top1, top10)
+    shape = counts.shape[:-1]
+    return gini.reshape(shape), top1.reshape(shape), top10.reshape(shape)
 
 
 @dataclass
@@ -310,17 +250,7 @@ class WeekTally:
     weight: np.ndarray       # (WEIGHTED_METRICS, M): their weights
     legal_strength: float
     link_score: float
-
-
-def _count(x: np.ndarray, slices: list[slice]) -> np.ndarray:
-    """Per municipality, the citizens with ``x`` true (or the sum of an integer ``x``), as floats.
-
-    Citizens are stored municipality by municipality (``Citizens.municipality_slices``): a
-    count per slice is exact, as ``np.bincount`` with weights is, and some 50 times faster.
-    """
-    if x.dtype == bool:
-        return np.array([np.count_nonzero(x[s]) for s in slices], dtype=float)
-    return np.array([x[s].sum() for s in slices], dtype=float)
+    flat: np.ndarray | None = None  # groups, per_muni, own, weight, legal_strength, link_score in one array
 
 
 def week_tally(model: Any) -> WeekTally:
@@ -328,45 +258,34 @@ def week_tally(model: Any) -> WeekTally:
     keys = _KEYS.get(model)
     if keys is None:
         keys = _KEYS[model] = _Keys(model)
-    M = keys.M
-    cit, off, nodes, munis = model.citizens, model.officials, model.nodes, model.municipalities
-    offset, stride = keys.contribution_key(int(cit.contributions.max()) + 1)
-    hist = np.bincount(offset + cit.contributions, minlength=M * stride).reshape(M, stride)
-    ws = model.week_stats
-    act = off.active
-    per_muni = np.array([
-        ws["requests"], ws["resolved"], ws["dropped"],
-        np.bincount(cit.municipality[model.queue.citizen], minlength=M),
-        ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
-        np.bincount(off.municipality, weights=act, minlength=M),
-        np.bincount(off.municipality, weights=off.skill * act, minlength=M),
-        np.bincount(off.municipality, weights=off.ict_skill * act, minlength=M),
-        keys.posts,
-        np.bincount(nodes.hotspot_municipality, minlength=M),
-        np.bincount(nodes.municipality, weights=nodes.up, minlength=M),
-        np.bincount(nodes.municipality, minlength=M),
+    cit, off, nodes, munis, wards, ws = (model.citizens, model.officials, model.nodes, model.municipalities,
+                                         model.wards, model.week_stats)
+    # PER_MUNI, then the values of WEIGHTED_METRICS and their weights (the region's figure is their
+    # weighted mean): median wait (weighted by requests resolved), mean outcome (the same, 0 when
+    # none), openness and security posture (by citizens).  Hotspot users this week, ever (since
+    # week 0), hitting the daily cap; real people on a hotspot on an average day (days of use / 7,
+    # times real residents per simulated citizen); online at least once in the last 4 weeks (this
+    # week and the 3 before; record follows the week).
+    G, M, P, W = keys.G, keys.M, len(PER_MUNI), len(WEIGHTED_METRICS)
+    # everything but the histogram in one array (metric_tables stacks the weeks' at once)
+    flat = np.empty(G * _N_COLS + (P + 2 * W) * M + 2)
+    groups = _tally(model, keys, flat[:G * _N_COLS].reshape(G, _N_COLS))
+    block = flat[G * _N_COLS:-2].reshape(P + 2 * W, M)
+    hist = kernels.municipality_block(
+        block, cit.municipality, cit.contributions, keys.stride, cit.window_attended, cit.hotspot_used,
+        cit.hotspot_ever, cit.hotspot_capped, cit.hotspot_days, cit.last_online, model.week - 4, model.queue.citizen,
+        ws["requests"], ws["resolved"], ws["dropped"], ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
         model.cumulative["resolved"], model.cumulative["dropped"],
-        np.bincount(model.wards.municipality, weights=model.wards.quality * keys.n_ward, minlength=M),
-        munis.scale * _count(cit.window_attended, cit.municipality_slices),
-        munis.window_meetings, *munis.window_comments.T,
-        # hotspot users this week, ever (since week 0), hitting the daily cap; and real people on a
-        # hotspot on an average day (days of use / 7, times real residents per simulated citizen)
-        _count(cit.hotspot_used, cit.municipality_slices),
-        _count(cit.hotspot_ever, cit.municipality_slices),
-        _count(cit.hotspot_capped, cit.municipality_slices),
-        np.bincount(cit.municipality, weights=cit.hotspot_days, minlength=M) * munis.scale / 7.0,
-        # online at least once in the last 4 weeks (this week and the 3 before; record follows the week)
-        _count(cit.last_online >= model.week - 4, cit.municipality_slices),
-    ], dtype=float)
-    # median wait (weighted by requests resolved), mean outcome (the same, 0 when none),
-    # openness and security posture (by citizens)
-    w = keys.n_m[:M]
-    own = np.array([ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture])
-    weight = np.array([np.maximum(ws["resolved"], 1e-9), ws["resolved"], w, w])
+        off.municipality, off.active, off.skill, off.ict_skill, keys.posts,
+        nodes.hotspot_municipality, nodes.municipality, nodes.up,
+        wards.municipality, wards.quality, keys.n_ward, munis.scale, munis.window_meetings, munis.window_comments,
+        ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture, keys.n_citizens)
+    keys.stride = hist.shape[1]
     links = model.levers["links"]
     link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
-    return WeekTally(keys, _tally(model, keys), hist, per_muni, own, weight,
-                     float(model.legal_strength), float(link_score))
+    flat[-2], flat[-1] = model.legal_strength, link_score
+    return WeekTally(keys, groups, hist, block[:P], block[P:P + W], block[P + W:],
+                     float(model.legal_strength), float(link_score), flat)
 
 
 def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
@@ -382,8 +301,22 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     out: dict[str, Any] = {}
     table = np.empty((T, len(METRICS), M + 1))
 
+    G, P, W = keys.G, len(PER_MUNI), len(WEIGHTED_METRICS)
+    if all(w.flat is not None for w in weeks):  # each week's tallies in one array: one stack
+        stacked = np.array([w.flat for w in weeks])
+        t = np.ascontiguousarray(stacked[:, :G * _N_COLS]).reshape(T, M, 3, 3, _N_COLS)
+        block = stacked[:, G * _N_COLS:-2].reshape(T, P + 2 * W, M)
+        week_per_muni = np.ascontiguousarray(block[:, :P])
+        own, weight = np.ascontiguousarray(block[:, P:P + W]), np.ascontiguousarray(block[:, P + W:])
+        legal, link_score = stacked[:, -2:-1], stacked[:, -1:]
+    else:
+        t = np.array([w.groups for w in weeks])
+        week_per_muni = np.array([w.per_muni for w in weeks])
+        own, weight = np.array([w.own for w in weeks]), np.array([w.weight for w in weeks])
+        legal = np.array([[w.legal_strength] for w in weeks])
+        link_score = np.array([[w.link_score] for w in weeks])
+
     # shares and means per view: (weeks, municipalities + region, 7 views, tally columns)
-    t = np.array([w.groups for w in weeks])
     views = np.concatenate([np.add.reduce(t, axis=(2, 3))[:, :, None], np.add.reduce(t, axis=3),
                             np.add.reduce(t, axis=2)], axis=2)
     share = _with_total(views, axis=1) / keys.n_view
@@ -401,12 +334,15 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     # participation inequality (Nielsen 2006) from the histograms of contributions
     width = max(w.contributions.shape[1] for w in weeks)
     hist = np.zeros((T, M, width), dtype=np.int64)
-    for i, w in enumerate(weeks):
-        hist[i, :, : w.contributions.shape[1]] = w.contributions
+    start = 0
+    for i in range(1, T + 1):  # runs of weeks with histograms of one width: one copy each
+        if i == T or weeks[i].contributions.shape[1] != weeks[start].contributions.shape[1]:
+            hist[start:i, :, :weeks[start].contributions.shape[1]] = [w.contributions for w in weeks[start:i]]
+            start = i
     out["gini_contributions"], out["top1_share"], out["top10_share"] = _inequality_rows(_with_total(hist, axis=1))
 
     # per-municipality quantities, region totals appended: (weeks, PER_MUNI, M + 1)
-    per_muni = _with_total(np.array([w.per_muni for w in weeks]), axis=2)
+    per_muni = _with_total(week_per_muni, axis=2)
     v = {name: per_muni[:, i] for i, name in enumerate(PER_MUNI)}
     n_off, nodes = v["officials_active"], v["nodes"]
     table[:, keys.copied_rows] = per_muni[:, keys.copied_src]
@@ -414,16 +350,12 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     per = np.stack([np.broadcast_to(n_m, n_off.shape), np.maximum(n_off, 1.0), np.maximum(nodes, 1.0)], axis=1)
     table[:, keys.ratio_rows] = keys.ratio_factor * per_muni[:, keys.ratio_src] / per[:, keys.ratio_per]
     # values whose region figure is a weighted mean
-    own = np.array([w.own for w in weeks])
-    weight = np.array([w.weight for w in weeks])
     total = np.add.reduce(weight, axis=2)
     total[:, 1] = np.maximum(v["resolved"][:, M], 1.0)
     table[:, keys.weighted_rows, :M] = own
     table[:, keys.weighted_rows, M] = np.add.reduce(own * weight, axis=2) / total
 
     # smart-governance index: the four categories of seed 002, equal weights (assumption)
-    legal = np.array([[w.legal_strength] for w in weeks])
-    link_score = np.array([[w.link_score] for w in weeks])
     out["sgi_national"] = (legal + link_score + table[:, ROW["open_data_value"]]) / 3.0
     retention = n_off / v["posts"]
     out["sgi_organisational"] = (table[:, ROW["official_skill"]] + table[:, ROW["official_ict_skill"]]
@@ -473,14 +405,19 @@ class MetricsCollector(mesa.DataCollector):
     recorded week) and ``get_table_dataframe`` / ``get_model_vars_dataframe``
     give what ``DataCollector.collect`` with a reporter per metric would.  A
     week arrives as its tallies (:func:`week_tally`); the metrics of all the
-    weeks not yet read are computed together (:func:`metric_tables`) and
-    become those lists when they are read.  Per-value appends and per-week
-    metric arithmetic were a third of the week at 2,000 citizens
-    (docs/performance.md).
+    weeks not yet read are computed together (:func:`metric_tables`) and kept
+    as one array (:meth:`arrays`), which becomes those lists only when they
+    are read: :meth:`timeseries_frame` and :func:`model_outcomes` read the
+    array.  Per-value appends and per-week metric arithmetic were a third of
+    the week at 2,000 citizens (docs/performance.md).
     """
 
     def __init__(self, n_muni: int):
         self._pending: list[tuple[int, float, WeekTally]] = []  # (week, model time, tallies)
+        self._weeks: list[int] = []  # the weeks whose metrics are computed
+        self._times: list[float] = []
+        self._values: list[np.ndarray] = []  # their metric tables, (weeks, rows, metrics) blocks
+        self._listed = 0  # computed weeks already in the Mesa lists
         self._row_names = row_names(n_muni)
         super().__init__(model_reporters={name: _region_value(name) for name in METRICS},
                          tables={"timeseries": ["step", "municipality", *METRICS]})
@@ -489,22 +426,60 @@ class MetricsCollector(mesa.DataCollector):
         """Record a week's :func:`week_tally` (``time`` is the Mesa model time)."""
         self._pending.append((week, time, tally))
 
-    def _flush(self) -> None:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The recorded weeks and their metrics: (weeks,) and (weeks, M + 1, len(METRICS)).
+
+        Rows are :func:`row_names`; columns follow ``METRICS``.  (Rows added to
+        the Mesa lists by other means than :meth:`add_week` are not in them.)
+        """
         pending = self.__dict__.get("_pending")
-        if not pending:
+        if pending:
+            self._pending = []
+            self._values.append(metric_tables([tally for _, _, tally in pending]))
+            self._weeks.extend(week for week, _, _ in pending)
+            self._times.extend(time for _, time, _ in pending)
+        if len(self._values) > 1:
+            self._values = [np.concatenate(self._values)]
+        values = self._values[0] if self._values else np.empty((0, len(self._row_names), len(METRICS)))
+        return np.array(self._weeks, dtype=np.int64), values
+
+    def _flush(self) -> None:
+        if "_values" not in self.__dict__:  # Mesa's __init__ reading the tables
             return
-        self._pending = []
+        weeks, values = self.arrays()
+        if self._listed == len(weeks):
+            return
+        new, new_weeks = values[self._listed:], weeks[self._listed:].tolist()
+        self._listed = len(weeks)
         tables, model_vars = self.__dict__["_tables"], self.__dict__["_model_vars"]
         timeseries = tables["timeseries"]
         rows = len(self._row_names)
-        timeseries["step"].extend(week for week, _, _ in pending for _ in range(rows))
-        timeseries["municipality"].extend(self._row_names * len(pending))
-        values = metric_tables([tally for _, _, tally in pending])  # (weeks, rows, metrics)
-        for name, column in zip(METRICS, values.reshape(-1, len(METRICS)).T.tolist(), strict=True):
+        timeseries["step"].extend(week for week in new_weeks for _ in range(rows))
+        timeseries["municipality"].extend(self._row_names * len(new_weeks))
+        for name, column in zip(METRICS, new.reshape(-1, len(METRICS)).T.tolist(), strict=True):
             timeseries[name].extend(column)
-        for name, column in zip(METRICS, values[:, -1].T.tolist(), strict=True):
+        for name, column in zip(METRICS, new[:, -1].T.tolist(), strict=True):
             model_vars[name].extend(column)
-        self.__dict__["_steps"].extend(time for _, time, _ in pending)
+        self.__dict__["_steps"].extend(self._times[len(self._times) - len(new_weeks):])
+
+    def timeseries_frame(self) -> pd.DataFrame:
+        """``get_table_dataframe("timeseries")``, built from :meth:`arrays` while the lists are unread.
+
+        The same frame: ``step`` (int64), ``municipality`` (str), then the
+        metrics (float64) in one block laid out as pandas lays out the
+        columns of a dict.
+        """
+        listed = self._tables["timeseries"]["step"]
+        weeks, values = self.arrays()
+        if listed or not len(weeks):  # rows already in the Mesa lists (or none at all): Mesa's frame
+            return self.get_table_dataframe("timeseries")
+        rows = len(self._row_names)
+        # (metrics, rows) C-contiguous: the block pandas makes of a dict of columns
+        block = np.ascontiguousarray(values.reshape(-1, len(METRICS)).T)
+        df = pd.DataFrame(block.T, columns=list(METRICS), copy=False)
+        df.insert(0, "step", np.repeat(weeks, rows))
+        df.insert(1, "municipality", self._row_names * len(weeks))
+        return df
 
     @property  # type: ignore[override]
     def tables(self) -> dict[str, dict[str, list]]:
@@ -563,6 +538,14 @@ def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
     """Scalar outcomes of one run from its time series (see ``OUTCOMES``)."""
     expect_table(timeseries, "timeseries", ["step", "municipality", *(m for m, _ in OUTCOMES.values())],
                  what="a run's time series (the table simulate() returns)")
+    metrics = [m for m, _ in OUTCOMES.values()]
+    step = timeseries["step"]
+    if step.dtype.kind in "iu" and all(timeseries[m].dtype == np.float64 for m in set(metrics)):
+        # the table's own numbers (float64 metrics, whole steps): the arithmetic below without pandas
+        steps = step.to_numpy()
+        keep = (timeseries["municipality"] == municipality).to_numpy(dtype=bool) & (steps > 0)
+        if keep.any():
+            return _aggregate(steps[keep], np.ascontiguousarray(timeseries[metrics].to_numpy()[keep].T))
     df = timeseries[timeseries["municipality"] == municipality]
     df = df[df["step"] > 0]
     if df.empty:
@@ -582,3 +565,51 @@ def outcomes(timeseries, municipality: str = "region") -> dict[str, float]:
         else:
             result[name] = float(df[metric].sum())
     return result
+
+
+def _aggregate(steps: np.ndarray, columns: np.ndarray) -> dict[str, float]:
+    """``OUTCOMES`` from one place's rows after week 0: ``steps`` (weeks,) and ``columns`` (outcome, weeks).
+
+    The arithmetic of the pandas code in :func:`outcomes`: the last value; the
+    mean over the last 52 weeks skipping NaN (the sum with NaN as 0, pairwise
+    as NumPy sums, over the count of the others; NaN when none); the sum with
+    NaN as 0.
+    """
+    last_year = steps > steps.max() - WEEKS_PER_YEAR
+    result = {}
+    for (name, (_, how)), column in zip(OUTCOMES.items(), columns, strict=True):
+        if how == "final":
+            result[name] = float(column[-1])
+            continue
+        x = np.ascontiguousarray(column[last_year]) if how == "year" else column
+        missing = np.isnan(x)
+        if missing.any():
+            x = x.copy()
+            np.putmask(x, missing, 0.0)
+        total = np.add.reduce(x)
+        if how == "year":
+            count = np.float64(x.size - np.count_nonzero(missing))
+            result[name] = float(total / count) if count > 0 else float("nan")
+        else:
+            result[name] = float(total)
+    return result
+
+
+_OUTCOME_COLUMNS = np.array([METRICS.index(metric) for metric, _ in OUTCOMES.values()])
+
+
+def model_outcomes(model: Any) -> dict[str, float]:
+    """``outcomes(model.timeseries())`` without building the table: the same keys and values, bit for bit.
+
+    For runs whose scalar outcomes are all that is kept (sensitivity analysis,
+    calibration).  Reads the region's rows of the recorded metrics
+    (``MetricsCollector.arrays``) and aggregates them as :func:`outcomes` does.
+    """
+    weeks, values = model.datacollector.arrays()
+    after = weeks > 0
+    if not after.any():
+        if not len(weeks):
+            raise UsageError("expected one of the table's municipalities [], got 'region'", argument="municipality")
+        raise UsageError("expected a run's time series with weeks after week 0 for 'region'", argument="timeseries")
+    # (outcome, week) rows of the region's values after week 0, each contiguous
+    return _aggregate(weeks[after], np.ascontiguousarray(values[after, -1][:, _OUTCOME_COLUMNS].T))
