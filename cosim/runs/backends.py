@@ -149,7 +149,7 @@ def plan_chunks(n_tasks: int, seconds: float | Sequence[float] | None = None, wo
     chunk: list[int] = []
     total = 0.0
     for i, t in enumerate(per_task):
-        if chunk and (total + t > CHUNK_SECONDS or len(chunk) >= cap):
+        if chunk and (total + t > CHUNK_SECONDS * (1 + 1e-9) or len(chunk) >= cap):
             chunks.append(chunk)
             chunk, total = [], 0.0
         chunk.append(i)
