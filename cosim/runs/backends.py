@@ -269,7 +269,7 @@ SECONDS_PER_CITIZEN_WEEK = 5e-7
 
 
 def seconds_per_run(n_citizens: int, steps: int) -> float:
-    """Rough wall time of one cosim run, for the estimate in a refusal."""
+    """Rough wall time of one cosim run, for the estimate in a refusal and the size of chunks (plan_chunks)."""
     return 0.02 + SECONDS_PER_CITIZEN_WEEK * n_citizens * steps
 
 
