@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
     check_output_location(out, replace=False)  # before the runs, not after them
     try:
         cal = calibrate(problem, out, workers=args.workers or 1, dask_address=args.dask,
-                        dask_local=args.dask_local, progress=not args.quiet)
+                        dask_local=args.dask_local, progress=not args.quiet, batch_size=args.batch_size)
     except KeyboardInterrupt:
         print(f"interrupted: every finished run is saved in {out}/{STORE_FILE}; rerun the same command to resume",
               file=sys.stderr)

@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     check_output_location(out, replace=False)  # before the runs, not after them
     try:
         table = run_experiment(exp, out, workers=args.workers or 1, dask_address=args.dask,
-                               dask_local=args.dask_local, retry_failed=args.retry_failed,
+                               dask_local=args.dask_local, retry_failed=args.retry_failed, batch_size=args.batch_size,
                                progress=not args.quiet,
                                figures=None if args.no_figures else summary_figures)
     except KeyboardInterrupt:

@@ -87,7 +87,7 @@ def main(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         runs = run_experiment(exp, out, workers=args.workers or 1, dask_address=args.dask,
-                              dask_local=args.dask_local, retry_failed=args.retry_failed, progress=not args.quiet)
+                              dask_local=args.dask_local, retry_failed=args.retry_failed, batch_size=args.batch_size, progress=not args.quiet)
     except BackendError as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:

@@ -68,6 +68,10 @@ def add_backend_arguments(parser: Any) -> None:
                          help="start a Dask LocalCluster with N single-threaded workers")
     backend.add_argument("--dask", metavar="ADDRESS",
                          help="connect to a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (dask-jobqueue)")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help="runs sent to a worker at once (default: small runs in chunks of about "
+                             f"{CHUNK_SECONDS:g} s of work, big runs one at a time; 1 sends every run on its own); "
+                             "results do not change")
 
 
 def check_backend_arguments(args: Any) -> None:
@@ -77,6 +81,8 @@ def check_backend_arguments(args: Any) -> None:
         raise UsageError(f"--workers: expected a positive number of processes, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:
         raise UsageError(f"--dask-local: expected a positive number of workers, got {args.dask_local}")
+    if getattr(args, "batch_size", None) is not None and args.batch_size < 1:
+        raise UsageError(f"--batch-size: expected a positive number of runs, got {args.batch_size}")
     check_workers(args.workers, "workers")
     check_workers(args.dask_local, "dask_local")
     if getattr(args, "dask", None) is not None:
@@ -109,6 +115,50 @@ def _call(fn: Callable[[Any], Any], task: Any) -> RunResult:
     return RunResult(True, value=value, seconds=time.perf_counter() - start)
 
 
+def call_chunk(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[RunResult]:
+    """``_call(fn, task)`` for every task, in order: one unit of work for a worker (a chunk of runs)."""
+    return [_call(fn, task) for task in tasks]
+
+
+#: Small runs are sent in chunks of about this many seconds of work (estimated, see ``seconds_per_run``):
+#: long enough that a chunk's round trip and bookkeeping are a small share, short enough that progress
+#: and the store keep up and the last chunks finish together.
+CHUNK_SECONDS = 1.5
+#: ... and at most this share of one worker's runs, so every worker stays busy to the end.
+CHUNK_SHARE = 0.25
+
+
+def plan_chunks(n_tasks: int, seconds: float | Sequence[float] | None = None, workers: int = 1,
+                batch_size: int | None = None) -> list[list[int]]:
+    """Task indices grouped into the chunks sent to workers, in task order.
+
+    ``batch_size`` given: chunks of that many runs (1: every run on its own).
+    Otherwise (auto) consecutive runs are packed until their estimated
+    ``seconds`` (one per task, or one for all) reach :data:`CHUNK_SECONDS`, with
+    at most :data:`CHUNK_SHARE` of one worker's share of the runs in a chunk; a run estimated
+    at ``CHUNK_SECONDS`` or more stays alone.  Without an estimate every run is its own chunk.
+    """
+    if batch_size is not None:
+        size = max(1, int(batch_size))
+        return [list(range(i, min(i + size, n_tasks))) for i in range(0, n_tasks, size)]
+    if seconds is None or n_tasks == 0:
+        return [[i] for i in range(n_tasks)]
+    per_task = [float(seconds)] * n_tasks if isinstance(seconds, int | float) else [float(s) for s in seconds]
+    cap = max(1, int(CHUNK_SHARE * n_tasks / max(1, int(workers))))
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    total = 0.0
+    for i, t in enumerate(per_task):
+        if chunk and (total + t > CHUNK_SECONDS * (1 + 1e-9) or len(chunk) >= cap):
+            chunks.append(chunk)
+            chunk, total = [], 0.0
+        chunk.append(i)
+        total += t
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 def map_runs(
     fn: Callable[[Any], Any],
     tasks: Sequence[Any],
@@ -119,6 +169,9 @@ def map_runs(
     progress: bool = True,
     desc: str = "runs",
     executor: Any = None,
+    seconds: float | Sequence[float] | None = None,
+    batch_size: int | None = None,
+    batch_fn: Callable[[Sequence[Any]], list[RunResult]] | None = None,
 ) -> Iterator[tuple[int, RunResult]]:
     """Apply ``fn`` to every task; yield ``(task index, RunResult)`` as each finishes.
 
@@ -129,13 +182,26 @@ def map_runs(
     ``executor``: an open ``concurrent.futures`` executor to submit to instead
     (the backend arguments are then ignored), for callers that send many small
     batches, e.g. calibration, and would otherwise start a pool per batch.
+
+    Batching: ``seconds`` (each task's estimated run time, or one for all,
+    e.g. from :func:`seconds_per_run`) lets small runs travel in chunks
+    (:func:`plan_chunks`) to worker processes or Dask; ``batch_size`` fixes the
+    chunk size (1: one run per task, as without an estimate).  In this process
+    (``workers == 1``) runs go one at a time unless ``batch_size`` says
+    otherwise.  A chunk is one call of ``batch_fn(tasks)`` (default
+    ``call_chunk(fn, tasks)``), which must give ``[_call(fn, t) for t in tasks]``.
+    Results are still yielded per run, and do not depend on the chunks.
     """
     from tqdm import tqdm
 
+    n_workers = dask_local or getattr(executor, "workers", None) or getattr(executor, "_max_workers", None) or workers
+    if batch_size is None and executor is None and not (dask_address or dask_local) and workers <= 1:
+        seconds = None  # in this process chunks save nothing and delay saving finished runs
+    chunks = plan_chunks(len(tasks), seconds, int(n_workers or 1), batch_size)
     bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress or None, smoothing=0.05)
     failed = 0
     try:
-        for i, res in _dispatch(fn, tasks, workers, dask_address, dask_local, executor):
+        for i, res in _dispatch(fn, tasks, workers, dask_address, dask_local, executor, chunks, batch_fn):
             failed += not res.ok
             bar.update(1)
             if failed:
@@ -145,36 +211,50 @@ def map_runs(
         bar.close()
 
 
-def _dispatch(fn, tasks, workers, dask_address, dask_local, executor=None) -> Iterator[tuple[int, RunResult]]:
+def _dispatch(fn, tasks, workers, dask_address, dask_local, executor=None, chunks=None,
+              batch_fn=None) -> Iterator[tuple[int, RunResult]]:
     if not tasks:
         return
+    chunks = chunks if chunks is not None else [[i] for i in range(len(tasks))]
     if isinstance(executor, WorkerPool):
-        yield from executor.run(fn, tasks)
+        yield from executor.run(fn, tasks, chunks, batch_fn)
     elif executor is not None:
-        yield from _submit(executor, fn, tasks)
+        yield from _submit(executor, fn, tasks, chunks, batch_fn)
     elif dask_address or dask_local:
-        yield from _dask(fn, tasks, dask_address, dask_local)
+        yield from _dask(fn, tasks, dask_address, dask_local, chunks, batch_fn)
     elif workers <= 1:
-        for i, task in enumerate(tasks):
-            yield i, _call(fn, task)
+        for chunk in chunks:
+            if len(chunk) == 1:
+                yield chunk[0], _call(fn, tasks[chunk[0]])
+            else:
+                yield from zip(chunk, _run_chunk(fn, batch_fn, [tasks[i] for i in chunk]), strict=True)
     else:
         pool = WorkerPool(workers)
         try:
-            yield from pool.run(fn, tasks)
+            yield from pool.run(fn, tasks, chunks, batch_fn)
         finally:
             pool.shutdown(cancel_futures=True)
 
 
-def _submit(pool, fn, tasks) -> Iterator[tuple[int, RunResult]]:
-    """Submit every task to an open executor; yield results as they finish."""
-    pending = {pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
+def _run_chunk(fn, batch_fn, tasks) -> list[RunResult]:
+    """One chunk of runs in this process: ``batch_fn(tasks)``, else ``call_chunk(fn, tasks)``."""
+    return batch_fn(tasks) if batch_fn is not None else call_chunk(fn, tasks)
+
+
+def _submit(pool, fn, tasks, chunks, batch_fn=None) -> Iterator[tuple[int, RunResult]]:
+    """Submit every chunk of tasks to an open executor; yield each run's result as its chunk finishes."""
+    pending = {pool.submit(_run_chunk, fn, batch_fn, [tasks[i] for i in chunk]): chunk for chunk in chunks}
     try:
         # as_completed, not a wait(FIRST_COMPLETED) loop: that rescans every pending
         # future per result, O(n^2) (9 s of overhead for 8,000 runs, measured)
         for fut in as_completed(list(pending)):
-            i = pending.pop(fut)
+            chunk = pending.pop(fut)
             exc = fut.exception()
-            yield i, (RunResult(False, error=f"worker died: {exc!r}") if exc else fut.result())
+            if exc:
+                for i in chunk:
+                    yield i, RunResult(False, error=f"worker died: {exc!r}")
+            else:
+                yield from zip(chunk, fut.result(), strict=True)
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -189,7 +269,7 @@ SECONDS_PER_CITIZEN_WEEK = 5e-7
 
 
 def seconds_per_run(n_citizens: int, steps: int) -> float:
-    """Rough wall time of one cosim run, for the estimate in a refusal."""
+    """Rough wall time of one cosim run, for the estimate in a refusal and the size of chunks (plan_chunks)."""
     return 0.02 + SECONDS_PER_CITIZEN_WEEK * n_citizens * steps
 
 
@@ -299,31 +379,44 @@ class WorkerPool:
             return f"a worker process was killed by {name}{why.get(name, '')}"
         return f"a worker process exited with code {code}"
 
-    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, RunResult]]:
-        """Run every task; yield ``(task index, RunResult)`` as each finishes, whatever workers die."""
+    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any], chunks: Sequence[Sequence[int]] | None = None,
+            batch_fn: Callable[[Sequence[Any]], list[RunResult]] | None = None) -> Iterator[tuple[int, RunResult]]:
+        """Run every task; yield ``(task index, RunResult)`` as each finishes, whatever workers die.
+
+        ``chunks`` (task indices, default one task each) are sent to a worker as
+        one unit (see :func:`map_runs`).  When a worker dies, every run of the
+        chunks it was on is charged an attempt, and the unfinished runs of broken
+        chunks are sent again one per task, so a run that kills its worker takes
+        no other run down with it.
+        """
         attempts = [0] * len(tasks)
-        todo = list(range(len(tasks)))
+        todo = [list(c) for c in chunks] if chunks is not None else [[i] for i in range(len(tasks))]
         breaks_without_progress = 0
         while todo:
             pool = self._executor()
             futures = {}
             try:
-                for i in todo:
+                for chunk in todo:
                     token = next(self._tokens)
-                    futures[pool.submit(_tracked_call, fn, tasks[i], token)] = (i, token)
+                    futures[pool.submit(_tracked_call, fn, [tasks[i] for i in chunk], token, batch_fn)] = (chunk,
+                                                                                                            token)
                 if not self._processes:
                     self._processes = list(getattr(pool, "_processes", {}).values())
                 todo, broken = [], {}
                 # as_completed, not a wait(FIRST_COMPLETED) loop: that rescans every pending
                 # future per result, O(n^2) (9 s of overhead for 8,000 runs, measured)
                 for fut in as_completed(list(futures)):
-                    i, token = futures.pop(fut)
+                    chunk, token = futures.pop(fut)
                     exc = fut.exception()
                     if isinstance(exc, BrokenProcessPool):
-                        broken[token] = i
+                        broken[token] = chunk
                         continue
                     breaks_without_progress = 0
-                    yield i, (RunResult(False, error=f"worker failed: {exc!r}") if exc else fut.result())
+                    if exc:
+                        for i in chunk:
+                            yield i, RunResult(False, error=f"worker failed: {exc!r}")
+                    else:
+                        yield from zip(chunk, fut.result(), strict=True)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
@@ -339,14 +432,16 @@ class WorkerPool:
             exits = {p.pid: p.exitcode for p in self._processes}
             guilty = {t for t, pid in running.items() if exits.get(pid) != -signal.SIGTERM} or set(running)
             breaks_without_progress += 1
-            for token, i in sorted(broken.items(), key=lambda kv: kv[1]):
-                if token in guilty or breaks_without_progress > self.max_attempts:
-                    attempts[i] += 1
-                if attempts[i] >= self.max_attempts or breaks_without_progress > self.max_attempts:
-                    yield i, RunResult(False, error=f"WorkerDied: {cause} while running this run, "
-                                                    f"{attempts[i]} time(s); not sent again")
-                else:
-                    todo.append(i)
+            for token, chunk in sorted(broken.items(), key=lambda kv: kv[1][0]):
+                for i in chunk:
+                    if token in guilty or breaks_without_progress > self.max_attempts:
+                        attempts[i] += 1
+                    if attempts[i] >= self.max_attempts or breaks_without_progress > self.max_attempts:
+                        yield i, RunResult(False, error=f"WorkerDied: {cause} while running this run, "
+                                                        f"{attempts[i]} time(s); not sent again")
+                    else:
+                        todo.append([i])
+            todo.sort()
 
 
 def _worker_init(parent_pid: int, slots: Any, counter: Any, main_thread: bool, pids: Any = None) -> None:
@@ -389,12 +484,13 @@ def die_with_parent(parent_pid: int, *, use_prctl: bool = True, poll_s: float = 
     threading.Thread(target=watch, name="cosim-die-with-parent", daemon=True).start()
 
 
-def _tracked_call(fn: Callable[[Any], Any], task: Any, token: int) -> RunResult:
-    """``_call``, noting ``token`` in this worker's slot while the run is in progress."""
+def _tracked_call(fn: Callable[[Any], Any], tasks: Sequence[Any], token: int,
+                  batch_fn: Callable[[Sequence[Any]], list[RunResult]] | None = None) -> list[RunResult]:
+    """One chunk of runs (``_run_chunk``), noting ``token`` in this worker's slot while it is in progress."""
     if _slots is not None and _slot < len(_slots):
         _slots[_slot] = token
     try:
-        return _call(fn, task)
+        return _run_chunk(fn, batch_fn, tasks)
     finally:
         if _slots is not None and _slot < len(_slots):
             _slots[_slot] = _IDLE
@@ -413,7 +509,7 @@ def check_dask_address(address: str) -> None:
                          argument="dask") from None
 
 
-def _dask(fn, tasks, address, n_local) -> Iterator[tuple[int, RunResult]]:
+def _dask(fn, tasks, address, n_local, chunks=None, batch_fn=None) -> Iterator[tuple[int, RunResult]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -429,15 +525,18 @@ def _dask(fn, tasks, address, n_local) -> Iterator[tuple[int, RunResult]]:
             cluster = LocalCluster(n_workers=int(n_local), threads_per_worker=1, processes=True,
                                    dashboard_address=None)
             client = Client(cluster)
+        chunks = chunks if chunks is not None else [[i] for i in range(len(tasks))]
         with client:
-            futures = client.map(_call, [fn] * len(tasks), tasks, pure=False)
-            index = {f.key: i for i, f in enumerate(futures)}
+            futures = client.map(_run_chunk, [fn] * len(chunks), [batch_fn] * len(chunks),
+                                 [[tasks[i] for i in chunk] for chunk in chunks], pure=False)
+            index = {f.key: chunk for chunk, f in zip(chunks, futures, strict=True)}
             for fut in as_completed(futures):
-                i = index[fut.key]
+                chunk = index[fut.key]
                 if fut.status == "error":
-                    yield i, RunResult(False, error=f"dask task failed: {fut.exception()!r}")
+                    for i in chunk:
+                        yield i, RunResult(False, error=f"dask task failed: {fut.exception()!r}")
                 else:
-                    yield i, fut.result()
+                    yield from zip(chunk, fut.result(), strict=True)
                 fut.release()
     finally:
         if cluster is not None:

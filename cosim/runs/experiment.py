@@ -63,6 +63,7 @@ from cosim.outputs.metrics import OUTCOMES
 from cosim.outputs.results import remove_stale_temporaries, write_parquet
 from cosim.runs import evaluators
 from cosim.runs.backends import batch_problem, seconds_per_run
+from cosim.runs.batch import task_seconds
 from cosim.runs.design import count_points, design, salib_problem
 from cosim.runs.ids import REPLICATION_STRIDE, run_id_of, run_seed_of
 from cosim.runs.spec import Experiment, Factor
@@ -554,6 +555,7 @@ def run_experiment(
     retry_failed: bool = False,
     progress: bool = True,
     figures: FigureWriter | None = None,
+    batch_size: int | None = None,
 ) -> pd.DataFrame:
     """Run every (design point, replication) not yet in ``out``; return the full runs table.
 
@@ -564,7 +566,10 @@ def run_experiment(
     ``out/manifest.json`` and, given a ``figures`` writer (e.g.
     :func:`cosim.reports.experiment.summary_figures`), ``out/figures/`` are written at the end.  Failed
     runs are kept (status "failed", their error) and are rerun only with
-    ``retry_failed``.  Raises :class:`cosim.errors.UsageError` when ``out`` holds another
+    ``retry_failed``.  ``batch_size``: runs sent to a worker at once (default:
+    small runs in chunks of about a second and a half of work, see
+    :func:`cosim.runs.backends.map_runs`; 1: one at a time); results do not
+    depend on it.  Raises :class:`cosim.errors.UsageError` when ``out`` holds another
     experiment or the backend cannot start (nothing is written then).
     """
     from cosim.errors import expect_int, expect_path, expect_type
@@ -573,6 +578,8 @@ def run_experiment(
     expect_type(exp, "exp", Experiment, "an Experiment (from cosim.runs.experiment.load_experiment(path))")
     out = Path(expect_path(out, "out", what="a results folder path (str or pathlib.Path)"))
     check_workers(expect_int(workers, "workers", minimum=1))
+    if batch_size is not None:
+        batch_size = expect_int(batch_size, "batch_size", minimum=1, what="a number of runs")
     too_big = scale_problem(exp, count_points(exp), workers)  # e.g. replications raised after loading
     if too_big:
         raise UsageError(too_big, argument="replications")
@@ -608,7 +615,8 @@ def run_experiment(
         try:
             with _one_blas_thread(workers > 1 and not (dask_address or dask_local)):
                 runs = map_runs(evaluators.evaluate_run, tasks, workers=workers, dask_address=dask_address,
-                                dask_local=dask_local, progress=progress, desc=exp.name)
+                                dask_local=dask_local, progress=progress, desc=exp.name,
+                                seconds=[task_seconds(t) for t in tasks], batch_size=batch_size)
                 for i, res in runs:
                     begin()
                     p, r = todo[i]

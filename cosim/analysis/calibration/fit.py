@@ -130,11 +130,11 @@ class Calibration:
 
 
 def calibrate(problem: Problem, out: Path, *, workers: int = 1, dask_address: str | None = None,
-              dask_local: int | None = None, progress: bool = True) -> Calibration:
+              dask_local: int | None = None, progress: bool = True, batch_size: int | None = None) -> Calibration:
     """Run the fit (resuming from the runs in ``out``) and summarise it; nothing but the run store is written."""
     started = time.time()
     runner = Runner(problem, out, workers=workers, dask_address=dask_address, dask_local=dask_local,
-                    progress=progress)
+                    progress=progress, batch_size=batch_size)
     try:
         runner.start_bar(problem.budget, f"calibrate ({problem.method})")
         fit = _run_abc(runner, problem) if problem.method == "abc" else optimize_de(runner, problem)

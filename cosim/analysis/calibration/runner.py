@@ -55,8 +55,9 @@ class Runner:
     """
 
     def __init__(self, problem: Problem, out: Path, *, workers: int = 1, dask_address: str | None = None,
-                 dask_local: int | None = None, progress: bool = True):
+                 dask_local: int | None = None, progress: bool = True, batch_size: int | None = None):
         self.problem = problem
+        self.batch_size = batch_size  # runs sent to a worker at once (None: small runs in chunks, map_runs)
         self.out = out
         self.workers, self.dask_address, self.dask_local = workers, dask_address, dask_local
         self.store = RunStore(out)
@@ -184,7 +185,10 @@ class Runner:
         if self.bar is not None:
             self.bar.update(len(ids) * reps - len(jobs))
         try:
-            for i, res in map_runs(simulate_targets, jobs, progress=False, **self._backend()):
+            from cosim.runs.batch import task_seconds
+
+            for i, res in map_runs(simulate_targets, jobs, progress=False, seconds=[task_seconds(j) for j in jobs],
+                                   batch_size=self.batch_size, **self._backend()):
                 self._begin()
                 if len(self.stored_points) < len(self.points):
                     self.store.add_points(np.array(self.points), start=len(self.stored_points))
