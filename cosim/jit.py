@@ -23,7 +23,7 @@ expressions they replace (the golden outputs pin this):
 
 Each kernel has a test that it equals the NumPy mechanism functions
 (:mod:`cosim.model.mechanisms`) bit for bit on random inputs
-(``tests/test_kernels.py``).  Compiled code is cached on disk
+(``tests/test_kernels_*.py``).  Compiled code is cached on disk
 (``cache=True``: ``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``), so
 a new process loads it instead of compiling.
 """

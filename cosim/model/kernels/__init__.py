@@ -2,5 +2,5 @@
 
 One module per stage module (``access``, ``participation``, ``services``,
 ``trust``); a stage calls its kernels instead of a chain of NumPy calls, and
-``tests/test_kernels.py`` checks each against the mechanism functions it fuses.
+``tests/test_kernels_<module>.py`` checks each against the mechanism functions it fuses.
 """
