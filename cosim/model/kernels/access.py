@@ -1,0 +1,249 @@
+"""Kernels of stages 3-6 (access, literacy, awareness, adoption): each one pass over the citizens.
+
+Each kernel fuses a chain of :mod:`cosim.model.mechanisms` calls that a stage
+of :mod:`cosim.model.stages.citizens` made one NumPy call at a time, with the
+same floating-point operations in the same order (rules: :mod:`cosim.jit`).
+The transcendental steps stay NumPy calls between kernels: the power of
+mechanisms.hotspot_use_chance and the exponential of mechanisms.intention.
+``tests/test_kernels_access.py`` checks every kernel against the mechanism
+functions bit for bit.
+
+The helpers below are NumPy's elementwise rules for one float:
+``np.minimum``/``np.maximum`` (a NaN propagates) and ``np.clip`` (NumPy 2's
+``min(max(x, lo), hi)``, a NaN passes through).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosim.jit import kernel
+
+
+@kernel
+def _minimum(a, b):
+    """np.minimum(a, b) for one pair of floats."""
+    if a <= b or a != a:
+        return a
+    return b
+
+
+@kernel
+def _maximum(a, b):
+    """np.maximum(a, b) for one pair of floats."""
+    if a >= b or a != a:
+        return a
+    return b
+
+
+@kernel
+def _clip(x, lo, hi):
+    """np.clip(x, lo, hi) for one float (NumPy 2: min(max(x, lo), hi), a NaN passes through)."""
+    if x != x:
+        return x
+    if not x > lo:
+        x = lo
+    if not x < hi:
+        x = hi
+    return x
+
+
+@kernel
+def _capacity_share(demand, capacity, out):
+    """mechanisms.capacity_share(demand, capacity) into ``out`` (demand: whole numbers of users per node)."""
+    for k in range(demand.size):
+        d = float(demand[k])
+        if d > 0:
+            out[k] = _minimum(1.0, capacity[k] / _maximum(d, 1.0))
+        else:
+            out[k] = 1.0
+
+
+@kernel
+def hotspot_use_base(habit, age, hs, base, youth_factor, x, e):
+    """The base and exponent of mechanisms.hotspot_use_chance for each hotspot user ``hs``.
+
+    ``x = (1 - base)(1 - habit)`` and ``e = youth_factor`` for the young, else 1;
+    the caller takes ``x ** e`` with NumPy (a non-integer power stays out of
+    kernels) and passes it to :func:`access_week`.
+    """
+    for j in range(hs.size):
+        i = hs[j]
+        x[j] = (1.0 - base) * (1.0 - habit[i])
+        e[j] = youth_factor if age[i] == 0 else 1.0
+
+
+@kernel
+def access_week(device, afford, data_factor, municipality, u, row_data, row_hotspot, row_centre, row_use,
+                hs, hs_node, hotspot_known, nbr_hotspot, demand_mb, hs_power, signage, word_of_mouth,
+                campaign_reach, cap_mb, node_up, node_capacity, cc, cc_node, literacy, use_floor,
+                online, hotspot_ok):
+    """Who is online this week (stages.access and stages.hotspots in one pass each over citizens and users).
+
+    Fuses: own data ``u[DATA] < affordability (x data_factor of the municipality
+    when ``data_factor`` is not empty)``; hotspot discovery
+    (mechanisms.hotspot_discovery, sets ``hotspot_known``), the hotspot askers'
+    capacity share (mechanisms.capacity_share) times use chance
+    (mechanisms.hotspot_use_chance: ``1 - hs_power``) times mechanisms.cap_share;
+    the access-centre askers' capacity share; mechanisms.online_access and
+    mechanisms.use_chance.  Writes ``online`` and ``hotspot_ok`` (all citizens).
+    """
+    n = device.size
+    n_nodes = node_capacity.size
+    has_data = np.empty(n, dtype=np.bool_)
+    factor = data_factor.size > 0
+    for i in range(n):
+        a = afford[i] * data_factor[municipality[i]] if factor else afford[i]
+        has_data[i] = u[row_data, i] < a
+        hotspot_ok[i] = False
+    count = np.zeros(n_nodes, dtype=np.int64)
+    served = np.empty(n_nodes)
+    if hs.size:
+        ask = np.zeros(hs.size, dtype=np.bool_)
+        for j in range(hs.size):
+            i = hs[j]
+            if device[i] != 2:
+                continue
+            if not hotspot_known[i]:  # knew it at the start of the week? if not, may discover it
+                discover = _minimum(1.0, signage + word_of_mouth * nbr_hotspot[i] + campaign_reach)
+                if u[row_hotspot, i] < discover:
+                    hotspot_known[i] = True
+            elif not has_data[i] and node_up[hs_node[j]]:
+                ask[j] = True
+                count[hs_node[j]] += 1
+        _capacity_share(count, node_capacity, served)
+        for j in range(hs.size):
+            if ask[j]:
+                i = hs[j]
+                chance = served[hs_node[j]] * (1.0 - hs_power[j]) * _minimum(1.0, cap_mb / demand_mb[i])
+                hotspot_ok[i] = u[row_hotspot, i] < chance
+    # those still offline ask their access centre, if it is up
+    centre_ok = np.zeros(n, dtype=np.bool_)
+    count[:] = 0
+    ask_c = np.zeros(cc.size, dtype=np.bool_)
+    for j in range(cc.size):
+        i = cc[j]
+        on_phone = (device[i] == 2 and has_data[i]) or hotspot_ok[i]
+        if not on_phone and node_up[cc_node[j]]:
+            ask_c[j] = True
+            count[cc_node[j]] += 1
+    _capacity_share(count, node_capacity, served)
+    for j in range(cc.size):
+        if ask_c[j]:
+            i = cc[j]
+            centre_ok[i] = u[row_centre, i] < served[cc_node[j]]
+    for i in range(n):
+        access = ((device[i] == 2) and (has_data[i] or hotspot_ok[i])) or centre_ok[i]
+        online[i] = access and u[row_use, i] < use_floor + (1.0 - use_floor) * literacy[i]
+
+
+@kernel
+def record_hotspot_week(hotspot_ok, online, hs, habit, demand_mb, max_days, cap_mb, gain, decay,
+                        used, ever, days, capped):
+    """This week's hotspot use (stages.record_hotspot_use): ``used``, ``days``, ``capped``; ``ever``, ``habit`` updated.
+
+    Fuses mechanisms.days_of_use (on the habit before this week's update) and
+    mechanisms.habit_update for the users ``hs``.
+    """
+    for i in range(online.size):
+        u = hotspot_ok[i] and online[i]
+        used[i] = u
+        ever[i] = ever[i] or u
+        days[i] = 1.0 + (max_days - 1.0) * habit[i] if u else 0.0
+        capped[i] = u and demand_mb[i] > cap_mb
+    for j in range(hs.size):
+        i = hs[j]
+        h = habit[i]
+        habit[i] = h + gain * (1.0 - h) if used[i] else h * (1.0 - decay)
+
+
+@kernel
+def facilitating_week(online, e_online, municipality, device, ussd_access, out):
+    """mechanisms.facilitating_conditions with USSD open, as floats: 1 online with an open e-channel, else USSD's share.
+
+    np.maximum of the boolean (online and an e-channel open in the
+    municipality) and ``ussd_access x phone`` (a phone: ``device >= 1``).
+    """
+    for i in range(online.size):
+        fc = 1.0 if online[i] and e_online[municipality[i]] else 0.0
+        out[i] = _maximum(fc, ussd_access * (1.0 if device[i] >= 1 else 0.0))
+
+
+@kernel
+def facilitating_week_bool(online, e_online, municipality, out):
+    """mechanisms.facilitating_conditions with USSD closed: online and an open e-channel (booleans)."""
+    for i in range(online.size):
+        out[i] = online[i] and e_online[municipality[i]]
+
+
+@kernel
+def literacy_week(literacy, online, adopted, trained, training_gain, learning_by_doing, decay, floor,
+                  awareness, training_awareness, device, out):
+    """stages.literacy: mechanisms.literacy_update into ``out``; the trained become aware and sign up.
+
+    A trainee's literacy closes ``training_gain`` of its gap first; then use
+    (online and adopted at the start of the week) teaches, disuse decays toward
+    the floor, clipped to [0, 1].  Trainees' ``awareness`` gains
+    ``training_awareness`` of its gap and those with a phone adopt (in place).
+    """
+    for i in range(literacy.size):
+        lit = literacy[i]
+        used = online[i] and adopted[i]
+        if trained[i]:
+            lit = lit + training_gain * (1.0 - lit)
+            a = awareness[i]
+            awareness[i] = a + training_awareness * (1.0 - a)
+            if device[i] >= 1:
+                adopted[i] = True
+        if used:
+            lit = lit + learning_by_doing * (1.0 - lit)
+        else:
+            lit = lit - decay * _maximum(lit - floor[i], 0.0)
+        out[i] = _clip(lit, 0.0, 1.0)
+
+
+@kernel
+def awareness_week(awareness, campaign_reach, word_of_mouth, nbr_awareness, idp_boost, in_idp_window, decay, out):
+    """stages.awareness: mechanisms.awareness_update into ``out``."""
+    for i in range(awareness.size):
+        gain = campaign_reach + word_of_mouth * nbr_awareness[i]
+        if in_idp_window:
+            gain += idp_boost
+        a = awareness[i]
+        out[i] = _clip(a + (1.0 - a) * _minimum(gain, 1.0) - decay * a, 0.0, 1.0)
+
+
+@kernel
+def intention_exponent(privacy_concern, posture, awareness, online, literacy, responsiveness, open_data_value,
+                       trust, municipality, open_data_weight, beta_performance, beta_effort, beta_trust,
+                       beta_privacy, out):
+    """The exponent ``-u`` of mechanisms.intention (the caller takes np.exp of it) into ``out``.
+
+    Fuses mechanisms.privacy_risk, open_data_reach, performance_expectancy and
+    the linear predictor of mechanisms.intention; ``posture`` and
+    ``open_data_value`` are per municipality.
+    """
+    for i in range(awareness.size):
+        m = municipality[i]
+        risk = privacy_concern[i] * (1.0 - posture[m])
+        reach = awareness[i] * (1.0 if online[i] else 0.0) * (0.5 + 0.5 * literacy[i])
+        performance = _clip(responsiveness[i] + open_data_weight * (open_data_value[m] * reach), 0.0, 1.0)
+        u = (beta_performance * (performance - 0.5) + beta_effort * (literacy[i] - 0.5)
+             + beta_trust * (trust[i] - 0.5) - beta_privacy * risk)
+        out[i] = -u
+
+
+@kernel
+def adoption_week(exp_minus_u, p, q, nbr_adopted, awareness, fc, lapse_rate, u_adopt, adopted, out):
+    """stages.adoption after the exponential: mechanisms.intention, adoption_hazard, lapse_hazard, the decision.
+
+    ``exp_minus_u`` is np.exp of :func:`intention_exponent`'s output; ``fc``
+    the facilitating conditions as floats.  Adopters stay unless
+    ``u_adopt < lapse``; others adopt when ``u_adopt < hazard``.
+    """
+    for i in range(adopted.size):
+        intent = 2.0 / (1.0 + exp_minus_u[i])
+        if adopted[i]:
+            out[i] = u_adopt[i] >= lapse_rate * _clip(1.0 - intent, 0.0, 1.0)
+        else:
+            out[i] = u_adopt[i] < _clip((p + q * nbr_adopted[i]) * intent * awareness[i] * fc[i], 0.0, 1.0)
