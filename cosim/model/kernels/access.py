@@ -123,7 +123,7 @@ def access_week(device, afford, data_factor, municipality, u, row_data, row_hots
     ask_c = np.zeros(cc.size, dtype=np.bool_)
     for j in range(cc.size):
         i = cc[j]
-        on_phone = (device[i] == 2 and has_data[i]) or hotspot_ok[i]
+        on_phone = ((device[i] == 2) & has_data[i]) | hotspot_ok[i]
         if not on_phone and node_up[cc_node[j]]:
             ask_c[j] = True
             count[cc_node[j]] += 1
@@ -133,8 +133,8 @@ def access_week(device, afford, data_factor, municipality, u, row_data, row_hots
             i = cc[j]
             centre_ok[i] = u[row_centre, i] < served[cc_node[j]]
     for i in range(n):
-        access = ((device[i] == 2) and (has_data[i] or hotspot_ok[i])) or centre_ok[i]
-        online[i] = access and u[row_use, i] < use_floor + (1.0 - use_floor) * literacy[i]
+        access = ((device[i] == 2) & (has_data[i] | hotspot_ok[i])) | centre_ok[i]
+        online[i] = access & (u[row_use, i] < use_floor + (1.0 - use_floor) * literacy[i])
 
 
 @kernel
@@ -146,11 +146,12 @@ def record_hotspot_week(hotspot_ok, online, hs, habit, demand_mb, max_days, cap_
     mechanisms.habit_update for the users ``hs``.
     """
     for i in range(online.size):
-        u = hotspot_ok[i] and online[i]
+        u = hotspot_ok[i] & online[i]
         used[i] = u
-        ever[i] = ever[i] or u
-        days[i] = 1.0 + (max_days - 1.0) * habit[i] if u else 0.0
-        capped[i] = u and demand_mb[i] > cap_mb
+        ever[i] = ever[i] | u
+        d = 1.0 + (max_days - 1.0) * habit[i]
+        days[i] = d if u else 0.0
+        capped[i] = u & (demand_mb[i] > cap_mb)
     for j in range(hs.size):
         i = hs[j]
         h = habit[i]
@@ -158,22 +159,29 @@ def record_hotspot_week(hotspot_ok, online, hs, habit, demand_mb, max_days, cap_
 
 
 @kernel
-def facilitating_week(online, e_online, municipality, device, ussd_access, out):
+def facilitating_week(online, e_online, bounds, device, ussd_access, out):
     """mechanisms.facilitating_conditions with USSD open, as floats: 1 online with an open e-channel, else USSD's share.
 
     np.maximum of the boolean (online and an e-channel open in the
     municipality) and ``ussd_access x phone`` (a phone: ``device >= 1``).
+    Municipality ``m``'s citizens are ``bounds[m]:bounds[m + 1]`` (a loop per
+    municipality, without a gather, vectorises).
     """
-    for i in range(online.size):
-        fc = 1.0 if online[i] and e_online[municipality[i]] else 0.0
-        out[i] = _maximum(fc, ussd_access * (1.0 if device[i] >= 1 else 0.0))
+    for m in range(bounds.size - 1):
+        e = e_online[m]
+        for i in range(bounds[m], bounds[m + 1]):  # np.maximum(fc, share) = fc >= share ? fc : share (fc not NaN)
+            fc = 1.0 if online[i] & e else 0.0
+            share = ussd_access * (1.0 if device[i] >= 1 else 0.0)
+            out[i] = fc if fc >= share else share
 
 
 @kernel
-def facilitating_week_bool(online, e_online, municipality, out):
+def facilitating_week_bool(online, e_online, bounds, out):
     """mechanisms.facilitating_conditions with USSD closed: online and an open e-channel (booleans)."""
-    for i in range(online.size):
-        out[i] = online[i] and e_online[municipality[i]]
+    for m in range(bounds.size - 1):
+        e = e_online[m]
+        for i in range(bounds[m], bounds[m + 1]):
+            out[i] = online[i] & e
 
 
 @kernel
@@ -188,18 +196,16 @@ def literacy_week(literacy, online, adopted, trained, training_gain, learning_by
     """
     for i in range(literacy.size):
         lit = literacy[i]
-        used = online[i] and adopted[i]
-        if trained[i]:
+        used = online[i] & adopted[i]
+        if trained[i]:  # the few trained this week
             lit = lit + training_gain * (1.0 - lit)
             a = awareness[i]
             awareness[i] = a + training_awareness * (1.0 - a)
             if device[i] >= 1:
                 adopted[i] = True
-        if used:
-            lit = lit + learning_by_doing * (1.0 - lit)
-        else:
-            lit = lit - decay * _maximum(lit - floor[i], 0.0)
-        out[i] = _clip(lit, 0.0, 1.0)
+        learnt = lit + learning_by_doing * (1.0 - lit)
+        decayed = lit - decay * _maximum(lit - floor[i], 0.0)
+        out[i] = _clip(learnt if used else decayed, 0.0, 1.0)
 
 
 @kernel
@@ -215,22 +221,25 @@ def awareness_week(awareness, campaign_reach, word_of_mouth, nbr_awareness, idp_
 
 @kernel
 def intention_exponent(privacy_concern, posture, awareness, online, literacy, responsiveness, open_data_value,
-                       trust, municipality, open_data_weight, beta_performance, beta_effort, beta_trust,
+                       trust, bounds, open_data_weight, beta_performance, beta_effort, beta_trust,
                        beta_privacy, out):
     """The exponent ``-u`` of mechanisms.intention (the caller takes np.exp of it) into ``out``.
 
     Fuses mechanisms.privacy_risk, open_data_reach, performance_expectancy and
     the linear predictor of mechanisms.intention; ``posture`` and
-    ``open_data_value`` are per municipality.
+    ``open_data_value`` are per municipality, whose citizens are
+    ``bounds[m]:bounds[m + 1]``.
     """
-    for i in range(awareness.size):
-        m = municipality[i]
-        risk = privacy_concern[i] * (1.0 - posture[m])
-        reach = awareness[i] * (1.0 if online[i] else 0.0) * (0.5 + 0.5 * literacy[i])
-        performance = _clip(responsiveness[i] + open_data_weight * (open_data_value[m] * reach), 0.0, 1.0)
-        u = (beta_performance * (performance - 0.5) + beta_effort * (literacy[i] - 0.5)
-             + beta_trust * (trust[i] - 0.5) - beta_privacy * risk)
-        out[i] = -u
+    for m in range(bounds.size - 1):
+        safety = 1.0 - posture[m]
+        value = open_data_value[m]
+        for i in range(bounds[m], bounds[m + 1]):
+            risk = privacy_concern[i] * safety
+            reach = awareness[i] * online[i] * (0.5 + 0.5 * literacy[i])
+            performance = _clip(responsiveness[i] + open_data_weight * (value * reach), 0.0, 1.0)
+            u = (beta_performance * (performance - 0.5) + beta_effort * (literacy[i] - 0.5)
+                 + beta_trust * (trust[i] - 0.5) - beta_privacy * risk)
+            out[i] = -u
 
 
 @kernel
@@ -243,7 +252,6 @@ def adoption_week(exp_minus_u, p, q, nbr_adopted, awareness, fc, lapse_rate, u_a
     """
     for i in range(adopted.size):
         intent = 2.0 / (1.0 + exp_minus_u[i])
-        if adopted[i]:
-            out[i] = u_adopt[i] >= lapse_rate * _clip(1.0 - intent, 0.0, 1.0)
-        else:
-            out[i] = u_adopt[i] < _clip((p + q * nbr_adopted[i]) * intent * awareness[i] * fc[i], 0.0, 1.0)
+        stay = u_adopt[i] >= lapse_rate * _clip(1.0 - intent, 0.0, 1.0)
+        adopt = u_adopt[i] < _clip((p + q * nbr_adopted[i]) * intent * awareness[i] * fc[i], 0.0, 1.0)
+        out[i] = stay if adopted[i] else adopt

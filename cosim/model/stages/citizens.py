@@ -63,6 +63,15 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
 
 
 _EMPTY_F = np.zeros(0)
+_bounds_of: list = [None, None]  # the latest citizens' municipality_slices and their bounds
+
+
+def municipality_bounds(cit: Citizens) -> np.ndarray:
+    """Municipality m's citizens are ``bounds[m]:bounds[m + 1]`` (cit.municipality_slices as an array, kept)."""
+    slices = cit.municipality_slices
+    if _bounds_of[0] is not slices:
+        _bounds_of[:] = [slices, np.array([s.start for s in slices] + [slices[-1].stop], dtype=np.int64)]
+    return _bounds_of[1]
 
 
 def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray,
@@ -135,10 +144,11 @@ def facilitating_conditions(c: Scenario, cit: Citizens, ch, portal_av: np.ndarra
     e_online = portal_av | ch.social  # per municipality: an e-channel for the online
     if ch.ussd:
         fc = np.empty(cit.n)
-        kern.facilitating_week(cit.online, e_online, cit.municipality, cit.device, float(c.adoption.ussd_access), fc)
+        kern.facilitating_week(cit.online, e_online, municipality_bounds(cit), cit.device,
+                               float(c.adoption.ussd_access), fc)
     else:
         fc = np.empty(cit.n, dtype=bool)
-        kern.facilitating_week_bool(cit.online, e_online, cit.municipality, fc)
+        kern.facilitating_week_bool(cit.online, e_online, municipality_bounds(cit), fc)
     return fc
 
 
@@ -219,7 +229,7 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
     ad = c.adoption
     minus_u = np.empty(cit.n)
     kern.intention_exponent(cit.privacy_concern, munis.posture, cit.awareness, cit.online, cit.literacy,
-                            cit.responsiveness, munis.open_data_value, cit.trust, cit.municipality,
+                            cit.responsiveness, munis.open_data_value, cit.trust, municipality_bounds(cit),
                             float(ad.open_data_weight), float(ad.beta_performance), float(ad.beta_effort),
                             float(ad.beta_trust), float(ad.beta_privacy), minus_u)
     exp_minus_u = np.exp(minus_u)  # mechanisms.intention's exponential, a NumPy call (rules: cosim.jit)
