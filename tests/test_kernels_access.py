@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cosim.model import mechanisms as mech
-from cosim.model.draws import CENTRE, DATA, HOTSPOT, N_DRAWS, USE
+from cosim.model.draws import CENTRE, DATA, HOTSPOT, N_DRAWS
 from cosim.model.kernels import access as kern
 
 SIZES = [0, 1, 2, 7, 300]
@@ -38,9 +38,9 @@ def same(a: np.ndarray, b: np.ndarray) -> None:
 
 
 def numpy_access(device, afford, data_factor, municipality, u, hs, hs_node, known, nbr_hotspot, demand_mb,
-                 habit, age, use_base, youth_use, signage, wom, campaign, cap_mb, up, capacity, cc, cc_node,
-                 literacy, use_floor):
-    """stages.access and stages.hotspots as they were in NumPy: (online, hotspot_ok, hotspot_known)."""
+                 habit, age, use_base, youth_use, signage, wom, campaign, cap_mb, up, capacity, cc, cc_node):
+    """stages.access and stages.hotspots as they were in NumPy: (smartphone, has_data, hotspot_ok, centre_ok,
+    hotspot_known), the arguments of mechanisms.online_access and the updated knowledge of hotspots."""
     n = device.size
     known_out = known.copy()
     smartphone = device == 2
@@ -67,9 +67,7 @@ def numpy_access(device, afford, data_factor, municipality, u, hs, hs_node, know
     served = mech.capacity_share(np.bincount(asker_node, minlength=up.size).astype(float), capacity)
     centre_ok = np.zeros(n, dtype=bool)
     centre_ok[asker[u[CENTRE, asker] < served[asker_node]]] = True
-    online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok) & (
-        u[USE] < mech.use_chance(literacy, use_floor))
-    return online, hotspot_ok, known_out
+    return smartphone, has_data, hotspot_ok, centre_ok, known_out
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -88,26 +86,24 @@ def test_access_week(n, seed):
     cc = np.flatnonzero(rng.random(n) < 0.5).astype(np.int64)
     cc_node = rng.integers(0, n_nodes, cc.size).astype(np.int64)
     known = rng.random(n) < 0.5
-    habit, literacy, afford, nbr = unit(rng, n), unit(rng, n), unit(rng, n), unit(rng, n)
+    habit, afford, nbr = unit(rng, n), unit(rng, n), unit(rng, n)
     demand = 1.0 + rng.random(n) * 800  # daily demand in MB: positive (a lognormal draw)
     demand[rng.random(n) < 0.1] = 300.0  # at the cap
     up = rng.random(n_nodes) < 0.8
     capacity = np.array([0.0, 1.0, 2.5, 1e9, 3.0])
-    use_base, youth_use, signage, wom, campaign, cap_mb, use_floor = 0.3, 1.7, 0.02, 0.4, 0.05, 300.0, 0.25
+    use_base, youth_use, signage, wom, campaign, cap_mb = 0.3, 1.7, 0.02, 0.4, 0.05, 300.0
     want = numpy_access(device, afford, data_factor, municipality, u, hs, hs_node, known, nbr, demand, habit,
-                        age, use_base, youth_use, signage, wom, campaign, cap_mb, up, capacity, cc, cc_node,
-                        literacy, use_floor)
+                        age, use_base, youth_use, signage, wom, campaign, cap_mb, up, capacity, cc, cc_node)
     base, expo = np.empty(hs.size), np.empty(hs.size)
     kern.hotspot_use_base(habit, age, hs, use_base, youth_use, base, expo)
     hs_power = np.power(base, expo, out=base)
-    online, hotspot_ok = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    got = [np.empty(n, dtype=bool) for _ in range(4)]
     known_k = known.copy()
     kern.access_week(device, afford, np.zeros(0) if data_factor is None else data_factor, municipality, u,
-                     DATA, HOTSPOT, CENTRE, USE, hs, hs_node, known_k, nbr, demand, hs_power, signage, wom,
-                     campaign, cap_mb, up, capacity, cc, cc_node, literacy, use_floor, online, hotspot_ok)
-    same(online, want[0])
-    same(hotspot_ok, want[1])
-    same(known_k, want[2])
+                     DATA, HOTSPOT, CENTRE, hs, hs_node, known_k, nbr, demand, hs_power, signage, wom,
+                     campaign, cap_mb, up, capacity, cc, cc_node, *got)
+    for k, w in zip([*got, known_k], want, strict=True):
+        same(k, w)
 
 
 @pytest.mark.parametrize("n", SIZES)

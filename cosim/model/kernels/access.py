@@ -22,30 +22,21 @@ from cosim.jit import kernel
 
 @kernel
 def _minimum(a, b):
-    """np.minimum(a, b) for one pair of floats."""
-    if a <= b or a != a:
-        return a
-    return b
+    """np.minimum(a, b) for one pair of floats (a NaN propagates)."""
+    return a if (a <= b) | (a != a) else b
 
 
 @kernel
 def _maximum(a, b):
-    """np.maximum(a, b) for one pair of floats."""
-    if a >= b or a != a:
-        return a
-    return b
+    """np.maximum(a, b) for one pair of floats (a NaN propagates)."""
+    return a if (a >= b) | (a != a) else b
 
 
 @kernel
 def _clip(x, lo, hi):
-    """np.clip(x, lo, hi) for one float (NumPy 2: min(max(x, lo), hi), a NaN passes through)."""
-    if x != x:
-        return x
-    if not x > lo:
-        x = lo
-    if not x < hi:
-        x = hi
-    return x
+    """np.clip(x, lo, hi) for one float: min(max(x, lo), hi), a NaN passes through (selects, which vectorise)."""
+    x = lo if x <= lo else x
+    return hi if x >= hi else x
 
 
 @kernel
@@ -74,35 +65,41 @@ def hotspot_use_base(habit, age, hs, base, youth_factor, x, e):
 
 
 @kernel
-def access_week(device, afford, data_factor, municipality, u, row_data, row_hotspot, row_centre, row_use,
+def access_week(device, afford, data_factor, municipality, u, row_data, row_hotspot, row_centre,
                 hs, hs_node, hotspot_known, nbr_hotspot, demand_mb, hs_power, signage, word_of_mouth,
-                campaign_reach, cap_mb, node_up, node_capacity, cc, cc_node, literacy, use_floor,
-                online, hotspot_ok):
-    """Who is online this week (stages.access and stages.hotspots in one pass each over citizens and users).
+                campaign_reach, cap_mb, node_up, node_capacity, cc, cc_node,
+                smartphone, has_data, hotspot_ok, centre_ok):
+    """Who has access this week (stages.access and stages.hotspots up to mechanisms.online_access).
 
-    Fuses: own data ``u[DATA] < affordability (x data_factor of the municipality
-    when ``data_factor`` is not empty)``; hotspot discovery
-    (mechanisms.hotspot_discovery, sets ``hotspot_known``), the hotspot askers'
-    capacity share (mechanisms.capacity_share) times use chance
-    (mechanisms.hotspot_use_chance: ``1 - hs_power``) times mechanisms.cap_share;
-    the access-centre askers' capacity share; mechanisms.online_access and
-    mechanisms.use_chance.  Writes ``online`` and ``hotspot_ok`` (all citizens).
+    Fuses: ``smartphone`` (device 2); own data ``u[DATA] < affordability (x
+    data_factor of the municipality when ``data_factor`` is not empty)``;
+    hotspot discovery (mechanisms.hotspot_discovery, sets ``hotspot_known``),
+    the hotspot askers' capacity share (mechanisms.capacity_share) times use
+    chance (mechanisms.hotspot_use_chance: ``1 - hs_power``) times
+    mechanisms.cap_share; those still offline ask their access centre, served
+    with its capacity share.  Writes ``smartphone``, ``has_data``,
+    ``hotspot_ok`` and ``centre_ok`` (all citizens), the arguments of
+    mechanisms.online_access.
     """
     n = device.size
     n_nodes = node_capacity.size
-    has_data = np.empty(n, dtype=np.bool_)
-    factor = data_factor.size > 0
+    if data_factor.size:
+        for i in range(n):
+            has_data[i] = u[row_data, i] < afford[i] * data_factor[municipality[i]]
+    else:
+        for i in range(n):
+            has_data[i] = u[row_data, i] < afford[i]
     for i in range(n):
-        a = afford[i] * data_factor[municipality[i]] if factor else afford[i]
-        has_data[i] = u[row_data, i] < a
+        smartphone[i] = device[i] == 2
         hotspot_ok[i] = False
+        centre_ok[i] = False
     count = np.zeros(n_nodes, dtype=np.int64)
     served = np.empty(n_nodes)
     if hs.size:
         ask = np.zeros(hs.size, dtype=np.bool_)
         for j in range(hs.size):
             i = hs[j]
-            if device[i] != 2:
+            if not smartphone[i]:
                 continue
             if not hotspot_known[i]:  # knew it at the start of the week? if not, may discover it
                 discover = _minimum(1.0, signage + word_of_mouth * nbr_hotspot[i] + campaign_reach)
@@ -118,12 +115,11 @@ def access_week(device, afford, data_factor, municipality, u, row_data, row_hots
                 chance = served[hs_node[j]] * (1.0 - hs_power[j]) * _minimum(1.0, cap_mb / demand_mb[i])
                 hotspot_ok[i] = u[row_hotspot, i] < chance
     # those still offline ask their access centre, if it is up
-    centre_ok = np.zeros(n, dtype=np.bool_)
     count[:] = 0
     ask_c = np.zeros(cc.size, dtype=np.bool_)
     for j in range(cc.size):
         i = cc[j]
-        on_phone = ((device[i] == 2) & has_data[i]) | hotspot_ok[i]
+        on_phone = (smartphone[i] & has_data[i]) | hotspot_ok[i]
         if not on_phone and node_up[cc_node[j]]:
             ask_c[j] = True
             count[cc_node[j]] += 1
@@ -132,9 +128,6 @@ def access_week(device, afford, data_factor, municipality, u, row_data, row_hots
         if ask_c[j]:
             i = cc[j]
             centre_ok[i] = u[row_centre, i] < served[cc_node[j]]
-    for i in range(n):
-        access = ((device[i] == 2) & (has_data[i] | hotspot_ok[i])) | centre_ok[i]
-        online[i] = access & (u[row_use, i] < use_floor + (1.0 - use_floor) * literacy[i])
 
 
 @kernel
@@ -159,20 +152,26 @@ def record_hotspot_week(hotspot_ok, online, hs, habit, demand_mb, max_days, cap_
 
 
 @kernel
+def _facilitating(online, e, device, ussd_access, out):
+    """facilitating_week for one municipality's citizens (``e``: an e-channel open there)."""
+    for i in range(online.size):  # np.maximum(fc, share) = fc >= share ? fc : share (fc not NaN)
+        fc = 1.0 if online[i] & e else 0.0
+        share = ussd_access * (1.0 if device[i] >= 1 else 0.0)
+        out[i] = fc if fc >= share else share
+
+
+@kernel
 def facilitating_week(online, e_online, bounds, device, ussd_access, out):
     """mechanisms.facilitating_conditions with USSD open, as floats: 1 online with an open e-channel, else USSD's share.
 
     np.maximum of the boolean (online and an e-channel open in the
     municipality) and ``ussd_access x phone`` (a phone: ``device >= 1``).
-    Municipality ``m``'s citizens are ``bounds[m]:bounds[m + 1]`` (a loop per
-    municipality, without a gather, vectorises).
+    Municipality ``m``'s citizens are ``bounds[m]:bounds[m + 1]``; the loop over
+    each one's slice, with the municipality's values as scalars, vectorises.
     """
     for m in range(bounds.size - 1):
-        e = e_online[m]
-        for i in range(bounds[m], bounds[m + 1]):  # np.maximum(fc, share) = fc >= share ? fc : share (fc not NaN)
-            fc = 1.0 if online[i] & e else 0.0
-            share = ussd_access * (1.0 if device[i] >= 1 else 0.0)
-            out[i] = fc if fc >= share else share
+        a, b = bounds[m], bounds[m + 1]
+        _facilitating(online[a:b], e_online[m], device[a:b], ussd_access, out[a:b])
 
 
 @kernel
@@ -220,6 +219,19 @@ def awareness_week(awareness, campaign_reach, word_of_mouth, nbr_awareness, idp_
 
 
 @kernel
+def _intention_exponent(privacy_concern, safety, awareness, online, literacy, responsiveness, value, trust,
+                        open_data_weight, beta_performance, beta_effort, beta_trust, beta_privacy, out):
+    """intention_exponent for one municipality's citizens (``safety`` = 1 - posture, ``value``: its open data's)."""
+    for i in range(awareness.size):
+        risk = privacy_concern[i] * safety
+        reach = awareness[i] * online[i] * (0.5 + 0.5 * literacy[i])
+        performance = _clip(responsiveness[i] + open_data_weight * (value * reach), 0.0, 1.0)
+        u = (beta_performance * (performance - 0.5) + beta_effort * (literacy[i] - 0.5)
+             + beta_trust * (trust[i] - 0.5) - beta_privacy * risk)
+        out[i] = -u
+
+
+@kernel
 def intention_exponent(privacy_concern, posture, awareness, online, literacy, responsiveness, open_data_value,
                        trust, bounds, open_data_weight, beta_performance, beta_effort, beta_trust,
                        beta_privacy, out):
@@ -228,18 +240,13 @@ def intention_exponent(privacy_concern, posture, awareness, online, literacy, re
     Fuses mechanisms.privacy_risk, open_data_reach, performance_expectancy and
     the linear predictor of mechanisms.intention; ``posture`` and
     ``open_data_value`` are per municipality, whose citizens are
-    ``bounds[m]:bounds[m + 1]``.
+    ``bounds[m]:bounds[m + 1]`` (a loop over each one's slice vectorises).
     """
     for m in range(bounds.size - 1):
-        safety = 1.0 - posture[m]
-        value = open_data_value[m]
-        for i in range(bounds[m], bounds[m + 1]):
-            risk = privacy_concern[i] * safety
-            reach = awareness[i] * online[i] * (0.5 + 0.5 * literacy[i])
-            performance = _clip(responsiveness[i] + open_data_weight * (value * reach), 0.0, 1.0)
-            u = (beta_performance * (performance - 0.5) + beta_effort * (literacy[i] - 0.5)
-                 + beta_trust * (trust[i] - 0.5) - beta_privacy * risk)
-            out[i] = -u
+        a, b = bounds[m], bounds[m + 1]
+        _intention_exponent(privacy_concern[a:b], 1.0 - posture[m], awareness[a:b], online[a:b], literacy[a:b],
+                            responsiveness[a:b], open_data_value[m], trust[a:b], open_data_weight,
+                            beta_performance, beta_effort, beta_trust, beta_privacy, out[a:b])
 
 
 @kernel

@@ -50,14 +50,16 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
         hs_power = np.power(base, expo, out=base)
     else:
         hs_power = _EMPTY_F
-    online, hotspot_ok = np.empty(cit.n, dtype=bool), np.empty(cit.n, dtype=bool)
+    smartphone, has_data, hotspot_ok, centre_ok = (np.empty(cit.n, dtype=bool) for _ in range(4))
     kern.access_week(cit.device, cit.data_affordability,
                      _EMPTY_F if policy.data_factor is None else policy.data_factor, cit.municipality,
-                     u, DATA, HOTSPOT, CENTRE, USE, hs, cit.hotspot_user_node, cit.hotspot_known, cit.nbr_hotspot,
+                     u, DATA, HOTSPOT, CENTRE, hs, cit.hotspot_user_node, cit.hotspot_known, cit.nbr_hotspot,
                      cit.hotspot_demand_mb, hs_power, float(inf.hotspot_signage), float(inf.hotspot_word_of_mouth),
                      float(campaign_reach), float(policy.levers["wifi"].daily_cap_mb), nodes.up,
-                     policy.node_capacity, cit.centre_users, cit.centre_user_node, cit.literacy,
-                     float(c.literacy.use_floor), online, hotspot_ok)
+                     policy.node_capacity, cit.centre_users, cit.centre_user_node,
+                     smartphone, has_data, hotspot_ok, centre_ok)
+    online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
+    online &= u[USE] < mech.use_chance(cit.literacy, c.literacy.use_floor)
     cit.online = online
     record_hotspot_use(c, cit, hotspot_ok, policy.levers["wifi"].daily_cap_mb)
 
@@ -217,7 +219,9 @@ def awareness(c: Scenario, cit: Citizens, campaign, nbr_awareness: np.ndarray, w
     """Campaigns, word of mouth, the IDP window (mechanisms.awareness_update)."""
     aw = c.awareness
     out = np.empty(cit.n)
-    kern.awareness_week(cit.awareness, float(campaign.reach_per_week), float(aw.word_of_mouth), nbr_awareness,
+    # a contiguous copy of a column of the neighbour means: the kernel's loop then vectorises (faster in all)
+    kern.awareness_week(cit.awareness, float(campaign.reach_per_week), float(aw.word_of_mouth),
+                        np.ascontiguousarray(nbr_awareness),
                         float(aw.idp_boost), bool(window), float(aw.decay), out)
     cit.awareness = out
 
@@ -234,7 +238,7 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
                             float(ad.beta_trust), float(ad.beta_privacy), minus_u)
     exp_minus_u = np.exp(minus_u)  # mechanisms.intention's exponential, a NumPy call (rules: cosim.jit)
     adopted = np.empty(cit.n, dtype=bool)
-    kern.adoption_week(exp_minus_u, float(ad.p), float(ad.q), nbr_adopted, cit.awareness,
+    kern.adoption_week(exp_minus_u, float(ad.p), float(ad.q), np.ascontiguousarray(nbr_adopted), cit.awareness,
                        fc if fc.dtype == np.float64 else fc.astype(np.float64), float(ad.lapse_rate), u_adopt,
                        cit.adopted, adopted)
     cit.adopted = adopted
