@@ -50,7 +50,9 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
         hs_power = np.power(base, expo, out=base)
     else:
         hs_power = _EMPTY_F
-    smartphone, has_data, hotspot_ok, centre_ok = (np.empty(cit.n, dtype=bool) for _ in range(4))
+    n = cit.n
+    smartphone, has_data = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    hotspot_ok, centre_ok = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     kern.access_week(cit.device, cit.data_affordability,
                      _EMPTY_F if policy.data_factor is None else policy.data_factor, cit.municipality,
                      u, DATA, HOTSPOT, CENTRE, hs, cit.hotspot_user_node, cit.hotspot_known, cit.nbr_hotspot,
@@ -88,6 +90,9 @@ def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np
     times the share of their daily demand the cap lets through
     (mechanisms.cap_share).  Each reads row HOTSPOT of the week's draws once:
     for discovery if they do not know the hotspot, for use if they do.
+
+    The step runs this rule fused in kernels.access.access_week (:func:`access`);
+    this NumPy version is its readable definition.
     """
     hotspot_ok = np.zeros(cit.n, dtype=bool)
     hs, hs_node = cit.hotspot_users, cit.hotspot_user_node
