@@ -8,6 +8,7 @@ import numpy as np
 
 from cosim.model import mechanisms as mech
 from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, USE
+from cosim.model.kernels import access as kern
 from cosim.model.kernels import participation as kp
 from cosim.model.stages.schedule import in_idp_window
 from cosim.model.state import (
@@ -40,25 +41,41 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
     (:func:`hotspots`) are asked for only by those who know them, and used
     with a chance that habit, youth and the daily cap set.
     """
-    n_nodes = nodes.n
-    smartphone = cit.device == 2
-    afford = cit.data_affordability
-    if policy.data_factor is not None:
-        afford = afford * policy.data_factor[cit.municipality]
-    has_data = u[DATA] < afford
-    hotspot_ok = hotspots(c, cit, nodes, policy, u, smartphone, has_data, campaign_reach)
-    on_phone = smartphone & has_data
-    on_phone |= hotspot_ok
-    # those still offline ask their access centre, if it is up
-    cc, cc_node = cit.centre_users, cit.centre_user_node
-    ask = np.flatnonzero(~on_phone[cc] & nodes.up[cc_node])
-    asker, asker_node = cc.take(ask), cc_node.take(ask)
-    served = mech.capacity_share(np.bincount(asker_node, minlength=n_nodes).astype(float), policy.node_capacity)
-    centre_ok = np.zeros(cit.n, dtype=bool)
-    centre_ok[asker[u[CENTRE, asker] < served[asker_node]]] = True
-    cit.online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok) & (
-        u[USE] < mech.use_chance(cit.literacy, c.literacy.use_floor))
+    hs = cit.hotspot_users
+    inf = c.infrastructure
+    if hs.size:  # the power of mechanisms.hotspot_use_chance, a NumPy call between kernels
+        base, expo = np.empty(hs.size), np.empty(hs.size)
+        kern.hotspot_use_base(cit.hotspot_habit, cit.age, hs, float(inf.hotspot_use_base),
+                              float(inf.hotspot_youth_use), base, expo)
+        hs_power = np.power(base, expo, out=base)
+    else:
+        hs_power = _EMPTY_F
+    n = cit.n
+    smartphone, has_data = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    hotspot_ok, centre_ok = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    kern.access_week(cit.device, cit.data_affordability,
+                     _EMPTY_F if policy.data_factor is None else policy.data_factor, cit.municipality,
+                     u, DATA, HOTSPOT, CENTRE, hs, cit.hotspot_user_node, cit.hotspot_known, cit.nbr_hotspot,
+                     cit.hotspot_demand_mb, hs_power, float(inf.hotspot_signage), float(inf.hotspot_word_of_mouth),
+                     float(campaign_reach), float(policy.levers["wifi"].daily_cap_mb), nodes.up,
+                     policy.node_capacity, cit.centre_users, cit.centre_user_node,
+                     smartphone, has_data, hotspot_ok, centre_ok)
+    online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
+    online &= u[USE] < mech.use_chance(cit.literacy, c.literacy.use_floor)
+    cit.online = online
     record_hotspot_use(c, cit, hotspot_ok, policy.levers["wifi"].daily_cap_mb)
+
+
+_EMPTY_F = np.zeros(0)
+_bounds_of: list = [None, None]  # the latest citizens' municipality_slices and their bounds
+
+
+def municipality_bounds(cit: Citizens) -> np.ndarray:
+    """Municipality m's citizens are ``bounds[m]:bounds[m + 1]`` (cit.municipality_slices as an array, kept)."""
+    slices = cit.municipality_slices
+    if _bounds_of[0] is not slices:
+        _bounds_of[:] = [slices, np.array([s.start for s in slices] + [slices[-1].stop], dtype=np.int64)]
+    return _bounds_of[1]
 
 
 def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray,
@@ -73,6 +90,9 @@ def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np
     times the share of their daily demand the cap lets through
     (mechanisms.cap_share).  Each reads row HOTSPOT of the week's draws once:
     for discovery if they do not know the hotspot, for use if they do.
+
+    The step runs this rule fused in kernels.access.access_week (:func:`access`);
+    this NumPy version is its readable definition.
     """
     hotspot_ok = np.zeros(cit.n, dtype=bool)
     hs, hs_node = cit.hotspot_users, cit.hotspot_user_node
@@ -109,26 +129,34 @@ def record_hotspot_use(c: Scenario, cit: Citizens, hotspot_ok: np.ndarray, cap_m
     if hs.size == 0 and not cit.hotspot_used.any():
         return
     inf = c.infrastructure
-    used = hotspot_ok & cit.online
-    cit.hotspot_used = used
-    cit.hotspot_ever |= used
-    cit.hotspot_days = np.where(used, mech.days_of_use(cit.hotspot_habit, inf.hotspot_max_days), 0.0)
-    cit.hotspot_capped = used & (cit.hotspot_demand_mb > cap_mb)
-    cit.hotspot_habit[hs] = mech.habit_update(cit.hotspot_habit[hs], used[hs], inf.hotspot_habit_gain,
-                                              inf.hotspot_habit_decay)
+    n = cit.n
+    used, days, capped = np.empty(n, dtype=bool), np.empty(n), np.empty(n, dtype=bool)
+    kern.record_hotspot_week(hotspot_ok, cit.online, hs, cit.hotspot_habit, cit.hotspot_demand_mb,
+                             float(inf.hotspot_max_days), float(cap_mb), float(inf.hotspot_habit_gain),
+                             float(inf.hotspot_habit_decay),
+                             used, cit.hotspot_ever, days, capped)
+    cit.hotspot_used, cit.hotspot_days, cit.hotspot_capped = used, days, capped
 
 
 def portal_available(c_channels, munis: Municipalities, t: int) -> np.ndarray:
     """Per municipality: is the portal open this week (a breach takes e-services down for a while)?"""
-    return c_channels.portal & (munis.portal_down_until <= t)
+    if c_channels.portal:  # = portal & (portal_down_until <= t), without a ufunc on a Python bool
+        return munis.portal_down_until <= t
+    return np.zeros(munis.n, dtype=bool)
 
 
 
 def facilitating_conditions(c: Scenario, cit: Citizens, ch, portal_av: np.ndarray) -> np.ndarray:
     """UTAUT facilitating conditions for each citizen (mechanisms.facilitating_conditions)."""
     e_online = portal_av | ch.social  # per municipality: an e-channel for the online
-    return mech.facilitating_conditions(cit.online, e_online, cit.municipality, ch.ussd,
-                                        c.adoption.ussd_access, cit.device >= 1)
+    if ch.ussd:
+        fc = np.empty(cit.n)
+        kern.facilitating_week(cit.online, e_online, municipality_bounds(cit), cit.device,
+                               float(c.adoption.ussd_access), fc)
+    else:
+        fc = np.empty(cit.n, dtype=bool)
+        kern.facilitating_week_bool(cit.online, e_online, municipality_bounds(cit), fc)
+    return fc
 
 
 
@@ -184,20 +212,23 @@ def literacy(c: Scenario, cit: Citizens, trained: np.ndarray) -> None:
     those with a phone (assisted sign-up; assumption, see LiteracyConfig).
     """
     lit = c.literacy
-    cit.literacy = mech.literacy_update(cit.literacy, cit.online & cit.adopted, trained,
-                                        lit.training_gain, lit.learning_by_doing, lit.decay, cit.literacy_floor)
-    who = np.flatnonzero(trained)
-    if who.size:
-        cit.awareness[who] += lit.training_awareness * (1.0 - cit.awareness[who])
-        cit.adopted[who] |= cit.device[who] >= 1
+    out = np.empty(cit.n)
+    kern.literacy_week(cit.literacy, cit.online, cit.adopted, trained, float(lit.training_gain),
+                       float(lit.learning_by_doing), float(lit.decay), cit.literacy_floor, cit.awareness,
+                       float(lit.training_awareness), cit.device, out)
+    cit.literacy = out
 
 
 
 def awareness(c: Scenario, cit: Citizens, campaign, nbr_awareness: np.ndarray, window: bool) -> None:
     """Campaigns, word of mouth, the IDP window (mechanisms.awareness_update)."""
     aw = c.awareness
-    cit.awareness = mech.awareness_update(cit.awareness, campaign.reach_per_week, aw.word_of_mouth, nbr_awareness,
-                                          aw.idp_boost, window, aw.decay)
+    out = np.empty(cit.n)
+    # a contiguous copy of a column of the neighbour means: the kernel's loop then vectorises (faster in all)
+    kern.awareness_week(cit.awareness, float(campaign.reach_per_week), float(aw.word_of_mouth),
+                        np.ascontiguousarray(nbr_awareness),
+                        float(aw.idp_boost), bool(window), float(aw.decay), out)
+    cit.awareness = out
 
 
 
@@ -205,19 +236,17 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
              fc: np.ndarray, u_adopt: np.ndarray) -> None:
     """Bass hazard x UTAUT intention x facilitating conditions; adopters may lapse."""
     ad = c.adoption
-    risk = mech.privacy_risk(cit.privacy_concern, by_citizen(munis.posture, cit.municipality))
-    reach = mech.open_data_reach(cit.awareness, cit.online, cit.literacy)
-    performance = mech.performance_expectancy(cit.responsiveness,
-                                              by_citizen(munis.open_data_value, cit.municipality) * reach,
-                                              ad.open_data_weight)
-    intent = mech.intention(performance, cit.literacy, cit.trust, risk, ad.beta_performance,
-                            ad.beta_effort, ad.beta_trust, ad.beta_privacy)
-    hazard = mech.adoption_hazard(ad.p, ad.q, nbr_adopted, intent, cit.awareness, fc)
-    lapse = mech.lapse_hazard(ad.lapse_rate, intent)
-    # adopters stay unless they lapse; others adopt with the hazard
-    # (np.where(adopted, u >= lapse, u < hazard) in boolean arithmetic, which is faster)
-    adopted = cit.adopted
-    cit.adopted = (adopted & (u_adopt >= lapse)) | (~adopted & (u_adopt < hazard))
+    minus_u = np.empty(cit.n)
+    kern.intention_exponent(cit.privacy_concern, munis.posture, cit.awareness, cit.online, cit.literacy,
+                            cit.responsiveness, munis.open_data_value, cit.trust, municipality_bounds(cit),
+                            float(ad.open_data_weight), float(ad.beta_performance), float(ad.beta_effort),
+                            float(ad.beta_trust), float(ad.beta_privacy), minus_u)
+    exp_minus_u = np.exp(minus_u)  # mechanisms.intention's exponential, a NumPy call (rules: cosim.jit)
+    adopted = np.empty(cit.n, dtype=bool)
+    kern.adoption_week(exp_minus_u, float(ad.p), float(ad.q), np.ascontiguousarray(nbr_adopted), cit.awareness,
+                       fc if fc.dtype == np.float64 else fc.astype(np.float64), float(ad.lapse_rate), u_adopt,
+                       cit.adopted, adopted)
+    cit.adopted = adopted
 
 
 
