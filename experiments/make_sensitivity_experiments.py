@@ -117,21 +117,22 @@ def sobol_policies() -> str:
 # smart-governance index over one five-year IDP cycle?  Sobol' indices with
 # convergence check: cosim sensitivity experiments/sobol_policies.toml --workers 2
 #
-# Size, chosen for a 2-core machine shared with others (wall time measured on
-# it: see docs/sensitivity.md):
+# Size (wall time measured on a 2-core machine: see docs/sensitivity.md):
 # - 14 inputs in 13 groups (security is one), first and total order only:
 #   second order would take N (2D + 2) rows instead of N (D + 2).
-# - N = 64 base samples -> 64 x (13 + 2) = 960 sample points.  The smallest
-#   power of two that ranks 13 inputs (intervals about +-0.1 to 0.2); the
-#   convergence check says whether that is enough.  Double N for firmer values:
-#   the runs already made are kept (the design for N is a prefix of 2N's).
-# - 2 replications per point (1,920 runs): the fewest that measure run-to-run
-#   noise (the noise share and noise floor in the report); with 2,000 citizens
-#   most outcomes' noise is under 15 % of a run's variance, so averaging two
-#   leaves a floor of a few percent (model v2: mean trust's noise share is
-#   39 %, docs/sensitivity.md; the report says how much of each outcome is noise).
+# - N = 1,024 base samples -> 1,024 x (13 + 2) = 15,360 sample points: the N
+#   at which the indices converge (95 % half-widths about 0.1 or less; the
+#   report's convergence check says so per outcome).  For a first look, copy
+#   this file with samples = 64 (960 points), which ranks the inputs in a few
+#   minutes; runs already made are kept when N is raised in the same results
+#   folder (the design for N is a prefix of 2N's).
+# - 2 replications per point (30,720 runs): the fewest that measure run-to-run
+#   noise (the noise share and noise floor in the report); averaging two
+#   leaves a floor of a few percent for most outcomes (mean trust's noise share
+#   is about 40 %, docs/sensitivity.md; the report says how much of each
+#   outcome is noise).
 # - 2,000 citizens, 260 weeks (one IDP cycle) after the 52-week burn-in: a run
-#   takes about 0.4 s alone (v2: 0.38 s CPU a run in the shipped study).
+#   takes about 0.1-0.2 s of CPU with the compiled kernels (issue 16).
 # The budget is fixed at R80 m (the top of its plausible range) so every lever
 # mix is affordable and no lever is scaled down by another's cost.
 
@@ -140,7 +141,7 @@ name = "sobol_policies"
 description = "Sobol' indices of 10 policy levers (9 groups) and 4 behavioural parameters on six outcomes."
 base = "../scenarios/baseline.toml"
 design = "sobol"
-samples = 64
+samples = 1024
 second_order = false
 replications = 2
 root_seed = 20261125

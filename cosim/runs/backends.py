@@ -264,8 +264,9 @@ def _submit(pool, fn, tasks, chunks, batch_fn=None) -> Iterator[tuple[int, RunRe
 #: Above this many runs a batch is refused whatever the machine (the run store,
 #: the task list and the progress bookkeeping grow with it).
 MAX_RUNS = 10**8
-#: A cosim run takes about 0.02 s + 5e-7 s per citizen-week (measured on 2 cores, 2026).
-SECONDS_PER_CITIZEN_WEEK = 5e-7
+#: A cosim run takes about 0.02 s + 2.5e-7 s per citizen-week (measured on 2 shared cores with the
+#: compiled kernels of issue 16, December 2026; 5e-7 before them).
+SECONDS_PER_CITIZEN_WEEK = 2.5e-7
 
 
 def seconds_per_run(n_citizens: int, steps: int) -> float:
