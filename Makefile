@@ -13,6 +13,8 @@ $(BIN)/cosim: pyproject.toml
 	@# a .venv made before the distribution was renamed (cosim -> cosim-coproduction) still lists the old one
 	@if $(BIN)/pip show cosim >/dev/null 2>&1; then \
 		$(BIN)/pip uninstall --quiet -y cosim && $(BIN)/pip install --quiet --no-deps -e .; fi
+	@# compile the model's Numba kernels once (cached on disk), so the first run does not wait for the compiler
+	$(BIN)/python -m cosim.model.kernels
 	@touch $@
 
 setup: $(BIN)/cosim
