@@ -31,11 +31,12 @@ a new process loads it instead of compiling.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numba
 
 
 def kernel[F: Callable[..., Any]](fn: F) -> F:
     """Compile ``fn`` as a kernel: nopython, cached, IEEE arithmetic, no bounds checks, releases the GIL."""
-    return numba.njit(cache=True, fastmath=False, error_model="numpy", boundscheck=False, nogil=True)(fn)
+    compiled = numba.njit(cache=True, fastmath=False, error_model="numpy", boundscheck=False, nogil=True)(fn)
+    return cast(F, compiled)  # called like the Python function it compiles

@@ -20,6 +20,10 @@ from cosim.model.state import (
 )
 from cosim.scenario.schema import Scenario
 
+#: what the participation kernels read of each citizen's ways to take part: adopted, online, portal open,
+#: municipality, device, youth, USSD line, social media, ward meetings, cost of getting to a meeting
+Channels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, bool, bool, np.ndarray]
+
 
 def by_citizen(per_muni: np.ndarray, municipality: np.ndarray) -> Any:
     """A municipality-level value for each citizen (one number when all municipalities agree)."""
@@ -277,7 +281,7 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
     n = cit.n
     eff = np.array(kp.efficacy_factors(pc.efficacy_weight, pc.iap2_efficacy, policy.level_offered,
                                        pc.personal_efficacy_weight))
-    channels = (cit.adopted, cit.online, np.asarray(portal_av, dtype=bool), cit.municipality, cit.device,
+    channels: Channels = (cit.adopted, cit.online, np.asarray(portal_av, dtype=bool), cit.municipality, cit.device,
                 cit.youth_bit, bool(ch.ussd), bool(ch.social), bool(ch.ward_meetings), cit.meeting_cost)
     n_muni = len(cit.municipality_slices)
     if window:
@@ -304,7 +308,7 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
 
 
 
-def consultation(c: Scenario, cit: Citizens, u: np.ndarray, channels: tuple, eff: np.ndarray, e_best: np.ndarray,
+def consultation(c: Scenario, cit: Citizens, u: np.ndarray, channels: Channels, eff: np.ndarray, e_best: np.ndarray,
                  e_cost: np.ndarray, level_of_channel: np.ndarray, t: int, n_muni: int, queue: RequestQueue,
                  week_stats: dict, totals: dict) -> np.ndarray:
     """A week of the IDP window: needs acted on, ward meetings, then written comments (MODEL.md s3 step 7).
