@@ -310,8 +310,12 @@ def bench_small_runs(n: int, runs: int, rounds: int = 2) -> dict:
             if evaluate_batch is not None:
                 gc.collect()
                 with Timer() as t:
-                    batched = evaluate_batch(tasks)
+                    results = evaluate_batch(tasks)
                 batch_t.append(t)
+                failed = [r.error for r in results if not r.ok]
+                if failed:
+                    raise RuntimeError(f"a batched run failed: {failed[0]}")
+                batched = [r.value for r in results]
                 identical = identical and _same_outcomes(single, batched)
         s = min(x.cpu for x in single_t)
         floor = bench_floor(scenario, n)
