@@ -19,7 +19,13 @@ expressions they replace (the golden outputs pin this):
   bit, so those stay NumPy calls whose results a kernel takes as arrays;
 * no floating-point sums in a different order: a total that NumPy sums
   pairwise (``np.sum``) stays a NumPy sum; a running sum that NumPy takes in
-  order (``np.bincount``, ``np.cumsum``, ``np.add.at``) may be a loop.
+  order (``np.bincount``, ``np.cumsum``, ``np.add.at``) may be a loop;
+* scalar helpers (a one-number ``np.clip`` and the like) live in the module of
+  the kernels that call them, even where another module has the same one:
+  Numba's on-disk cache notices an edit of the kernel's own file, not of a
+  file it calls into, so a shared helper could leave stale machine code;
+* one-number versions of ``np.minimum``/``np.maximum``/``np.clip`` copy
+  NumPy's handling of NaN and of ties between 0.0 and -0.0 (the bits differ).
 
 Each kernel has a test that it equals the NumPy mechanism functions
 (:mod:`cosim.model.mechanisms`) bit for bit on random inputs

@@ -215,3 +215,18 @@ def test_adoption_kernels(n, seed, fc_bool):
     out = np.empty(n, dtype=bool)
     kern.adoption_week(exp_minus_u, p, q, nbr, awareness, fc.astype(np.float64), lapse_rate, u_adopt, adopted, out)
     same(out, want)
+
+
+def test_one_number_min_max_and_clip_copy_numpy_on_nan_and_signed_zeros():
+    """Ties between 0.0 and -0.0 give NumPy's choice of sign, and a NaN passes, in both places."""
+    from cosim.model.kernels.access import _clip, _maximum, _minimum
+
+    values = [-0.0, 0.0, 0.5, 1.0, -1.0, 2.0, np.nan, np.inf, -np.inf]
+    for a in values:
+        for b in values:
+            for ours, theirs in ((_minimum, np.minimum), (_maximum, np.maximum)):
+                got, want = ours(a, b), float(theirs(np.array([a]), b)[0])
+                assert np.array([got]).tobytes() == np.array([want]).tobytes(), (ours, a, b)
+        for lo, hi in ((0.0, 1.0), (-0.0, 1.0), (-1.0, 0.0)):
+            got, want = _clip(a, lo, hi), float(np.clip(np.array([a]), lo, hi)[0])
+            assert np.array([got]).tobytes() == np.array([want]).tobytes(), (a, lo, hi)

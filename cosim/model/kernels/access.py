@@ -22,21 +22,22 @@ from cosim.jit import kernel
 
 @kernel
 def _minimum(a, b):
-    """np.minimum(a, b) for one pair of floats (a NaN propagates)."""
-    return a if (a <= b) | (a != a) else b
+    """np.minimum(a, b) for one pair of floats: a NaN propagates, a tie (0.0 and -0.0) gives ``b``, as NumPy does."""
+    return a if (a < b) | (a != a) else b
 
 
 @kernel
 def _maximum(a, b):
-    """np.maximum(a, b) for one pair of floats (a NaN propagates)."""
-    return a if (a >= b) | (a != a) else b
+    """np.maximum(a, b) for one pair of floats: a NaN propagates, a tie (0.0 and -0.0) gives ``b``, as NumPy does."""
+    return a if (a > b) | (a != a) else b
 
 
 @kernel
 def _clip(x, lo, hi):
-    """np.clip(x, lo, hi) for one float: min(max(x, lo), hi), a NaN passes through (selects, which vectorise)."""
-    x = lo if x <= lo else x
-    return hi if x >= hi else x
+    """np.clip(x, lo, hi) for one float: ``x`` unless it lies outside [lo, hi] (a NaN and a -0.0 at 0.0 pass, as in
+    NumPy); selects, which vectorise."""
+    x = lo if x < lo else x
+    return hi if x > hi else x
 
 
 @kernel
