@@ -10,7 +10,8 @@ with the keys ``ratio_reference_10k``, ``citizen_steps_per_s_100k``,
 ``build_s_100k``, ``citizen_steps_per_s_1m``, ``peak_rss_mb_1m``,
 ``runs_per_s_2k``, ``kernel_ratio_100k``, ``collect_share_100k``,
 ``runs_per_s_core_2k_single``, ``runs_per_s_core_2k_batched``,
-``batched_equals_single``, ``floor_ratio_2k_batched`` and the engine's
+``batched_equals_single``, ``floor_ratio_2k_batched``, ``week_fixed_us``,
+``week_ns_per_citizen``, ``bound_runs_per_s_core_2k_no_fixed`` and the engine's
 ``engine_ms_per_step_10k`` / ``_100k`` / ``_1m`` (plus the supporting figures).  Every model runs ``scenarios/all_levers.toml`` (every
 lever on, two linked municipalities, a breach, an outage and a scandal) with
 seed 1, in one process on one core (BLAS limited to one thread).
@@ -52,6 +53,10 @@ How each figure is measured:
   (``bench_floor``: the week's random block and one in-place pass over every
   per-citizen float state array, every week of the run, nothing else).  The
   same figures for ``scenarios/baseline.toml`` carry the suffix ``_baseline``.
+- ``week_fixed_us``, ``week_ns_per_citizen``, ``bound_runs_per_s_core_2k_no_fixed``,
+  ``draws_network_us_per_week_2k``: the week's time split into a fixed part
+  and a part per citizen (``bench_week_cost``), and the most batching could
+  give with the same arithmetic per citizen.
 - ``citizen_steps_per_s_1m``, ``peak_rss_mb_1m``: a fresh subprocess builds a
   1,000,000-citizen model and runs 52 weeks; its peak resident memory (the
   kernel's ``ru_maxrss`` for the child) and its throughput (build excluded).
@@ -370,6 +375,62 @@ def bench_floor(scenario: Path, n: int, repeats: int = 3) -> float:
     return best
 
 
+def bench_week_cost(sizes: tuple[int, ...] = (250, 1_000, 2_000, 4_000), weeks: int = 52, repeats: int = 2) -> dict:
+    """Split the week's time into a fixed part and a part per citizen, and what that bounds.
+
+    For each population size, a model of ``scenarios/all_levers.toml`` (data
+    collection on, as in a sensitivity run) runs 8 untimed weeks, then
+    ``weeks`` weeks timed ``repeats`` times (least CPU time).  A least-squares
+    line through (citizens, time per week) gives:
+
+    - ``week_fixed_us``: the intercept, what a week costs whatever its size
+      (Python between the stages, kernel calls, NumPy calls on small arrays);
+    - ``week_ns_per_citizen``: the slope, the arithmetic per citizen-week;
+    - ``bound_runs_per_s_core_2k_no_fixed``: runs per second per core of a
+      2,000-citizen run (burn-in + 260 weeks) if the fixed part were gone and
+      the arithmetic per citizen stayed: the most that batching runs together
+      (a lock-step ensemble, or any way of paying the fixed part once for
+      many runs) could give on this engine;
+    - ``draws_network_us_per_week_2k``: at 2,000 citizens, the week's block of
+      random numbers (``model.week_draws``) and the network product
+      (``model.neighbour_means``) alone: numbers a run with unchanged results
+      must compute the same way (the same generator's stream, the same sums
+      in the same order).
+    """
+    import numpy as np
+
+    from cosim import CoProductionModel
+
+    per_week = []
+    for n in sizes:
+        model = CoProductionModel(_scenario(n), rng=1)
+        model.run(8)
+        best = float("inf")
+        for _ in range(repeats):
+            gc.collect()
+            with Timer() as t:
+                model.run(weeks)
+            best = min(best, t.cpu / weeks)
+        per_week.append(best)
+    slope, intercept = np.polyfit(np.asarray(sizes, dtype=float), np.asarray(per_week), 1)
+    model = CoProductionModel(_scenario(2_000), rng=1)
+    model.run(8)
+    policy, t0 = model.policy(model.week), model.week
+    best = float("inf")
+    for _ in range(repeats):
+        with Timer() as t:
+            for k in range(weeks):
+                model.week_draws(policy, t0 + k)
+                model.neighbour_means()
+        best = min(best, t.cpu / weeks)
+    run_weeks = model.config.run.burn_in_weeks + 260
+    out = {f"week_us_{n}": w * 1e6 for n, w in zip(sizes, per_week, strict=True)}
+    out.update({"week_fixed_us": intercept * 1e6, "week_ns_per_citizen": slope * 1e9,
+                "draws_network_us_per_week_2k": best * 1e6,
+                "bound_runs_per_s_core_2k_no_fixed": 1.0 / (run_weeks * slope * 2_000) if slope > 0 else None})
+    return out
+
+
 def child_1m(n: int, steps: int) -> None:
     """Runs inside a fresh subprocess: build and run a big model, print JSON."""
     from cosim import CoProductionModel
@@ -416,6 +477,10 @@ ROWS = (
     ("batched_equals_single", "  batched outcomes = single, bit for bit", "true", "{}"),
     ("floor_ratio_2k_batched", "  batched run / bare NumPy floor of the same run", "", "{:.1f}"),
     ("floor_ms_per_run_2k", "  bare NumPy floor, ms per run", "", "{:.1f}"),
+    ("week_fixed_us", "  a week's fixed cost (intercept over 250-4k citizens), us", "", "{:.0f}"),
+    ("week_ns_per_citizen", "  a week's cost per citizen (slope), ns", "", "{:.0f}"),
+    ("draws_network_us_per_week_2k", "  random block + network product at 2k, us per week", "", "{:.0f}"),
+    ("bound_runs_per_s_core_2k_no_fixed", "  runs/s per core if the fixed cost were gone", "", "{:.1f}"),
     ("runs_per_s_core_2k_single_baseline", "  baseline scenario: runs/s per core, one at a time", "", "{:.2f}"),
     ("runs_per_s_core_2k_batched_baseline", "  baseline scenario: runs/s per core, batched", "", "{:.2f}"),
     ("citizen_steps_per_s_1m", "engine throughput at 1M, citizen-weeks/s", "completes", "{:.3g}"),
@@ -462,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         res.update(bench_100k(100_000, 20 if quick else 52, repeats=2))
         res.update(bench_runs_2k(2_000, 4 if quick else 10))
         res.update(bench_small_runs(2_000, 8 if quick else 24))
+        res.update(bench_week_cost(weeks=26 if quick else 52))
         if not quick:
             res.update(bench_1m(1_000_000, 52))
     res["load_avg_1min_start"] = load_start
@@ -483,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     keys = ("ratio_reference_10k", "citizen_steps_per_s_100k", "build_s_100k", "citizen_steps_per_s_1m",
             "peak_rss_mb_1m", "runs_per_s_2k", "kernel_ratio_100k", "collect_share_100k",
             "runs_per_s_core_2k_single", "runs_per_s_core_2k_batched", "batched_equals_single",
-            "floor_ratio_2k_batched", "engine_ms_per_step_10k", "engine_ms_per_step_100k", "engine_ms_per_step_1m")
+            "floor_ratio_2k_batched", "week_fixed_us", "week_ns_per_citizen", "bound_runs_per_s_core_2k_no_fixed",
+            "engine_ms_per_step_10k", "engine_ms_per_step_100k", "engine_ms_per_step_1m")
     summary = {k: res.get(k) for k in keys if not (quick and k.endswith("_1m"))}
     summary.update({k: v for k, v in res.items() if k not in summary and not k.startswith("error")})
     print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in summary.items()}))
