@@ -613,3 +613,46 @@ def model_outcomes(model: Any) -> dict[str, float]:
         raise UsageError("expected a run's time series with weeks after week 0 for 'region'", argument="timeseries")
     # (outcome, week) rows of the region's values after week 0, each contiguous
     return _aggregate(weeks[after], np.ascontiguousarray(values[after, -1][:, _OUTCOME_COLUMNS].T))
+
+
+# Runs that keep only their outcomes (cosim.runs.evaluators) need the full metrics of few weeks:
+# every OUTCOMES entry reads the last week ("final") or the last 52 ("year"), except the spend,
+# summed over every week ("total").  Each week's metrics are computed from that week's tallies
+# alone (the model's state then: the last-52-weeks and last-4-weeks counts are kept in the
+# citizens' arrays, the cumulative counts in the model), so the other weeks need not be recorded.
+assert all(metric == "spend" for metric, how in OUTCOMES.values() if how == "total")
+_TOTAL_ROWS = np.array([i for i, (_, how) in enumerate(OUTCOMES.values()) if how == "total"], dtype=np.intp)
+
+
+def first_outcome_week(steps: int) -> int:
+    """The first week of a run of ``steps`` weeks whose metrics its ``OUTCOMES`` read, but for the spend.
+
+    The "year" outcomes average weeks ``> steps - 52`` (and after week 0),
+    "final" reads week ``steps``.
+    """
+    return max(1, steps - WEEKS_PER_YEAR + 1)
+
+
+def outcomes_of_last_weeks(model: Any, spend: np.ndarray) -> dict[str, float]:
+    """:func:`model_outcomes` of a run that recorded only what its outcomes read, bit for bit.
+
+    ``model`` recorded (``model.record()``) weeks ``first_outcome_week(steps)``
+    to ``steps`` (and perhaps week 0); ``spend`` (steps, municipalities) is the
+    week's spend (``week_stats["spend"]``) of weeks 1 to ``steps``.  The
+    region's spend of a week is their sum along the contiguous last axis,
+    which NumPy adds in the same order as :func:`metric_tables` does (a
+    reduction along a contiguous last axis does not depend on the other axes;
+    tests/test_fixed_outputs.py checks it against full recording).
+    """
+    steps = spend.shape[0]
+    weeks, values = model.datacollector.arrays()
+    full = weeks >= first_outcome_week(steps)
+    if steps < 1 or not np.array_equal(weeks[full], np.arange(first_outcome_week(steps), steps + 1)):
+        raise UsageError(f"expected weeks {first_outcome_week(steps)} to {steps} recorded, got {weeks.tolist()}",
+                         argument="model")
+    # (outcome, week) rows for weeks 1..steps: the recorded weeks' region values (NaN in the weeks
+    # before, which no "final" or "year" outcome reads), and the spend of every week
+    columns = np.full((len(OUTCOMES), steps), np.nan)
+    columns[:, weeks[full] - 1] = values[full, -1][:, _OUTCOME_COLUMNS].T
+    columns[_TOTAL_ROWS] = np.add.reduce(spend, axis=1)
+    return _aggregate(np.arange(1, steps + 1, dtype=np.int64), columns)
