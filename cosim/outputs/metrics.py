@@ -178,6 +178,9 @@ class _Keys:
         self.posts = np.bincount(model.officials.municipality, minlength=M).astype(float)
         self.n_citizens = np.ascontiguousarray(self.n_m[:M])
         self.muni = cit.municipality.astype(np.intp)
+        # the fixed counts kernels.week_block reads, side by side; the length of a week's flat tally
+        self.consts = np.concatenate([self.posts, self.n_ward, self.n_citizens])
+        self.flat_size = self.G * _N_COLS + (len(PER_MUNI) + 2 * len(WEIGHTED_METRICS)) * M + 2
         # width of the histograms of contributions: a power of two (at least 16) above the largest
         # count so far, so that it changes seldom (kernels.contribution_histogram)
         self.stride = 0
@@ -267,19 +270,26 @@ def week_tally(model: Any) -> WeekTally:
     # times real residents per simulated citizen); online at least once in the last 4 weeks (this
     # week and the 3 before; record follows the week).
     G, M, P, W = keys.G, keys.M, len(PER_MUNI), len(WEIGHTED_METRICS)
-    # everything but the histogram in one array (metric_tables stacks the weeks' at once)
-    flat = np.empty(G * _N_COLS + (P + 2 * W) * M + 2)
-    groups = _tally(model, keys, flat[:G * _N_COLS].reshape(G, _N_COLS))
-    block = flat[G * _N_COLS:-2].reshape(P + 2 * W, M)
-    hist = kernels.municipality_block(
-        block, cit.municipality, cit.contributions, keys.stride, cit.window_attended, cit.hotspot_used,
+    # everything but the histogram in one array (metric_tables stacks the weeks' at once): the group
+    # tally (as _tally), the block, legal strength and link score
+    flat = np.empty(keys.flat_size)
+    # None before the first week: no IAP2 levels are counted then (see _tally)
+    policy = model.policy_now
+    hist = kernels.week_block(
+        flat, G, P + 2 * W, keys.consts, keys.group, cit.channel, cit.online, cit.adopted, cit.last_participation,
+        model.week - 1 - WEEKS_PER_YEAR, cit.trust, float(model.config.trust.share_trusting_threshold),
+        cit.literacy, cit.awareness, cit.privacy_concern, cit.window_comments,
+        _NO_LEVELS if policy is None else policy.level_of_channel,
+        cit.municipality, cit.contributions, keys.stride, cit.window_attended, cit.hotspot_used,
         cit.hotspot_ever, cit.hotspot_capped, cit.hotspot_days, cit.last_online, model.week - 4, model.queue.citizen,
         ws["requests"], ws["resolved"], ws["dropped"], ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
         model.cumulative["resolved"], model.cumulative["dropped"],
-        off.municipality, off.active, off.skill, off.ict_skill, keys.posts,
+        off.municipality, off.active, off.skill, off.ict_skill,
         nodes.hotspot_municipality, nodes.municipality, nodes.up,
-        wards.municipality, wards.quality, keys.n_ward, munis.scale, munis.window_meetings, munis.window_comments,
-        ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture, keys.n_citizens)
+        wards.municipality, wards.quality, munis.scale, munis.window_meetings, munis.window_comments,
+        ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture)
+    groups = flat[:G * _N_COLS].reshape(M, 3, 3, _N_COLS)
+    block = flat[G * _N_COLS:-2].reshape(P + 2 * W, M)
     keys.stride = hist.shape[1]
     links = model.levers["links"]
     link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
