@@ -100,65 +100,12 @@ def test_first_outcome_week_and_missing_weeks():
         M.outcomes_of_last_weeks(model, np.zeros((60, 1)))
 
 
-# ----------------------------------------------------------------- kernels.week_block
-
-
-@pytest.mark.parametrize("n", [0, 1, 7, 2000])
-@pytest.mark.parametrize("n_muni", [1, 3])
-def test_week_block_equals_numpy(n, n_muni):
-    """The fused kernel equals the NumPy tally and block (tests/test_kernels_metrics.py's references)."""
-    from test_kernels_metrics import _special, group_tally_numpy, municipality_block_numpy
-
-    rng = np.random.default_rng(500 + n + n_muni)
-    Mn, G = n_muni, 9 * n_muni
-    muni = np.sort(rng.integers(0, Mn, size=n))
-    group = (muni * 9 + rng.integers(0, 9, size=n)).astype(np.intp)
-    n_off, n_nodes, n_wards, n_hot = 3 * n, n // 3, 7, n // 50
-    trust = _special(rng, n)
-    trust[: min(n, 3)] = 0.5  # ties with the threshold: not trusting
-    tally_args = (group, rng.integers(0, 5, size=n).astype(np.int8), rng.random(n) < 0.5, rng.random(n) < 0.3,
-                  rng.integers(-10_000, 60, size=n), 6, trust, 0.5, _special(rng, n), _special(rng, n),
-                  rng.normal(size=n) * 1e6, rng.integers(0, 4, size=n) * (rng.random(n) < 0.2),
-                  np.array([0, 2, 2, 3, 4], np.int8))
-    a = {
-        "n_muni": Mn, "muni": muni, "stride": int(rng.choice([0, 16, 64])),
-        "contributions": rng.integers(0, 40, size=n) * (rng.random(n) < 0.3),
-        "window_attended": rng.integers(0, 3, size=n) * (rng.random(n) < 0.2),
-        "hotspot_used": rng.random(n) < 0.2, "hotspot_ever": rng.random(n) < 0.3, "hotspot_capped": rng.random(n) < 0.1,
-        "hotspot_days": rng.integers(0, 8, size=n) * rng.random(n), "last_online": rng.integers(-10_000, 30, size=n),
-        "online_since": 20, "waiting": rng.integers(0, max(n, 1), size=n // 4) if n else np.zeros(0, np.int64),
-        **{k: _special(rng, Mn) * 100 for k in ("requests", "dropped", "trained", "breaches", "spend", "spend_total",
-                                                  "cum_resolved", "cum_dropped", "window_meetings", "median_wait",
-                                                  "outcome", "open_data_value", "posture", "scale", "n_citizens",
-                                                  "posts")},
-        "resolved": np.array([0.0, 1e-10, np.nan][:Mn]),
-        "official_muni": np.sort(rng.integers(0, Mn, size=n_off)), "active": rng.random(n_off) < 0.8,
-        "skill": _special(rng, n_off), "ict_skill": -_special(rng, n_off),
-        "hotspot_muni": rng.integers(0, Mn, size=n_hot), "node_muni": rng.integers(0, Mn, size=n_nodes),
-        "up": rng.random(n_nodes) < 0.9, "ward_muni": np.sort(rng.integers(0, Mn, size=n_wards)),
-        "quality": _special(rng, n_wards), "n_ward": rng.integers(0, 50, size=n_wards).astype(float),
-        "window_comments": rng.integers(0, 9, size=(Mn, 4)).astype(float),
-    }
-    want_block, want_hist = municipality_block_numpy(a)
-    want = np.concatenate([group_tally_numpy(G, *tally_args).ravel(), want_block.ravel(), [np.nan, np.nan]])
-    consts = np.concatenate([a["posts"], a["n_ward"], a["n_citizens"]])
-    got = np.full(want.shape, np.nan)
-    hist = kernels.week_block(
-        got, G, want_block.shape[0], consts, *tally_args,
-        a["muni"], a["contributions"], a["stride"], a["window_attended"], a["hotspot_used"], a["hotspot_ever"],
-        a["hotspot_capped"], a["hotspot_days"], a["last_online"], a["online_since"], a["waiting"],
-        a["requests"], a["resolved"], a["dropped"], a["trained"], a["breaches"], a["spend"], a["spend_total"],
-        a["cum_resolved"], a["cum_dropped"], a["official_muni"], a["active"], a["skill"], a["ict_skill"],
-        a["hotspot_muni"], a["node_muni"], a["up"], a["ward_muni"], a["quality"], a["scale"],
-        a["window_meetings"], a["window_comments"], a["median_wait"], a["outcome"], a["open_data_value"],
-        a["posture"])
-    assert got.dtype == want.dtype and np.array_equal(got.view(np.int64), want.view(np.int64))
-    assert hist.dtype == want_hist.dtype and np.array_equal(hist, want_hist)
+# ----------------------------------------------------------------- the week's tallies in one array
 
 
 @pytest.mark.parametrize("name", ["baseline", "all_levers", "multi_municipality"])
 def test_week_tally_equals_the_two_kernels(name):
-    """week_tally (one fused call) fills what _tally and municipality_block filled, week after week."""
+    """WeekTally's views of its one array hold what _tally and municipality_block compute, week after week."""
     task = _task(name, 40, 3, n=400)
     model = CoProductionModel(scenario_from_dict(task.base, task.source, task.params), rng=3)
     for _ in range(40):
@@ -184,3 +131,4 @@ def test_week_tally_equals_the_two_kernels(name):
         width = tally.contributions.shape[1]
         assert width >= hist.shape[1] and np.array_equal(tally.contributions[:, :hist.shape[1]], hist)
         assert not tally.contributions[:, hist.shape[1]:].any()
+        assert tally.legal_strength == model.legal_strength and tally.flat[-1] == tally.link_score

@@ -242,36 +242,3 @@ def inequality_rows(hist, gini, top1, top10):
                 top1[r] = took / total
             else:
                 top10[r] = took / total
-
-
-@kernel
-def week_block(flat, n_groups, n_rows, consts, group, channel, online, adopted, last_participation, recent_after,
-               trust, threshold, literacy, awareness, privacy, citizen_comments, level_of_channel,
-               muni, contributions, stride, window_attended, hotspot_used, hotspot_ever, hotspot_capped,
-               hotspot_days, last_online, online_since, waiting,
-               requests, resolved, dropped, trained, breaches, spend, spend_total, cum_resolved, cum_dropped,
-               official_muni, active, skill, ict_skill, hotspot_muni, node_muni, up,
-               ward_muni, quality, scale, window_meetings, window_comments,
-               median_wait, outcome, open_data_value, posture):
-    """:func:`group_tally` then :func:`municipality_block` into one array (one call a week instead of two).
-
-    ``flat`` holds the group tally (``n_groups`` x N_COLS), then the
-    municipality block (``n_rows`` x municipalities), then two numbers the
-    caller fills (metrics.week_tally's layout).  ``consts`` is the model's
-    fixed counts side by side: posts per municipality, citizens per ward,
-    citizens per municipality (metrics._Keys).  Returns the histogram of
-    contributions, as municipality_block does.
-    """
-    n_muni = spend.size
-    n_wards = ward_muni.size
-    group_tally(flat[:n_groups * N_COLS].reshape(n_groups, N_COLS), group, channel, online, adopted,
-                last_participation, recent_after, trust, threshold, literacy, awareness, privacy, citizen_comments,
-                level_of_channel)
-    start = n_groups * N_COLS
-    return municipality_block(
-        flat[start:start + n_rows * n_muni].reshape(n_rows, n_muni), muni, contributions, stride, window_attended,
-        hotspot_used, hotspot_ever, hotspot_capped, hotspot_days, last_online, online_since, waiting,
-        requests, resolved, dropped, trained, breaches, spend, spend_total, cum_resolved, cum_dropped,
-        official_muni, active, skill, ict_skill, consts[:n_muni], hotspot_muni, node_muni, up,
-        ward_muni, quality, consts[n_muni:n_muni + n_wards], scale, window_meetings, window_comments,
-        median_wait, outcome, open_data_value, posture, consts[n_muni + n_wards:])
