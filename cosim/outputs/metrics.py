@@ -178,6 +178,8 @@ class _Keys:
         self.posts = np.bincount(model.officials.municipality, minlength=M).astype(float)
         self.n_citizens = np.ascontiguousarray(self.n_m[:M])
         self.muni = cit.municipality.astype(np.intp)
+        # the length of a week's tallies in one array (WeekTally.flat)
+        self.flat_size = self.G * _N_COLS + (len(PER_MUNI) + 2 * len(WEIGHTED_METRICS)) * M + 2
         # width of the histograms of contributions: a power of two (at least 16) above the largest
         # count so far, so that it changes seldom (kernels.contribution_histogram)
         self.stride = 0
@@ -240,17 +242,50 @@ def _inequality_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
 @dataclass
 class WeekTally:
-    """What the week's metrics are computed from (see :func:`week_tally`)."""
+    """What the week's metrics are computed from (see :func:`week_tally`).
+
+    ``flat`` holds, one after the other: the group tally (groups x tally
+    columns), the per-municipality block (``PER_MUNI``, then the values of
+    ``WEIGHTED_METRICS`` and their weights, x municipalities), the legal
+    strength and the link score; :func:`metric_tables` stacks the weeks' at
+    once.  The properties are views of its parts.
+    """
 
     keys: _Keys
-    groups: np.ndarray       # (M, 3, 3, tally columns): counts and sums per group
+    flat: np.ndarray
     contributions: np.ndarray  # (M, width): citizens by number of contributions
-    per_muni: np.ndarray     # (PER_MUNI, M): per-municipality quantities
-    own: np.ndarray          # (WEIGHTED_METRICS, M): values with a weighted region mean
-    weight: np.ndarray       # (WEIGHTED_METRICS, M): their weights
-    legal_strength: float
-    link_score: float
-    flat: np.ndarray | None = None  # groups, per_muni, own, weight, legal_strength, link_score in one array
+
+    @property
+    def groups(self) -> np.ndarray:
+        """(M, 3, 3, tally columns): counts and sums per group."""
+        return self.flat[:self.keys.G * _N_COLS].reshape(self.keys.M, 3, 3, _N_COLS)
+
+    def _block(self, first: int, rows: int) -> np.ndarray:
+        start = self.keys.G * _N_COLS + first * self.keys.M
+        return self.flat[start:start + rows * self.keys.M].reshape(rows, self.keys.M)
+
+    @property
+    def per_muni(self) -> np.ndarray:
+        """(PER_MUNI, M): per-municipality quantities."""
+        return self._block(0, len(PER_MUNI))
+
+    @property
+    def own(self) -> np.ndarray:
+        """(WEIGHTED_METRICS, M): values with a weighted region mean."""
+        return self._block(len(PER_MUNI), len(WEIGHTED_METRICS))
+
+    @property
+    def weight(self) -> np.ndarray:
+        """(WEIGHTED_METRICS, M): their weights."""
+        return self._block(len(PER_MUNI) + len(WEIGHTED_METRICS), len(WEIGHTED_METRICS))
+
+    @property
+    def legal_strength(self) -> float:
+        return float(self.flat[-2])
+
+    @property
+    def link_score(self) -> float:
+        return float(self.flat[-1])
 
 
 def week_tally(model: Any) -> WeekTally:
@@ -267,13 +302,14 @@ def week_tally(model: Any) -> WeekTally:
     # times real residents per simulated citizen); online at least once in the last 4 weeks (this
     # week and the 3 before; record follows the week).
     G, M, P, W = keys.G, keys.M, len(PER_MUNI), len(WEIGHTED_METRICS)
-    # everything but the histogram in one array (metric_tables stacks the weeks' at once)
-    flat = np.empty(G * _N_COLS + (P + 2 * W) * M + 2)
-    groups = _tally(model, keys, flat[:G * _N_COLS].reshape(G, _N_COLS))
-    block = flat[G * _N_COLS:-2].reshape(P + 2 * W, M)
+    # everything but the histogram in one array (metric_tables stacks the weeks' at once): the group
+    # tally, the block, legal strength and link score
+    flat = np.empty(keys.flat_size)
+    _tally(model, keys, flat[:G * _N_COLS].reshape(G, _N_COLS))
     hist = kernels.municipality_block(
-        block, cit.municipality, cit.contributions, keys.stride, cit.window_attended, cit.hotspot_used,
-        cit.hotspot_ever, cit.hotspot_capped, cit.hotspot_days, cit.last_online, model.week - 4, model.queue.citizen,
+        flat[G * _N_COLS:-2].reshape(P + 2 * W, M), cit.municipality, cit.contributions, keys.stride,
+        cit.window_attended, cit.hotspot_used, cit.hotspot_ever, cit.hotspot_capped, cit.hotspot_days,
+        cit.last_online, model.week - 4, model.queue.citizen,
         ws["requests"], ws["resolved"], ws["dropped"], ws["trained"], ws["breaches"], ws["spend"], munis.spend_total,
         model.cumulative["resolved"], model.cumulative["dropped"],
         off.municipality, off.active, off.skill, off.ict_skill, keys.posts,
@@ -282,10 +318,9 @@ def week_tally(model: Any) -> WeekTally:
         ws["median_wait"], ws["outcome"], munis.open_data_value, munis.posture, keys.n_citizens)
     keys.stride = hist.shape[1]
     links = model.levers["links"]
-    link_score = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
-    flat[-2], flat[-1] = model.legal_strength, link_score
-    return WeekTally(keys, groups, hist, block[:P], block[P:P + W], block[P + W:],
-                     float(model.legal_strength), float(link_score), flat)
+    flat[-2] = model.legal_strength
+    flat[-1] = (links.shared_data_platform + links.shared_talent_pool + links.shared_costs) / 3.0 if M > 1 else 0.0
+    return WeekTally(keys, flat, hist)
 
 
 def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
@@ -302,19 +337,12 @@ def metric_tables(weeks: list[WeekTally]) -> np.ndarray:
     table = np.empty((T, len(METRICS), M + 1))
 
     G, P, W = keys.G, len(PER_MUNI), len(WEIGHTED_METRICS)
-    if all(w.flat is not None for w in weeks):  # each week's tallies in one array: one stack
-        stacked = np.array([w.flat for w in weeks])
-        t = np.ascontiguousarray(stacked[:, :G * _N_COLS]).reshape(T, M, 3, 3, _N_COLS)
-        block = stacked[:, G * _N_COLS:-2].reshape(T, P + 2 * W, M)
-        week_per_muni = np.ascontiguousarray(block[:, :P])
-        own, weight = np.ascontiguousarray(block[:, P:P + W]), np.ascontiguousarray(block[:, P + W:])
-        legal, link_score = stacked[:, -2:-1], stacked[:, -1:]
-    else:
-        t = np.array([w.groups for w in weeks])
-        week_per_muni = np.array([w.per_muni for w in weeks])
-        own, weight = np.array([w.own for w in weeks]), np.array([w.weight for w in weeks])
-        legal = np.array([[w.legal_strength] for w in weeks])
-        link_score = np.array([[w.link_score] for w in weeks])
+    stacked = np.array([w.flat for w in weeks])  # each week's tallies in one array: one stack
+    t = np.ascontiguousarray(stacked[:, :G * _N_COLS]).reshape(T, M, 3, 3, _N_COLS)
+    block = stacked[:, G * _N_COLS:-2].reshape(T, P + 2 * W, M)
+    week_per_muni = np.ascontiguousarray(block[:, :P])
+    own, weight = np.ascontiguousarray(block[:, P:P + W]), np.ascontiguousarray(block[:, P + W:])
+    legal, link_score = stacked[:, -2:-1], stacked[:, -1:]
 
     # shares and means per view: (weeks, municipalities + region, 7 views, tally columns)
     views = np.concatenate([np.add.reduce(t, axis=(2, 3))[:, :, None], np.add.reduce(t, axis=3),
@@ -613,3 +641,46 @@ def model_outcomes(model: Any) -> dict[str, float]:
         raise UsageError("expected a run's time series with weeks after week 0 for 'region'", argument="timeseries")
     # (outcome, week) rows of the region's values after week 0, each contiguous
     return _aggregate(weeks[after], np.ascontiguousarray(values[after, -1][:, _OUTCOME_COLUMNS].T))
+
+
+# Runs that keep only their outcomes (cosim.runs.evaluators) need the full metrics of few weeks:
+# every OUTCOMES entry reads the last week ("final") or the last 52 ("year"), except the spend,
+# summed over every week ("total").  Each week's metrics are computed from that week's tallies
+# alone (the model's state then: the last-52-weeks and last-4-weeks counts are kept in the
+# citizens' arrays, the cumulative counts in the model), so the other weeks need not be recorded.
+assert all(metric == "spend" for metric, how in OUTCOMES.values() if how == "total")
+_TOTAL_ROWS = np.array([i for i, (_, how) in enumerate(OUTCOMES.values()) if how == "total"], dtype=np.intp)
+
+
+def first_outcome_week(steps: int) -> int:
+    """The first week of a run of ``steps`` weeks whose metrics its ``OUTCOMES`` read, but for the spend.
+
+    The "year" outcomes average weeks ``> steps - 52`` (and after week 0),
+    "final" reads week ``steps``.
+    """
+    return max(1, steps - WEEKS_PER_YEAR + 1)
+
+
+def outcomes_of_last_weeks(model: Any, spend: np.ndarray) -> dict[str, float]:
+    """:func:`model_outcomes` of a run that recorded only what its outcomes read, bit for bit.
+
+    ``model`` recorded (``model.record()``) weeks ``first_outcome_week(steps)``
+    to ``steps`` (and perhaps week 0); ``spend`` (steps, municipalities) is the
+    week's spend (``week_stats["spend"]``) of weeks 1 to ``steps``.  The
+    region's spend of a week is their sum along the contiguous last axis,
+    which NumPy adds in the same order as :func:`metric_tables` does (a
+    reduction along a contiguous last axis does not depend on the other axes;
+    tests/test_fixed_outputs.py checks it against full recording).
+    """
+    steps = spend.shape[0]
+    weeks, values = model.datacollector.arrays()
+    full = weeks >= first_outcome_week(steps)
+    if steps < 1 or not np.array_equal(weeks[full], np.arange(first_outcome_week(steps), steps + 1)):
+        raise UsageError(f"expected weeks {first_outcome_week(steps)} to {steps} recorded, got {weeks.tolist()}",
+                         argument="model")
+    # (outcome, week) rows for weeks 1..steps: the recorded weeks' region values (NaN in the weeks
+    # before, which no "final" or "year" outcome reads), and the spend of every week
+    columns = np.full((len(OUTCOMES), steps), np.nan)
+    columns[:, weeks[full] - 1] = values[full, -1][:, _OUTCOME_COLUMNS].T
+    columns[_TOTAL_ROWS] = np.add.reduce(spend, axis=1)
+    return _aggregate(np.arange(1, steps + 1, dtype=np.int64), columns)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from cosim.model.model import CoProductionModel
-from cosim.outputs.metrics import model_outcomes, outcomes
+from cosim.outputs.metrics import first_outcome_week, model_outcomes, outcomes, outcomes_of_last_weeks
 from cosim.scenario.loading import scenario_from_dict
 
 
@@ -39,24 +39,43 @@ def evaluate_run(task: RunTask) -> dict[str, Any]:
     if task.model != "cosim":
         raise ValueError(f"unknown model {task.model!r}; expected 'cosim' or 'ishigami'")
     scenario = scenario_from_dict(task.base, task.source, task.params)
-    # what cosim.runs.simulate.simulate(scenario, task.seed) does, keeping the model for _outcomes
+    if not task.keep_timeseries:
+        return {"outcomes": _run_outcomes(CoProductionModel(scenario, rng=task.seed, collect=False)),
+                "timeseries": None}
+    # what cosim.runs.simulate.simulate(scenario, task.seed) does, keeping the model for outcomes
     model = CoProductionModel(scenario, rng=task.seed)
     model.run(None)
-    if not task.keep_timeseries:
-        return {"outcomes": _outcomes(model), "timeseries": None}
     df = model.timeseries()
     df.insert(0, "seed", task.seed)
     return {"outcomes": outcomes(df), "timeseries": df}
 
 
-def _outcomes(model: CoProductionModel) -> dict[str, float]:
-    """A finished run's scalar outcomes: ``outcomes(model.timeseries())`` bit for bit, without the pandas table.
+def _run_outcomes(model: CoProductionModel) -> dict[str, float]:
+    """Run a new model (built with ``collect=False``) to its horizon; its scalar outcomes.
 
-    The one place the runners extract outcomes when the time series is not
-    kept, for single and batched runs alike (``model_outcomes`` is tested equal
-    to the table's outcomes in tests/test_kernels_metrics.py).
+    ``outcomes(model.timeseries())`` of the same run recording every week, bit
+    for bit, without the pandas table and recording only what the outcomes
+    read: the weeks from :func:`~cosim.outputs.metrics.first_outcome_week` on
+    (the last 52), the spend of every week, and week 0 as a collecting model
+    does (its group keys are made then).  Recording does not change the run
+    (it reads the model's state), and each week's metrics depend on that
+    week's state alone, so the values are those of full recording
+    (tests/test_fixed_outputs.py).  The one place the runners extract
+    outcomes when the time series is not kept, for single and batched runs
+    alike.
     """
-    return model_outcomes(model)
+    steps = model.config.run.steps  # what model.run(None) runs
+    model.record()
+    first = first_outcome_week(steps)
+    spend = np.empty((steps, model.n_muni))
+    for week in range(steps):
+        model.step()
+        spend[week] = model.week_stats["spend"]
+        if model.week >= first:
+            model.record()
+    if steps < 1:  # (the schema requires one week) model_outcomes' error
+        return model_outcomes(model)
+    return outcomes_of_last_weeks(model, spend)
 
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
