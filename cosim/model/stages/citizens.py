@@ -48,7 +48,7 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
     k = constants(c)
     hs = cit.hotspot_users
     if hs.size:  # the power of mechanisms.hotspot_use_chance, a NumPy call between kernels
-        base, expo = _scratch("hotspot_power", (2, hs.size), np.float64)
+        base, expo = _scratch("hotspot_power", 2, hs.size, np.float64)
         kern.hotspot_use_base(cit.hotspot_habit, cit.age, hs, k.hotspot_use_base, k.hotspot_youth_use, base, expo)
         hs_power = np.power(base, expo, out=base)
     else:
@@ -56,7 +56,7 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
     data_factor = policy.data_factor
     cap_mb = float(policy.levers["wifi"].daily_cap_mb)
     # this week's arguments of mechanisms.online_access, working arrays that only this function reads
-    smartphone, has_data, hotspot_ok, centre_ok = _scratch("access", (4, cit.n), np.bool_)
+    smartphone, has_data, hotspot_ok, centre_ok = _scratch("access", 4, cit.n, np.bool_)
     kern.access_week(cit.device, cit.data_affordability, _EMPTY_F if data_factor is None else data_factor,
                      cit.municipality, u, DATA, HOTSPOT, CENTRE, hs, cit.hotspot_user_node, cit.hotspot_known,
                      cit.nbr_hotspot, cit.hotspot_demand_mb, hs_power, k.hotspot_signage, k.hotspot_word_of_mouth,
@@ -123,15 +123,16 @@ def constants(c: Scenario) -> StageConstants:
     return _constants_of[1]
 
 
-_scratch_of: dict = {}  # name -> a working array, reused while its shape stays
+_scratch_of: dict = {}  # name -> working arrays, reused while their size stays
 
 
-def _scratch(name: str, shape: tuple[int, int], dtype: type) -> np.ndarray:
-    """A working array of ``shape`` for ``name`` (its contents are garbage; only the function named uses it)."""
-    a = _scratch_of.get(name)
-    if a is None or a.shape != shape:
-        a = _scratch_of[name] = np.empty(shape, dtype=dtype)
-    return a
+def _scratch(name: str, count: int, size: int, dtype: type) -> tuple[np.ndarray, ...]:
+    """``count`` working arrays of ``size`` for ``name`` (their contents are garbage; only the function named uses
+    them).  A tuple of separate arrays: unpacking one is free, unlike the rows of a 2-d array."""
+    arrays = _scratch_of.get(name)
+    if arrays is None or arrays[0].size != size:
+        arrays = _scratch_of[name] = tuple(np.empty(size, dtype=dtype) for _ in range(count))
+    return arrays
 
 
 _EMPTY_F = np.zeros(0)
@@ -282,7 +283,7 @@ def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.
              fc: np.ndarray, u_adopt: np.ndarray) -> None:
     """Bass hazard x UTAUT intention x facilitating conditions; adopters may lapse."""
     k = constants(c)
-    minus_u, exp_minus_u = _scratch("intention", (2, cit.n), np.float64)  # working arrays of this function
+    minus_u, exp_minus_u = _scratch("intention", 2, cit.n, np.float64)  # working arrays of this function
     kern.intention_exponent(cit.privacy_concern, munis.posture, cit.awareness, cit.online, cit.literacy,
                             cit.responsiveness, munis.open_data_value, cit.trust, municipality_bounds(cit),
                             k.open_data_weight, k.beta_performance, k.beta_effort, k.beta_trust, k.beta_privacy,
@@ -318,11 +319,9 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
     (kernels.participation.act_on_needs); in it, :func:`consultation` adds
     the comments and meetings.
     """
-    pc = c.participation
     ch = policy.levers["channels"]
     n = cit.n
-    eff = np.array(kp.efficacy_factors(pc.efficacy_weight, pc.iap2_efficacy, policy.level_offered,
-                                       pc.personal_efficacy_weight))
+    eff = constants(c).efficacy(policy.level_offered)  # kp.efficacy_factors, kept per scenario and level
     channels: Channels = (cit.adopted, cit.online, np.asarray(portal_av, dtype=bool), cit.municipality, cit.device,
                 cit.youth_bit, bool(ch.ussd), bool(ch.social), bool(ch.ward_meetings), cit.meeting_cost)
     n_muni = len(cit.municipality_slices)
