@@ -108,9 +108,13 @@ def test_access_week(n, seed):
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_record_hotspot_week(n, seed):
+def test_use_gate_hotspot_week(n, seed):
+    """The use gate (mechanisms.use_chance) then the hotspot week (days_of_use, habit_update) of stages.access."""
     rng = np.random.default_rng(seed)
-    hotspot_ok, online, ever = rng.random(n) < 0.5, rng.random(n) < 0.7, rng.random(n) < 0.3
+    hotspot_ok, access, ever = rng.random(n) < 0.5, rng.random(n) < 0.7, rng.random(n) < 0.3
+    u = rng.random((3, n))
+    chance = mech.use_chance(unit(rng, n), 0.3)
+    online = access & (u[2] < chance)
     hs = np.flatnonzero(rng.random(n) < 0.6).astype(np.int64)
     habit = unit(rng, n)
     demand = rng.random(n) * 600
@@ -122,9 +126,10 @@ def test_record_hotspot_week(n, seed):
     want_habit = habit.copy()
     want_habit[hs] = mech.habit_update(habit[hs], used[hs], gain, decay)
     k_used, k_days, k_capped = np.empty(n, dtype=bool), np.empty(n), np.empty(n, dtype=bool)
-    k_ever, k_habit = ever.copy(), habit.copy()
-    kern.record_hotspot_week(hotspot_ok, online, hs, k_habit, demand, max_days, cap_mb, gain, decay,
-                             k_used, k_ever, k_days, k_capped)
+    k_ever, k_habit, k_online = ever.copy(), habit.copy(), access.copy()
+    kern.use_gate_hotspot_week(k_online, u, 2, chance, hotspot_ok, hs, k_habit, demand, max_days, cap_mb, gain,
+                               decay, k_used, k_ever, k_days, k_capped)
+    same(k_online, online)
     same(k_used, used)
     same(k_ever, want_ever)
     same(k_days, want_days)
@@ -134,21 +139,23 @@ def test_record_hotspot_week(n, seed):
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("e_online", [[True, True, True], [True, False, True], [False, False, False]])
-def test_facilitating_week(n, seed, e_online):
+@pytest.mark.parametrize("portal_av", [[True, True, True], [True, False, True], [False, False, False]])
+@pytest.mark.parametrize("social", [False, True])
+def test_facilitating_week(n, seed, portal_av, social):
     rng = np.random.default_rng(seed)
     municipality, bounds = municipalities(rng, n, 3)
     online = rng.random(n) < 0.5
     device = rng.integers(0, 3, n).astype(np.int8)
-    e_online = np.array(e_online)
+    portal_av = np.array(portal_av)
+    e_online = portal_av | social  # stages.facilitating_conditions' e-channel per municipality, as it was
     for ussd_access in (0.0, 0.6, 1.0):
         want = mech.facilitating_conditions(online, e_online, municipality, True, ussd_access, device >= 1)
         fc = np.empty(n)
-        kern.facilitating_week(online, e_online, bounds, device, ussd_access, fc)
+        kern.facilitating_week(online, portal_av, social, bounds, device, ussd_access, fc)
         same(fc, want)
     want = mech.facilitating_conditions(online, e_online, municipality, False, 0.6, device >= 1)
     fc = np.empty(n, dtype=bool)
-    kern.facilitating_week_bool(online, e_online, bounds, fc)
+    kern.facilitating_week_bool(online, portal_av, social, bounds, fc)
     same(fc, want)
 
 

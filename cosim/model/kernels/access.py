@@ -132,20 +132,24 @@ def access_week(device, afford, data_factor, municipality, u, row_data, row_hots
 
 
 @kernel
-def record_hotspot_week(hotspot_ok, online, hs, habit, demand_mb, max_days, cap_mb, gain, decay,
-                        used, ever, days, capped):
-    """This week's hotspot use (stages.record_hotspot_use): ``used``, ``days``, ``capped``; ``ever``, ``habit`` updated.
+def use_gate_hotspot_week(online, u, row_use, chance, hotspot_ok, hs, habit, demand_mb, max_days, cap_mb, gain,
+                          decay, used, ever, days, capped):
+    """The use gate of stages.access, then this week's hotspot use: ``used``, ``days``, ``capped``; ``ever``, ``habit``.
 
-    Fuses mechanisms.days_of_use (on the habit before this week's update) and
+    Fuses ``online &= u[row_use] < chance`` (``chance``: mechanisms.use_chance;
+    ``online``: mechanisms.online_access, updated in place),
+    mechanisms.days_of_use (on the habit before this week's update) and
     mechanisms.habit_update for the users ``hs``.
     """
     for i in range(online.size):
-        u = hotspot_ok[i] & online[i]
-        used[i] = u
-        ever[i] = ever[i] | u
+        on = online[i] & (u[row_use, i] < chance[i])
+        online[i] = on
+        h_ok = hotspot_ok[i] & on
+        used[i] = h_ok
+        ever[i] = ever[i] | h_ok
         d = 1.0 + (max_days - 1.0) * habit[i]
-        days[i] = d if u else 0.0
-        capped[i] = u & (demand_mb[i] > cap_mb)
+        days[i] = d if h_ok else 0.0
+        capped[i] = h_ok & (demand_mb[i] > cap_mb)
     for j in range(hs.size):
         i = hs[j]
         h = habit[i]
@@ -162,26 +166,44 @@ def _facilitating(online, e, device, ussd_access, out):
 
 
 @kernel
-def facilitating_week(online, e_online, bounds, device, ussd_access, out):
+def facilitating_week(online, portal_av, social, bounds, device, ussd_access, out):
     """mechanisms.facilitating_conditions with USSD open, as floats: 1 online with an open e-channel, else USSD's share.
 
     np.maximum of the boolean (online and an e-channel open in the
-    municipality) and ``ussd_access x phone`` (a phone: ``device >= 1``).
+    municipality: its portal, ``portal_av[m]``, or ``social`` media) and
+    ``ussd_access x phone`` (a phone: ``device >= 1``).
     Municipality ``m``'s citizens are ``bounds[m]:bounds[m + 1]``; the loop over
     each one's slice, with the municipality's values as scalars, vectorises.
     """
     for m in range(bounds.size - 1):
         a, b = bounds[m], bounds[m + 1]
-        _facilitating(online[a:b], e_online[m], device[a:b], ussd_access, out[a:b])
+        _facilitating(online[a:b], portal_av[m] | social, device[a:b], ussd_access, out[a:b])
 
 
 @kernel
-def facilitating_week_bool(online, e_online, bounds, out):
-    """mechanisms.facilitating_conditions with USSD closed: online and an open e-channel (booleans)."""
+def facilitating_week_bool(online, portal_av, social, bounds, out):
+    """mechanisms.facilitating_conditions with USSD closed: online and an open e-channel (portal or social; booleans)."""
     for m in range(bounds.size - 1):
-        e = e_online[m]
+        e = portal_av[m] | social
         for i in range(bounds[m], bounds[m + 1]):
             out[i] = online[i] & e
+
+
+@kernel
+def training_seats(seats_per_week, scale, frac_draw, seats):
+    """Training seats taken per municipality (stages.training): ``floor(seats_per_week / scale + frac_draw)``.
+
+    Stochastic rounding of the fractional seats, into ``seats`` as floats (0
+    everywhere when ``seats_per_week`` is not positive); returns how many
+    municipalities have seats (``np.count_nonzero``).
+    """
+    with_seats = 0
+    for m in range(seats.size):
+        k = np.floor(seats_per_week / scale[m] + frac_draw[m]) if seats_per_week > 0 else 0.0
+        seats[m] = k
+        if k != 0.0:
+            with_seats += 1
+    return with_seats
 
 
 @kernel

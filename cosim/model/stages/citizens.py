@@ -45,29 +45,94 @@ def access(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.n
     (:func:`hotspots`) are asked for only by those who know them, and used
     with a chance that habit, youth and the daily cap set.
     """
+    k = constants(c)
     hs = cit.hotspot_users
-    inf = c.infrastructure
     if hs.size:  # the power of mechanisms.hotspot_use_chance, a NumPy call between kernels
-        base, expo = np.empty(hs.size), np.empty(hs.size)
-        kern.hotspot_use_base(cit.hotspot_habit, cit.age, hs, float(inf.hotspot_use_base),
-                              float(inf.hotspot_youth_use), base, expo)
+        base, expo = _scratch("hotspot_power", 2, hs.size, np.float64)
+        kern.hotspot_use_base(cit.hotspot_habit, cit.age, hs, k.hotspot_use_base, k.hotspot_youth_use, base, expo)
         hs_power = np.power(base, expo, out=base)
     else:
         hs_power = _EMPTY_F
-    n = cit.n
-    smartphone, has_data = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-    hotspot_ok, centre_ok = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-    kern.access_week(cit.device, cit.data_affordability,
-                     _EMPTY_F if policy.data_factor is None else policy.data_factor, cit.municipality,
-                     u, DATA, HOTSPOT, CENTRE, hs, cit.hotspot_user_node, cit.hotspot_known, cit.nbr_hotspot,
-                     cit.hotspot_demand_mb, hs_power, float(inf.hotspot_signage), float(inf.hotspot_word_of_mouth),
-                     float(campaign_reach), float(policy.levers["wifi"].daily_cap_mb), nodes.up,
-                     policy.node_capacity, cit.centre_users, cit.centre_user_node,
-                     smartphone, has_data, hotspot_ok, centre_ok)
+    data_factor = policy.data_factor
+    cap_mb = float(policy.levers["wifi"].daily_cap_mb)
+    # this week's arguments of mechanisms.online_access, working arrays that only this function reads
+    smartphone, has_data, hotspot_ok, centre_ok = _scratch("access", 4, cit.n, np.bool_)
+    kern.access_week(cit.device, cit.data_affordability, _EMPTY_F if data_factor is None else data_factor,
+                     cit.municipality, u, DATA, HOTSPOT, CENTRE, hs, cit.hotspot_user_node, cit.hotspot_known,
+                     cit.nbr_hotspot, cit.hotspot_demand_mb, hs_power, k.hotspot_signage, k.hotspot_word_of_mouth,
+                     float(campaign_reach), cap_mb, nodes.up, policy.node_capacity, cit.centre_users,
+                     cit.centre_user_node, smartphone, has_data, hotspot_ok, centre_ok)
     online = mech.online_access(smartphone, has_data, hotspot_ok, centre_ok)
-    online &= u[USE] < mech.use_chance(cit.literacy, c.literacy.use_floor)
+    chance = mech.use_chance(cit.literacy, c.literacy.use_floor)
     cit.online = online
-    record_hotspot_use(c, cit, hotspot_ok, policy.levers["wifi"].daily_cap_mb)
+    if hs.size == 0 and not cit.hotspot_used.any():  # no hotspot to record: the use gate alone
+        online &= u[USE] < chance
+        return
+    # the use gate (online &= u[USE] < chance) and this week's hotspot use, in one kernel
+    n = cit.n
+    used, days, capped = np.empty(n, dtype=bool), np.empty(n), np.empty(n, dtype=bool)
+    kern.use_gate_hotspot_week(online, u, USE, chance, hotspot_ok, hs, cit.hotspot_habit, cit.hotspot_demand_mb,
+                               k.hotspot_max_days, cap_mb, k.hotspot_habit_gain, k.hotspot_habit_decay,
+                               used, cit.hotspot_ever, days, capped)
+    cit.hotspot_used, cit.hotspot_days, cit.hotspot_capped = used, days, capped
+
+
+class StageConstants:
+    """A scenario's parameters that stages 3-7 read every week, as Python floats (worked out once per scenario).
+
+    The model swaps ``model.config`` for a new scenario object when a
+    scheduled parameter changes (scenarios are frozen), so one per scenario
+    object is current (:func:`constants`).
+    """
+
+    def __init__(self, c: Scenario) -> None:
+        inf, lit, aw, ad, pc = c.infrastructure, c.literacy, c.awareness, c.adoption, c.participation
+        self.hotspot_use_base, self.hotspot_youth_use = float(inf.hotspot_use_base), float(inf.hotspot_youth_use)
+        self.hotspot_signage, self.hotspot_word_of_mouth = float(inf.hotspot_signage), float(inf.hotspot_word_of_mouth)
+        self.hotspot_max_days = float(inf.hotspot_max_days)
+        self.hotspot_habit_gain, self.hotspot_habit_decay = float(inf.hotspot_habit_gain), float(inf.hotspot_habit_decay)
+        self.ussd_access = float(ad.ussd_access)
+        self.training_gain, self.learning_by_doing = float(lit.training_gain), float(lit.learning_by_doing)
+        self.literacy_decay, self.training_awareness = float(lit.decay), float(lit.training_awareness)
+        self.word_of_mouth, self.idp_boost, self.awareness_decay = (float(aw.word_of_mouth), float(aw.idp_boost),
+                                                                     float(aw.decay))
+        self.open_data_weight, self.beta_performance = float(ad.open_data_weight), float(ad.beta_performance)
+        self.beta_effort, self.beta_trust, self.beta_privacy = (float(ad.beta_effort), float(ad.beta_trust),
+                                                                float(ad.beta_privacy))
+        self.p, self.q, self.lapse_rate = float(ad.p), float(ad.q), float(ad.lapse_rate)
+        self._participation = pc
+        self._efficacy: dict[int, np.ndarray] = {}
+
+    def efficacy(self, level_offered: int) -> np.ndarray:
+        """kernels.participation.efficacy_factors at the IAP2 level offered, as an array (kept)."""
+        eff = self._efficacy.get(level_offered)
+        if eff is None:
+            pc = self._participation
+            eff = self._efficacy[level_offered] = np.array(kp.efficacy_factors(
+                pc.efficacy_weight, pc.iap2_efficacy, level_offered, pc.personal_efficacy_weight))
+        return eff
+
+
+_constants_of: list = [None, None]  # the latest scenario and its StageConstants
+
+
+def constants(c: Scenario) -> StageConstants:
+    """The StageConstants of scenario ``c`` (the latest one's are kept: a run reads the same scenario every week)."""
+    if _constants_of[0] is not c:
+        _constants_of[:] = [c, StageConstants(c)]
+    return _constants_of[1]
+
+
+_scratch_of: dict = {}  # name -> working arrays, reused while their size stays
+
+
+def _scratch(name: str, count: int, size: int, dtype: type) -> tuple[np.ndarray, ...]:
+    """``count`` working arrays of ``size`` for ``name`` (their contents are garbage; only the function named uses
+    them).  A tuple of separate arrays: unpacking one is free, unlike the rows of a 2-d array."""
+    arrays = _scratch_of.get(name)
+    if arrays is None or arrays[0].size != size:
+        arrays = _scratch_of[name] = tuple(np.empty(size, dtype=dtype) for _ in range(count))
+    return arrays
 
 
 _EMPTY_F = np.zeros(0)
@@ -121,27 +186,6 @@ def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np
     return hotspot_ok
 
 
-def record_hotspot_use(c: Scenario, cit: Citizens, hotspot_ok: np.ndarray, cap_mb: float) -> None:
-    """This week's hotspot users (on a hotspot and online), their days of use, who hits the cap, their habits.
-
-    Days of use follow the habit before this week's update
-    (mechanisms.days_of_use); a user hits the daily cap ``cap_mb`` when their
-    demand exceeds it; habits of those in reach grow with use and decay
-    without (mechanisms.habit_update).
-    """
-    hs = cit.hotspot_users
-    if hs.size == 0 and not cit.hotspot_used.any():
-        return
-    inf = c.infrastructure
-    n = cit.n
-    used, days, capped = np.empty(n, dtype=bool), np.empty(n), np.empty(n, dtype=bool)
-    kern.record_hotspot_week(hotspot_ok, cit.online, hs, cit.hotspot_habit, cit.hotspot_demand_mb,
-                             float(inf.hotspot_max_days), float(cap_mb), float(inf.hotspot_habit_gain),
-                             float(inf.hotspot_habit_decay),
-                             used, cit.hotspot_ever, days, capped)
-    cit.hotspot_used, cit.hotspot_days, cit.hotspot_capped = used, days, capped
-
-
 def portal_available(c_channels, munis: Municipalities, t: int) -> np.ndarray:
     """Per municipality: is the portal open this week (a breach takes e-services down for a while)?"""
     if c_channels.portal:  # = portal & (portal_down_until <= t), without a ufunc on a Python bool
@@ -152,14 +196,14 @@ def portal_available(c_channels, munis: Municipalities, t: int) -> np.ndarray:
 
 def facilitating_conditions(c: Scenario, cit: Citizens, ch, portal_av: np.ndarray) -> np.ndarray:
     """UTAUT facilitating conditions for each citizen (mechanisms.facilitating_conditions)."""
-    e_online = portal_av | ch.social  # per municipality: an e-channel for the online
+    # an e-channel for the online in municipality m: portal_av[m] or social media
     if ch.ussd:
         fc = np.empty(cit.n)
-        kern.facilitating_week(cit.online, e_online, municipality_bounds(cit), cit.device,
-                               float(c.adoption.ussd_access), fc)
+        kern.facilitating_week(cit.online, portal_av, bool(ch.social), municipality_bounds(cit), cit.device,
+                               constants(c).ussd_access, fc)
     else:
         fc = np.empty(cit.n, dtype=bool)
-        kern.facilitating_week_bool(cit.online, e_online, municipality_bounds(cit), fc)
+        kern.facilitating_week_bool(cit.online, portal_av, bool(ch.social), municipality_bounds(cit), fc)
     return fc
 
 
@@ -173,12 +217,13 @@ def training(c: Scenario, cit: Citizens, munis: Municipalities, tr, key_draw: np
     """
     n = cit.n
     trained = np.zeros(n, dtype=bool)
-    seats = tr.seats_per_week / munis.scale
     frac_draw = rng.random(munis.n)  # stochastic rounding of fractional seats
-    k = np.floor(seats + frac_draw).astype(np.int64) if tr.seats_per_week > 0 else np.zeros(munis.n, int)
-    week_stats["trained"] = k.astype(float)
-    if not k.any():
+    seats = np.empty(munis.n)  # floor(seats_per_week / scale + frac_draw) per municipality, 0 without seats
+    if kern.training_seats(float(tr.seats_per_week), munis.scale, frac_draw, seats) == 0:
+        week_stats["trained"] = seats
         return trained
+    week_stats["trained"] = seats
+    k = seats.astype(np.int64)
     for m, part in enumerate(cit.municipality_slices):  # citizens of municipality m
         if k[m] == 0:
             continue
@@ -215,23 +260,21 @@ def literacy(c: Scenario, cit: Citizens, trained: np.ndarray) -> None:
     A training seat also makes the trainee aware of e-services and signs up
     those with a phone (assisted sign-up; assumption, see LiteracyConfig).
     """
-    lit = c.literacy
+    k = constants(c)
     out = np.empty(cit.n)
-    kern.literacy_week(cit.literacy, cit.online, cit.adopted, trained, float(lit.training_gain),
-                       float(lit.learning_by_doing), float(lit.decay), cit.literacy_floor, cit.awareness,
-                       float(lit.training_awareness), cit.device, out)
+    kern.literacy_week(cit.literacy, cit.online, cit.adopted, trained, k.training_gain, k.learning_by_doing,
+                       k.literacy_decay, cit.literacy_floor, cit.awareness, k.training_awareness, cit.device, out)
     cit.literacy = out
 
 
 
 def awareness(c: Scenario, cit: Citizens, campaign, nbr_awareness: np.ndarray, window: bool) -> None:
     """Campaigns, word of mouth, the IDP window (mechanisms.awareness_update)."""
-    aw = c.awareness
+    k = constants(c)
     out = np.empty(cit.n)
     # a contiguous copy of a column of the neighbour means: the kernel's loop then vectorises (faster in all)
-    kern.awareness_week(cit.awareness, float(campaign.reach_per_week), float(aw.word_of_mouth),
-                        np.ascontiguousarray(nbr_awareness),
-                        float(aw.idp_boost), bool(window), float(aw.decay), out)
+    kern.awareness_week(cit.awareness, float(campaign.reach_per_week), k.word_of_mouth,
+                        np.ascontiguousarray(nbr_awareness), k.idp_boost, bool(window), k.awareness_decay, out)
     cit.awareness = out
 
 
@@ -239,16 +282,16 @@ def awareness(c: Scenario, cit: Citizens, campaign, nbr_awareness: np.ndarray, w
 def adoption(c: Scenario, cit: Citizens, munis: Municipalities, nbr_adopted: np.ndarray,
              fc: np.ndarray, u_adopt: np.ndarray) -> None:
     """Bass hazard x UTAUT intention x facilitating conditions; adopters may lapse."""
-    ad = c.adoption
-    minus_u = np.empty(cit.n)
+    k = constants(c)
+    minus_u, exp_minus_u = _scratch("intention", 2, cit.n, np.float64)  # working arrays of this function
     kern.intention_exponent(cit.privacy_concern, munis.posture, cit.awareness, cit.online, cit.literacy,
                             cit.responsiveness, munis.open_data_value, cit.trust, municipality_bounds(cit),
-                            float(ad.open_data_weight), float(ad.beta_performance), float(ad.beta_effort),
-                            float(ad.beta_trust), float(ad.beta_privacy), minus_u)
-    exp_minus_u = np.exp(minus_u)  # mechanisms.intention's exponential, a NumPy call (rules: cosim.jit)
+                            k.open_data_weight, k.beta_performance, k.beta_effort, k.beta_trust, k.beta_privacy,
+                            minus_u)
+    np.exp(minus_u, out=exp_minus_u)  # mechanisms.intention's exponential, a NumPy call (rules: cosim.jit)
     adopted = np.empty(cit.n, dtype=bool)
-    kern.adoption_week(exp_minus_u, float(ad.p), float(ad.q), np.ascontiguousarray(nbr_adopted), cit.awareness,
-                       fc if fc.dtype == np.float64 else fc.astype(np.float64), float(ad.lapse_rate), u_adopt,
+    kern.adoption_week(exp_minus_u, k.p, k.q, np.ascontiguousarray(nbr_adopted), cit.awareness,
+                       fc if fc.dtype == np.float64 else fc.astype(np.float64), k.lapse_rate, u_adopt,
                        cit.adopted, adopted)
     cit.adopted = adopted
 
@@ -276,11 +319,9 @@ def participation(c: Scenario, cit: Citizens, queue: RequestQueue, t: int, u: np
     (kernels.participation.act_on_needs); in it, :func:`consultation` adds
     the comments and meetings.
     """
-    pc = c.participation
     ch = policy.levers["channels"]
     n = cit.n
-    eff = np.array(kp.efficacy_factors(pc.efficacy_weight, pc.iap2_efficacy, policy.level_offered,
-                                       pc.personal_efficacy_weight))
+    eff = constants(c).efficacy(policy.level_offered)  # kp.efficacy_factors, kept per scenario and level
     channels: Channels = (cit.adopted, cit.online, np.asarray(portal_av, dtype=bool), cit.municipality, cit.device,
                 cit.youth_bit, bool(ch.ussd), bool(ch.social), bool(ch.ward_meetings), cit.meeting_cost)
     n_muni = len(cit.municipality_slices)
