@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -113,38 +114,55 @@ class StageConstants:
         return eff
 
 
-_constants_of: list = [None, None]  # the latest scenario and its StageConstants
+# The latest scenario and its StageConstants, as one tuple: read and replaced whole, so models
+# stepped in several threads at once (the dashboard's sessions, a Dask worker's threads) each get
+# their own scenario's constants, at worst recomputed.
+_constants_of: tuple = (None, None)
 
 
 def constants(c: Scenario) -> StageConstants:
     """The StageConstants of scenario ``c`` (the latest one's are kept: a run reads the same scenario every week)."""
-    if _constants_of[0] is not c:
-        _constants_of[:] = [c, StageConstants(c)]
-    return _constants_of[1]
+    global _constants_of
+    latest = _constants_of
+    if latest[0] is c:
+        return latest[1]
+    k = StageConstants(c)
+    _constants_of = (c, k)
+    return k
 
 
-_scratch_of: dict = {}  # name -> working arrays, reused while their size stays
+# name -> working arrays, reused while their size stays; one set per thread, since the kernels release
+# the GIL and models stepped in two threads must not write into the same arrays
+_scratch_of = threading.local()
 
 
 def _scratch(name: str, count: int, size: int, dtype: type) -> tuple[np.ndarray, ...]:
     """``count`` working arrays of ``size`` for ``name`` (their contents are garbage; only the function named uses
-    them).  A tuple of separate arrays: unpacking one is free, unlike the rows of a 2-d array."""
-    arrays = _scratch_of.get(name)
-    if arrays is None or arrays[0].size != size:
-        arrays = _scratch_of[name] = tuple(np.empty(size, dtype=dtype) for _ in range(count))
+    them, and none outlives the call).  A tuple of separate arrays: unpacking one is free, unlike the rows of a
+    2-d array."""
+    store = getattr(_scratch_of, "arrays", None)
+    if store is None:
+        store = _scratch_of.arrays = {}
+    arrays = store.get(name)
+    if arrays is None or arrays[0].size != size or arrays[0].dtype != dtype:
+        arrays = store[name] = tuple(np.empty(size, dtype=dtype) for _ in range(count))
     return arrays
 
 
 _EMPTY_F = np.zeros(0)
-_bounds_of: list = [None, None]  # the latest citizens' municipality_slices and their bounds
+_bounds_of: tuple = (None, None)  # the latest citizens' municipality_slices and their bounds (one tuple: threads)
 
 
 def municipality_bounds(cit: Citizens) -> np.ndarray:
     """Municipality m's citizens are ``bounds[m]:bounds[m + 1]`` (cit.municipality_slices as an array, kept)."""
+    global _bounds_of
     slices = cit.municipality_slices
-    if _bounds_of[0] is not slices:
-        _bounds_of[:] = [slices, np.array([s.start for s in slices] + [slices[-1].stop], dtype=np.int64)]
-    return _bounds_of[1]
+    latest = _bounds_of
+    if latest[0] is slices:
+        return latest[1]
+    bounds = np.array([s.start for s in slices] + [slices[-1].stop], dtype=np.int64)
+    _bounds_of = (slices, bounds)
+    return bounds
 
 
 def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray,
