@@ -331,9 +331,14 @@ class CoProductionModel(mesa.Model):
         i = min(t - self._trend_first, self.config.run.steps - 1 - self._trend_first)  # past the horizon: the last
         return {p: float(v[i]) for p, v in self._trend_table.items()}
 
-    def week_draws(self, policy: WeekPolicy, t: int) -> np.ndarray:
-        """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen."""
-        skip = draws.idle_rows(self.citizens.hotspot_users.size == 0, not self.idp_window(t),
+    def week_draws(self, policy: WeekPolicy, t: int, window: bool | None = None) -> np.ndarray:
+        """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen.
+
+        ``window``: whether week ``t`` is in the IDP window, if the caller knows (else :meth:`idp_window`).
+        """
+        if window is None:
+            window = self.idp_window(t)
+        skip = draws.idle_rows(self.citizens.hotspot_users.size == 0, not window,
                                policy.levers["training"].seats_per_week <= 0)
         return draws.week_block(self.rng, self._draws, skip)
 
@@ -373,7 +378,8 @@ class CoProductionModel(mesa.Model):
         # 2. infrastructure: nodes up or down
         stages.infrastructure(self.nodes, pol, self.rng_nodes)
         # 3. access: own data, a free hotspot or an access centre; channels open this week
-        u = self.week_draws(pol, t)
+        window = self.idp_window(t)
+        u = self.week_draws(pol, t, window)
         stages.access(c, cit, self.nodes, pol, u, lv["campaign"].reach_per_week)
         cit.last_online[cit.online] = t  # share_online_month: online at least once in the last 4 weeks
         portal_open = stages.portal_available(lv["channels"], munis, t)
@@ -383,7 +389,6 @@ class CoProductionModel(mesa.Model):
         stages.literacy(c, cit, trained)
         # 5. awareness: campaigns, word of mouth, the IDP window
         nbr_trust, nbr_adopted, nbr_awareness = self.neighbour_means()
-        window = self.idp_window(t)
         stages.awareness(c, cit, lv["campaign"], nbr_awareness, window)
         # 6. adoption: Bass hazard x UTAUT intention x facilitating conditions
         staff = self.staff()  # officials in post (they change at the end of the week, step 10)
