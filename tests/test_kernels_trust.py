@@ -42,8 +42,8 @@ def test_neighbour_means_equal_the_sparse_product(n, hotspots):
     adopted, used = rng.random(n) < 0.4, rng.random(n) < 0.3
     columns = [trust, adopted, awareness] + ([used] if hotspots else [])
     expected = w @ np.column_stack(columns) if n else np.zeros((0, len(columns)))
-    out = [np.empty(n) for _ in range(4)]
-    kt.neighbour_means(w.indptr, w.indices, w.data, trust, adopted, awareness, used, hotspots, np.empty((n, 4)), *out)
+    out = np.empty((len(columns), n))
+    kt.neighbour_means(w.indptr, w.indices, w.data, trust, adopted, awareness, used, hotspots, np.empty((n, 4)), out)
     for j in range(len(columns)):
         assert _same(out[j], np.ascontiguousarray(expected[:, j]))
 

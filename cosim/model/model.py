@@ -169,6 +169,7 @@ class CoProductionModel(mesa.Model):
             pc.cost_portal, pc.cost_ussd, pc.cost_social, pc.youth_social_factor)
         self._draws = np.empty((draws.N_DRAWS, self.citizens.n))  # the week's block of uniform draws
         self._nbr_scratch = np.empty((self.citizens.n, 4))  # neighbour_means' columns side by side
+        self._nbr_hotspot_zero: np.ndarray | None = None  # citizens.nbr_hotspot when last seen all zero
         # weeks at which the policy in force may change: lever windows, budget years, events
         changes = {0}
         for lever in LEVERS:
@@ -237,18 +238,21 @@ class CoProductionModel(mesa.Model):
             if hotspots:
                 columns.append(cit.hotspot_used)
             nbr = complete_mean(np.column_stack(columns), cit.municipality, self.n_muni)
-            means = [np.ascontiguousarray(nbr[:, j]) for j in range(nbr.shape[1])]
+            means = np.ascontiguousarray(nbr.T)  # a row per column, as below
         else:
-            # W @ column_stack(columns) in one pass over W, the same sums (kernels.trust.neighbour_means)
-            means = [np.empty(cit.n) for _ in range(4 if hotspots else 3)]
+            # W @ column_stack(columns) in one pass over W, the same sums (kernels.trust.neighbour_means);
+            # a row of ``means`` per column
+            means = np.empty((4 if hotspots else 3, cit.n))
             if self._nbr_scratch.shape[0] != cit.n:
                 self._nbr_scratch = np.empty((cit.n, 4))
             kt.neighbour_means(w.indptr, w.indices, w.data, cit.trust, cit.adopted, cit.awareness, cit.hotspot_used,
-                               hotspots, self._nbr_scratch, means[0], means[1], means[2], means[-1])
+                               hotspots, self._nbr_scratch, means)
         if hotspots:
             cit.nbr_hotspot = means[3]
-        elif cit.nbr_hotspot.any():
-            cit.nbr_hotspot = np.zeros(cit.n)
+        elif cit.nbr_hotspot is not self._nbr_hotspot_zero:  # (no stage writes into nbr_hotspot in place)
+            if cit.nbr_hotspot.any():
+                cit.nbr_hotspot = np.zeros(cit.n)
+            self._nbr_hotspot_zero = cit.nbr_hotspot  # known to be all zero
         return means[0], means[1], means[2]
 
     def idp_window(self, t: int) -> bool:

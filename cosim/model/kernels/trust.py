@@ -36,9 +36,8 @@ def _clip01(x: float) -> float:
 @kernel
 def neighbour_means(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, trust: np.ndarray,
                     adopted: np.ndarray, awareness: np.ndarray, hotspot_used: np.ndarray, with_hotspot: bool,
-                    x: np.ndarray, out_trust: np.ndarray, out_adopted: np.ndarray, out_awareness: np.ndarray,
-                    out_hotspot: np.ndarray) -> None:
-    """``W @ column_stack([trust, adopted, awareness(, hotspot_used)])`` for a CSR ``W``, column by column into ``out_*``.
+                    x: np.ndarray, out: np.ndarray) -> None:
+    """``W @ column_stack([trust, adopted, awareness(, hotspot_used)])`` for a CSR ``W``, column ``j`` into ``out[j]``.
 
     The columns are first copied into the scratch ``x`` (citizens x 4), a
     neighbour's values side by side as ``column_stack`` laid them out (one
@@ -46,7 +45,8 @@ def neighbour_means(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, t
     scipy's ``csr_matvecs`` (the product the model took before): for each
     row, from 0.0, add ``data[k] * x[indices[k]]`` over the row's entries in
     stored order; a boolean column counts as 0.0/1.0 (``np.float64``), as
-    ``column_stack`` made it.  ``out_hotspot`` is written only when
+    ``column_stack`` made it.  ``out`` has a row per column (one array in
+    place of four: fewer arguments to pass); row 3 is written only when
     ``with_hotspot``.
     """
     n = indptr.size - 1
@@ -69,11 +69,11 @@ def neighbour_means(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, t
             sw += a * x[j, 2]
             if with_hotspot:
                 sh += a * x[j, 3]
-        out_trust[i] = st
-        out_adopted[i] = sa
-        out_awareness[i] = sw
+        out[0, i] = st
+        out[1, i] = sa
+        out[2, i] = sw
         if with_hotspot:
-            out_hotspot[i] = sh
+            out[3, i] = sh
 
 
 @kernel
