@@ -194,6 +194,9 @@ class CoProductionModel(mesa.Model):
         self._trended = trended
         # the trended parameters' values in every week of the run, burn-in included (stages.trends)
         self._trend_table = {p: v for p, v in schedules.table(c, first, last).items() if p in trended}
+        # ... and as one dict per week (what stages.trends reads), built once
+        self._trend_rows = [{p: float(x) for p, x in zip(self._trend_table, row, strict=True)}
+                            for row in zip(*(v.tolist() for v in self._trend_table.values()), strict=True)]
         self._trend_first = first
         # a scheduled parameter the week's policy reads (outage hazard, access-centre capacity, the
         # security posture's scale, ...) must reach it: the policy is re-evaluated in those weeks too
@@ -332,8 +335,12 @@ class CoProductionModel(mesa.Model):
 
     def trend_values(self, t: int) -> dict[str, float]:
         """The scheduled values of the trended parameters (schedules.TRENDED_PARAMETERS) in week ``t``."""
+        return dict(self._trend_row(t)) if self._trend_rows else {}
+
+    def _trend_row(self, t: int) -> dict[str, float]:
+        """:meth:`trend_values` as stored (not to be changed)."""
         i = min(t - self._trend_first, self.config.run.steps - 1 - self._trend_first)  # past the horizon: the last
-        return {p: float(v[i]) for p, v in self._trend_table.items()}
+        return self._trend_rows[i]
 
     def week_draws(self, policy: WeekPolicy, t: int, window: bool | None = None) -> np.ndarray:
         """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen.
@@ -371,7 +378,7 @@ class CoProductionModel(mesa.Model):
             self.config = self._scheduled[t]
         c = self.config
         if self._trended:  # 0. exogenous trends of the built population (docs/ODD.md Submodel 0)
-            values = self.trend_values(t)
+            values = self._trend_row(t)
             stages.trends(c, self.citizens, self.wards, self.municipalities, values, self.rng_trends)
             if "municipality.population" in values:  # node places per simulated citizen follow the population
                 pol = dataclasses.replace(pol, node_capacity=stages.node_capacity(c, self.nodes, self.municipalities,

@@ -10,6 +10,8 @@ import numpy as np
 
 from cosim.jit import kernel
 
+_GAP_TOLERANCE = 1e-9  # mechanisms.trends.GAP_TOLERANCE
+
 
 @kernel
 def _max0(x: float) -> float:
@@ -142,6 +144,92 @@ def devices_changing(income: np.ndarray, device: np.ndarray, may_change: np.ndar
 
 
 @kernel
+def _min1(x: float) -> float:
+    """Python's ``min(1.0, x)`` (``x`` unless ``x < 1.0`` fails: NaN gives 1.0)."""
+    return x if x < 1.0 else 1.0
+
+
+@kernel
+def _device_transition(n_none: float, n_feature: float, n_smart: float, smart_target: float, phone_target: float,
+                       t: np.ndarray) -> None:
+    """:func:`cosim.model.mechanisms.trends.device_transition` into ``t`` (3 x 3), the same operations in order.
+
+    Python's ``min(a, b)``/``max(a, b)`` on two floats written out (``a``
+    unless ``b < a``/``b > a``), so NaN and signed zeros go as there.
+    """
+    for a in range(3):
+        for b in range(3):
+            t[a, b] = 1.0 if a == b else 0.0
+    n = n_none + n_feature + n_smart
+    if n <= 0:
+        return
+    if phone_target < smart_target:
+        smart_target = phone_target
+    d_smart = n * smart_target - n_smart
+    new_from_none = 0.0
+    if d_smart > _GAP_TOLERANCE:
+        up = _min1(d_smart / n_feature) if n_feature > 0 else 0.0
+        t[1, 2] = up
+        t[1, 1] = 1.0 - up
+        rest = d_smart - n_feature
+        if 0.0 > rest:
+            rest = 0.0
+        direct = _min1(rest / n_none) if n_none > 0 and rest > 0 else 0.0
+        t[0, 2] = direct
+        t[0, 0] = 1.0 - direct
+        new_from_none = direct * n_none
+    elif d_smart < -_GAP_TOLERANCE:
+        down = _min1(-d_smart / n_smart)
+        t[2, 1] = down
+        t[2, 2] = 1.0 - down
+    d_phone = n * phone_target - (n_feature + n_smart + new_from_none)
+    if d_phone > _GAP_TOLERANCE:
+        still_none = n_none - new_from_none
+        gain = _min1(d_phone / still_none) if still_none > 0 else 0.0
+        t[0, 1] = gain * t[0, 0]
+        t[0, 0] -= t[0, 1]
+    elif d_phone < -_GAP_TOLERANCE:
+        features = n_feature * t[1, 1] + n_smart * t[2, 1]
+        lose = _min1(-d_phone / features) if features > 0 else 0.0
+        t[1, 0] = lose * t[1, 1]
+        t[1, 1] -= t[1, 0]
+        t[2, 0] = lose * t[2, 1]
+        t[2, 1] -= t[2, 0]
+
+
+@kernel
+def device_week(income: np.ndarray, device: np.ndarray, smart_targets: np.ndarray, phone_target: float,
+                transition: np.ndarray, who: np.ndarray) -> int:
+    """The week's device transitions of :func:`cosim.model.stages.trends.devices` up to its draws; returns ``count``.
+
+    Fuses: the counts per (income group, device) (:func:`device_counts`); each
+    group's targets, a NaN target (not scheduled) held at the group's current
+    share, ``counts[g, 2] / max(size, 1.0)`` for smartphones and
+    ``(counts[g, 1] + counts[g, 2]) / max(size, 1.0)`` for phones; the
+    group's ``transition[g]`` (mechanisms.trends.device_transition); and the
+    citizens whose device may change, ``flatnonzero((1 - T[income, d, d]) > 0)``
+    into ``who[:count]`` (:func:`devices_changing`).
+    """
+    counts = np.empty((3, 3))
+    device_counts(income, device, counts)
+    may_change = np.empty((3, 3), np.bool_)
+    for g in range(3):
+        size = counts[g, 0] + counts[g, 1] + counts[g, 2]  # whole numbers: any order is exact
+        if 1.0 > size:
+            size = 1.0
+        smart = smart_targets[g]
+        if smart != smart:
+            smart = counts[g, 2] / size
+        phone = phone_target
+        if phone != phone:
+            phone = (counts[g, 1] + counts[g, 2]) / size
+        _device_transition(counts[g, 0], counts[g, 1], counts[g, 2], smart, phone, transition[g])
+        for d in range(3):
+            may_change[g, d] = (1.0 - transition[g, d, d]) > 0
+    return devices_changing(income, device, may_change, who)
+
+
+@kernel
 def next_devices(device: np.ndarray, income: np.ndarray, who: np.ndarray, u: np.ndarray,
                  transition: np.ndarray) -> None:
     """``device[who]`` = :func:`cosim.model.mechanisms.trends.next_device` with each citizen's ``transition[income]``.
@@ -171,29 +259,35 @@ def next_devices(device: np.ndarray, income: np.ndarray, who: np.ndarray, u: np.
 
 @kernel
 def ageing(u: np.ndarray, chance: np.ndarray, age: np.ndarray, demand: np.ndarray, youth_demand: float,
-           new_age: np.ndarray, leaving: np.ndarray) -> int:
+           new_age: np.ndarray, leaving: np.ndarray, youth_bit: np.ndarray) -> int:
     """The week's ageing of :func:`cosim.model.stages.trends.cohort_turnover`; returns how many seniors leave.
 
     A citizen moves on when ``u < chance[age]`` (mechanisms.trends.ageing_chances):
     a youth becomes an adult (their hotspot demand divided by
     ``youth_demand`` in place), an adult a senior, into ``new_age``; a senior
     leaves: their index goes to ``leaving[:count]`` (in citizen order) and
-    ``new_age`` keeps 2 (the stage puts the newcomer in).
+    ``new_age`` keeps 2 (the stage puts the newcomer in).  ``youth_bit`` gets
+    the stage's ``(age == 0).astype(np.uint8) * np.uint8(8)`` of the ages
+    after the week, a leaver's newcomer a youth.
     """
     count = 0
     for i in range(u.size):
         a = age[i]
+        youth = False
         if u[i] < chance[a]:
             if a == 2:
                 leaving[count] = i
                 count += 1
                 new_age[i] = a
+                youth = True  # the newcomer in this slot
             else:
                 if a == 0:
                     demand[i] = demand[i] / youth_demand
                 new_age[i] = a + 1
         else:
             new_age[i] = a
+            youth = a == 0
+        youth_bit[i] = np.uint8(8) if youth else np.uint8(0)
     return count
 
 

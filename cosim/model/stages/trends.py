@@ -21,10 +21,14 @@ from cosim.model.mechanisms import trends as mech
 from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
 from cosim.scenario.schema import Scenario
 
-DEVICE_KEYS = ("population.phone_share", *(f"population.smartphone_{g}" for g in INCOME_GROUPS))
+PHONE_KEY = "population.phone_share"
+SMARTPHONE_KEYS = tuple(f"population.smartphone_{g}" for g in INCOME_GROUPS)
+DEVICE_KEYS = (PHONE_KEY, *SMARTPHONE_KEYS)
 DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
 LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
 POPULATION_KEY = "municipality.population"
+_CITIZENS_PER_MUNI: list = [None, None]  # the last citizens' municipality array and its citizens per municipality
+_AGEING: list = [None, None]  # the last scenario's [population] and its weekly ageing chances
 NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
 
 
@@ -37,8 +41,9 @@ def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, valu
     affordability.  Each acts only when one of its parameters is scheduled.
     """
     if POPULATION_KEY in values:
-        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY],
-                                                 np.bincount(cit.municipality, minlength=munis.n))
+        if _CITIZENS_PER_MUNI[0] is not cit.municipality:  # (fixed for a run: counted once)
+            _CITIZENS_PER_MUNI[:] = [cit.municipality, np.bincount(cit.municipality, minlength=munis.n)]
+        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY], _CITIZENS_PER_MUNI[1])
     if any(k in values for k in LITERACY_KEYS):
         cohort_turnover(c, cit, wards, values, rng)
     if any(k in values for k in DEVICE_KEYS):
@@ -69,18 +74,13 @@ def devices(cit: Citizens, values: dict[str, float], rng: np.random.Generator) -
     An unscheduled share is held where it is.  One uniform from ``rng`` per
     citizen whose device may change this week, in citizen order.
     """
-    counts = np.empty((3, 3))
-    kt.device_counts(cit.income, cit.device, counts)  # np.add.at(counts, (income, device), 1.0) on zeros
-    n = counts.sum(axis=1)
+    # the counts per (group, device), each group's transition (mech.device_transition, an unscheduled
+    # share held at the group's current one) and the citizens whose device may change,
+    # flatnonzero(may_change[income, device]), in one pass (kernels.trust.device_week)
+    smart = np.array([values.get(key, np.nan) for key in SMARTPHONE_KEYS])
     transition = np.empty((3, 3, 3))
-    for g, name in enumerate(INCOME_GROUPS):
-        size = max(n[g], 1.0)
-        smart = values.get(f"population.smartphone_{name}", counts[g, 2] / size)
-        phone = values.get("population.phone_share", (counts[g, 1] + counts[g, 2]) / size)
-        transition[g] = mech.device_transition(counts[g], smart, phone)
-    may_change = (1.0 - transition[:, np.arange(3), np.arange(3)]) > 0  # (group, device)
     who = np.empty(cit.n, np.int64)
-    k = kt.devices_changing(cit.income, cit.device, may_change, who)  # flatnonzero(may_change[income, device])
+    k = kt.device_week(cit.income, cit.device, smart, float(values.get(PHONE_KEY, np.nan)), transition, who)
     if k == 0:
         return
     u = rng.random(k)
@@ -110,15 +110,19 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     who becomes an adult loses the youth factor of their hotspot demand.
     """
     p = c.population
-    chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
+    if _AGEING[0] is not p:  # (the scenario's, memoised: it changes only with a scheduled parameter)
+        _AGEING[:] = [p, mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)]
+    chance = _AGEING[1]
     # a move when u < chance[age]: a youth becomes an adult (who wants an adult's data on a hotspot:
     # build.hotspot_state's youth factor off), an adult a senior, a senior leaves (kernels.trust.ageing)
     u_age = rng.random(cit.n)
     age = np.empty_like(cit.age)
     leaving = np.empty(cit.n, np.int64)
+    youth_bit = np.empty(cit.n, np.uint8)  # (age == 0) * 8 after the week, newcomers included
     k = kt.ageing(u_age, chance, cit.age, cit.hotspot_demand_mb, float(c.infrastructure.hotspot_youth_demand),
-                  age, leaving)
+                  age, leaving, youth_bit)
     cit.age = age
+    cit.youth_bit = youth_bit
     leaving = leaving[:k]
     if k:
         z = rng.standard_normal((3, k))
@@ -160,4 +164,3 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         cit.hotspot_habit[leaving] = 0.0
         cit.hotspot_ever[leaving] = False
         cit.hotspot_demand_mb[leaving] *= c.infrastructure.hotspot_youth_demand
-    cit.youth_bit = (cit.age == 0).astype(np.uint8) * np.uint8(8)
