@@ -36,7 +36,7 @@ def week_block(rng: np.random.Generator, out: np.ndarray, skip: AbstractSet[int]
     that advancing would discard, draws the whole block.)
     """
     runs = _runs(skip if isinstance(skip, frozenset) else frozenset(skip), out.shape[1])
-    if len(runs) == 1:  # one run: the whole block drawn (or, with no citizens, nothing either way)
+    if len(runs) == 1 and not runs[0][2]:  # the whole block drawn in one call
         return rng.random(out=out)
     bits = rng.bit_generator
     if not hasattr(bits, "advance") or bits.state.get("has_uint32", 0):

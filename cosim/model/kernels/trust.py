@@ -172,7 +172,7 @@ def _device_transition(n_none: float, n_feature: float, n_smart: float, smart_ta
         t[1, 2] = up
         t[1, 1] = 1.0 - up
         rest = d_smart - n_feature
-        if 0.0 > rest:
+        if rest < 0.0:
             rest = 0.0
         direct = _min1(rest / n_none) if n_none > 0 and rest > 0 else 0.0
         t[0, 2] = direct
@@ -215,7 +215,7 @@ def device_week(income: np.ndarray, device: np.ndarray, smart_targets: np.ndarra
     may_change = np.empty((3, 3), np.bool_)
     for g in range(3):
         size = counts[g, 0] + counts[g, 1] + counts[g, 2]  # whole numbers: any order is exact
-        if 1.0 > size:
+        if size < 1.0:
             size = 1.0
         smart = smart_targets[g]
         if smart != smart:
