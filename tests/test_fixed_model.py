@@ -169,3 +169,74 @@ def test_week_stats_spend_and_breaches_follow_the_policy():
         assert _same(m.week_stats["spend"], np.full(m.n_muni, pol.spend))
         assert m.week_stats["breaches"].dtype == np.float64 and m.week_stats["breaches"].shape == (m.n_muni,)
     assert np.array_equal(m.municipalities.spend_total, before + 3 * m.policy_now.spend) or m.policy_now.spend == 0
+
+
+# ------------------------------------------------------------------ newcomers (stages.trends.cohort_turnover)
+
+
+def _citizens(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    return {
+        "age": rng.integers(0, 3, n).astype(np.int8), "literacy": rng.random(n), "literacy_floor": rng.random(n),
+        "device": rng.integers(0, 3, n).astype(np.int8), "data_affordability": rng.random(n),
+        "trust": rng.random(n), "generalised": rng.random(n), "disposition": rng.normal(0, 0.2, n),
+        "privacy_concern": rng.random(n), "awareness": rng.random(n), "adopted": rng.random(n) < 0.5,
+        "efficacy": rng.random(n), "expectation": rng.random(n), "responsiveness": rng.random(n),
+        "contributions": rng.integers(0, 9, n), "last_participation": rng.integers(-5, 50, n),
+        "last_online": rng.integers(-5, 50, n), "window_comments": rng.integers(0, 4, n),
+        "window_attended": rng.integers(0, 4, n), "hotspot_known": rng.random(n) < 0.5,
+        "hotspot_habit": rng.random(n), "hotspot_ever": rng.random(n) < 0.5, "hotspot_demand_mb": rng.random(n) * 90,
+    }
+
+
+@pytest.mark.parametrize("n, k", [(1, 0), (1, 1), (30, 5), (800, 40)])
+def test_newcomers_equal_the_stage_numpy(n, k):
+    from types import SimpleNamespace
+
+    from cosim.model import build
+
+    rng = np.random.default_rng(70 + n + k)
+    cit = _citizens(rng, n)
+    income, muni = rng.integers(0, 3, n).astype(np.int8), np.sort(rng.integers(0, 2, n))
+    leaving = np.sort(rng.choice(n, k, replace=False)).astype(np.int64)
+    z = rng.normal(0.0, 3.0, (3, k))  # wide: the clips at 0 and 1 matter
+    u = rng.random((2, k))
+    u[0, : k // 3] = 0.4  # ties with the shares
+    cohort, smart, phone = np.array([0.3, 0.5, 0.9]), np.array([0.4, 0.0, 0.9]), np.array([0.4, 0.7, 1.0])
+    data_mean, mean_quality = rng.random(3), rng.random(2)
+    p = SimpleNamespace(age_literacy_effect=0.3, age_literacy_youth=0.5, literacy_sd=0.2, trust_mean=0.45, trust_sd=0.3,
+                        privacy_mean=0.5, privacy_sd=0.25, awareness_initial=0.6, awareness_literacy_base=0.2,
+                        adopted_initial=0.3)
+    floor_share, youth_demand, never = 0.4, 1.3, -10_000
+    # the stage's NumPy before kernels.trust.newcomers
+    exp = {name: a.copy() for name, a in cit.items()}
+    g = income[leaving]
+    literacy = tmech.newcomer_literacy(cohort[g], p.age_literacy_effect * p.age_literacy_youth, p.literacy_sd, z[0])
+    device = tmech.newcomer_device(u[0], smart[g], phone[g])
+    trust = np.clip(p.trust_mean + p.trust_sd * z[1], 0.0, 1.0)
+    exp["age"][leaving] = 0
+    exp["literacy"][leaving] = literacy
+    exp["literacy_floor"][leaving] = floor_share * literacy
+    exp["device"][leaving] = device
+    exp["data_affordability"][leaving] = data_mean[g]
+    exp["trust"][leaving] = trust
+    exp["generalised"][leaving] = trust
+    exp["disposition"][leaving] = trust - mean_quality[muni[leaving]]
+    exp["privacy_concern"][leaving] = np.clip(p.privacy_mean + p.privacy_sd * z[2], 0.0, 1.0)
+    exp["awareness"][leaving] = build.initial_awareness(p, literacy)
+    exp["adopted"][leaving] = (u[1] < p.adopted_initial) & (device >= 1)
+    for name in ("efficacy", "expectation", "responsiveness"):
+        exp[name][leaving] = 0.5
+    for name in ("contributions", "window_comments", "window_attended"):
+        exp[name][leaving] = 0
+    exp["last_participation"][leaving] = never
+    exp["last_online"][leaving] = never
+    exp["hotspot_known"][leaving] = False
+    exp["hotspot_habit"][leaving] = 0.0
+    exp["hotspot_ever"][leaving] = False
+    exp["hotspot_demand_mb"][leaving] *= youth_demand
+    kt.newcomers(leaving, income, muni, z, u, cohort, p.age_literacy_effect * p.age_literacy_youth, p.literacy_sd,
+                 smart, phone, data_mean, p.trust_mean, p.trust_sd, mean_quality, p.privacy_mean, p.privacy_sd,
+                 p.awareness_initial, p.awareness_literacy_base, p.adopted_initial, floor_share, youth_demand, never,
+                 *cit.values())
+    for name in cit:
+        assert _same(cit[name], exp[name]), name

@@ -292,6 +292,78 @@ def ageing(u: np.ndarray, chance: np.ndarray, age: np.ndarray, demand: np.ndarra
 
 
 @kernel
+def newcomers(leaving: np.ndarray, income: np.ndarray, municipality: np.ndarray, z: np.ndarray, u: np.ndarray,
+              cohort: np.ndarray, youth_shift: float, literacy_sd: float, smart: np.ndarray, phone: np.ndarray,
+              data_mean: np.ndarray, trust_mean: float, trust_sd: float, mean_quality: np.ndarray,
+              privacy_mean: float, privacy_sd: float, awareness_initial: float, awareness_literacy_base: float,
+              adopted_initial: float, floor_share: float, youth_demand: float, never: int,
+              age: np.ndarray, literacy: np.ndarray, literacy_floor: np.ndarray, device: np.ndarray,
+              data_affordability: np.ndarray, trust: np.ndarray, generalised: np.ndarray, disposition: np.ndarray,
+              privacy_concern: np.ndarray, awareness: np.ndarray, adopted: np.ndarray, efficacy: np.ndarray,
+              expectation: np.ndarray, responsiveness: np.ndarray, contributions: np.ndarray,
+              last_participation: np.ndarray, last_online: np.ndarray, window_comments: np.ndarray,
+              window_attended: np.ndarray, hotspot_known: np.ndarray, hotspot_habit: np.ndarray,
+              hotspot_ever: np.ndarray, hotspot_demand_mb: np.ndarray) -> None:
+    """The newcomers of :func:`cosim.model.stages.trends.cohort_turnover` put in the leavers' slots, in place.
+
+    Newcomer ``j`` takes slot ``leaving[j]`` and reads ``z[:, j]`` (standard
+    normals: literacy, trust, privacy) and ``u[:, j]`` (uniforms: device,
+    adoption).  The stage's NumPy per newcomer, the same operations in order:
+    literacy ``clip((cohort[g] + youth_shift) + literacy_sd z0)``
+    (mechanisms.trends.newcomer_literacy) and its floor ``floor_share x
+    literacy``; a smartphone when ``u0 < min(smart[g], phone[g])``, else a
+    feature phone when ``u0 < phone[g]`` (mechanisms.trends.newcomer_device;
+    shares are never NaN or -0.0); the group's mean data affordability;
+    trust ``clip(trust_mean + trust_sd z1)``, generalised trust the same,
+    disposition ``trust - mean_quality[municipality]``; privacy
+    ``clip(privacy_mean + privacy_sd z2)``; awareness
+    ``clip(awareness_initial x (awareness_literacy_base + literacy))``
+    (build.initial_awareness); adopted ``u1 < adopted_initial`` with a
+    phone; age 0, efficacy, expectation and responsiveness 0.5, no
+    contributions, never participated or online (``never``), no window
+    comments or meetings, no hotspot known, habit or use, the slot's hotspot
+    demand times ``youth_demand``.
+    """
+    for j in range(leaving.size):
+        i = leaving[j]
+        g = income[i]
+        lit = _clip01((cohort[g] + youth_shift) + literacy_sd * z[0, j])
+        s = smart[g]
+        p = phone[g]
+        best = s if s < p else p
+        if u[0, j] < best:
+            d = 2
+        elif u[0, j] < p:
+            d = 1
+        else:
+            d = 0
+        t = _clip01(trust_mean + trust_sd * z[1, j])
+        age[i] = 0
+        literacy[i] = lit
+        literacy_floor[i] = floor_share * lit
+        device[i] = d
+        data_affordability[i] = data_mean[g]
+        trust[i] = t
+        generalised[i] = t
+        disposition[i] = t - mean_quality[municipality[i]]
+        privacy_concern[i] = _clip01(privacy_mean + privacy_sd * z[2, j])
+        awareness[i] = _clip01(awareness_initial * (awareness_literacy_base + lit))
+        adopted[i] = u[1, j] < adopted_initial and d >= 1
+        efficacy[i] = 0.5
+        expectation[i] = 0.5
+        responsiveness[i] = 0.5
+        contributions[i] = 0
+        last_participation[i] = never
+        last_online[i] = never
+        window_comments[i] = 0
+        window_attended[i] = 0
+        hotspot_known[i] = False
+        hotspot_habit[i] = 0.0
+        hotspot_ever[i] = False
+        hotspot_demand_mb[i] = hotspot_demand_mb[i] * youth_demand
+
+
+@kernel
 def shifted_affordability(affordability: np.ndarray, group: np.ndarray, targets: np.ndarray,
                           out: np.ndarray) -> None:
     """:func:`cosim.model.mechanisms.trends.shifted_affordability` into ``out``.

@@ -28,6 +28,7 @@ DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
 LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
 POPULATION_KEY = "municipality.population"
 _CITIZENS_PER_MUNI: list = [None, None]  # the last citizens' municipality array and its citizens per municipality
+_MEAN_QUALITY: list = [None, None, None]  # wards' base quality, citizens' wards, the municipalities' mean
 _AGEING: list = [None, None]  # the last scenario's [population] and its weekly ageing chances
 NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
 
@@ -127,40 +128,27 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     if k:
         z = rng.standard_normal((3, k))
         u = rng.random((2, k))
-        income = cit.income[leaving]
         static = np.array([p.literacy_low, p.literacy_mid, p.literacy_high])
         cohort = np.array([values.get(key, static[g]) for g, key in enumerate(LITERACY_KEYS)])
-        literacy = mech.newcomer_literacy(cohort[income], p.age_literacy_effect * p.age_literacy_youth,
-                                          p.literacy_sd, z[0])
         smart, phone = device_shares(cit)
         size = np.maximum(np.bincount(cit.income, minlength=3), 1)
         data_mean = np.bincount(cit.income, weights=cit.data_affordability, minlength=3) / size
-        device = mech.newcomer_device(u[0], smart[income], phone[income])
-        trust = np.clip(p.trust_mean + p.trust_sd * z[1], 0.0, 1.0)
-        # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base quality)
-        mean_quality = build.mean_base_quality(wards, cit.ward, cit.municipality, len(cit.municipality_slices))
-        cit.age[leaving] = 0
-        cit.literacy[leaving] = literacy
-        cit.literacy_floor[leaving] = c.literacy.floor_share * literacy
-        cit.device[leaving] = device
-        cit.data_affordability[leaving] = data_mean[income]
-        cit.trust[leaving] = trust
-        cit.generalised[leaving] = trust
-        cit.disposition[leaving] = trust - mean_quality[cit.municipality[leaving]]
-        cit.privacy_concern[leaving] = np.clip(p.privacy_mean + p.privacy_sd * z[2], 0.0, 1.0)
-        cit.awareness[leaving] = build.initial_awareness(p, literacy)
-        cit.adopted[leaving] = (u[1] < p.adopted_initial) & (device >= 1)
-        cit.efficacy[leaving] = 0.5
-        cit.expectation[leaving] = 0.5
-        cit.responsiveness[leaving] = 0.5
-        cit.contributions[leaving] = 0
-        cit.last_participation[leaving] = NEVER_PARTICIPATED
-        cit.last_online[leaving] = NEVER_PARTICIPATED
-        cit.window_comments[leaving] = 0  # the latest IDP window was before their time
-        cit.window_attended[leaving] = 0
-        # hotspots: not yet known, no habit, never used; the slot's demand draw with the youth factor
-        # (the leaver was a senior, factor 1; as at build, build.hotspot_state)
-        cit.hotspot_known[leaving] = False
-        cit.hotspot_habit[leaving] = 0.0
-        cit.hotspot_ever[leaving] = False
-        cit.hotspot_demand_mb[leaving] *= c.infrastructure.hotspot_youth_demand
+        # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base
+        # quality; base quality and wards are fixed for a run: computed once)
+        if _MEAN_QUALITY[0] is not wards.base_quality or _MEAN_QUALITY[1] is not cit.ward:
+            _MEAN_QUALITY[:] = [wards.base_quality, cit.ward, build.mean_base_quality(
+                wards, cit.ward, cit.municipality, len(cit.municipality_slices))]
+        # each newcomer in a leaver's slot, in place (kernels.trust.newcomers: the mechanisms
+        # newcomer_literacy and newcomer_device, build.initial_awareness, the clips of trust and
+        # privacy as at build, and the fixed starting values this docstring lists)
+        kt.newcomers(leaving, cit.income, cit.municipality, z, u, cohort,
+                     float(p.age_literacy_effect * p.age_literacy_youth), float(p.literacy_sd), smart, phone,
+                     data_mean, float(p.trust_mean), float(p.trust_sd), _MEAN_QUALITY[2], float(p.privacy_mean),
+                     float(p.privacy_sd), float(p.awareness_initial), float(p.awareness_literacy_base),
+                     float(p.adopted_initial), float(c.literacy.floor_share),
+                     float(c.infrastructure.hotspot_youth_demand), NEVER_PARTICIPATED,
+                     cit.age, cit.literacy, cit.literacy_floor, cit.device, cit.data_affordability, cit.trust,
+                     cit.generalised, cit.disposition, cit.privacy_concern, cit.awareness, cit.adopted,
+                     cit.efficacy, cit.expectation, cit.responsiveness, cit.contributions, cit.last_participation,
+                     cit.last_online, cit.window_comments, cit.window_attended, cit.hotspot_known,
+                     cit.hotspot_habit, cit.hotspot_ever, cit.hotspot_demand_mb)
