@@ -68,16 +68,17 @@ def update_posture(c: Scenario, munis: Municipalities, sec) -> None:
 
 def spend(munis: Municipalities, week_stats: dict, policy: WeekPolicy) -> None:
     """Book the week's spend."""
-    row = _SPEND_ROW[1]
-    if _SPEND_ROW[0] is not policy or row.size != munis.n:  # one array per policy (read, never written)
+    global _SPEND_ROW
+    booked, row = _SPEND_ROW  # (one tuple: safe to read while another thread replaces it)
+    if booked is not policy or row.size != munis.n:  # one array per policy (read, never written)
         row = np.full(munis.n, policy.spend)
-        _SPEND_ROW[:] = [policy, row]
+        _SPEND_ROW = (policy, row)
     week_stats["spend"] = row
     if policy.spend != 0.0:  # adding 0.0 would change nothing (spend_total starts at 0.0, never -0.0)
         munis.spend_total += policy.spend
 
 
-_SPEND_ROW: list = [None, np.zeros(0)]  # the last policy booked and its spend per municipality
+_SPEND_ROW: tuple = (None, np.zeros(0))  # the last policy booked and its spend per municipality
 
 
 

@@ -27,9 +27,11 @@ DEVICE_KEYS = (PHONE_KEY, *SMARTPHONE_KEYS)
 DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
 LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
 POPULATION_KEY = "municipality.population"
-_CITIZENS_PER_MUNI: list = [None, None]  # the last citizens' municipality array and its citizens per municipality
-_MEAN_QUALITY: list = [None, None, None]  # wards' base quality, citizens' wards, the municipalities' mean
-_AGEING: list = [None, None]  # the last scenario's [population] and its weekly ageing chances
+# values fixed for a run or a scenario, kept for the last one seen (each one tuple, replaced whole:
+# safe to read while another thread replaces it)
+_CITIZENS_PER_MUNI: tuple = (None, None)  # the citizens' municipality array, its citizens per municipality
+_MEAN_QUALITY: tuple = (None, None, None)  # wards' base quality, citizens' wards, the municipalities' mean
+_AGEING: tuple = (None, None)  # a scenario's [population], its weekly ageing chances
 NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
 
 
@@ -41,10 +43,13 @@ def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, valu
     turnover (only while a literacy path is scheduled), devices, data
     affordability.  Each acts only when one of its parameters is scheduled.
     """
+    global _CITIZENS_PER_MUNI
     if POPULATION_KEY in values:
-        if _CITIZENS_PER_MUNI[0] is not cit.municipality:  # (fixed for a run: counted once)
-            _CITIZENS_PER_MUNI[:] = [cit.municipality, np.bincount(cit.municipality, minlength=munis.n)]
-        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY], _CITIZENS_PER_MUNI[1])
+        muni, counts = _CITIZENS_PER_MUNI
+        if muni is not cit.municipality:  # (fixed for a run: counted once)
+            counts = np.bincount(cit.municipality, minlength=munis.n)
+            _CITIZENS_PER_MUNI = (cit.municipality, counts)
+        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY], counts)
     if any(k in values for k in LITERACY_KEYS):
         cohort_turnover(c, cit, wards, values, rng)
     if any(k in values for k in DEVICE_KEYS):
@@ -110,10 +115,12 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     slots), and requests still waiting (the household's needs).  A youth
     who becomes an adult loses the youth factor of their hotspot demand.
     """
+    global _AGEING, _MEAN_QUALITY
     p = c.population
-    if _AGEING[0] is not p:  # (the scenario's, memoised: it changes only with a scheduled parameter)
-        _AGEING[:] = [p, mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)]
-    chance = _AGEING[1]
+    of, chance = _AGEING
+    if of is not p:  # (the scenario's: it changes only with a scheduled parameter)
+        chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
+        _AGEING = (p, chance)
     # a move when u < chance[age]: a youth becomes an adult (who wants an adult's data on a hotspot:
     # build.hotspot_state's youth factor off), an adult a senior, a senior leaves (kernels.trust.ageing)
     u_age = rng.random(cit.n)
@@ -135,15 +142,16 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         data_mean = np.bincount(cit.income, weights=cit.data_affordability, minlength=3) / size
         # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base
         # quality; base quality and wards are fixed for a run: computed once)
-        if _MEAN_QUALITY[0] is not wards.base_quality or _MEAN_QUALITY[1] is not cit.ward:
-            _MEAN_QUALITY[:] = [wards.base_quality, cit.ward, build.mean_base_quality(
-                wards, cit.ward, cit.municipality, len(cit.municipality_slices))]
+        base, ward, mean_quality = _MEAN_QUALITY
+        if base is not wards.base_quality or ward is not cit.ward:
+            mean_quality = build.mean_base_quality(wards, cit.ward, cit.municipality, len(cit.municipality_slices))
+            _MEAN_QUALITY = (wards.base_quality, cit.ward, mean_quality)
         # each newcomer in a leaver's slot, in place (kernels.trust.newcomers: the mechanisms
         # newcomer_literacy and newcomer_device, build.initial_awareness, the clips of trust and
         # privacy as at build, and the fixed starting values this docstring lists)
         kt.newcomers(leaving, cit.income, cit.municipality, z, u, cohort,
                      float(p.age_literacy_effect * p.age_literacy_youth), float(p.literacy_sd), smart, phone,
-                     data_mean, float(p.trust_mean), float(p.trust_sd), _MEAN_QUALITY[2], float(p.privacy_mean),
+                     data_mean, float(p.trust_mean), float(p.trust_sd), mean_quality, float(p.privacy_mean),
                      float(p.privacy_sd), float(p.awareness_initial), float(p.awareness_literacy_base),
                      float(p.adopted_initial), float(c.literacy.floor_share),
                      float(c.infrastructure.hotspot_youth_demand), NEVER_PARTICIPATED,

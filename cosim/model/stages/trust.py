@@ -19,25 +19,32 @@ _NO_OUTCOME = np.zeros(0)
 
 # the last scenario's [trust] parameters as floats, and its [infosec] breach hazard at the last posture
 # seen: the scenario (frozen) changes only when a scheduled parameter does, so most weeks reuse them
-_TRUST_PARAMETERS: list = [None, ()]
-_HAZARD: list = [None, b"", None]
+# (each one tuple, replaced whole: safe to read while another thread replaces it)
+_TRUST_PARAMETERS: tuple = (None, ())
+_HAZARD: tuple = (None, b"", None)
 
 
 def _trust_parameters(tc) -> tuple[float, ...]:
     """The ``[trust]`` parameters trust_update takes, as floats (memoised for the last ``tc``)."""
-    if _TRUST_PARAMETERS[0] is not tc:
-        _TRUST_PARAMETERS[:] = [tc, tuple(float(v) for v in (
+    global _TRUST_PARAMETERS
+    of, floats = _TRUST_PARAMETERS
+    if of is not tc:
+        floats = tuple(float(v) for v in (
             tc.quality_weight, tc.alpha_plus, tc.alpha_minus, tc.expectation_rate, tc.responsiveness_rate,
-            tc.transparency_weight, tc.peer_weight, tc.anchor_weight, tc.generalised_up, tc.generalised_down))]
-    return _TRUST_PARAMETERS[1]
+            tc.transparency_weight, tc.peer_weight, tc.anchor_weight, tc.generalised_up, tc.generalised_down))
+        _TRUST_PARAMETERS = (tc, floats)
+    return floats
 
 
 def _breach_hazard(ic, posture: np.ndarray) -> np.ndarray:
     """mech.breach_hazard for ``ic`` at ``posture`` (memoised for the last scenario and posture values)."""
+    global _HAZARD
     key = posture.tobytes()
-    if _HAZARD[0] is not ic or _HAZARD[1] != key:
-        _HAZARD[:] = [ic, key, mech.breach_hazard(ic.breach_hazard, posture, ic.base_posture)]
-    return _HAZARD[2]
+    of, at, hazard = _HAZARD
+    if of is not ic or at != key:
+        hazard = mech.breach_hazard(ic.breach_hazard, posture, ic.base_posture)
+        _HAZARD = (ic, key, hazard)
+    return hazard
 
 
 def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: np.ndarray,
