@@ -3,7 +3,8 @@
 Drawing the whole block at once keeps the stream independent of which citizens
 need a draw, so the per-citizen reference (:mod:`cosim.model.reference`) can
 read the same numbers: citizen ``i`` reads column ``i``.  Rows nobody reads in a
-week are skipped by advancing the generator (``PCG64.advance``), not drawn.
+week are skipped by advancing the generator (``PCG64.advance``), not drawn
+(a run of them too short to be worth it, below ``ADVANCE_MIN`` numbers, is drawn and left unread).
 """
 
 from __future__ import annotations
