@@ -42,8 +42,8 @@ def test_neighbour_means_equal_the_sparse_product(n, hotspots):
     adopted, used = rng.random(n) < 0.4, rng.random(n) < 0.3
     columns = [trust, adopted, awareness] + ([used] if hotspots else [])
     expected = w @ np.column_stack(columns) if n else np.zeros((0, len(columns)))
-    out = [np.empty(n) for _ in range(4)]
-    kt.neighbour_means(w.indptr, w.indices, w.data, trust, adopted, awareness, used, hotspots, np.empty((n, 4)), *out)
+    out = np.empty((len(columns), n))
+    kt.neighbour_means(w.indptr, w.indices, w.data, trust, adopted, awareness, used, hotspots, np.empty((n, 4)), out)
     for j in range(len(columns)):
         assert _same(out[j], np.ascontiguousarray(expected[:, j]))
 
@@ -172,11 +172,15 @@ def test_ageing_equals_the_stage_arithmetic(n):
     exp_demand = demand.copy()
     exp_demand[moves & (age == 0)] /= 1.7
     exp_age = np.where(moves & (age < 2), age + 1, age).astype(age.dtype)
-    new_age, leaving = np.empty_like(age), np.empty(n, np.int64)
-    k = kt.ageing(u, chance, age, demand, 1.7, new_age, leaving)
+    after = exp_age.copy()
+    after[exp_leaving] = 0  # the stage puts a youth in each leaver's slot
+    exp_youth_bit = (after == 0).astype(np.uint8) * np.uint8(8)
+    new_age, leaving, youth_bit = np.empty_like(age), np.empty(n, np.int64), np.empty(n, np.uint8)
+    k = kt.ageing(u, chance, age, demand, 1.7, new_age, leaving, youth_bit)
     assert _same(new_age, exp_age)
     assert _same(leaving[:k], exp_leaving)
     assert _same(demand, exp_demand)
+    assert _same(youth_bit, exp_youth_bit)
 
 
 @pytest.mark.parametrize("n", [0, 1, 600])

@@ -169,6 +169,7 @@ class CoProductionModel(mesa.Model):
             pc.cost_portal, pc.cost_ussd, pc.cost_social, pc.youth_social_factor)
         self._draws = np.empty((draws.N_DRAWS, self.citizens.n))  # the week's block of uniform draws
         self._nbr_scratch = np.empty((self.citizens.n, 4))  # neighbour_means' columns side by side
+        self._nbr_hotspot_zero: np.ndarray | None = None  # citizens.nbr_hotspot when last seen all zero
         # weeks at which the policy in force may change: lever windows, budget years, events
         changes = {0}
         for lever in LEVERS:
@@ -193,6 +194,9 @@ class CoProductionModel(mesa.Model):
         self._trended = trended
         # the trended parameters' values in every week of the run, burn-in included (stages.trends)
         self._trend_table = {p: v for p, v in schedules.table(c, first, last).items() if p in trended}
+        # ... and as one dict per week (what stages.trends reads), built once
+        self._trend_rows = [{p: float(x) for p, x in zip(self._trend_table, row, strict=True)}
+                            for row in zip(*(v.tolist() for v in self._trend_table.values()), strict=True)]
         self._trend_first = first
         # a scheduled parameter the week's policy reads (outage hazard, access-centre capacity, the
         # security posture's scale, ...) must reach it: the policy is re-evaluated in those weeks too
@@ -237,18 +241,21 @@ class CoProductionModel(mesa.Model):
             if hotspots:
                 columns.append(cit.hotspot_used)
             nbr = complete_mean(np.column_stack(columns), cit.municipality, self.n_muni)
-            means = [np.ascontiguousarray(nbr[:, j]) for j in range(nbr.shape[1])]
+            means = np.ascontiguousarray(nbr.T)  # a row per column, as below
         else:
-            # W @ column_stack(columns) in one pass over W, the same sums (kernels.trust.neighbour_means)
-            means = [np.empty(cit.n) for _ in range(4 if hotspots else 3)]
+            # W @ column_stack(columns) in one pass over W, the same sums (kernels.trust.neighbour_means);
+            # a row of ``means`` per column
+            means = np.empty((4 if hotspots else 3, cit.n))
             if self._nbr_scratch.shape[0] != cit.n:
                 self._nbr_scratch = np.empty((cit.n, 4))
             kt.neighbour_means(w.indptr, w.indices, w.data, cit.trust, cit.adopted, cit.awareness, cit.hotspot_used,
-                               hotspots, self._nbr_scratch, means[0], means[1], means[2], means[-1])
+                               hotspots, self._nbr_scratch, means)
         if hotspots:
             cit.nbr_hotspot = means[3]
-        elif cit.nbr_hotspot.any():
-            cit.nbr_hotspot = np.zeros(cit.n)
+        elif cit.nbr_hotspot is not self._nbr_hotspot_zero:  # (no stage writes into nbr_hotspot in place)
+            if cit.nbr_hotspot.any():
+                cit.nbr_hotspot = np.zeros(cit.n)
+            self._nbr_hotspot_zero = cit.nbr_hotspot  # known to be all zero
         return means[0], means[1], means[2]
 
     def idp_window(self, t: int) -> bool:
@@ -328,12 +335,21 @@ class CoProductionModel(mesa.Model):
 
     def trend_values(self, t: int) -> dict[str, float]:
         """The scheduled values of the trended parameters (schedules.TRENDED_PARAMETERS) in week ``t``."""
-        i = min(t - self._trend_first, self.config.run.steps - 1 - self._trend_first)  # past the horizon: the last
-        return {p: float(v[i]) for p, v in self._trend_table.items()}
+        return dict(self._trend_row(t)) if self._trend_rows else {}
 
-    def week_draws(self, policy: WeekPolicy, t: int) -> np.ndarray:
-        """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen."""
-        skip = draws.idle_rows(self.citizens.hotspot_users.size == 0, not self.idp_window(t),
+    def _trend_row(self, t: int) -> dict[str, float]:
+        """:meth:`trend_values` as stored (not to be changed)."""
+        i = min(t - self._trend_first, self.config.run.steps - 1 - self._trend_first)  # past the horizon: the last
+        return self._trend_rows[i]
+
+    def week_draws(self, policy: WeekPolicy, t: int, window: bool | None = None) -> np.ndarray:
+        """The week's block of uniform draws: a row per kind of decision (:mod:`cosim.model.draws`), a column per citizen.
+
+        ``window``: whether week ``t`` is in the IDP window, if the caller knows (else :meth:`idp_window`).
+        """
+        if window is None:
+            window = self.idp_window(t)
+        skip = draws.idle_rows(self.citizens.hotspot_users.size == 0, not window,
                                policy.levers["training"].seats_per_week <= 0)
         return draws.week_block(self.rng, self._draws, skip)
 
@@ -362,7 +378,7 @@ class CoProductionModel(mesa.Model):
             self.config = self._scheduled[t]
         c = self.config
         if self._trended:  # 0. exogenous trends of the built population (docs/ODD.md Submodel 0)
-            values = self.trend_values(t)
+            values = self._trend_row(t)
             stages.trends(c, self.citizens, self.wards, self.municipalities, values, self.rng_trends)
             if "municipality.population" in values:  # node places per simulated citizen follow the population
                 pol = dataclasses.replace(pol, node_capacity=stages.node_capacity(c, self.nodes, self.municipalities,
@@ -373,7 +389,8 @@ class CoProductionModel(mesa.Model):
         # 2. infrastructure: nodes up or down
         stages.infrastructure(self.nodes, pol, self.rng_nodes)
         # 3. access: own data, a free hotspot or an access centre; channels open this week
-        u = self.week_draws(pol, t)
+        window = self.idp_window(t)
+        u = self.week_draws(pol, t, window)
         stages.access(c, cit, self.nodes, pol, u, lv["campaign"].reach_per_week)
         cit.last_online[cit.online] = t  # share_online_month: online at least once in the last 4 weeks
         portal_open = stages.portal_available(lv["channels"], munis, t)
@@ -383,7 +400,6 @@ class CoProductionModel(mesa.Model):
         stages.literacy(c, cit, trained)
         # 5. awareness: campaigns, word of mouth, the IDP window
         nbr_trust, nbr_adopted, nbr_awareness = self.neighbour_means()
-        window = self.idp_window(t)
         stages.awareness(c, cit, lv["campaign"], nbr_awareness, window)
         # 6. adoption: Bass hazard x UTAUT intention x facilitating conditions
         staff = self.staff()  # officials in post (they change at the end of the week, step 10)

@@ -68,8 +68,17 @@ def update_posture(c: Scenario, munis: Municipalities, sec) -> None:
 
 def spend(munis: Municipalities, week_stats: dict, policy: WeekPolicy) -> None:
     """Book the week's spend."""
-    week_stats["spend"] = np.full(munis.n, policy.spend)
-    munis.spend_total += policy.spend
+    global _SPEND_ROW
+    booked, row = _SPEND_ROW  # (one tuple: safe to read while another thread replaces it)
+    if booked is not policy or row.size != munis.n:  # one array per policy (read, never written)
+        row = np.full(munis.n, policy.spend)
+        _SPEND_ROW = (policy, row)
+    week_stats["spend"] = row
+    if policy.spend != 0.0:  # adding 0.0 would change nothing (spend_total starts at 0.0, never -0.0)
+        munis.spend_total += policy.spend
+
+
+_SPEND_ROW: tuple = (None, np.zeros(0))  # the last policy booked and its spend per municipality
 
 
 

@@ -21,10 +21,17 @@ from cosim.model.mechanisms import trends as mech
 from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
 from cosim.scenario.schema import Scenario
 
-DEVICE_KEYS = ("population.phone_share", *(f"population.smartphone_{g}" for g in INCOME_GROUPS))
+PHONE_KEY = "population.phone_share"
+SMARTPHONE_KEYS = tuple(f"population.smartphone_{g}" for g in INCOME_GROUPS)
+DEVICE_KEYS = (PHONE_KEY, *SMARTPHONE_KEYS)
 DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
 LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
 POPULATION_KEY = "municipality.population"
+# values fixed for a run or a scenario, kept for the last one seen (each one tuple, replaced whole:
+# safe to read while another thread replaces it)
+_CITIZENS_PER_MUNI: tuple = (None, None)  # the citizens' municipality array, its citizens per municipality
+_MEAN_QUALITY: tuple = (None, None, None)  # wards' base quality, citizens' wards, the municipalities' mean
+_AGEING: tuple = (None, None)  # a scenario's [population], its weekly ageing chances
 NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
 
 
@@ -36,9 +43,13 @@ def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, valu
     turnover (only while a literacy path is scheduled), devices, data
     affordability.  Each acts only when one of its parameters is scheduled.
     """
+    global _CITIZENS_PER_MUNI
     if POPULATION_KEY in values:
-        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY],
-                                                 np.bincount(cit.municipality, minlength=munis.n))
+        muni, counts = _CITIZENS_PER_MUNI
+        if muni is not cit.municipality:  # (fixed for a run: counted once)
+            counts = np.bincount(cit.municipality, minlength=munis.n)
+            _CITIZENS_PER_MUNI = (cit.municipality, counts)
+        munis.scale = mech.residents_per_citizen(values[POPULATION_KEY], counts)
     if any(k in values for k in LITERACY_KEYS):
         cohort_turnover(c, cit, wards, values, rng)
     if any(k in values for k in DEVICE_KEYS):
@@ -69,18 +80,13 @@ def devices(cit: Citizens, values: dict[str, float], rng: np.random.Generator) -
     An unscheduled share is held where it is.  One uniform from ``rng`` per
     citizen whose device may change this week, in citizen order.
     """
-    counts = np.empty((3, 3))
-    kt.device_counts(cit.income, cit.device, counts)  # np.add.at(counts, (income, device), 1.0) on zeros
-    n = counts.sum(axis=1)
+    # the counts per (group, device), each group's transition (mech.device_transition, an unscheduled
+    # share held at the group's current one) and the citizens whose device may change,
+    # flatnonzero(may_change[income, device]), in one pass (kernels.trust.device_week)
+    smart = np.array([values.get(key, np.nan) for key in SMARTPHONE_KEYS])
     transition = np.empty((3, 3, 3))
-    for g, name in enumerate(INCOME_GROUPS):
-        size = max(n[g], 1.0)
-        smart = values.get(f"population.smartphone_{name}", counts[g, 2] / size)
-        phone = values.get("population.phone_share", (counts[g, 1] + counts[g, 2]) / size)
-        transition[g] = mech.device_transition(counts[g], smart, phone)
-    may_change = (1.0 - transition[:, np.arange(3), np.arange(3)]) > 0  # (group, device)
     who = np.empty(cit.n, np.int64)
-    k = kt.devices_changing(cit.income, cit.device, may_change, who)  # flatnonzero(may_change[income, device])
+    k = kt.device_week(cit.income, cit.device, smart, float(values.get(PHONE_KEY, np.nan)), transition, who)
     if k == 0:
         return
     u = rng.random(k)
@@ -109,55 +115,48 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     slots), and requests still waiting (the household's needs).  A youth
     who becomes an adult loses the youth factor of their hotspot demand.
     """
+    global _AGEING, _MEAN_QUALITY
     p = c.population
-    chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
+    of, chance = _AGEING
+    if of is not p:  # (the scenario's: it changes only with a scheduled parameter)
+        chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
+        _AGEING = (p, chance)
     # a move when u < chance[age]: a youth becomes an adult (who wants an adult's data on a hotspot:
     # build.hotspot_state's youth factor off), an adult a senior, a senior leaves (kernels.trust.ageing)
     u_age = rng.random(cit.n)
     age = np.empty_like(cit.age)
     leaving = np.empty(cit.n, np.int64)
+    youth_bit = np.empty(cit.n, np.uint8)  # (age == 0) * 8 after the week, newcomers included
     k = kt.ageing(u_age, chance, cit.age, cit.hotspot_demand_mb, float(c.infrastructure.hotspot_youth_demand),
-                  age, leaving)
+                  age, leaving, youth_bit)
     cit.age = age
+    cit.youth_bit = youth_bit
     leaving = leaving[:k]
     if k:
         z = rng.standard_normal((3, k))
         u = rng.random((2, k))
-        income = cit.income[leaving]
         static = np.array([p.literacy_low, p.literacy_mid, p.literacy_high])
         cohort = np.array([values.get(key, static[g]) for g, key in enumerate(LITERACY_KEYS)])
-        literacy = mech.newcomer_literacy(cohort[income], p.age_literacy_effect * p.age_literacy_youth,
-                                          p.literacy_sd, z[0])
         smart, phone = device_shares(cit)
         size = np.maximum(np.bincount(cit.income, minlength=3), 1)
         data_mean = np.bincount(cit.income, weights=cit.data_affordability, minlength=3) / size
-        device = mech.newcomer_device(u[0], smart[income], phone[income])
-        trust = np.clip(p.trust_mean + p.trust_sd * z[1], 0.0, 1.0)
-        # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base quality)
-        mean_quality = build.mean_base_quality(wards, cit.ward, cit.municipality, len(cit.municipality_slices))
-        cit.age[leaving] = 0
-        cit.literacy[leaving] = literacy
-        cit.literacy_floor[leaving] = c.literacy.floor_share * literacy
-        cit.device[leaving] = device
-        cit.data_affordability[leaving] = data_mean[income]
-        cit.trust[leaving] = trust
-        cit.generalised[leaving] = trust
-        cit.disposition[leaving] = trust - mean_quality[cit.municipality[leaving]]
-        cit.privacy_concern[leaving] = np.clip(p.privacy_mean + p.privacy_sd * z[2], 0.0, 1.0)
-        cit.awareness[leaving] = build.initial_awareness(p, literacy)
-        cit.adopted[leaving] = (u[1] < p.adopted_initial) & (device >= 1)
-        cit.efficacy[leaving] = 0.5
-        cit.expectation[leaving] = 0.5
-        cit.responsiveness[leaving] = 0.5
-        cit.contributions[leaving] = 0
-        cit.last_participation[leaving] = NEVER_PARTICIPATED
-        cit.last_online[leaving] = NEVER_PARTICIPATED
-        cit.window_comments[leaving] = 0  # the latest IDP window was before their time
-        cit.window_attended[leaving] = 0
-        # hotspots: not yet known, no habit, never used; the slot's demand draw with the youth factor
-        # (the leaver was a senior, factor 1; as at build, build.hotspot_state)
-        cit.hotspot_known[leaving] = False
-        cit.hotspot_habit[leaving] = 0.0
-        cit.hotspot_ever[leaving] = False
-        cit.hotspot_demand_mb[leaving] *= c.infrastructure.hotspot_youth_demand
-    cit.youth_bit = (cit.age == 0).astype(np.uint8) * np.uint8(8)
+        # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base
+        # quality; base quality and wards are fixed for a run: computed once)
+        base, ward, mean_quality = _MEAN_QUALITY
+        if base is not wards.base_quality or ward is not cit.ward:
+            mean_quality = build.mean_base_quality(wards, cit.ward, cit.municipality, len(cit.municipality_slices))
+            _MEAN_QUALITY = (wards.base_quality, cit.ward, mean_quality)
+        # each newcomer in a leaver's slot, in place (kernels.trust.newcomers: the mechanisms
+        # newcomer_literacy and newcomer_device, build.initial_awareness, the clips of trust and
+        # privacy as at build, and the fixed starting values this docstring lists)
+        kt.newcomers(leaving, cit.income, cit.municipality, z, u, cohort,
+                     float(p.age_literacy_effect * p.age_literacy_youth), float(p.literacy_sd), smart, phone,
+                     data_mean, float(p.trust_mean), float(p.trust_sd), mean_quality, float(p.privacy_mean),
+                     float(p.privacy_sd), float(p.awareness_initial), float(p.awareness_literacy_base),
+                     float(p.adopted_initial), float(c.literacy.floor_share),
+                     float(c.infrastructure.hotspot_youth_demand), NEVER_PARTICIPATED,
+                     cit.age, cit.literacy, cit.literacy_floor, cit.device, cit.data_affordability, cit.trust,
+                     cit.generalised, cit.disposition, cit.privacy_concern, cit.awareness, cit.adopted,
+                     cit.efficacy, cit.expectation, cit.responsiveness, cit.contributions, cit.last_participation,
+                     cit.last_online, cit.window_comments, cit.window_attended, cit.hotspot_known,
+                     cit.hotspot_habit, cit.hotspot_ever, cit.hotspot_demand_mb)

@@ -17,6 +17,35 @@ from cosim.scenario.schema import Scenario
 _NOBODY = np.zeros(0, np.int64)  # ``who`` and ``outcome`` of a week without experiences (one kernel signature)
 _NO_OUTCOME = np.zeros(0)
 
+# the last scenario's [trust] parameters as floats, and its [infosec] breach hazard at the last posture
+# seen: the scenario (frozen) changes only when a scheduled parameter does, so most weeks reuse them
+# (each one tuple, replaced whole: safe to read while another thread replaces it)
+_TRUST_PARAMETERS: tuple = (None, ())
+_HAZARD: tuple = (None, b"", None)
+
+
+def _trust_parameters(tc) -> tuple[float, ...]:
+    """The ``[trust]`` parameters trust_update takes, as floats (memoised for the last ``tc``)."""
+    global _TRUST_PARAMETERS
+    of, floats = _TRUST_PARAMETERS
+    if of is not tc:
+        floats = tuple(float(v) for v in (
+            tc.quality_weight, tc.alpha_plus, tc.alpha_minus, tc.expectation_rate, tc.responsiveness_rate,
+            tc.transparency_weight, tc.peer_weight, tc.anchor_weight, tc.generalised_up, tc.generalised_down))
+        _TRUST_PARAMETERS = (tc, floats)
+    return floats
+
+
+def _breach_hazard(ic, posture: np.ndarray) -> np.ndarray:
+    """mech.breach_hazard for ``ic`` at ``posture`` (memoised for the last scenario and posture values)."""
+    global _HAZARD
+    key = posture.tobytes()
+    of, at, hazard = _HAZARD
+    if of is not ic or at != key:
+        hazard = mech.breach_hazard(ic.breach_hazard, posture, ic.base_posture)
+        _HAZARD = (ic, key, hazard)
+    return hazard
+
 
 def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: np.ndarray,
           outcome: np.ndarray, nbr_trust: np.ndarray) -> None:
@@ -29,19 +58,20 @@ def trust(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, who: 
     citizen's generalised trust, which then learns from the new trust (bad
     faster than good).
     """
-    tc = c.trust
     # one pass over the citizens (kernels.trust.trust_update, tested equal to the mechanisms
     # quality_trust_update, asymmetric_trust_update, adaptive_expectation, transparency_update,
     # social_trust_update, the clip and generalised_trust_update composed as the docstring says)
     if who.size == 0:
         who, outcome = _NOBODY, _NO_OUTCOME
+    (quality_weight, alpha_plus, alpha_minus, expectation_rate, responsiveness_rate, transparency_weight,
+     peer_weight, anchor_weight, generalised_up, generalised_down) = _trust_parameters(c.trust)
     new_trust = np.empty(cit.n)
     new_generalised = np.empty(cit.n)
-    kt.trust_update(cit.trust, cit.generalised, wards.quality, cit.ward, cit.disposition, float(tc.quality_weight),
-                    who, outcome, cit.expectation, cit.responsiveness, float(tc.alpha_plus), float(tc.alpha_minus),
-                    float(tc.expectation_rate), float(tc.responsiveness_rate), float(tc.transparency_weight),
-                    munis.open_data_value, cit.municipality, cit.awareness, nbr_trust, float(tc.peer_weight),
-                    float(tc.anchor_weight), float(tc.generalised_up), float(tc.generalised_down),
+    kt.trust_update(cit.trust, cit.generalised, wards.quality, cit.ward, cit.disposition, quality_weight,
+                    who, outcome, cit.expectation, cit.responsiveness, alpha_plus, alpha_minus,
+                    expectation_rate, responsiveness_rate, transparency_weight,
+                    munis.open_data_value, cit.municipality, cit.awareness, nbr_trust, peer_weight,
+                    anchor_weight, generalised_up, generalised_down,
                     new_trust, new_generalised)
     cit.trust = new_trust
     cit.generalised = new_generalised
@@ -53,8 +83,10 @@ def shocks(c: Scenario, cit: Citizens, munis: Municipalities, t: int, events, se
     """Breaches (hazard falls with security) and scandals; the legal framework damps breaches only."""
     ic = c.infosec
     draw = rng.random(munis.n)
-    hazard = mech.breach_hazard(ic.breach_hazard, munis.posture, ic.base_posture)
-    hit = draw < hazard
+    hit = draw < _breach_hazard(ic, munis.posture)
+    if not events and not hit.any():  # the usual week: no breach, no event in progress
+        week_stats["breaches"] = np.zeros(munis.n)
+        return
     severity = hit.astype(float)  # 1.0 where a breach happens
     scandal = None  # (no scandal this week: nothing to allocate)
     for e in events:
