@@ -90,8 +90,9 @@ def plan_update(cit_ward, comments, attended, attendance_weight, ward_size, ward
 
 
 @kernel
-def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_cap, t, reactive_share, max_rate,
-           close_p, max_wait_weeks, skill, ict, open_data_value, report_floor, open_data_boost, meeting_channel):
+def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_cap, t, skill, ict, open_data_value,
+           cum_resolved, cum_dropped, reactive_share, max_rate, close_p, max_wait_weeks, report_floor,
+           open_data_boost, meeting_channel):
     """Officials triage the queue (stages.coproduction): fates, what the resolved requests put in, the queue left.
 
     mechanisms.resolution_chance per pool (reactive capacity over the requests
@@ -99,17 +100,20 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
     mechanisms.queue_fate per request from its draw ``u``; for the resolved,
     their wait, mechanisms.citizen_input, mechanisms.official_input and
     the exponent of mechanisms.timely_outcome (-wait / max wait); the
-    counts resolved and dropped per municipality and resolved per pool; the
+    counts resolved and dropped per municipality (also added to the running
+    totals ``cum_resolved`` and ``cum_dropped``, in place); the
     median wait (group_medians) of the resolved, or where a municipality
     resolved none of those still waiting; and the requests left waiting, in
     order.
 
     Returned packed, as few arrays as possible (each array handed back to
-    Python costs about a microsecond): ``resolved_int`` rows citizen, wait,
-    municipality; ``resolved_input`` rows citizen input, official input,
-    timeliness exponent; the
-    closed requests' citizens; the queue left (citizen, week, channel); and
-    ``per_muni`` rows resolved, dropped, delivery, median wait.
+    Python costs about a microsecond): ``ints`` holds the resolved requests'
+    citizens, then their municipalities (``n_res`` each), then the closed
+    requests' citizens; ``reals`` rows citizen input, official input,
+    timeliness exponent and a row for the outcomes (filled by service_work);
+    the queue left (citizen, week, channel); and ``per_muni`` rows resolved,
+    dropped, delivery, median wait and a row for the mean outcome (filled by
+    service_work).
     """
     n = pend_cit.size
     n_muni = pool_of.size
@@ -127,7 +131,7 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             w = 1e-12
         x = reactive_share * pool_cap[p] / w
         chance[p] = max_rate if x > max_rate else x
-    per_muni = np.zeros((4, n_muni))
+    per_muni = np.zeros((5, n_muni))
     resolved, dropped, delivery = per_muni[0], per_muni[1], per_muni[2]
     for m in range(n_muni):
         delivery[m] = chance[pool_of[m]] / max_rate
@@ -144,11 +148,13 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             fate[i] = 2
             n_drop += 1
             dropped[req_muni[i]] += 1.0
-    resolved_int = np.empty((3, n_res), np.int64)
-    cits, waits, m_res = resolved_int[0], resolved_int[1], resolved_int[2]
-    resolved_input = np.empty((3, n_res))
-    cit_in, off_in, timely_exponent = resolved_input[0], resolved_input[1], resolved_input[2]
-    d_cits = np.empty(n_drop, np.int64)
+    for m in range(n_muni):  # the stage's cum["resolved"] += resolved; cum["dropped"] += dropped
+        cum_resolved[m] += resolved[m]
+        cum_dropped[m] += dropped[m]
+    ints = np.empty(2 * n_res + n_drop, np.int64)
+    cits, m_res, d_cits = ints[:n_res], ints[n_res:2 * n_res], ints[2 * n_res:]
+    reals = np.zeros((4, n_res))
+    cit_in, off_in, timely_exponent = reals[0], reals[1], reals[2]
     n_keep = n - n_res - n_drop
     keep_cit = np.empty(n_keep, np.int64)
     keep_week = np.empty(n_keep, np.int64)
@@ -169,8 +175,8 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
         m = req_muni[i]
         if fate[i] == 1:
             cits[j] = c
-            waits[j] = t - pend_week[i]
-            timely_exponent[j] = -waits[j] / max_wait_weeks
+            wait = t - pend_week[i]
+            timely_exponent[j] = -wait / max_wait_weeks
             m_res[j] = m
             # mechanisms.citizen_input
             x = (report_floor + (1.0 - report_floor) * literacy[c]) * (1.0 + open_data_boost * open_data_value[m])
@@ -188,7 +194,7 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             else:
                 off_in[j] = skill[m] * 1.0
             wait_group[j] = m
-            wait_value[j] = waits[j]
+            wait_value[j] = wait
             j += 1
         elif fate[i] == 2:
             d_cits[d] = c
@@ -203,7 +209,7 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
                 wait_value[left] = t - pend_week[i]
                 left += 1
     per_muni[3] = group_medians(wait_group, wait_value, n_muni)
-    return resolved_int, resolved_input, d_cits, keep_cit, keep_week, keep_channel, per_muni
+    return ints, reals, keep_cit, keep_week, keep_channel, per_muni
 
 
 @kernel
@@ -242,7 +248,7 @@ def group_medians(group, value, n_groups):
 
 
 @kernel
-def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority,
+def service_work(cit_pow, off_pow, timely, ints, reals, per_muni, cit_ward, pool_of, pool_cap, ward_muni, priority,
                  expected, work, open_data_value, report_leverage, discount, open_data_boost, coverage_rate,
                  reference_work):
     """Outcomes of the resolved requests and the wards' work per need after this week (stages.coproduction).
@@ -254,23 +260,27 @@ def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool
     work is the capacity left after the resolved requests, spread over the
     pool's wards by plan priority (in-order sums), at
     mechanisms.unreported_value; work per need follows
-    mechanisms.ward_work_update.  Returns the outcomes, the mean outcome per
-    municipality and rows new work per need, the exponent of
-    mechanisms.production_target (-work / reference work).
+    mechanisms.ward_work_update.  ``ints``, ``reals`` and ``per_muni`` are
+    triage's: the outcomes go in ``reals[3]``, the mean outcome per
+    municipality in ``per_muni[4]`` (resolved: ``per_muni[0]``).  Returns
+    rows new work per need, the exponent of mechanisms.production_target
+    (-work / reference work).
     """
+    n_res = cit_pow.size
+    cits, m_res = ints[:n_res], ints[n_res:2 * n_res]
+    outcome = reals[3]
+    resolved, mean_outcome = per_muni[0], per_muni[4]
     n_muni = resolved.size
     n_pool = pool_cap.size
     n_ward = ward_muni.size
-    outcome = np.empty(cit_pow.size)
     osum = np.zeros(n_muni)
     wsum = np.zeros(n_ward)
     res_pool = np.zeros(n_pool, np.int64)
-    for i in range(outcome.size):
+    for i in range(n_res):
         outcome[i] = cit_pow[i] * off_pow[i] * timely[i]
         res_pool[pool_of[m_res[i]]] += 1
         osum[m_res[i]] += outcome[i]
         wsum[cit_ward[cits[i]]] += outcome[i]
-    mean_outcome = np.empty(n_muni)
     for m in range(n_muni):
         mean_outcome[m] = osum[m] / (resolved[m] if resolved[m] > 1.0 else 1.0)
     planned = np.empty(n_pool)
@@ -291,7 +301,7 @@ def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool
         this_week = report_leverage * wsum[w] + planned[p] * weight * value
         ward_rows[0, w] = (1.0 - coverage_rate) * work[w] + coverage_rate * (this_week / expected[w])
         ward_rows[1, w] = -ward_rows[0, w] / reference_work
-    return outcome, mean_outcome, ward_rows
+    return ward_rows
 
 
 @kernel
@@ -382,6 +392,23 @@ def experiences(efficacy, cits, d_cits, commenters, outcome, cit_muni, delivery,
     if s >= 0:
         mean[s] = total / (count if count > 1 else 1.0)
     return who, mean
+
+
+@kernel
+def quality_and_experiences(quality, base_quality, index_power, response, efficacy, ints, reals, per_muni,
+                            commenters, cit_muni, promise, rate, feedback_floor, promise_weight):
+    """The end of the co-production stage in one call: quality_update, then experiences.
+
+    ``ints``, ``reals`` and ``per_muni`` are triage's, after service_work:
+    the resolved and closed requests' citizens, the outcomes (``reals[3]``)
+    and the delivery (``per_muni[2]``).  Returns the new ward quality, the
+    citizens with an experience (ascending) and their mean outcome.
+    """
+    n_res = reals.shape[1]
+    new_quality = quality_update(quality, base_quality, index_power, response)
+    who, mean = experiences(efficacy, ints[:n_res], ints[2 * n_res:], commenters, reals[3], cit_muni, per_muni[2],
+                            rate, feedback_floor, promise, promise_weight)
+    return new_quality, who, mean
 
 
 @kernel

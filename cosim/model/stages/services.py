@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -67,6 +68,61 @@ def plans(c: Scenario, cit: Citizens, wards: Wards, window: bool, level_offered:
 
 
 
+class _Constants(NamedTuple):
+    """The scenario's numbers the co-production stage hands its kernels (once per scenario: :func:`_constants`)."""
+
+    triage: tuple[float, ...]        # kernels.services.triage's last parameters, in order
+    citizen_share: float             # exponents of mechanisms.coproduced_outcome
+    official_share: float
+    service_work: tuple[float, ...]  # kernels.services.service_work's last parameters, in order
+    elasticity: float                # exponent of mechanisms.production_target
+    response: float                  # municipality.quality_response
+    experiences: tuple[float, ...]   # kernels.services.quality_and_experiences's last parameters but the promise
+
+
+#: The scenario the co-production constants were last computed for, and them (one entry: a run keeps its scenario
+#: for weeks; the model swaps in a new frozen Scenario when a scheduled parameter changes, a miss then).
+_last_constants: tuple[Scenario, _Constants] | None = None
+
+
+def _constants(c: Scenario) -> _Constants:
+    """The co-production stage's numbers from scenario ``c`` (cached: ``c`` is frozen)."""
+    global _last_constants
+    last = _last_constants  # read once: another thread may replace it
+    if last is not None and last[0] is c:
+        return last[1]
+    cp, pc = c.coproduction, c.participation
+    k = _Constants(
+        triage=(1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks,
+                float(pc.max_wait_weeks), float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL),
+        citizen_share=cp.citizen_share, official_share=1.0 - cp.citizen_share,
+        service_work=(float(cp.report_leverage), float(cp.unreported_discount), float(cp.open_data_boost),
+                      float(c.municipality.coverage_rate), float(cp.reference_work_per_need)),
+        elasticity=cp.production_elasticity, response=float(c.municipality.quality_response),
+        experiences=(float(pc.efficacy_learning), float(cp.feedback_floor), float(cp.promise_weight)))
+    _last_constants = (c, k)
+    return k
+
+
+#: Each municipality its own pool of officials (np.arange(M)), and all in one pool (zeros), by M; read only.
+_OWN_POOLS: dict[int, np.ndarray] = {}
+_ONE_POOL: dict[int, np.ndarray] = {}
+
+
+def _pools(table: dict[int, np.ndarray], M: int, pooled: bool) -> np.ndarray:
+    """The pool of each of ``M`` municipalities (a shared read-only array)."""
+    pools = table.get(M)
+    if pools is None:
+        pools = np.zeros(M, dtype=np.int64) if pooled else np.arange(M)
+        pools.flags.writeable = False
+        table[M] = pools
+    return pools
+
+
+#: 1 - exp(-1): production_target's normalisation
+_ONE_MINUS_INV_E = 1.0 - math.exp(-1.0)
+
+
 def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, queue: RequestQueue,
                  t: int, links, staff_: Staff, level_offered: int, week_stats: dict, totals: dict,
                  cum: dict, u_queue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,58 +140,55 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     timeliness-discounted outcome), one closed unresolved (0) or an IDP
     comment (mechanisms.idp_feedback).
     """
-    M = munis.n
+    k = _constants(c)
     cap, cnt, skill, ict = staff_
-    cp, pc = c.coproduction, c.participation
-    pooled = links.shared_talent_pool and M > 1
-    if pooled:  # one pool of officials for the region, skills averaged over it
-        skill = np.full(M, np.add.reduce(skill * cnt) / np.add.reduce(cnt))  # np.average(skill, weights=cnt)
-        ict = np.full(M, np.add.reduce(ict * cnt) / np.add.reduce(cnt))
-        pool_of = np.zeros(M, dtype=np.int64)
-        pool_cap = np.array([np.add.reduce(cap)])
+    M = cap.size
+    if links.shared_talent_pool and M > 1:  # one pool of officials for the region, skills averaged over it
+        in_post = np.add.reduce(cnt)
+        skill = np.full(M, np.add.reduce(skill * cnt) / in_post)  # np.average(skill, weights=cnt)
+        ict = np.full(M, np.add.reduce(ict * cnt) / in_post)
+        pool_of = _pools(_ONE_POOL, M, True)
+        pool_cap = np.add.reduce(cap, keepdims=True)
     else:
-        pool_of = np.arange(M)
+        pool_of = _pools(_OWN_POOLS, M, False)
         pool_cap = cap
     # triage (kernels.services.triage): resolution_chance, queue_fate, citizen_input, official_input,
-    # counts, median wait (group_medians) and the requests left waiting
-    resolved_int, resolved_input, d_cits, queue.citizen, queue.week, queue.channel, per_muni = ks.triage(
+    # counts (added to cum in place), median wait (group_medians) and the requests left waiting
+    ints, reals, queue.citizen, queue.week, queue.channel, per_muni = ks.triage(
         queue.citizen, queue.week, queue.channel, cit.municipality, cit.literacy, u_queue, pool_of, pool_cap, t,
-        1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks, float(pc.max_wait_weeks),
-        skill, ict, munis.open_data_value, float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL)
-    cits, m_res = resolved_int[0], resolved_int[2]
-    resolved, dropped = per_muni[0], per_muni[1]
+        skill, ict, munis.open_data_value, cum["resolved"], cum["dropped"], *k.triage)
+    n_res = reals.shape[1]
+    week_stats["resolved"], week_stats["dropped"] = per_muni[0], per_muni[1]
     munis.delivery, week_stats["median_wait"] = per_muni[2], per_muni[3]
+    totals["resolved"] += n_res
+    totals["dropped"] += ints.size - 2 * n_res
     # co-produced quality: citizen input (literacy, open data) x official input, discounted for the wait;
     # NumPy's powers and exp of mechanisms.coproduced_outcome and timely_outcome, multiplied in service_work
-    cit_pow = resolved_input[0] ** cp.citizen_share
-    off_pow = resolved_input[1] ** (1.0 - cp.citizen_share)
-    timely = np.exp(resolved_input[2])
-    week_stats["resolved"] = resolved
-    week_stats["dropped"] = dropped
-    cum["resolved"] += resolved
-    cum["dropped"] += dropped
-    totals["resolved"] += cits.size
-    totals["dropped"] += d_cits.size
+    # (none resolved: the empty row stands for all three)
+    cit_pow = off_pow = timely = reals[3]
+    if n_res:
+        cit_pow = reals[0] ** k.citizen_share
+        off_pow = reals[1] ** k.official_share
+        timely = np.exp(reals[2])
     # service production: resolved reports point officials to faults (leverage), the rest of the
     # capacity is planned work on unreported needs (Parks et al. 1981; Boyne 2003):
     # kernels.services.service_work (outcomes, unreported_value, ward_work_update), then production_target
     # (its exp and power in NumPy) and ward_quality_update (kernels.services.quality_update)
-    outcome, week_stats["outcome"], ward_rows = ks.service_work(
-        cit_pow, off_pow, timely, m_res, cits, cit.ward, resolved, pool_of, pool_cap, wards.municipality,
-        wards.priority, wards.expected_requests, wards.work, munis.open_data_value, float(cp.report_leverage),
-        float(cp.unreported_discount), float(cp.open_data_boost), float(c.municipality.coverage_rate),
-        float(cp.reference_work_per_need))
+    ward_rows = ks.service_work(cit_pow, off_pow, timely, ints, reals, per_muni, cit.ward, pool_of, pool_cap,
+                                wards.municipality, wards.priority, wards.expected_requests, wards.work,
+                                munis.open_data_value, *k.service_work)
+    week_stats["outcome"] = per_muni[4]
     wards.work = ward_rows[0]
-    index = (1.0 - np.exp(ward_rows[1])) / (1.0 - math.exp(-1.0))
-    wards.quality = ks.quality_update(wards.quality, wards.base_quality, index ** cp.production_elasticity,
-                                      float(c.municipality.quality_response))
+    index = (1.0 - np.exp(ward_rows[1])) / _ONE_MINUS_INV_E
     # personal efficacy: a resolved request raises it, one closed unresolved lowers it (Sjoberg et al. 2017);
     # once a week for each kind of news, however many of a citizen's requests it concerns.
     # Per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback (idp_feedback);
-    # a citizen's are added in that order (kernels.services.experiences)
-    return ks.experiences(cit.efficacy, cits, d_cits, cit.commenters, outcome, cit.municipality, munis.delivery,
-                          float(pc.efficacy_learning), float(cp.feedback_floor), (level_offered - 1) / 4.0,
-                          float(cp.promise_weight))
+    # a citizen's are added in that order (kernels.services.experiences, called with quality_update by
+    # quality_and_experiences)
+    wards.quality, who, mean = ks.quality_and_experiences(
+        wards.quality, wards.base_quality, index ** k.elasticity, k.response, cit.efficacy, ints, reals, per_muni,
+        cit.commenters, cit.municipality, (level_offered - 1) / 4.0, *k.experiences)
+    return who, mean
 
 
 
