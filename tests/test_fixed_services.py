@@ -84,3 +84,59 @@ def test_pooled_capacity_keepdims(seed):
         cap[rng.random(M) < 0.2] = 0.0
         cap[rng.random(M) < 0.1] = -0.0
         assert same(np.add.reduce(cap, keepdims=True), np.array([np.add.reduce(cap)]))
+
+
+# ---------------------------------------------------------------- open data
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_open_data_value(seed):
+    """The kernel equals mechanisms.open_data_value, level x freshness multiplied first as in NumPy."""
+    rng = np.random.default_rng(seed)
+    M = int(rng.choice([0, 1, 2, 5]))
+    ict = unit(rng, M)
+    level = float(rng.choice([0.0, 0.3, 0.6, 1.0]))
+    interval, reference = int(rng.choice([1, 4, 13, 26, 52])), float(rng.choice([13.0, 7.5]))
+    floor = float(unit(rng, 1)[0])
+    freshness = reference / (reference + interval)
+    got = ks.open_data_value(ict, float(level * freshness), floor)
+    assert same(got, mech.open_data_value(level, interval, ict, reference, floor))
+
+
+# ---------------------------------------------------------------- talent in one call in a week without hires
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_officials_week(seed):
+    """officials_week (+ officials_hire_train when there are hires) = officials_leave, then officials_hire_train."""
+    rng = np.random.default_rng(seed)
+    M = int(rng.integers(1, 4))
+    k = int(rng.choice([0, 1, 40, 160]))
+    muni = np.sort(rng.integers(0, M, k))
+    active = rng.random(k) < rng.choice([0.8, 1.0])
+    t = 30
+    vacant_until = rng.integers(0, 40, k) if rng.random() < 0.5 else np.full(k, 100)
+    tenure = rng.integers(0, 100, k)
+    skill, ict = unit(rng, k), unit(rng, k)
+    wealth = unit(rng, M)
+    attrition = np.zeros(M) + rng.integers(0, 5, M)
+    u = unit(rng, k)
+    z1, z2 = rng.standard_normal(k), rng.standard_normal(k)
+    leave_p = float(rng.choice([0.0, 0.05, 1.0]))
+    vacancy_weeks = int(rng.choice([0, 12]))
+    constants = (float(rng.random()), 1.0 + float(rng.random()) * float(rng.random()), float(rng.random() * 0.5),
+                 float(rng.random() * 0.5), float(rng.random()))
+    rate = float(rng.choice([-1.0, 0.0, 0.01, 1.0]))
+    state = [active, vacant_until, tenure, skill, ict, attrition]
+    merged, apart = [a.copy() for a in state], [a.copy() for a in state]
+    a, v, te, s, i, att = merged
+    hire = ks.officials_week(a, v, muni, u, te, i, att, leave_p, t, vacancy_weeks, rate)
+    if hire.size:
+        ks.officials_hire_train(hire, z1[:hire.size], z2[:hire.size], muni, wealth, s, i, a, te, *constants, rate)
+    a, v, te, s, i, att = apart
+    hire_apart = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
+    ks.officials_hire_train(hire_apart, z1[:hire_apart.size], z2[:hire_apart.size], muni, wealth, s, i, a, te,
+                            *constants, rate)
+    assert same(hire, hire_apart)
+    for got, exp in zip(merged, apart, strict=True):
+        assert same(got, exp)

@@ -54,6 +54,19 @@ def staff_totals(muni, active, skill, ict_skill, capacity, ict_productivity, sca
 
 
 @kernel
+def open_data_value(ict_skill, level_freshness, capability_floor):
+    """mechanisms.open_data_value per municipality (stages.open_data): (level x freshness) x capability.
+
+    ``level_freshness`` is the mechanism's level x T / (T + interval), the
+    product NumPy takes first; capability = c + (1 - c) x mean ICT skill.
+    """
+    out = np.empty(ict_skill.size)
+    for m in range(ict_skill.size):
+        out[m] = level_freshness * (capability_floor + (1.0 - capability_floor) * ict_skill[m])
+    return out
+
+
+@kernel
 def plan_update(cit_ward, comments, attended, attendance_weight, ward_size, ward_muni, needs, idp_input,
                 plan_rate, shift):
     """The IDP window's plans (stages.plans): ward input (in place) and the new plan priorities.
@@ -444,8 +457,7 @@ def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, a
 
     A hire's skill is clip(mechanisms.hiring_skill_mean + sd z, floor, 1) and
     ICT skill clip(ICT mean x wealth factor + sd z', 0, 1), wealth factor =
-    sqrt(municipal wealth); then tenure rises by a week for those in post and,
-    when ``training_rate >= 0``, ICT skill closes that share of its gap to 1.
+    sqrt(municipal wealth); then tenure_and_training.
     ``premium_factor`` is 1 + hiring gain x salary premium.
     """
     for j in range(hire.size):
@@ -468,6 +480,14 @@ def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, a
         ict_skill[i] = y
         active[i] = True
         tenure[i] = 0
+    tenure_and_training(active, tenure, ict_skill, training_rate)
+
+
+@kernel
+def tenure_and_training(active, tenure, ict_skill, training_rate):
+    """The end of the talent stage, in place: tenure rises by a week for those in post and, when
+    ``training_rate >= 0``, their ICT skill closes that share of its gap to 1 (mechanisms.ict_training_rate).
+    """
     for i in range(active.size):
         if active[i]:
             tenure[i] += 1
@@ -475,3 +495,16 @@ def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, a
         for i in range(active.size):
             a = 1.0 if active[i] else 0.0
             ict_skill[i] += a * training_rate * (1.0 - ict_skill[i])
+
+
+@kernel
+def officials_week(active, vacant_until, muni, u, tenure, ict_skill, attrition_count, leave_p, t, vacancy_weeks,
+                   training_rate):
+    """The talent stage in one call in a week without hires: officials_leave and, when no post is filled, the
+    stage's tenure_and_training (officials_hire_train would hire nobody).  Returns the posts filled this week;
+    when there are some, the stage draws their skills and calls officials_hire_train, which does the rest.
+    """
+    hire = officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, attrition_count)
+    if hire.size == 0:
+        tenure_and_training(active, tenure, ict_skill, training_rate)
+    return hire

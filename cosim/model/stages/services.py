@@ -7,7 +7,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cosim.model import mechanisms as mech
 from cosim.model.kernels import services as ks
 from cosim.model.state import (
     MEETING_CHANNEL,
@@ -31,7 +30,7 @@ def staff(c: Scenario, off: Officials, munis: Municipalities) -> Staff:
     o = c.officials
     rows = ks.staff_totals(off.municipality, off.active, off.skill, off.ict_skill, float(o.capacity_per_week),
                            float(c.coproduction.ict_productivity), munis.scale)
-    return Staff(capacity=rows[0], in_post=rows[1], skill=rows[2], ict_skill=rows[3])
+    return Staff(rows[0], rows[1], rows[2], rows[3])  # capacity, in_post, skill, ict_skill
 
 
 
@@ -42,9 +41,11 @@ def open_data(c: Scenario, munis: Municipalities, od, links, ict: np.ndarray) ->
     lets every member publish at the best member's level (assumption).
     """
     cp = c.coproduction
-    value = mech.open_data_value(od.level, od.update_interval_weeks, ict, cp.open_data_reference_weeks,
-                                 cp.open_data_capability_floor)
-    if links.shared_data_platform and munis.n > 1:
+    reference = cp.open_data_reference_weeks
+    freshness = reference / (reference + od.update_interval_weeks)
+    # kernels.services.open_data_value: mechanisms.open_data_value with level x freshness as it multiplies first
+    value = ks.open_data_value(ict, float(od.level * freshness), float(cp.open_data_capability_floor))
+    if links.shared_data_platform and value.size > 1:
         value[:] = value.max()
     munis.open_data_value = value
 
