@@ -41,7 +41,7 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_quality_and_experiences(seed):
-    """quality_and_experiences = quality_update, then experiences on triage's packed arrays."""
+    """quality_and_experiences = quality_update (in place), then experiences on triage's packed arrays."""
     rng = np.random.default_rng(seed)
     N, M = 60, int(rng.integers(1, 4))
     W = int(rng.choice([1, 7, 40]))
@@ -61,9 +61,9 @@ def test_quality_and_experiences(seed):
     rate, floor, weight = float(unit(rng, 1)[0]), float(unit(rng, 1)[0]), float(rng.random())
     efficacy = unit(rng, N)
     e_merged, e_apart = efficacy.copy(), efficacy.copy()
-    new_quality, who, mean = ks.quality_and_experiences(quality, base, index ** elasticity, response, e_merged, ints,
-                                                        reals, per_muni, commenters, cit_muni, promise, rate, floor,
-                                                        weight)
+    new_quality = quality.copy()  # written over
+    who, mean = ks.quality_and_experiences(new_quality, base, index ** elasticity, response, e_merged, ints, reals,
+                                           per_muni, commenters, cit_muni, promise, rate, floor, weight)
     assert same(new_quality, ks.quality_update(quality, base, index ** elasticity, response))
     target = mech.production_target(base, work, 0.17, elasticity)
     assert same(new_quality, mech.ward_quality_update(quality, target, response))
@@ -130,13 +130,12 @@ def test_officials_week(seed):
     state = [active, vacant_until, tenure, skill, ict, attrition]
     merged, apart = [a.copy() for a in state], [a.copy() for a in state]
     a, v, te, s, i, att = merged
-    hire = ks.officials_week(a, v, muni, u, te, i, att, leave_p, t, vacancy_weeks, rate)
-    if hire.size:
-        ks.officials_hire_train(hire, z1[:hire.size], z2[:hire.size], muni, wealth, s, i, a, te, *constants, rate)
+    n_hire = ks.officials_week(a, v, muni, u, te, i, att, leave_p, t, vacancy_weeks, rate)
+    if n_hire:
+        ks.officials_hire_train(t, z1[:n_hire], z2[:n_hire], muni, wealth, s, i, a, v, te, *constants, rate)
     a, v, te, s, i, att = apart
-    hire_apart = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
-    ks.officials_hire_train(hire_apart, z1[:hire_apart.size], z2[:hire_apart.size], muni, wealth, s, i, a, te,
-                            *constants, rate)
-    assert same(hire, hire_apart)
+    n_apart = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
+    ks.officials_hire_train(t, z1[:n_apart], z2[:n_apart], muni, wealth, s, i, a, v, te, *constants, rate)
+    assert n_hire == n_apart
     for got, exp in zip(merged, apart, strict=True):
         assert same(got, exp)

@@ -170,10 +170,13 @@ def test_triage(seed):
     cum_resolved, cum_dropped = cum_start.copy(), cum_start + 1.0
     args = list(case.values())
     constants = args[9:13] + args[16:18]  # reactive_share, max_rate, close_p, max_wait, report_floor, boost
-    ints, reals, keep_cit, keep_week, keep_channel, per_muni = ks.triage(
-        *args[:9], *args[13:16], cum_resolved, cum_dropped, *constants, MEETING_CHANNEL)
+    queue = [a.copy() for a in args[:3]]  # citizen, week, channel: the requests still waiting move up (in place)
+    ints, reals, per_muni = ks.triage(*queue, *args[3:9], *args[13:16], cum_resolved, cum_dropped, *constants,
+                                      MEETING_CHANNEL)
     expected = triage_numpy(*case.values())
     n_res = reals.shape[1]
+    n_keep = queue[0].size - (ints.size - n_res)
+    keep_cit, keep_week, keep_channel = (a[:n_keep] for a in queue)
     assert reals.shape == (4, n_res) and per_muni.shape == (5, M) and ints.size >= 2 * n_res
     cits, _waits, m_res, cit_in, off_in, timely_exponent, d_cits = expected[:7]  # the waits: in the exponent
     got = (ints[:n_res], ints[n_res:2 * n_res], reals[0], reals[1], reals[2], ints[2 * n_res:], keep_cit, keep_week,
@@ -334,12 +337,12 @@ def test_talent_kernels(seed):
     kernel_state = [a.copy() for a in state]
     numpy_state = [a.copy() for a in state]
     a, v, te, s, i, att = kernel_state
-    hire = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
-    ks.officials_hire_train(hire, z1[:hire.size], z2[:hire.size], muni, wealth, s, i, a, te, market,
+    n_hire = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
+    ks.officials_hire_train(t, z1[:n_hire], z2[:n_hire], muni, wealth, s, i, a, v, te, market,
                             1.0 + gain * premium, sd, floor, ict_mean, rate)
     a, v, te, s, i, att = numpy_state
     nh = talent_numpy(a, v, te, s, i, muni, wealth, att, u, z1, z2, leave_p, t, vacancy_weeks, market,
                       gain, premium, sd, floor, ict_mean, rate)
-    assert hire.size == nh
+    assert n_hire == nh
     for got, exp in zip(kernel_state, numpy_state, strict=True):
         assert same(got, exp)

@@ -116,15 +116,17 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
     counts resolved and dropped per municipality (also added to the running
     totals ``cum_resolved`` and ``cum_dropped``, in place); the
     median wait (group_medians) of the resolved, or where a municipality
-    resolved none of those still waiting; and the requests left waiting, in
-    order.
+    resolved none of those still waiting.  The requests left waiting are
+    moved up, in order, to the front of ``pend_cit``, ``pend_week`` and
+    ``channel`` (in place; the stage keeps that many: the queue's size less
+    the resolved and the closed).
 
     Returned packed, as few arrays as possible (each array handed back to
     Python costs about a microsecond): ``ints`` holds the resolved requests'
     citizens, then their municipalities (``n_res`` each), then the closed
     requests' citizens; ``reals`` rows citizen input, official input,
     timeliness exponent and a row for the outcomes (filled by service_work);
-    the queue left (citizen, week, channel); and ``per_muni`` rows resolved,
+    and ``per_muni`` rows resolved,
     dropped, delivery, median wait and a row for the mean outcome (filled by
     service_work).
     """
@@ -168,10 +170,6 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
     cits, m_res, d_cits = ints[:n_res], ints[n_res:2 * n_res], ints[2 * n_res:]
     reals = np.zeros((4, n_res))
     cit_in, off_in, timely_exponent = reals[0], reals[1], reals[2]
-    n_keep = n - n_res - n_drop
-    keep_cit = np.empty(n_keep, np.int64)
-    keep_week = np.empty(n_keep, np.int64)
-    keep_channel = np.empty(n_keep, channel.dtype)
     # median wait: the resolved, and those still waiting where a municipality resolved none
     n_left = 0
     for i in range(n):
@@ -213,16 +211,17 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             d_cits[d] = c
             d += 1
         else:
-            keep_cit[k] = c
-            keep_week[k] = pend_week[i]
-            keep_channel[k] = channel[i]
-            k += 1
             if resolved[m] == 0.0:
                 wait_group[left] = m
                 wait_value[left] = t - pend_week[i]
                 left += 1
+            # still waiting: moved up to the k-th place of the queue (k <= i: read before written)
+            pend_cit[k] = c
+            pend_week[k] = pend_week[i]
+            channel[k] = channel[i]
+            k += 1
     per_muni[3] = group_medians(wait_group, wait_value, n_muni)
-    return ints, reals, keep_cit, keep_week, keep_channel, per_muni
+    return ints, reals, per_muni
 
 
 @kernel
@@ -410,27 +409,27 @@ def experiences(efficacy, cits, d_cits, commenters, outcome, cit_muni, delivery,
 @kernel
 def quality_and_experiences(quality, base_quality, index_power, response, efficacy, ints, reals, per_muni,
                             commenters, cit_muni, promise, rate, feedback_floor, promise_weight):
-    """The end of the co-production stage in one call: quality_update, then experiences.
+    """The end of the co-production stage in one call: quality_update (written over ``quality``), then experiences.
 
     ``ints``, ``reals`` and ``per_muni`` are triage's, after service_work:
     the resolved and closed requests' citizens, the outcomes (``reals[3]``)
-    and the delivery (``per_muni[2]``).  Returns the new ward quality, the
-    citizens with an experience (ascending) and their mean outcome.
+    and the delivery (``per_muni[2]``).  Returns the citizens with an
+    experience (ascending) and their mean outcome.
     """
     n_res = reals.shape[1]
-    new_quality = quality_update(quality, base_quality, index_power, response)
-    who, mean = experiences(efficacy, ints[:n_res], ints[2 * n_res:], commenters, reals[3], cit_muni, per_muni[2],
-                            rate, feedback_floor, promise, promise_weight)
-    return new_quality, who, mean
+    quality[:] = quality_update(quality, base_quality, index_power, response)
+    return experiences(efficacy, ints[:n_res], ints[2 * n_res:], commenters, reals[3], cit_muni, per_muni[2],
+                       rate, feedback_floor, promise, promise_weight)
 
 
 @kernel
 def officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, attrition_count):
-    """Attrition (stages.talent): an official in post leaves when u < p; returns the posts filled this week.
+    """Attrition (stages.talent): an official in post leaves when u < p; returns the number of posts to fill.
 
     The post is vacant until week t + vacancy weeks; the municipality's
     attrition count (float) rises by one per leaver; a vacant post whose
-    vacancy has run out is filled (the indices, ascending).
+    vacancy has run out (``vacant_until <= t``) is filled this week
+    (officials_hire_train).
     """
     for i in range(active.size):
         if active[i] and u[i] < leave_p:
@@ -441,27 +440,25 @@ def officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, at
     for i in range(active.size):
         if not active[i] and vacant_until[i] <= t:
             n_hire += 1
-    hire = np.empty(n_hire, np.int64)
-    j = 0
-    for i in range(active.size):
-        if not active[i] and vacant_until[i] <= t:
-            hire[j] = i
-            j += 1
-    return hire
+    return n_hire
 
 
 @kernel
-def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, active, tenure, market_skill,
-                         premium_factor, skill_sd, skill_floor, ict_skill_mean, training_rate):
+def officials_hire_train(t, z_skill, z_ict, muni, wealth, skill, ict_skill, active, vacant_until, tenure,
+                         market_skill, premium_factor, skill_sd, skill_floor, ict_skill_mean, training_rate):
     """Hiring and training (stages.talent), in place.
 
-    A hire's skill is clip(mechanisms.hiring_skill_mean + sd z, floor, 1) and
-    ICT skill clip(ICT mean x wealth factor + sd z', 0, 1), wealth factor =
+    The posts filled are the vacant ones whose vacancy has run out
+    (``vacant_until <= t``), in order; the j-th hire's skill is
+    clip(mechanisms.hiring_skill_mean + sd z_skill[j], floor, 1) and ICT skill
+    clip(ICT mean x wealth factor + sd z_ict[j], 0, 1), wealth factor =
     sqrt(municipal wealth); then tenure_and_training.
     ``premium_factor`` is 1 + hiring gain x salary premium.
     """
-    for j in range(hire.size):
-        i = hire[j]
+    j = 0
+    for i in range(active.size):
+        if active[i] or vacant_until[i] > t:
+            continue
         wf = np.sqrt(wealth[muni[i]])
         mean = market_skill * wf * premium_factor
         if mean > 1.0:
@@ -480,6 +477,7 @@ def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, a
         ict_skill[i] = y
         active[i] = True
         tenure[i] = 0
+        j += 1
     tenure_and_training(active, tenure, ict_skill, training_rate)
 
 
@@ -501,10 +499,10 @@ def tenure_and_training(active, tenure, ict_skill, training_rate):
 def officials_week(active, vacant_until, muni, u, tenure, ict_skill, attrition_count, leave_p, t, vacancy_weeks,
                    training_rate):
     """The talent stage in one call in a week without hires: officials_leave and, when no post is filled, the
-    stage's tenure_and_training (officials_hire_train would hire nobody).  Returns the posts filled this week;
+    stage's tenure_and_training (officials_hire_train would hire nobody).  Returns the number of posts to fill;
     when there are some, the stage draws their skills and calls officials_hire_train, which does the rest.
     """
-    hire = officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, attrition_count)
-    if hire.size == 0:
+    n_hire = officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, attrition_count)
+    if n_hire == 0:
         tenure_and_training(active, tenure, ict_skill, training_rate)
-    return hire
+    return n_hire

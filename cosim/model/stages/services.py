@@ -105,18 +105,17 @@ def _constants(c: Scenario) -> _Constants:
     return k
 
 
-#: Each municipality its own pool of officials (np.arange(M)), and all in one pool (zeros), by M; read only.
+#: Each municipality its own pool of officials (np.arange(M)), and all in one pool (zeros), by M; never written.
 _OWN_POOLS: dict[int, np.ndarray] = {}
 _ONE_POOL: dict[int, np.ndarray] = {}
 
 
 def _pools(table: dict[int, np.ndarray], M: int, pooled: bool) -> np.ndarray:
-    """The pool of each of ``M`` municipalities (a shared read-only array)."""
+    """The pool of each of ``M`` municipalities (shared: the kernels only read it)."""
     pools = table.get(M)
     if pools is None:
         pools = np.zeros(M, dtype=np.int64) if pooled else np.arange(M)
-        pools.flags.writeable = False
-        table[M] = pools
+        table[M] = pools  # (writeable: Numba types a read-only array apart, and more slowly)
     return pools
 
 
@@ -155,10 +154,14 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
         pool_cap = cap
     # triage (kernels.services.triage): resolution_chance, queue_fate, citizen_input, official_input,
     # counts (added to cum in place), median wait (group_medians) and the requests left waiting
-    ints, reals, queue.citizen, queue.week, queue.channel, per_muni = ks.triage(
+    ints, reals, per_muni = ks.triage(
         queue.citizen, queue.week, queue.channel, cit.municipality, cit.literacy, u_queue, pool_of, pool_cap, t,
         skill, ict, munis.open_data_value, cum["resolved"], cum["dropped"], *k.triage)
     n_res = reals.shape[1]
+    # the requests still waiting, moved up to the front of the queue's arrays by triage: all but the
+    # resolved and the closed (ints holds two numbers per resolved request and one per closed)
+    n_keep = queue.citizen.size - (ints.size - n_res)
+    queue.citizen, queue.week, queue.channel = queue.citizen[:n_keep], queue.week[:n_keep], queue.channel[:n_keep]
     week_stats["resolved"], week_stats["dropped"] = per_muni[0], per_muni[1]
     munis.delivery, week_stats["median_wait"] = per_muni[2], per_muni[3]
     totals["resolved"] += n_res
@@ -186,10 +189,10 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     # Per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback (idp_feedback);
     # a citizen's are added in that order (kernels.services.experiences, called with quality_update by
     # quality_and_experiences)
-    wards.quality, who, mean = ks.quality_and_experiences(
+    # (ward quality updated in place)
+    return ks.quality_and_experiences(
         wards.quality, wards.base_quality, index ** k.elasticity, k.response, cit.efficacy, ints, reals, per_muni,
         cit.commenters, cit.municipality, (level_offered - 1) / 4.0, *k.experiences)
-    return who, mean
 
 
 

@@ -47,12 +47,11 @@ def talent(c: Scenario, off: Officials, munis: Municipalities, t: int, tal, rng_
     (leave_p, vacancy_weeks, rate), hire_train = _constants(c, tal)
     # kernels.services.officials_week: leavers, their vacancies and the attrition count (officials_leave), and
     # in a week without hires tenure and training too (in place)
-    hire = ks.officials_week(off.active, off.vacant_until, off.municipality, rng_staff.random(off.n), off.tenure,
-                             off.ict_skill, munis.attrition_count, leave_p, t, vacancy_weeks, rate)
-    nh = hire.size
+    nh = ks.officials_week(off.active, off.vacant_until, off.municipality, rng_staff.random(off.n), off.tenure,
+                           off.ict_skill, munis.attrition_count, leave_p, t, vacancy_weeks, rate)
     if nh:
         z_skill = rng_staff.standard_normal(nh)
         z_ict = rng_staff.standard_normal(nh)
         # kernels.services.officials_hire_train: hires' skills (hiring_skill_mean, clipped draws), tenure, training
-        ks.officials_hire_train(hire, z_skill, z_ict, off.municipality, munis.wealth, off.skill, off.ict_skill,
-                                off.active, off.tenure, *hire_train)
+        ks.officials_hire_train(t, z_skill, z_ict, off.municipality, munis.wealth, off.skill, off.ict_skill,
+                                off.active, off.vacant_until, off.tenure, *hire_train)
