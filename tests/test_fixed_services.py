@@ -15,6 +15,7 @@ import pytest
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import services as ks
+from cosim.model.stages.services import _filled
 
 
 def same(a, b) -> bool:
@@ -75,15 +76,13 @@ def test_quality_and_experiences(seed):
 # ---------------------------------------------------------------- the stage's NumPy shortcuts
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_pooled_capacity_keepdims(seed):
-    """np.add.reduce(cap, keepdims=True) is np.array([np.add.reduce(cap)]) (the pooled capacity), any length."""
+@pytest.mark.parametrize("seed", range(10))
+def test_filled(seed):
+    """The stage's _filled(n, v) is np.full(n, v) (the pooled skills and capacity), NaN and -0.0 included."""
     rng = np.random.default_rng(seed)
-    for M in range(1, 40):
-        cap = rng.random(M) * rng.choice([1e-3, 1.0, 1e6])
-        cap[rng.random(M) < 0.2] = 0.0
-        cap[rng.random(M) < 0.1] = -0.0
-        assert same(np.add.reduce(cap, keepdims=True), np.array([np.add.reduce(cap)]))
+    for n in (1, 2, 3, 17):
+        for value in (np.add.reduce(rng.random(n)), np.float64(-0.0), np.float64(np.nan), float(rng.random())):
+            assert same(_filled(n, value), np.full(n, value))
 
 
 # ---------------------------------------------------------------- open data

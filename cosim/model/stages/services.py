@@ -119,6 +119,13 @@ def _pools(table: dict[int, np.ndarray], M: int, pooled: bool) -> np.ndarray:
     return pools
 
 
+def _filled(n: int, value: float) -> np.ndarray:
+    """np.full(n, value) for a float ``value``, in half the time."""
+    out = np.empty(n)
+    out.fill(value)
+    return out
+
+
 #: 1 - exp(-1): production_target's normalisation
 _ONE_MINUS_INV_E = 1.0 - math.exp(-1.0)
 
@@ -145,10 +152,10 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     M = cap.size
     if links.shared_talent_pool and M > 1:  # one pool of officials for the region, skills averaged over it
         in_post = np.add.reduce(cnt)
-        skill = np.full(M, np.add.reduce(skill * cnt) / in_post)  # np.average(skill, weights=cnt)
-        ict = np.full(M, np.add.reduce(ict * cnt) / in_post)
+        skill = _filled(M, np.add.reduce(skill * cnt) / in_post)  # np.average(skill, weights=cnt)
+        ict = _filled(M, np.add.reduce(ict * cnt) / in_post)
         pool_of = _pools(_ONE_POOL, M, True)
-        pool_cap = np.add.reduce(cap, keepdims=True)
+        pool_cap = _filled(1, np.add.reduce(cap))
     else:
         pool_of = _pools(_OWN_POOLS, M, False)
         pool_cap = cap
