@@ -56,15 +56,20 @@ def test_quality_and_experiences(seed):
     per_muni[2] = unit(rng, M)  # the delivery
     commenters = np.sort(rng.choice(N, int(rng.choice([0, 1, 20])), replace=False)).astype(np.int64)
     quality, base, work = unit(rng, W), unit(rng, W) * 1.2, unit(rng, W) * 0.5
-    response, elasticity = float(unit(rng, 1)[0]), float(rng.choice([0.5, 0.7, 1.0]))
+    response, elasticity = float(unit(rng, 1)[0]), float(rng.choice([0.5, 0.5, 0.7, 1.0]))
+    work[rng.random(W) < 0.2] = 0.0  # index 0
     index = (1.0 - np.exp(-work / 0.17)) / (1.0 - math.exp(-1.0))
     promise = (int(rng.integers(1, 6)) - 1) / 4.0
     rate, floor, weight = float(unit(rng, 1)[0]), float(unit(rng, 1)[0]), float(rng.random())
     efficacy = unit(rng, N)
     e_merged, e_apart = efficacy.copy(), efficacy.copy()
     new_quality = quality.copy()  # written over
-    who, mean = ks.quality_and_experiences(new_quality, base, index ** elasticity, response, e_merged, ints, reals,
-                                           per_muni, commenters, cit_muni, promise, rate, floor, weight)
+    work_exp = np.exp(-work / 0.17)
+    sqrt_index = elasticity == 0.5 and seed % 2 == 0  # at 0.5 the kernel may take the power (a square root)
+    index_power = work_exp if sqrt_index else index ** elasticity
+    who, mean = ks.quality_and_experiences(new_quality, base, work_exp, index_power, sqrt_index,
+                                           1.0 - math.exp(-1.0), response, e_merged, ints, reals, per_muni,
+                                           commenters, cit_muni, promise, rate, floor, weight)
     assert same(new_quality, ks.quality_update(quality, base, index ** elasticity, response))
     target = mech.production_target(base, work, 0.17, elasticity)
     assert same(new_quality, mech.ward_quality_update(quality, target, response))
@@ -138,3 +143,22 @@ def test_officials_week(seed):
     assert n_hire == n_apart
     for got, exp in zip(merged, apart, strict=True):
         assert same(got, exp)
+
+
+def test_square_root_is_numpy_half_power():
+    """With sqrt_index the kernel's quality is that from NumPy's index ** 0.5, bit for bit, over a wide range.
+
+    (Quality response 1 and base 1: the quality is min(1, index ** 0.5), so indices above 1 only check the clip.)
+    """
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.random(200_000), rng.random(1000) * 1e-300, [0.0, 1.0, 1.0 / (1.0 - math.exp(-1.0))]])
+    x = x * np.exp(rng.uniform(-30.0, 0.5, x.size))
+    work_exp = 1.0 - x * (1.0 - math.exp(-1.0))
+    quality = np.zeros(x.size)
+    empty = np.zeros(0, np.int64)
+    ks.quality_and_experiences(quality, np.ones(x.size), work_exp, work_exp, True, 1.0 - math.exp(-1.0), 1.0,
+                               np.zeros(1), empty, np.zeros((4, 0)), np.zeros((5, 1)), empty, empty, 0.0, 0.1,
+                               0.5, 0.1)
+    expected = ks.quality_update(np.zeros(x.size), np.ones(x.size),
+                                 ((1.0 - work_exp) / (1.0 - math.exp(-1.0))) ** 0.5, 1.0)
+    assert same(quality, expected)

@@ -407,17 +407,28 @@ def experiences(efficacy, cits, d_cits, commenters, outcome, cit_muni, delivery,
 
 
 @kernel
-def quality_and_experiences(quality, base_quality, index_power, response, efficacy, ints, reals, per_muni,
-                            commenters, cit_muni, promise, rate, feedback_floor, promise_weight):
+def quality_and_experiences(quality, base_quality, work_exp, index_power, sqrt_index, one_minus_inv_e, response,
+                            efficacy, ints, reals, per_muni, commenters, cit_muni, promise, rate, feedback_floor,
+                            promise_weight):
     """The end of the co-production stage in one call: quality_update (written over ``quality``), then experiences.
 
+    ``index_power`` is NumPy's index ** elasticity of mechanisms.production_target;
+    with ``sqrt_index`` (elasticity 0.5) the kernel takes it here instead:
+    the index (1 - ``work_exp``) / ``one_minus_inv_e`` (``work_exp`` = NumPy's
+    exp(-work / reference work), ``one_minus_inv_e`` = 1 - exp(-1)) and its
+    square root, which is NumPy's index ** 0.5 bit for bit (NumPy takes that
+    power as a square root, which IEEE 754 rounds correctly everywhere).
     ``ints``, ``reals`` and ``per_muni`` are triage's, after service_work:
     the resolved and closed requests' citizens, the outcomes (``reals[3]``)
     and the delivery (``per_muni[2]``).  Returns the citizens with an
     experience (ascending) and their mean outcome.
     """
-    n_res = reals.shape[1]
+    if sqrt_index:
+        index_power = np.empty(work_exp.size)
+        for w in range(work_exp.size):
+            index_power[w] = np.sqrt((1.0 - work_exp[w]) / one_minus_inv_e)
     quality[:] = quality_update(quality, base_quality, index_power, response)
+    n_res = reals.shape[1]
     return experiences(efficacy, ints[:n_res], ints[2 * n_res:], commenters, reals[3], cit_muni, per_muni[2],
                        rate, feedback_floor, promise, promise_weight)
 

@@ -77,6 +77,7 @@ class _Constants(NamedTuple):
     official_share: float
     service_work: tuple[float, ...]  # kernels.services.service_work's last parameters, in order
     elasticity: float                # exponent of mechanisms.production_target
+    sqrt_index: bool                 # it is 0.5: the power is a square root (kernels.services.quality_and_experiences)
     response: float                  # municipality.quality_response
     experiences: tuple[float, ...]   # kernels.services.quality_and_experiences's last parameters but the promise
 
@@ -99,7 +100,7 @@ def _constants(c: Scenario) -> _Constants:
         citizen_share=cp.citizen_share, official_share=1.0 - cp.citizen_share,
         service_work=(float(cp.report_leverage), float(cp.unreported_discount), float(cp.open_data_boost),
                       float(c.municipality.coverage_rate), float(cp.reference_work_per_need)),
-        elasticity=cp.production_elasticity, response=float(c.municipality.quality_response),
+        elasticity=cp.production_elasticity, sqrt_index=cp.production_elasticity == 0.5, response=float(c.municipality.quality_response),
         experiences=(float(pc.efficacy_learning), float(cp.feedback_floor), float(cp.promise_weight)))
     _last_constants = (c, k)
     return k
@@ -190,7 +191,9 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
                                 munis.open_data_value, *k.service_work)
     week_stats["outcome"] = per_muni[4]
     wards.work = ward_rows[0]
-    index = (1.0 - np.exp(ward_rows[1])) / _ONE_MINUS_INV_E
+    work_exp = np.exp(ward_rows[1])
+    # production_target's index ** elasticity: at elasticity 0.5 a square root, taken in the kernel
+    index_power = work_exp if k.sqrt_index else ((1.0 - work_exp) / _ONE_MINUS_INV_E) ** k.elasticity
     # personal efficacy: a resolved request raises it, one closed unresolved lowers it (Sjoberg et al. 2017);
     # once a week for each kind of news, however many of a citizen's requests it concerns.
     # Per-citizen experiences: resolved outcomes, dropped requests (0), IDP feedback (idp_feedback);
@@ -198,8 +201,9 @@ def coproduction(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities
     # quality_and_experiences)
     # (ward quality updated in place)
     return ks.quality_and_experiences(
-        wards.quality, wards.base_quality, index ** k.elasticity, k.response, cit.efficacy, ints, reals, per_muni,
-        cit.commenters, cit.municipality, (level_offered - 1) / 4.0, *k.experiences)
+        wards.quality, wards.base_quality, work_exp, index_power, k.sqrt_index, _ONE_MINUS_INV_E, k.response,
+        cit.efficacy, ints, reals, per_muni, cit.commenters, cit.municipality, (level_offered - 1) / 4.0,
+        *k.experiences)
 
 
 
