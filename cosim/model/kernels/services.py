@@ -7,7 +7,8 @@ it cites (:mod:`cosim.model.mechanisms.services`, ``.participation``,
 ``.talent``) in the same order (rules: :mod:`cosim.jit`).  What needs
 ``exp`` or a non-integer power (``coproduced_outcome``, ``timely_outcome``,
 ``production_target``) stays a NumPy call between kernels: a kernel hands
-out the argument and the next takes the result.  Sums per
+out the argument and the next takes the result (but for production_target's
+power at the default elasticity 0.5, a square root: quality_and_experiences).  Sums per
 municipality or ward are loops in the order ``np.bincount`` adds.
 
 Clips are written ``if x < lo: x = lo; if x > hi: x = hi`` and minimum /
