@@ -165,12 +165,27 @@ def queue_case(seed):
 @pytest.mark.parametrize("seed", range(30))
 def test_triage(seed):
     case = queue_case(seed)
-    resolved_int, resolved_input, d_cits, keep_cit, keep_week, keep_channel, per_muni = ks.triage(
-        *case.values(), MEETING_CHANNEL)
+    M = case["pool_of"].size
+    cum_start = np.arange(M, dtype=float) * 3.0
+    cum_resolved, cum_dropped = cum_start.copy(), cum_start + 1.0
+    args = list(case.values())
+    constants = args[9:13] + args[16:18]  # reactive_share, max_rate, close_p, max_wait, report_floor, boost
+    queue = [a.copy() for a in args[:3]]  # citizen, week, channel: the requests still waiting move up (in place)
+    ints, reals, per_muni = ks.triage(*queue, *args[3:9], *args[13:16], cum_resolved, cum_dropped, *constants,
+                                      MEETING_CHANNEL)
     expected = triage_numpy(*case.values())
-    got = (*resolved_int, *resolved_input, d_cits, keep_cit, keep_week, keep_channel, *per_muni)
-    for i in range(len(expected)):
-        assert same(got[i], expected[i]), i
+    n_res = reals.shape[1]
+    n_keep = queue[0].size - (ints.size - n_res)
+    keep_cit, keep_week, keep_channel = (a[:n_keep] for a in queue)
+    assert reals.shape == (4, n_res) and per_muni.shape == (5, M) and ints.size >= 2 * n_res
+    cits, _waits, m_res, cit_in, off_in, timely_exponent, d_cits = expected[:7]  # the waits: in the exponent
+    got = (ints[:n_res], ints[n_res:2 * n_res], reals[0], reals[1], reals[2], ints[2 * n_res:], keep_cit, keep_week,
+           keep_channel, *per_muni[:4])
+    want = (cits, m_res, cit_in, off_in, timely_exponent, d_cits, *expected[7:])
+    for i in range(len(want)):
+        assert same(got[i], want[i]), i
+    # the running totals: the stage's cum["resolved"] += resolved, cum["dropped"] += dropped
+    assert same(cum_resolved, cum_start + expected[10]) and same(cum_dropped, cum_start + 1.0 + expected[11])
 
 
 # ---------------------------------------------------------------- service production
@@ -215,11 +230,17 @@ def test_service_work(seed):
     args = (m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority, expected,
             unit(rng, W), unit(rng, M), 2.0 * rng.random(), float(unit(rng, 1)[0]), float(rng.random()),
             float(unit(rng, 1)[0]), 0.17)
+    # triage's packed outputs: citizens and municipalities of the resolved (then closed requests' citizens),
+    # the reals' outcome row and per_muni's resolved and mean-outcome rows
+    ints = np.concatenate([cits, m_res, rng.integers(0, N, 3)])
+    reals = np.full((4, n), np.nan)
+    per_muni = np.full((5, M), np.nan)
+    per_muni[0] = resolved
     # the stage's NumPy powers and exp, as in mechanisms.coproduced_outcome and timely_outcome
-    outcome, mean_outcome, ward_rows = ks.service_work(cit_in ** share, off_in ** (1.0 - share),
-                                                       np.exp(-waits / float(max_wait)), *args)
+    ward_rows = ks.service_work(cit_in ** share, off_in ** (1.0 - share), np.exp(-waits / float(max_wait)), ints,
+                                reals, per_muni, *args[2:3], *args[4:])
     expected = service_work_numpy(cit_in, off_in, waits, max_wait, share, *args)
-    for got, exp in zip((outcome, mean_outcome, ward_rows[0], ward_rows[1]), expected, strict=True):
+    for got, exp in zip((reals[3], per_muni[4], ward_rows[0], ward_rows[1]), expected, strict=True):
         assert same(got, exp)
 
 
@@ -316,12 +337,12 @@ def test_talent_kernels(seed):
     kernel_state = [a.copy() for a in state]
     numpy_state = [a.copy() for a in state]
     a, v, te, s, i, att = kernel_state
-    hire = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
-    ks.officials_hire_train(hire, z1[:hire.size], z2[:hire.size], muni, wealth, s, i, a, te, market,
+    n_hire = ks.officials_leave(a, v, muni, u, leave_p, t, vacancy_weeks, att)
+    ks.officials_hire_train(t, z1[:n_hire], z2[:n_hire], muni, wealth, s, i, a, v, te, market,
                             1.0 + gain * premium, sd, floor, ict_mean, rate)
     a, v, te, s, i, att = numpy_state
     nh = talent_numpy(a, v, te, s, i, muni, wealth, att, u, z1, z2, leave_p, t, vacancy_weeks, market,
                       gain, premium, sd, floor, ict_mean, rate)
-    assert hire.size == nh
+    assert n_hire == nh
     for got, exp in zip(kernel_state, numpy_state, strict=True):
         assert same(got, exp)

@@ -7,7 +7,8 @@ it cites (:mod:`cosim.model.mechanisms.services`, ``.participation``,
 ``.talent``) in the same order (rules: :mod:`cosim.jit`).  What needs
 ``exp`` or a non-integer power (``coproduced_outcome``, ``timely_outcome``,
 ``production_target``) stays a NumPy call between kernels: a kernel hands
-out the argument and the next takes the result.  Sums per
+out the argument and the next takes the result (but for production_target's
+power at the default elasticity 0.5, a square root: quality_and_experiences).  Sums per
 municipality or ward are loops in the order ``np.bincount`` adds.
 
 Clips are written ``if x < lo: x = lo; if x > hi: x = hi`` and minimum /
@@ -54,6 +55,19 @@ def staff_totals(muni, active, skill, ict_skill, capacity, ict_productivity, sca
 
 
 @kernel
+def open_data_value(ict_skill, level_freshness, capability_floor):
+    """mechanisms.open_data_value per municipality (stages.open_data): (level x freshness) x capability.
+
+    ``level_freshness`` is the mechanism's level x T / (T + interval), the
+    product NumPy takes first; capability = c + (1 - c) x mean ICT skill.
+    """
+    out = np.empty(ict_skill.size)
+    for m in range(ict_skill.size):
+        out[m] = level_freshness * (capability_floor + (1.0 - capability_floor) * ict_skill[m])
+    return out
+
+
+@kernel
 def plan_update(cit_ward, comments, attended, attendance_weight, ward_size, ward_muni, needs, idp_input,
                 plan_rate, shift):
     """The IDP window's plans (stages.plans): ward input (in place) and the new plan priorities.
@@ -90,8 +104,9 @@ def plan_update(cit_ward, comments, attended, attendance_weight, ward_size, ward
 
 
 @kernel
-def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_cap, t, reactive_share, max_rate,
-           close_p, max_wait_weeks, skill, ict, open_data_value, report_floor, open_data_boost, meeting_channel):
+def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_cap, t, skill, ict, open_data_value,
+           cum_resolved, cum_dropped, reactive_share, max_rate, close_p, max_wait_weeks, report_floor,
+           open_data_boost, meeting_channel):
     """Officials triage the queue (stages.coproduction): fates, what the resolved requests put in, the queue left.
 
     mechanisms.resolution_chance per pool (reactive capacity over the requests
@@ -99,17 +114,22 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
     mechanisms.queue_fate per request from its draw ``u``; for the resolved,
     their wait, mechanisms.citizen_input, mechanisms.official_input and
     the exponent of mechanisms.timely_outcome (-wait / max wait); the
-    counts resolved and dropped per municipality and resolved per pool; the
+    counts resolved and dropped per municipality (also added to the running
+    totals ``cum_resolved`` and ``cum_dropped``, in place); the
     median wait (group_medians) of the resolved, or where a municipality
-    resolved none of those still waiting; and the requests left waiting, in
-    order.
+    resolved none of those still waiting.  The requests left waiting are
+    moved up, in order, to the front of ``pend_cit``, ``pend_week`` and
+    ``channel`` (in place; the stage keeps that many: the queue's size less
+    the resolved and the closed).
 
     Returned packed, as few arrays as possible (each array handed back to
-    Python costs about a microsecond): ``resolved_int`` rows citizen, wait,
-    municipality; ``resolved_input`` rows citizen input, official input,
-    timeliness exponent; the
-    closed requests' citizens; the queue left (citizen, week, channel); and
-    ``per_muni`` rows resolved, dropped, delivery, median wait.
+    Python costs about a microsecond): ``ints`` holds the resolved requests'
+    citizens, then their municipalities (``n_res`` each), then the closed
+    requests' citizens; ``reals`` rows citizen input, official input,
+    timeliness exponent and a row for the outcomes (filled by service_work);
+    and ``per_muni`` rows resolved,
+    dropped, delivery, median wait and a row for the mean outcome (filled by
+    service_work).
     """
     n = pend_cit.size
     n_muni = pool_of.size
@@ -127,7 +147,7 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             w = 1e-12
         x = reactive_share * pool_cap[p] / w
         chance[p] = max_rate if x > max_rate else x
-    per_muni = np.zeros((4, n_muni))
+    per_muni = np.zeros((5, n_muni))
     resolved, dropped, delivery = per_muni[0], per_muni[1], per_muni[2]
     for m in range(n_muni):
         delivery[m] = chance[pool_of[m]] / max_rate
@@ -144,15 +164,13 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             fate[i] = 2
             n_drop += 1
             dropped[req_muni[i]] += 1.0
-    resolved_int = np.empty((3, n_res), np.int64)
-    cits, waits, m_res = resolved_int[0], resolved_int[1], resolved_int[2]
-    resolved_input = np.empty((3, n_res))
-    cit_in, off_in, timely_exponent = resolved_input[0], resolved_input[1], resolved_input[2]
-    d_cits = np.empty(n_drop, np.int64)
-    n_keep = n - n_res - n_drop
-    keep_cit = np.empty(n_keep, np.int64)
-    keep_week = np.empty(n_keep, np.int64)
-    keep_channel = np.empty(n_keep, channel.dtype)
+    for m in range(n_muni):  # the stage's cum["resolved"] += resolved; cum["dropped"] += dropped
+        cum_resolved[m] += resolved[m]
+        cum_dropped[m] += dropped[m]
+    ints = np.empty(2 * n_res + n_drop, np.int64)
+    cits, m_res, d_cits = ints[:n_res], ints[n_res:2 * n_res], ints[2 * n_res:]
+    reals = np.zeros((4, n_res))
+    cit_in, off_in, timely_exponent = reals[0], reals[1], reals[2]
     # median wait: the resolved, and those still waiting where a municipality resolved none
     n_left = 0
     for i in range(n):
@@ -169,8 +187,8 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
         m = req_muni[i]
         if fate[i] == 1:
             cits[j] = c
-            waits[j] = t - pend_week[i]
-            timely_exponent[j] = -waits[j] / max_wait_weeks
+            wait = t - pend_week[i]
+            timely_exponent[j] = -wait / max_wait_weeks
             m_res[j] = m
             # mechanisms.citizen_input
             x = (report_floor + (1.0 - report_floor) * literacy[c]) * (1.0 + open_data_boost * open_data_value[m])
@@ -188,22 +206,23 @@ def triage(pend_cit, pend_week, channel, cit_muni, literacy, u, pool_of, pool_ca
             else:
                 off_in[j] = skill[m] * 1.0
             wait_group[j] = m
-            wait_value[j] = waits[j]
+            wait_value[j] = wait
             j += 1
         elif fate[i] == 2:
             d_cits[d] = c
             d += 1
         else:
-            keep_cit[k] = c
-            keep_week[k] = pend_week[i]
-            keep_channel[k] = channel[i]
-            k += 1
             if resolved[m] == 0.0:
                 wait_group[left] = m
                 wait_value[left] = t - pend_week[i]
                 left += 1
+            # still waiting: moved up to the k-th place of the queue (k <= i: read before written)
+            pend_cit[k] = c
+            pend_week[k] = pend_week[i]
+            channel[k] = channel[i]
+            k += 1
     per_muni[3] = group_medians(wait_group, wait_value, n_muni)
-    return resolved_int, resolved_input, d_cits, keep_cit, keep_week, keep_channel, per_muni
+    return ints, reals, per_muni
 
 
 @kernel
@@ -242,7 +261,7 @@ def group_medians(group, value, n_groups):
 
 
 @kernel
-def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool_of, pool_cap, ward_muni, priority,
+def service_work(cit_pow, off_pow, timely, ints, reals, per_muni, cit_ward, pool_of, pool_cap, ward_muni, priority,
                  expected, work, open_data_value, report_leverage, discount, open_data_boost, coverage_rate,
                  reference_work):
     """Outcomes of the resolved requests and the wards' work per need after this week (stages.coproduction).
@@ -254,23 +273,27 @@ def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool
     work is the capacity left after the resolved requests, spread over the
     pool's wards by plan priority (in-order sums), at
     mechanisms.unreported_value; work per need follows
-    mechanisms.ward_work_update.  Returns the outcomes, the mean outcome per
-    municipality and rows new work per need, the exponent of
-    mechanisms.production_target (-work / reference work).
+    mechanisms.ward_work_update.  ``ints``, ``reals`` and ``per_muni`` are
+    triage's: the outcomes go in ``reals[3]``, the mean outcome per
+    municipality in ``per_muni[4]`` (resolved: ``per_muni[0]``).  Returns
+    rows new work per need, the exponent of mechanisms.production_target
+    (-work / reference work).
     """
+    n_res = cit_pow.size
+    cits, m_res = ints[:n_res], ints[n_res:2 * n_res]
+    outcome = reals[3]
+    resolved, mean_outcome = per_muni[0], per_muni[4]
     n_muni = resolved.size
     n_pool = pool_cap.size
     n_ward = ward_muni.size
-    outcome = np.empty(cit_pow.size)
     osum = np.zeros(n_muni)
     wsum = np.zeros(n_ward)
     res_pool = np.zeros(n_pool, np.int64)
-    for i in range(outcome.size):
+    for i in range(n_res):
         outcome[i] = cit_pow[i] * off_pow[i] * timely[i]
         res_pool[pool_of[m_res[i]]] += 1
         osum[m_res[i]] += outcome[i]
         wsum[cit_ward[cits[i]]] += outcome[i]
-    mean_outcome = np.empty(n_muni)
     for m in range(n_muni):
         mean_outcome[m] = osum[m] / (resolved[m] if resolved[m] > 1.0 else 1.0)
     planned = np.empty(n_pool)
@@ -291,7 +314,7 @@ def service_work(cit_pow, off_pow, timely, m_res, cits, cit_ward, resolved, pool
         this_week = report_leverage * wsum[w] + planned[p] * weight * value
         ward_rows[0, w] = (1.0 - coverage_rate) * work[w] + coverage_rate * (this_week / expected[w])
         ward_rows[1, w] = -ward_rows[0, w] / reference_work
-    return outcome, mean_outcome, ward_rows
+    return ward_rows
 
 
 @kernel
@@ -385,12 +408,40 @@ def experiences(efficacy, cits, d_cits, commenters, outcome, cit_muni, delivery,
 
 
 @kernel
+def quality_and_experiences(quality, base_quality, work_exp, index_power, sqrt_index, one_minus_inv_e, response,
+                            efficacy, ints, reals, per_muni, commenters, cit_muni, promise, rate, feedback_floor,
+                            promise_weight):
+    """The end of the co-production stage in one call: quality_update (written over ``quality``), then experiences.
+
+    ``index_power`` is NumPy's index ** elasticity of mechanisms.production_target;
+    with ``sqrt_index`` (elasticity 0.5) the kernel takes it here instead:
+    the index (1 - ``work_exp``) / ``one_minus_inv_e`` (``work_exp`` = NumPy's
+    exp(-work / reference work), ``one_minus_inv_e`` = 1 - exp(-1)) and its
+    square root, which is NumPy's index ** 0.5 bit for bit (NumPy takes that
+    power as a square root, which IEEE 754 rounds correctly everywhere).
+    ``ints``, ``reals`` and ``per_muni`` are triage's, after service_work:
+    the resolved and closed requests' citizens, the outcomes (``reals[3]``)
+    and the delivery (``per_muni[2]``).  Returns the citizens with an
+    experience (ascending) and their mean outcome.
+    """
+    if sqrt_index:
+        index_power = np.empty(work_exp.size)
+        for w in range(work_exp.size):
+            index_power[w] = np.sqrt((1.0 - work_exp[w]) / one_minus_inv_e)
+    quality[:] = quality_update(quality, base_quality, index_power, response)
+    n_res = reals.shape[1]
+    return experiences(efficacy, ints[:n_res], ints[2 * n_res:], commenters, reals[3], cit_muni, per_muni[2],
+                       rate, feedback_floor, promise, promise_weight)
+
+
+@kernel
 def officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, attrition_count):
-    """Attrition (stages.talent): an official in post leaves when u < p; returns the posts filled this week.
+    """Attrition (stages.talent): an official in post leaves when u < p; returns the number of posts to fill.
 
     The post is vacant until week t + vacancy weeks; the municipality's
     attrition count (float) rises by one per leaver; a vacant post whose
-    vacancy has run out is filled (the indices, ascending).
+    vacancy has run out (``vacant_until <= t``) is filled this week
+    (officials_hire_train).
     """
     for i in range(active.size):
         if active[i] and u[i] < leave_p:
@@ -401,28 +452,25 @@ def officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, at
     for i in range(active.size):
         if not active[i] and vacant_until[i] <= t:
             n_hire += 1
-    hire = np.empty(n_hire, np.int64)
-    j = 0
-    for i in range(active.size):
-        if not active[i] and vacant_until[i] <= t:
-            hire[j] = i
-            j += 1
-    return hire
+    return n_hire
 
 
 @kernel
-def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, active, tenure, market_skill,
-                         premium_factor, skill_sd, skill_floor, ict_skill_mean, training_rate):
+def officials_hire_train(t, z_skill, z_ict, muni, wealth, skill, ict_skill, active, vacant_until, tenure,
+                         market_skill, premium_factor, skill_sd, skill_floor, ict_skill_mean, training_rate):
     """Hiring and training (stages.talent), in place.
 
-    A hire's skill is clip(mechanisms.hiring_skill_mean + sd z, floor, 1) and
-    ICT skill clip(ICT mean x wealth factor + sd z', 0, 1), wealth factor =
-    sqrt(municipal wealth); then tenure rises by a week for those in post and,
-    when ``training_rate >= 0``, ICT skill closes that share of its gap to 1.
+    The posts filled are the vacant ones whose vacancy has run out
+    (``vacant_until <= t``), in order; the j-th hire's skill is
+    clip(mechanisms.hiring_skill_mean + sd z_skill[j], floor, 1) and ICT skill
+    clip(ICT mean x wealth factor + sd z_ict[j], 0, 1), wealth factor =
+    sqrt(municipal wealth); then tenure_and_training.
     ``premium_factor`` is 1 + hiring gain x salary premium.
     """
-    for j in range(hire.size):
-        i = hire[j]
+    j = 0
+    for i in range(active.size):
+        if active[i] or vacant_until[i] > t:
+            continue
         wf = np.sqrt(wealth[muni[i]])
         mean = market_skill * wf * premium_factor
         if mean > 1.0:
@@ -441,6 +489,15 @@ def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, a
         ict_skill[i] = y
         active[i] = True
         tenure[i] = 0
+        j += 1
+    tenure_and_training(active, tenure, ict_skill, training_rate)
+
+
+@kernel
+def tenure_and_training(active, tenure, ict_skill, training_rate):
+    """The end of the talent stage, in place: tenure rises by a week for those in post and, when
+    ``training_rate >= 0``, their ICT skill closes that share of its gap to 1 (mechanisms.ict_training_rate).
+    """
     for i in range(active.size):
         if active[i]:
             tenure[i] += 1
@@ -448,3 +505,16 @@ def officials_hire_train(hire, z_skill, z_ict, muni, wealth, skill, ict_skill, a
         for i in range(active.size):
             a = 1.0 if active[i] else 0.0
             ict_skill[i] += a * training_rate * (1.0 - ict_skill[i])
+
+
+@kernel
+def officials_week(active, vacant_until, muni, u, tenure, ict_skill, attrition_count, leave_p, t, vacancy_weeks,
+                   training_rate):
+    """The talent stage in one call in a week without hires: officials_leave and, when no post is filled, the
+    stage's tenure_and_training (officials_hire_train would hire nobody).  Returns the number of posts to fill;
+    when there are some, the stage draws their skills and calls officials_hire_train, which does the rest.
+    """
+    n_hire = officials_leave(active, vacant_until, muni, u, leave_p, t, vacancy_weeks, attrition_count)
+    if n_hire == 0:
+        tenure_and_training(active, tenure, ict_skill, training_rate)
+    return n_hire

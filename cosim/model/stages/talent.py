@@ -13,30 +13,45 @@ from cosim.model.state import (
 from cosim.scenario.budget import WEEKS_PER_YEAR
 from cosim.scenario.schema import Scenario
 
-#: The hires' normal draws in a week without hires (read only).
-NO_DRAWS = np.zeros(0)
+#: The scenario and talent lever the talent stage's numbers were last computed for, and them (see _constants).
+_last_constants: tuple[Scenario, object, tuple[float, int, float], tuple[float, ...]] | None = None
 
 
-def talent(c: Scenario, off: Officials, munis: Municipalities, t: int, tal, rng_staff: np.random.Generator) -> None:
-    """Attrition (lowered by a premium), hiring (skill raised by it), ICT training."""
+def _constants(c: Scenario, tal) -> tuple[tuple[float, int, float], tuple[float, ...]]:
+    """The talent stage's numbers (cached: the scenario and the lever are frozen).
+
+    The weekly chance of leaving (mechanisms.attrition_probability), the
+    vacancy weeks and the training rate (mechanisms.ict_training_rate; -1: no
+    training); then kernels.services.officials_hire_train's last parameters.
+    """
+    global _last_constants
+    last = _last_constants  # read once: another thread may replace it
+    if last is not None and last[0] is c and last[1] is tal:
+        return last[2], last[3]
     o = c.officials
-    k = off.n
     leave_p = mech.attrition_probability(o.attrition_annual, WEEKS_PER_YEAR, tal.retention_elasticity,
                                          tal.salary_premium)
-    # kernels.services.officials_leave: leavers, their vacancies and the attrition count (in place)
-    hire = ks.officials_leave(off.active, off.vacant_until, off.municipality, rng_staff.random(k), float(leave_p), t,
-                              int(o.vacancy_weeks), munis.attrition_count)
-    nh = hire.size
-    z_skill = z_ict = NO_DRAWS
-    if nh:
-        z_skill = rng_staff.standard_normal(nh)
-        z_ict = rng_staff.standard_normal(nh)
     # a week's training closes at most the whole gap (ICT skill stays <= 1); -1: no training
     rate = -1.0
     if tal.training_rand > 0:
         rate = mech.ict_training_rate(tal.training_rand, o.n_officials, tal.training_per_million, WEEKS_PER_YEAR)
-    # kernels.services.officials_hire_train: hires' skills (hiring_skill_mean, clipped draws), tenure, training
-    ks.officials_hire_train(hire, z_skill, z_ict, off.municipality, munis.wealth, off.skill, off.ict_skill,
-                            off.active, off.tenure, float(o.market_skill_mean),
-                            1.0 + tal.hiring_skill_gain * tal.salary_premium, float(o.skill_sd),
-                            float(o.skill_floor), float(o.ict_skill_mean), float(rate))
+    week = (float(leave_p), int(o.vacancy_weeks), float(rate))
+    hire_train = (float(o.market_skill_mean), 1.0 + tal.hiring_skill_gain * tal.salary_premium, float(o.skill_sd),
+                  float(o.skill_floor), float(o.ict_skill_mean), float(rate))
+    _last_constants = (c, tal, week, hire_train)
+    return week, hire_train
+
+
+def talent(c: Scenario, off: Officials, munis: Municipalities, t: int, tal, rng_staff: np.random.Generator) -> None:
+    """Attrition (lowered by a premium), hiring (skill raised by it), ICT training."""
+    (leave_p, vacancy_weeks, rate), hire_train = _constants(c, tal)
+    # kernels.services.officials_week: leavers, their vacancies and the attrition count (officials_leave), and
+    # in a week without hires tenure and training too (in place)
+    nh = ks.officials_week(off.active, off.vacant_until, off.municipality, rng_staff.random(off.n), off.tenure,
+                           off.ict_skill, munis.attrition_count, leave_p, t, vacancy_weeks, rate)
+    if nh:
+        z_skill = rng_staff.standard_normal(nh)
+        z_ict = rng_staff.standard_normal(nh)
+        # kernels.services.officials_hire_train: hires' skills (hiring_skill_mean, clipped draws), tenure, training
+        ks.officials_hire_train(t, z_skill, z_ict, off.municipality, munis.wealth, off.skill, off.ict_skill,
+                                off.active, off.vacant_until, off.tenure, *hire_train)
