@@ -11,6 +11,7 @@ annual budget), so a plan over budget is over budget whatever the horizon.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from math import floor
 from typing import Any
 
@@ -87,11 +88,26 @@ class BudgetPlan:
         return range(y * WEEKS_PER_YEAR, min((y + 1) * WEEKS_PER_YEAR, self.scenario.run.steps))
 
     def _year_costs(self, y: int, f: float) -> dict[str, float]:
+        """Rand planned per lever in year ``y`` at scale ``f``: each week's cost, added week by week."""
         out = dict.fromkeys(LEVERS, 0.0)
-        for w in self.weeks_of_year(y):
-            share = sharing_factor(self.scenario, self.config("links", w, 1.0))
+        weeks = self.weeks_of_year(y)
+        if self._scheduled or self._population is not None:  # a lever field or the population may change any week
+            spans = [(w, w + 1) for w in weeks]
+        else:  # every lever's configuration is the same from one window's start or stop to the next
+            cuts = {weeks.start, weeks.stop}
             for lever in LEVERS:
-                out[lever] += weekly_cost(lever, self.config(lever, w, f), self.scenario_in(w)) * share
+                cuts.update(b for start, stop, _ in self._windows[lever] for b in (start, stop)
+                            if b is not None and weeks.start < b < weeks.stop)
+            edges = sorted(cuts)
+            spans = list(pairwise(edges))
+        for first, stop in spans:
+            share = sharing_factor(self.scenario, self.config("links", first, 1.0))
+            for lever in LEVERS:
+                cost = weekly_cost(lever, self.config(lever, first, f), self.scenario_in(first)) * share
+                total = out[lever]
+                for _ in range(stop - first):  # added once a week, as the totals always were (the same sums)
+                    total += cost
+                out[lever] = total
         return out
 
     def config(self, lever: str, week: int, f: float | None = None) -> Any:
