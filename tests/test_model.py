@@ -304,7 +304,7 @@ def test_draw_block_skips_idle_rows_without_changing_the_stream(scenario):
     from cosim.model.draws import HOTSPOT, IDP, IDP_COUNT, MEET, N_DRAWS, TRAIN
 
     # 3,000 citizens: every skipped run of rows holds at least draws.ADVANCE_MIN numbers, so it is advanced
-    # over, not drawn (shorter runs are drawn and left unread: tests/test_fixed_model.py)
+    # over, not drawn (shorter runs are drawn and left unread: tests/test_fixed_cost_model.py)
     s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / f"{scenario}.toml",
                       {"run.n_citizens": 3000})
     m = CoProductionModel(s, rng=4)

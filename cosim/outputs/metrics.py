@@ -670,7 +670,7 @@ def outcomes_of_last_weeks(model: Any, spend: np.ndarray) -> dict[str, float]:
     region's spend of a week is their sum along the contiguous last axis,
     which NumPy adds in the same order as :func:`metric_tables` does (a
     reduction along a contiguous last axis does not depend on the other axes;
-    tests/test_fixed_outputs.py checks it against full recording).
+    tests/test_fixed_cost_outputs.py checks it against full recording).
     """
     steps = spend.shape[0]
     weeks, values = model.datacollector.arrays()

@@ -60,7 +60,7 @@ def _run_outcomes(model: CoProductionModel) -> dict[str, float]:
     does (its group keys are made then).  Recording does not change the run
     (it reads the model's state), and each week's metrics depend on that
     week's state alone, so the values are those of full recording
-    (tests/test_fixed_outputs.py).  The one place the runners extract
+    (tests/test_fixed_cost_outputs.py).  The one place the runners extract
     outcomes when the time series is not kept, for single and batched runs
     alike.
     """
