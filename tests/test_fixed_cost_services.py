@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from test_kernels_services import random_officials, unit
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import services as ks
@@ -26,15 +27,6 @@ def same(a, b) -> bool:
     if a.dtype.kind == "f":
         return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
     return bool(np.array_equal(a, b))
-
-
-def unit(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Uniform draws in [0, 1] with the edge values 0 and 1 mixed in."""
-    x = rng.random(n)
-    if n:
-        x[rng.random(n) < 0.1] = 0.0
-        x[rng.random(n) < 0.1] = 1.0
-    return x
 
 
 # ---------------------------------------------------------------- quality and experiences in one call
@@ -114,24 +106,12 @@ def test_open_data_value(seed):
 def test_officials_week(seed):
     """officials_week (+ officials_hire_train when there are hires) = officials_leave, then officials_hire_train."""
     rng = np.random.default_rng(seed)
-    M = int(rng.integers(1, 4))
-    k = int(rng.choice([0, 1, 40, 160]))
-    muni = np.sort(rng.integers(0, M, k))
-    active = rng.random(k) < rng.choice([0.8, 1.0])
-    t = 30
-    vacant_until = rng.integers(0, 40, k) if rng.random() < 0.5 else np.full(k, 100)
-    tenure = rng.integers(0, 100, k)
-    skill, ict = unit(rng, k), unit(rng, k)
-    wealth = unit(rng, M)
-    attrition = np.zeros(M) + rng.integers(0, 5, M)
-    u = unit(rng, k)
-    z1, z2 = rng.standard_normal(k), rng.standard_normal(k)
-    leave_p = float(rng.choice([0.0, 0.05, 1.0]))
-    vacancy_weeks = int(rng.choice([0, 12]))
+    o = random_officials(rng, active_share=float(rng.choice([0.8, 1.0])), vacancies_due=bool(rng.random() < 0.5))
+    muni, wealth, u, z1, z2, t = o.muni, o.wealth, o.u, o.z1, o.z2, o.t
+    leave_p, vacancy_weeks, rate = o.leave_p, o.vacancy_weeks, o.rate
     constants = (float(rng.random()), 1.0 + float(rng.random()) * float(rng.random()), float(rng.random() * 0.5),
                  float(rng.random() * 0.5), float(rng.random()))
-    rate = float(rng.choice([-1.0, 0.0, 0.01, 1.0]))
-    state = [active, vacant_until, tenure, skill, ict, attrition]
+    state = o.state
     merged, apart = [a.copy() for a in state], [a.copy() for a in state]
     a, v, te, s, i, att = merged
     n_hire = ks.officials_week(a, v, muni, u, te, i, att, leave_p, t, vacancy_weeks, rate)

@@ -9,6 +9,7 @@ same dtype) on random inputs including edge values (0, 1, empty arrays).
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -32,6 +33,30 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
         x[rng.random(n) < 0.1] = 0.0
         x[rng.random(n) < 0.1] = 1.0
     return x
+
+
+def random_officials(rng: np.random.Generator, active_share: float = 0.8, vacancies_due: bool = True):
+    """A talent week's random officials in 1-3 municipalities, and its draws and numbers (the talent kernels' tests).
+
+    ``state`` lists the arrays the kernels update: active, vacant_until,
+    tenure, skill, ict skill, attrition count.  With ``vacancies_due`` False
+    every vacancy is filled only after week ``t``: a week without hires.
+    """
+    M = int(rng.integers(1, 4))
+    k = int(rng.choice([0, 1, 40, 160]))
+    muni = np.sort(rng.integers(0, M, k))
+    active = rng.random(k) < active_share
+    vacant_until = rng.integers(0, 40, k) if vacancies_due else np.full(k, 100)
+    tenure = rng.integers(0, 100, k)
+    skill, ict = unit(rng, k), unit(rng, k)
+    wealth = unit(rng, M)
+    attrition = np.zeros(M) + rng.integers(0, 5, M)
+    u = unit(rng, k)
+    z1, z2 = rng.standard_normal(k), rng.standard_normal(k)
+    return SimpleNamespace(
+        muni=muni, wealth=wealth, u=u, z1=z1, z2=z2, t=30, state=[active, vacant_until, tenure, skill, ict, attrition],
+        leave_p=float(rng.choice([0.0, 0.05, 1.0])), vacancy_weeks=int(rng.choice([0, 12])),
+        rate=float(rng.choice([-1.0, 0.0, 0.01, 1.0])))
 
 
 SEEDS = range(12)
@@ -316,24 +341,12 @@ def talent_numpy(active, vacant_until, tenure, skill, ict, muni, wealth, attriti
 @pytest.mark.parametrize("seed", range(20))
 def test_talent_kernels(seed):
     rng = np.random.default_rng(seed)
-    M = int(rng.integers(1, 4))
-    k = int(rng.choice([0, 1, 40, 160]))
-    muni = np.sort(rng.integers(0, M, k))
-    active = rng.random(k) < 0.8
-    t = 30
-    vacant_until = rng.integers(0, 40, k)
-    tenure = rng.integers(0, 100, k)
-    skill, ict = unit(rng, k), unit(rng, k)
-    wealth = unit(rng, M)
-    attrition = np.zeros(M) + rng.integers(0, 5, M)
-    u = unit(rng, k)
-    z1, z2 = rng.standard_normal(k), rng.standard_normal(k)
-    leave_p = float(rng.choice([0.0, 0.05, 1.0]))
-    vacancy_weeks = int(rng.choice([0, 12]))
+    o = random_officials(rng)
+    muni, wealth, u, z1, z2, t = o.muni, o.wealth, o.u, o.z1, o.z2, o.t
+    leave_p, vacancy_weeks, rate = o.leave_p, o.vacancy_weeks, o.rate
     market, gain, premium = float(rng.random()), float(rng.random()), float(rng.random())
     sd, floor, ict_mean = float(rng.random() * 0.5), float(rng.random() * 0.5), float(rng.random())
-    rate = float(rng.choice([-1.0, 0.0, 0.01, 1.0]))
-    state = [active, vacant_until, tenure, skill, ict, attrition]
+    state = o.state
     kernel_state = [a.copy() for a in state]
     numpy_state = [a.copy() for a in state]
     a, v, te, s, i, att = kernel_state

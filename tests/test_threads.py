@@ -53,3 +53,22 @@ def test_models_in_threads_equal_the_same_models_run_alone():
             pd.testing.assert_frame_equal(together[case], alone[case], check_exact=True)
             numbers = together[case].select_dtypes("number").to_numpy()
             assert np.array_equal(numbers, alone[case].select_dtypes("number").to_numpy(), equal_nan=True)
+
+
+def test_last_seen_keeps_one_value_for_the_same_objects():
+    """memo.LastSeen: the same objects (by identity) give the kept value; equal but other objects compute again."""
+    from cosim.model.stages.memo import LastSeen
+
+    calls = []
+    kept = LastSeen()
+
+    def compute(*key):
+        calls.append(key)
+        return len(calls)
+
+    a, b = [1], [1]  # equal, not the same object
+    assert kept(compute, a) == 1 and kept(compute, a) == 1
+    assert kept(compute, b) == 2  # equal is not enough
+    assert kept(compute, b, a) == 3 and kept(compute, b, a) == 3
+    assert kept(compute, b) == 4  # another length of key
+    assert calls == [(a,), (b,), (b, a), (b,)]

@@ -11,6 +11,7 @@ from cosim.model import mechanisms as mech
 from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, USE
 from cosim.model.kernels import access as kern
 from cosim.model.kernels import participation as kp
+from cosim.model.stages.memo import LastSeen
 from cosim.model.stages.schedule import in_idp_window
 from cosim.model.state import (
     Citizens,
@@ -114,21 +115,12 @@ class StageConstants:
         return eff
 
 
-# The latest scenario and its StageConstants, as one tuple: read and replaced whole, so models
-# stepped in several threads at once (the dashboard's sessions, a Dask worker's threads) each get
-# their own scenario's constants, at worst recomputed.
-_constants_of: tuple = (None, None)
+_constants_of: LastSeen[StageConstants] = LastSeen()
 
 
 def constants(c: Scenario) -> StageConstants:
     """The StageConstants of scenario ``c`` (the latest one's are kept: a run reads the same scenario every week)."""
-    global _constants_of
-    latest = _constants_of
-    if latest[0] is c:
-        return latest[1]
-    k = StageConstants(c)
-    _constants_of = (c, k)
-    return k
+    return _constants_of(StageConstants, c)
 
 
 # name -> working arrays, reused while their size stays; one set per thread, since the kernels release
@@ -150,19 +142,16 @@ def _scratch(name: str, count: int, size: int, dtype: type) -> tuple[np.ndarray,
 
 
 _EMPTY_F = np.zeros(0)
-_bounds_of: tuple = (None, None)  # the latest citizens' municipality_slices and their bounds (one tuple: threads)
+_bounds_of: LastSeen[np.ndarray] = LastSeen()
+
+
+def _bounds(slices: list[slice]) -> np.ndarray:
+    return np.array([s.start for s in slices] + [slices[-1].stop], dtype=np.int64)
 
 
 def municipality_bounds(cit: Citizens) -> np.ndarray:
     """Municipality m's citizens are ``bounds[m]:bounds[m + 1]`` (cit.municipality_slices as an array, kept)."""
-    global _bounds_of
-    slices = cit.municipality_slices
-    latest = _bounds_of
-    if latest[0] is slices:
-        return latest[1]
-    bounds = np.array([s.start for s in slices] + [slices[-1].stop], dtype=np.int64)
-    _bounds_of = (slices, bounds)
-    return bounds
+    return _bounds_of(_bounds, cit.municipality_slices)
 
 
 def hotspots(c: Scenario, cit: Citizens, nodes: Nodes, policy: WeekPolicy, u: np.ndarray,

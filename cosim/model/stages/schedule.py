@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from cosim.model import mechanisms as mech
+from cosim.model.stages.memo import LastSeen
 from cosim.model.state import (
     Municipalities,
     Nodes,
@@ -68,17 +69,16 @@ def update_posture(c: Scenario, munis: Municipalities, sec) -> None:
 
 def spend(munis: Municipalities, week_stats: dict, policy: WeekPolicy) -> None:
     """Book the week's spend."""
-    global _SPEND_ROW
-    booked, row = _SPEND_ROW  # (one tuple: safe to read while another thread replaces it)
-    if booked is not policy or row.size != munis.n:  # one array per policy (read, never written)
-        row = np.full(munis.n, policy.spend)
-        _SPEND_ROW = (policy, row)
-    week_stats["spend"] = row
+    week_stats["spend"] = _spend_row_of(_spend_row, policy, munis)  # one array per policy (read, never written)
     if policy.spend != 0.0:  # adding 0.0 would change nothing (spend_total starts at 0.0, never -0.0)
         munis.spend_total += policy.spend
 
 
-_SPEND_ROW: tuple = (None, np.zeros(0))  # the last policy booked and its spend per municipality
+_spend_row_of: LastSeen[np.ndarray] = LastSeen()  # the last policy booked: its spend per municipality
+
+
+def _spend_row(policy: WeekPolicy, munis: Municipalities) -> np.ndarray:
+    return np.full(munis.n, policy.spend)
 
 
 

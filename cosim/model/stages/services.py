@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cosim.model.kernels import services as ks
+from cosim.model.stages.memo import LastSeen
 from cosim.model.state import (
     MEETING_CHANNEL,
     Citizens,
@@ -82,19 +83,18 @@ class _Constants(NamedTuple):
     experiences: tuple[float, ...]   # kernels.services.quality_and_experiences's last parameters but the promise
 
 
-#: The scenario the co-production constants were last computed for, and them (one entry: a run keeps its scenario
-#: for weeks; the model swaps in a new frozen Scenario when a scheduled parameter changes, a miss then).
-_last_constants: tuple[Scenario, _Constants] | None = None
+#: The co-production constants of the scenario last seen.
+_constants_of: LastSeen[_Constants] = LastSeen()
 
 
 def _constants(c: Scenario) -> _Constants:
-    """The co-production stage's numbers from scenario ``c`` (cached: ``c`` is frozen)."""
-    global _last_constants
-    last = _last_constants  # read once: another thread may replace it
-    if last is not None and last[0] is c:
-        return last[1]
+    """The co-production stage's numbers from scenario ``c`` (kept: ``c`` is frozen)."""
+    return _constants_of(_compute_constants, c)
+
+
+def _compute_constants(c: Scenario) -> _Constants:
     cp, pc = c.coproduction, c.participation
-    k = _Constants(
+    return _Constants(
         triage=(1.0 - cp.planned_share, float(cp.max_resolution_rate), 1.0 / pc.max_wait_weeks,
                 float(pc.max_wait_weeks), float(cp.report_floor), float(cp.open_data_boost), MEETING_CHANNEL),
         citizen_share=cp.citizen_share, official_share=1.0 - cp.citizen_share,
@@ -102,8 +102,6 @@ def _constants(c: Scenario) -> _Constants:
                       float(c.municipality.coverage_rate), float(cp.reference_work_per_need)),
         elasticity=cp.production_elasticity, sqrt_index=cp.production_elasticity == 0.5, response=float(c.municipality.quality_response),
         experiences=(float(pc.efficacy_learning), float(cp.feedback_floor), float(cp.promise_weight)))
-    _last_constants = (c, k)
-    return k
 
 
 #: Each municipality its own pool of officials (np.arange(M)), and all in one pool (zeros), by M; never written.

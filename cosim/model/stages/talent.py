@@ -6,6 +6,7 @@ import numpy as np
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import services as ks
+from cosim.model.stages.memo import LastSeen
 from cosim.model.state import (
     Municipalities,
     Officials,
@@ -13,21 +14,21 @@ from cosim.model.state import (
 from cosim.scenario.budget import WEEKS_PER_YEAR
 from cosim.scenario.schema import Scenario
 
-#: The scenario and talent lever the talent stage's numbers were last computed for, and them (see _constants).
-_last_constants: tuple[Scenario, object, tuple[float, int, float], tuple[float, ...]] | None = None
+#: The talent stage's numbers for the scenario and talent lever last seen.
+_constants_of: LastSeen[tuple[tuple[float, int, float], tuple[float, ...]]] = LastSeen()
 
 
 def _constants(c: Scenario, tal) -> tuple[tuple[float, int, float], tuple[float, ...]]:
-    """The talent stage's numbers (cached: the scenario and the lever are frozen).
+    """The talent stage's numbers (kept: the scenario and the lever are frozen).
 
     The weekly chance of leaving (mechanisms.attrition_probability), the
     vacancy weeks and the training rate (mechanisms.ict_training_rate; -1: no
     training); then kernels.services.officials_hire_train's last parameters.
     """
-    global _last_constants
-    last = _last_constants  # read once: another thread may replace it
-    if last is not None and last[0] is c and last[1] is tal:
-        return last[2], last[3]
+    return _constants_of(_compute_constants, c, tal)
+
+
+def _compute_constants(c: Scenario, tal) -> tuple[tuple[float, int, float], tuple[float, ...]]:
     o = c.officials
     leave_p = mech.attrition_probability(o.attrition_annual, WEEKS_PER_YEAR, tal.retention_elasticity,
                                          tal.salary_premium)
@@ -38,7 +39,6 @@ def _constants(c: Scenario, tal) -> tuple[tuple[float, int, float], tuple[float,
     week = (float(leave_p), int(o.vacancy_weeks), float(rate))
     hire_train = (float(o.market_skill_mean), 1.0 + tal.hiring_skill_gain * tal.salary_premium, float(o.skill_sd),
                   float(o.skill_floor), float(o.ict_skill_mean), float(rate))
-    _last_constants = (c, tal, week, hire_train)
     return week, hire_train
 
 

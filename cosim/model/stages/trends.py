@@ -18,6 +18,7 @@ import numpy as np
 from cosim.model import build
 from cosim.model.kernels import trust as kt
 from cosim.model.mechanisms import trends as mech
+from cosim.model.stages.memo import LastSeen
 from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
 from cosim.scenario.schema import Scenario
 
@@ -27,11 +28,10 @@ DEVICE_KEYS = (PHONE_KEY, *SMARTPHONE_KEYS)
 DATA_KEYS = tuple(f"population.data_{g}" for g in INCOME_GROUPS)
 LITERACY_KEYS = tuple(f"population.literacy_{g}" for g in INCOME_GROUPS)
 POPULATION_KEY = "municipality.population"
-# values fixed for a run or a scenario, kept for the last one seen (each one tuple, replaced whole:
-# safe to read while another thread replaces it)
-_CITIZENS_PER_MUNI: tuple = (None, None)  # the citizens' municipality array, its citizens per municipality
-_MEAN_QUALITY: tuple = (None, None, None)  # wards' base quality, citizens' wards, the municipalities' mean
-_AGEING: tuple = (None, None)  # a scenario's [population], its weekly ageing chances
+# values fixed for a run or a scenario, kept for the last one seen (memo.LastSeen)
+_citizens_per_muni_of: LastSeen[np.ndarray] = LastSeen()  # by the citizens' municipality array
+_mean_quality_of: LastSeen[np.ndarray] = LastSeen()  # by wards' base quality and citizens' wards
+_ageing_of: LastSeen[np.ndarray] = LastSeen()  # a scenario's [population]: its weekly ageing chances
 NEVER_PARTICIPATED = -10_000  # last_participation (last_online) of a citizen who has not taken part (been online)
 
 
@@ -43,12 +43,8 @@ def trends(c: Scenario, cit: Citizens, wards: Wards, munis: Municipalities, valu
     turnover (only while a literacy path is scheduled), devices, data
     affordability.  Each acts only when one of its parameters is scheduled.
     """
-    global _CITIZENS_PER_MUNI
-    if POPULATION_KEY in values:
-        muni, counts = _CITIZENS_PER_MUNI
-        if muni is not cit.municipality:  # (fixed for a run: counted once)
-            counts = np.bincount(cit.municipality, minlength=munis.n)
-            _CITIZENS_PER_MUNI = (cit.municipality, counts)
+    if POPULATION_KEY in values:  # (citizens per municipality are fixed for a run: counted once)
+        counts = _citizens_per_muni_of(lambda muni, m: np.bincount(muni, minlength=m.n), cit.municipality, munis)
         munis.scale = mech.residents_per_citizen(values[POPULATION_KEY], counts)
     if any(k in values for k in LITERACY_KEYS):
         cohort_turnover(c, cit, wards, values, rng)
@@ -115,12 +111,9 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
     slots), and requests still waiting (the household's needs).  A youth
     who becomes an adult loses the youth factor of their hotspot demand.
     """
-    global _AGEING, _MEAN_QUALITY
-    p = c.population
-    of, chance = _AGEING
-    if of is not p:  # (the scenario's: it changes only with a scheduled parameter)
-        chance = mech.ageing_chances(p.cohort_turnover_annual, p.share_youth, p.share_senior)
-        _AGEING = (p, chance)
+    p = c.population  # (the scenario's: it changes only with a scheduled parameter)
+    chance = _ageing_of(lambda pop: mech.ageing_chances(pop.cohort_turnover_annual, pop.share_youth, pop.share_senior),
+                        p)
     # a move when u < chance[age]: a youth becomes an adult (who wants an adult's data on a hotspot:
     # build.hotspot_state's youth factor off), an adult a senior, a senior leaves (kernels.trust.ageing)
     u_age = rng.random(cit.n)
@@ -142,10 +135,9 @@ def cohort_turnover(c: Scenario, cit: Citizens, wards: Wards, values: dict[str, 
         data_mean = np.bincount(cit.income, weights=cit.data_affordability, minlength=3) / size
         # perceived quality: the same fixed offset as at build (initial trust - the municipality's mean base
         # quality; base quality and wards are fixed for a run: computed once)
-        base, ward, mean_quality = _MEAN_QUALITY
-        if base is not wards.base_quality or ward is not cit.ward:
-            mean_quality = build.mean_base_quality(wards, cit.ward, cit.municipality, len(cit.municipality_slices))
-            _MEAN_QUALITY = (wards.base_quality, cit.ward, mean_quality)
+        mean_quality = _mean_quality_of(
+            lambda base, ward: build.mean_base_quality(wards, ward, cit.municipality, len(cit.municipality_slices)),
+            wards.base_quality, cit.ward)
         # each newcomer in a leaver's slot, in place (kernels.trust.newcomers: the mechanisms
         # newcomer_literacy and newcomer_device, build.initial_awareness, the clips of trust and
         # privacy as at build, and the fixed starting values this docstring lists)

@@ -6,6 +6,7 @@ import numpy as np
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import trust as kt
+from cosim.model.stages.memo import LastSeen
 from cosim.model.stages.schedule import apply_to
 from cosim.model.state import (
     Citizens,
@@ -18,22 +19,22 @@ _NOBODY = np.zeros(0, np.int64)  # ``who`` and ``outcome`` of a week without exp
 _NO_OUTCOME = np.zeros(0)
 
 # the last scenario's [trust] parameters as floats, and its [infosec] breach hazard at the last posture
-# seen: the scenario (frozen) changes only when a scheduled parameter does, so most weeks reuse them
-# (each one tuple, replaced whole: safe to read while another thread replaces it)
-_TRUST_PARAMETERS: tuple = (None, ())
+# seen: the scenario (frozen) changes only when a scheduled parameter does, so most weeks reuse them.
+# The hazard is kept by the posture's values, not the array (events change the posture in place):
+# one tuple, replaced whole, as memo.LastSeen keeps its entry (safe to read while another thread replaces it).
+_trust_parameters_of: LastSeen[tuple[float, ...]] = LastSeen()
 _HAZARD: tuple = (None, b"", None)
 
 
+def _floats(tc) -> tuple[float, ...]:
+    return tuple(float(v) for v in (
+        tc.quality_weight, tc.alpha_plus, tc.alpha_minus, tc.expectation_rate, tc.responsiveness_rate,
+        tc.transparency_weight, tc.peer_weight, tc.anchor_weight, tc.generalised_up, tc.generalised_down))
+
+
 def _trust_parameters(tc) -> tuple[float, ...]:
-    """The ``[trust]`` parameters trust_update takes, as floats (memoised for the last ``tc``)."""
-    global _TRUST_PARAMETERS
-    of, floats = _TRUST_PARAMETERS
-    if of is not tc:
-        floats = tuple(float(v) for v in (
-            tc.quality_weight, tc.alpha_plus, tc.alpha_minus, tc.expectation_rate, tc.responsiveness_rate,
-            tc.transparency_weight, tc.peer_weight, tc.anchor_weight, tc.generalised_up, tc.generalised_down))
-        _TRUST_PARAMETERS = (tc, floats)
-    return floats
+    """The ``[trust]`` parameters trust_update takes, as floats (kept for the last ``tc``)."""
+    return _trust_parameters_of(_floats, tc)
 
 
 def _breach_hazard(ic, posture: np.ndarray) -> np.ndarray:
