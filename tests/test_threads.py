@@ -57,7 +57,7 @@ def test_models_in_threads_equal_the_same_models_run_alone():
 
 def test_last_seen_keeps_one_value_for_the_same_objects():
     """memo.LastSeen: the same objects (by identity) give the kept value; equal but other objects compute again."""
-    from cosim.model.stages.memo import LastSeen
+    from cosim.model.memo import LastSeen
 
     calls = []
     kept = LastSeen()

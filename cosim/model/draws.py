@@ -5,13 +5,26 @@ need a draw, so the per-citizen reference (:mod:`cosim.model.reference`) can
 read the same numbers: citizen ``i`` reads column ``i``.  Rows nobody reads in a
 week are skipped by advancing the generator (``PCG64.advance``), not drawn
 (a run of them too short to be worth it, below ``ADVANCE_MIN`` numbers, is drawn and left unread).
+
+For the model's own generator (NumPy's PCG64) the block is filled by a kernel
+(:mod:`cosim.model.kernels.pcg64`) that computes the same numbers as
+``Generator.random`` in about 60 % of the time and leaves the generator in the
+same state; it works on the generator's state in memory, through a view that
+is checked against ``bit_generator.state`` (:func:`pcg64_view`).  Any other
+generator, or a view that fails its check, is drawn from with
+``Generator.random`` as before.
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Set as AbstractSet
+from typing import NamedTuple
 
 import numpy as np
+
+from cosim.model.kernels import pcg64 as kpcg
+from cosim.model.memo import LastSeen
 
 # Rows of the block: own data, hotspot access, access-centre access, a service
 # need, acting on it, writing IDP comments, adoption (or lapse), a place in line
@@ -37,9 +50,15 @@ def week_block(rng: np.random.Generator, out: np.ndarray, skip: AbstractSet[int]
     that advancing would discard, draws the whole block.)
     """
     runs = _runs(skip if isinstance(skip, frozenset) else frozenset(skip), out.shape[1])
+    bits = rng.bit_generator
+    view = _views(pcg64_view, bits)
+    if view is not None and out.dtype == np.float64 and out.flags.c_contiguous:
+        with bits.lock:  # as Generator.random holds it
+            if view.has_uint32[0] == 0:  # (else half a 64-bit draw is held: Generator.random below)
+                kpcg.fill_runs(view.state, out.reshape(-1), out.shape[1], _runs_array(runs))
+                return out
     if len(runs) == 1 and not runs[0][2]:  # the whole block drawn in one call
         return rng.random(out=out)
-    bits = rng.bit_generator
     if not hasattr(bits, "advance") or bits.state.get("has_uint32", 0):
         return rng.random(out=out)
     n = out.shape[1]
@@ -76,6 +95,92 @@ def _runs(skip: frozenset[int], n: int) -> tuple[tuple[int, int, bool], ...]:
             row = stop
         runs = _RUNS[skip, n] = tuple(found)
     return runs
+
+
+_RUNS_ARRAY: dict[tuple[tuple[int, int, bool], ...], np.ndarray] = {}
+
+
+def _runs_array(runs: tuple[tuple[int, int, bool], ...]) -> np.ndarray:
+    """``runs`` as an int64 array (a row per run), as :func:`kernels.pcg64.fill_runs` reads them.  Memoised."""
+    arr = _RUNS_ARRAY.get(runs)
+    if arr is None:
+        arr = _RUNS_ARRAY[runs] = np.array(runs, dtype=np.int64).reshape(-1, 3)
+    return arr
+
+
+class PCG64View(NamedTuple):
+    """A PCG64's state in memory: the state's and the increment's 64-bit halves (low first), and its has_uint32 flag."""
+
+    state: np.ndarray       # uint64[4], written by the kernels
+    has_uint32: np.ndarray  # int32[1], read only
+
+
+def pcg64_view(bits: np.random.BitGenerator) -> PCG64View | None:
+    """A view of ``bits``'s state for :mod:`cosim.model.kernels.pcg64`; None unless that is safe.
+
+    Only for ``numpy.random.PCG64`` itself, in a NumPy whose layout passed
+    :func:`_layout_checked` in this process, and only when the view reads
+    the values ``bits.state`` reports.  NumPy keeps the state in a C struct
+    (``pcg64_state``: a pointer to the 128-bit state and increment, then the
+    ``has_uint32`` flag) whose address ``bits.ctypes.state_address`` gives.
+    The view keeps no reference to ``bits``: the caller holds it for as
+    long as the view is used (:data:`_views` keys on it).
+    """
+    if type(bits) is not np.random.PCG64 or not _layout_checked():
+        return None
+    view = _raw_view(bits)
+    return view if _reads(view, bits) else None
+
+
+def _raw_view(bits: np.random.PCG64) -> PCG64View:
+    address = bits.ctypes.state_address
+    pcg = ctypes.cast(address, ctypes.POINTER(ctypes.c_void_p))[0]  # pcg64_state.pcg_state
+    state = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(pcg))
+    flag = np.ctypeslib.as_array((ctypes.c_int32 * 1).from_address(address + ctypes.sizeof(ctypes.c_void_p)))
+    return PCG64View(state, flag)
+
+
+def _reads(view: PCG64View, bits: np.random.PCG64) -> bool:
+    """Does ``view`` read what ``bits.state`` says (state, increment, has_uint32)?"""
+    st = bits.state
+    words = [int(w) for w in view.state]
+    return (st["state"]["state"] == words[0] | words[1] << 64 and st["state"]["inc"] == words[2] | words[3] << 64
+            and int(st["has_uint32"]) == int(view.has_uint32[0]))
+
+
+_LAYOUT: list[bool] = []
+
+
+def _layout_checked() -> bool:
+    """Once per process: does the view of a fresh PCG64 read its state and flag, and the kernels give its numbers?
+
+    Draws from two twin generators, one through ``Generator.random`` and
+    ``advance``, the other through the kernels, and compares every number
+    and the states after; a 32-bit draw must set the flag the view reads.
+    """
+    if not _LAYOUT:
+        try:
+            bits_a, bits_b = np.random.PCG64(20261207), np.random.PCG64(20261207)
+            a, b = np.random.Generator(bits_a), np.random.Generator(bits_b)
+            view = _raw_view(bits_b)
+            ok = _reads(view, bits_b)
+            for n in (1, 7, 300, 1000):
+                out = np.empty(n)
+                kpcg.fill(view.state, out)
+                ok = ok and a.random(n).tobytes() == out.tobytes()
+            bits_a.advance(12345)
+            kpcg.advance(view.state, 12345)
+            ok = ok and bits_a.state == bits_b.state
+            b.integers(0, 10, dtype=np.int32)  # holds half a 64-bit draw: has_uint32 = 1
+            ok = ok and int(view.has_uint32[0]) == 1 and _reads(view, bits_b)
+        except (AttributeError, TypeError, ValueError, KeyError):
+            ok = False
+        _LAYOUT.append(ok)
+    return _LAYOUT[0]
+
+
+#: the view of the generator last seen (a model asks with the same one week after week)
+_views: LastSeen[PCG64View | None] = LastSeen()
 
 
 _IDLE: dict[tuple[bool, bool, bool], frozenset[int]] = {}

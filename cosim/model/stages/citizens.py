@@ -11,7 +11,7 @@ from cosim.model import mechanisms as mech
 from cosim.model.draws import ACT, CENTRE, DATA, HOTSPOT, IDP, IDP_COUNT, MEET, NEED, USE
 from cosim.model.kernels import access as kern
 from cosim.model.kernels import participation as kp
-from cosim.model.stages.memo import LastSeen
+from cosim.model.memo import LastSeen
 from cosim.model.stages.schedule import in_idp_window
 from cosim.model.state import (
     Citizens,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from cosim.model import mechanisms as mech
-from cosim.model.stages.memo import LastSeen
+from cosim.model.memo import LastSeen
 from cosim.model.state import (
     Municipalities,
     Nodes,

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cosim.model.kernels import services as ks
-from cosim.model.stages.memo import LastSeen
+from cosim.model.memo import LastSeen
 from cosim.model.state import (
     MEETING_CHANNEL,
     Citizens,

@@ -6,7 +6,7 @@ import numpy as np
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import services as ks
-from cosim.model.stages.memo import LastSeen
+from cosim.model.memo import LastSeen
 from cosim.model.state import (
     Municipalities,
     Officials,

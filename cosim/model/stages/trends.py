@@ -18,7 +18,7 @@ import numpy as np
 from cosim.model import build
 from cosim.model.kernels import trust as kt
 from cosim.model.mechanisms import trends as mech
-from cosim.model.stages.memo import LastSeen
+from cosim.model.memo import LastSeen
 from cosim.model.state import INCOME_GROUPS, Citizens, Municipalities, Wards
 from cosim.scenario.schema import Scenario
 

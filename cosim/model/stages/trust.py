@@ -6,7 +6,7 @@ import numpy as np
 
 from cosim.model import mechanisms as mech
 from cosim.model.kernels import trust as kt
-from cosim.model.stages.memo import LastSeen
+from cosim.model.memo import LastSeen
 from cosim.model.stages.schedule import apply_to
 from cosim.model.state import (
     Citizens,

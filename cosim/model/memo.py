@@ -1,4 +1,4 @@
-"""One value kept for the objects last seen: the stages' caches (issue 16, the week's fixed cost)."""
+"""One value kept for the objects last seen: the stages' and the draw block's caches (issue 16, the week's fixed cost)."""
 
 from __future__ import annotations
 
