@@ -26,7 +26,9 @@ From these, for the experiment's whole design (points x replications) on
 ignoring the main process, which takes under 1 % of a study on processes)
 and ``bound_wall_min`` (the per-citizen part alone: the least any batching
 could reach with every run's results unchanged).  The last line printed is a
-JSON object with these figures.  Only ``model = "cosim"`` experiments.
+JSON object with these figures.  Only ``model = "cosim"`` experiments whose
+design does not vary ``run.n_citizens``; a file that is not one gets one
+message per problem and exit status 2, as the ``cosim`` commands give.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from cosim.errors import ScenarioError, UsageError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "experiments" / "sobol_policies.toml"
@@ -61,9 +65,9 @@ def sample_tasks(path: Path, points: int, n_citizens: int | None = None) -> tupl
 
     exp = E.load_experiment(path)
     if exp.model != "cosim":
-        raise SystemExit(f"{path}: model = {exp.model!r}; this benchmark times cosim experiments")
+        raise UsageError(f"{path}: experiment.model: {exp.model!r}; this benchmark times cosim experiments")
     if "run.n_citizens" in exp.factor_paths:
-        raise SystemExit(f"{path}: run.n_citizens is a factor; this benchmark varies it itself")
+        raise UsageError(f"{path}: factors: run.n_citizens is a factor; this benchmark varies it itself")
     _, design = E._build_design(exp)
     base_raw, resolved = E.base_scenario(exp)
     params = E._point_params(exp, design)
@@ -102,7 +106,7 @@ def measure(path: Path, points: int = 24, repeats: int = 2, cores: int = 2) -> d
     _, runs, size = sample_tasks(path, points)
     sizes = sorted({max(size // 4, 2), max(size // 2, 2), size})
     if len(sizes) < 2:
-        raise SystemExit(f"{path}: {size} citizens is too few to fit a line through sizes")
+        raise UsageError(f"{path}: run.n_citizens: {size} citizens is too few to fit a line through sizes")
     per_run = [time_per_run(sample_tasks(path, points, n)[0], repeats) for n in sizes]
     slope, intercept = np.polyfit(np.asarray(sizes, dtype=float), np.asarray(per_run), 1)
     at_size = per_run[-1]
@@ -127,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.points < 1 or args.repeats < 1 or args.cores < 1:
         ap.error("--points, --repeats and --cores must be at least 1")
     load = os.getloadavg()[0]
-    out = measure(args.experiment, args.points, args.repeats, args.cores)
+    try:
+        out = measure(args.experiment, args.points, args.repeats, args.cores)
+    except (ScenarioError, UsageError) as exc:  # one message per problem, as the cosim commands give
+        text = exc.for_command_line() if isinstance(exc, UsageError) else str(exc)
+        for line in text.splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     out["load_avg_1min"] = [load, os.getloadavg()[0]]
     print(f"{out['experiment']}: {out['runs']:,} runs of {out['n_citizens']:,} citizens, "
           f"{out['points_timed']} design points timed")

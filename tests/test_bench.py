@@ -108,8 +108,15 @@ def test_study_bound_times_the_experiments_own_runs(study_bound, tmp_path):
     assert math.isclose(out["per_citizen_s"], max(slope * 240, 0.0), rel_tol=1e-9, abs_tol=1e-12)
 
 
-def test_study_bound_refuses_what_it_cannot_time(study_bound, tmp_path):
+def test_study_bound_refuses_what_it_cannot_time(study_bound, tmp_path, capsys):
     varied = _experiment(tmp_path, FACTORS + '[[factors]]\npath = "run.n_citizens"\nmin = 100\nmax = 200\n'
                          'integer = true\n', citizens="")
-    with pytest.raises(SystemExit, match=r"run\.n_citizens is a factor"):
-        study_bound.sample_tasks(varied, points=2)
+    ishigami = tmp_path / "ishigami.toml"
+    ishigami.write_text('[experiment]\nmodel = "ishigami"\ndesign = "lhs"\nsamples = 4\n'
+                        + "".join(f'[[factors]]\npath = "x{i}"\nmin = -3.0\nmax = 3.0\n' for i in (1, 2, 3)))
+    missing = tmp_path / "missing.toml"
+    for path, expected in ((varied, "factors: run.n_citizens is a factor"),
+                           (ishigami, "experiment.model: 'ishigami'"), (missing, "missing.toml: no such file")):
+        assert study_bound.main([str(path), "--points", "2", "--repeats", "1"]) == 2
+        err = capsys.readouterr()
+        assert expected in err.err and "Traceback" not in err.err and err.out == ""
