@@ -39,6 +39,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # o
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -51,13 +52,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "experiments" / "sobol_policies.toml"
 
 
-def sample_tasks(path: Path, points: int, n_citizens: int | None = None) -> tuple[list, int, int]:
+def sample_tasks(path: Path, points: int) -> tuple[list, int, int]:
     """``points`` tasks spread evenly over the design of experiment ``path`` (replication 0).
 
     Returns the tasks, the experiment's number of runs (points x
     replications) and its population (``run.n_citizens`` as the experiment
-    sets it, or the base scenario's).  ``n_citizens`` overrides the
-    population of the tasks.
+    sets it, or the base scenario's).
     """
     from cosim.runs import evaluators
     from cosim.runs import experiment as E
@@ -75,13 +75,15 @@ def sample_tasks(path: Path, points: int, n_citizens: int | None = None) -> tupl
     chosen = sorted({round(i * (len(design) - 1) / max(points - 1, 1)) for i in range(points)})
     tasks = []
     for p in chosen:
-        pp = dict(params[p])
-        if n_citizens is not None:
-            pp["run.n_citizens"] = n_citizens
         tasks.append(evaluators.RunTask(
             run_id=run_id_of(p, 0), seed=run_seed_of(exp.root_seed, p, 0, exp.common_random_numbers),
-            params=pp, base=base_raw, source=f"{exp.source} (point {p})"))
+            params=dict(params[p]), base=base_raw, source=f"{exp.source} (point {p})"))
     return tasks, len(design) * exp.replications, size
+
+
+def resized(tasks: list, n_citizens: int) -> list:
+    """``tasks`` with their population set to ``n_citizens`` (everything else, seeds included, as it was)."""
+    return [dataclasses.replace(t, params={**t.params, "run.n_citizens": n_citizens}) for t in tasks]
 
 
 def time_per_run(tasks: list, repeats: int) -> float:
@@ -103,11 +105,11 @@ def measure(path: Path, points: int = 24, repeats: int = 2, cores: int = 2) -> d
     """The figures described in the module's docstring."""
     import numpy as np
 
-    _, runs, size = sample_tasks(path, points)
+    tasks, runs, size = sample_tasks(path, points)
     sizes = sorted({max(size // 4, 2), max(size // 2, 2), size})
     if len(sizes) < 2:
         raise UsageError(f"{path}: run.n_citizens: {size} citizens is too few to fit a line through sizes")
-    per_run = [time_per_run(sample_tasks(path, points, n)[0], repeats) for n in sizes]
+    per_run = [time_per_run(resized(tasks, n), repeats) for n in sizes]
     slope, intercept = np.polyfit(np.asarray(sizes, dtype=float), np.asarray(per_run), 1)
     at_size = per_run[-1]
     per_citizen = max(float(slope) * size, 0.0)

@@ -92,7 +92,7 @@ def test_study_bound_times_the_experiments_own_runs(study_bound, tmp_path):
     assert [t.seed for t in tasks] == [run_seed_of(5, p, 0) for p in (0, 8, 15)]
     assert [t.params["wifi.hotspots"] for t in tasks] == [
         E._point_params(exp, E._build_design(exp)[1])[p]["wifi.hotspots"] for p in (0, 8, 15)]
-    small, _, _ = study_bound.sample_tasks(path, points=3, n_citizens=60)
+    small = study_bound.resized(tasks, 60)
     assert all(t.params["run.n_citizens"] == 60 for t in small)
 
     out = study_bound.measure(path, points=2, repeats=1, cores=2)
